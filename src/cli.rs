@@ -1,0 +1,179 @@
+//! The command-line layer: options, progress bar, messages, exit codes.
+//! Exit codes: 0 success; 1 failure while running; 2 bad usage or bad input.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use powerdyn::run::{run, RunConfig};
+use powerdyn::scenario;
+use powerdyn::Error;
+
+/// Agent-based simulator of power dynamics in groups.
+#[derive(Parser)]
+#[command(name = "powerdyn", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write its time series, snapshots, summary and manifest.
+    Run(RunArgs),
+    /// Check scenario files and report every problem, without running them.
+    Validate(ValidateArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Output folder [default: output/<scenario name>].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Random seed [default: the scenario's seed].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of steps [default: the scenario's steps].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]
+    steps: Option<u64>,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
+    /// Print nothing but errors (no progress bar, no summary).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => cmd_run(a),
+        Command::Validate(a) => cmd_validate(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn report(e: &Error) {
+    let text = match e {
+        Error::Input(_) => e.to_string(),
+        _ => format!("error: {e}"),
+    };
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+fn out_line(line: &str) {
+    // A closed pipe (powerdyn ... | head) is not an error.
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn cmd_run(a: RunArgs) -> Result<i32, Error> {
+    let sc = scenario::load(&a.scenario)?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&sc.name));
+    let mut cfg = RunConfig::from_scenario(&sc, out);
+    if let Some(seed) = a.seed {
+        cfg.seed = seed;
+    }
+    if let Some(steps) = a.steps {
+        cfg.steps = steps;
+    }
+    cfg.threads = a.threads as usize;
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let b = ProgressBar::with_draw_target(Some(cfg.steps), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] step {pos}/{len} ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_message(sc.name.clone());
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut progress = |s: u64, _n: u64| bar.set_position(s);
+    let summary = run(&sc, &cfg, &mut progress);
+    bar.finish_and_clear();
+    let summary = summary?;
+    if !a.quiet {
+        out_line(&format!(
+            "{}: {} agents, {} ties, {} steps, seed {} -> {}",
+            summary.scenario,
+            summary.agents,
+            summary.ties,
+            summary.steps,
+            summary.seed,
+            cfg.out_dir.display()
+        ));
+        for (name, v) in &summary.verdicts {
+            let settle = v
+                .settle_step
+                .map(|s| format!(" from step {s}"))
+                .unwrap_or_default();
+            out_line(&format!(
+                "  {name:<16} {:<11} final {:.4}{settle} (Sen slope {:+.3e}/step, p = {:.3})",
+                v.verdict.as_str(),
+                v.final_value,
+                v.sen_slope_per_step,
+                v.mann_kendall_p
+            ));
+        }
+    }
+    Ok(0)
+}
+
+fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
+    let mut failed = 0;
+    for f in &a.files {
+        match scenario::load(f) {
+            Ok(s) => out_line(&format!(
+                "ok: {} ({}: {} agents, {} steps)",
+                f.display(),
+                s.name,
+                s.n_agents(),
+                s.steps
+            )),
+            Err(e) => {
+                failed += 1;
+                report(&e);
+            }
+        }
+    }
+    if failed > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{failed} of {} file(s) have problems",
+            a.files.len()
+        );
+        Ok(2)
+    } else {
+        Ok(0)
+    }
+}

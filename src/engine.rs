@@ -1,0 +1,734 @@
+//! The two-phase synchronous step.
+//!
+//! A step reads state `t` and writes state `t+1`:
+//!
+//! 1. **Decide** (parallel, read-only): each agent picks a partner (weighted
+//!    by its engagement) and a tactic, and the partner's response is drawn;
+//!    the result is one [`Effect`] per agent, carrying every number the two
+//!    sides need (amounts moved, harm, contest outcome). Draws come from the
+//!    agent's own stream keyed by `(seed, run, step, agent)`.
+//! 2. **Apply** (parallel, owner computes): each agent updates only its own
+//!    columns and its own row of tie halves, from its own effect and from the
+//!    effects aimed at it, which it finds by scanning its row (the far end of
+//!    each tie is one `effects[j]` read). Nobody writes another agent's state,
+//!    so the result does not depend on the order threads run in. Then
+//!    resentment decays and engagement moves (withdrawal).
+//! 3. **Derive**: reward, connection and referent bases are recomputed, and a
+//!    compact [`Profile`] of each agent is written for the next decide phase.
+//!
+//! Agents are processed in fixed chunks of [`CHUNK`] agents; counters are
+//! integers, and every float reduction (in [`crate::metrics`]) runs over the
+//! same fixed chunks in index order, so outputs are byte-identical whatever
+//! the thread count.
+
+use rand::Rng as _;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Agents, Cohort, TieState, Ties, World, COERCIVE, CONNECTION, CONSULT, EXPERT, INFORMATIONAL,
+    LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
+};
+use crate::network::{self, Csr};
+use crate::rng::{purpose, stream};
+use crate::rules::RuleParams;
+use crate::scenario::Scenario;
+
+/// Agents per parallel work unit. Fixed, so reductions do not depend on threads.
+pub const CHUNK: usize = 2048;
+
+/// No target: the agent did nothing this step.
+pub const NONE: u32 = u32::MAX;
+
+const COMPLIED: u8 = 1;
+const DECISION: u8 = 2;
+const ISOLATE: u8 = 4;
+const CONTEST: u8 = 8;
+
+/// What one agent's act this step does, computed in the decide phase.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct Effect {
+    /// The partner acted on, or [`NONE`].
+    pub target: u32,
+    /// The actor's half of the tie (actor -> target).
+    pub tie: u32,
+    /// Tactic index (a base, or [`CONSULT`]).
+    pub tactic: u8,
+    /// Bit flags: complied, decision won, isolate, contest.
+    pub flags: u8,
+    /// Resources moved from target to actor (a decision won).
+    pub stake: f32,
+    /// Resources paid from actor to target (a reward).
+    pub pay: f32,
+    /// Resentment added to the target toward the actor (beyond envy).
+    pub harm: f32,
+    /// Tactic-specific: a contest's change to the actor's coercive base, or the actor's level of the base used.
+    pub value: f32,
+    /// Envy resentment the target feels toward the actor.
+    pub envy_target: f32,
+    /// Envy resentment the actor feels toward the target.
+    pub envy_actor: f32,
+}
+
+impl Effect {
+    /// An agent that did nothing.
+    pub const IDLE: Effect = Effect {
+        target: NONE,
+        tie: 0,
+        tactic: 0,
+        flags: 0,
+        stake: 0.0,
+        pay: 0.0,
+        harm: 0.0,
+        value: 0.0,
+        envy_target: 0.0,
+        envy_actor: 0.0,
+    };
+
+    /// Whether the target complied.
+    pub fn complied(&self) -> bool {
+        self.flags & COMPLIED != 0
+    }
+
+    /// Whether the actor got the decision (by compliance or by winning a contest).
+    pub fn decision(&self) -> bool {
+        self.flags & DECISION != 0
+    }
+}
+
+/// A compact snapshot of one agent at the end of a step, read by partners in the next decide phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C)]
+pub struct Profile {
+    /// The seven bases.
+    pub bases: [f32; N_BASES],
+    /// Resources.
+    pub resources: f32,
+    /// `1 + k_x * exit_cost`.
+    pub exit_factor: f32,
+    /// Sum of engagements plus outside alternatives.
+    pub alternatives: f32,
+    /// Susceptibility to reward.
+    pub reward_susceptibility: f32,
+    /// Self-esteem.
+    pub esteem: f32,
+}
+
+/// Integer counts of what happened, summed over steps since the last reset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Acts by tactic.
+    pub tactics: [u64; N_TACTICS],
+    /// Influence attempts (acts other than consult).
+    pub attempts: u64,
+    /// Attempts the target complied with.
+    pub complied: u64,
+    /// Contests (resisted coercion).
+    pub contests: u64,
+}
+
+impl Counters {
+    fn add(&mut self, o: &Counters) {
+        for k in 0..N_TACTICS {
+            self.tactics[k] += o.tactics[k];
+        }
+        self.attempts += o.attempts;
+        self.complied += o.complied;
+        self.contests += o.contests;
+    }
+}
+
+/// A running simulation: the world, the rules and the step counter.
+pub struct Simulation {
+    /// The state.
+    pub world: World,
+    /// Rule parameters.
+    pub params: RuleParams,
+    /// Seed of all random streams.
+    pub seed: u64,
+    /// Run index (replicate) within a sweep; 0 for a single run.
+    pub run: u64,
+    /// Steps done so far.
+    pub step: u64,
+    /// Agent profiles at the end of the last step.
+    pub profiles: Vec<Profile>,
+    effects: Vec<Effect>,
+    /// Counts since the last [`Simulation::take_counters`].
+    pub counters: Counters,
+}
+
+impl Simulation {
+    /// Builds the world of a scenario: draws every agent's attributes from its
+    /// own set-up stream, generates the network, and derives the bases.
+    pub fn new(scenario: &Scenario, seed: u64, run: u64) -> Result<Simulation> {
+        let world = build_world(scenario, seed, run)?;
+        let n = world.agents.len();
+        let mut sim = Simulation {
+            world,
+            params: scenario.rules.clone(),
+            seed,
+            run,
+            step: 0,
+            profiles: vec![Profile::default(); n],
+            effects: vec![Effect::IDLE; n],
+            counters: Counters::default(),
+        };
+        sim.derive();
+        Ok(sim)
+    }
+
+    /// Returns the counters since the last call and resets them.
+    pub fn take_counters(&mut self) -> Counters {
+        std::mem::take(&mut self.counters)
+    }
+
+    /// The effects of the last step, one per agent.
+    pub fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+
+    /// Runs one step: decide, apply, derive.
+    pub fn step(&mut self) {
+        self.decide();
+        self.apply();
+        self.derive();
+        self.step += 1;
+    }
+
+    fn decide(&mut self) {
+        let world = &self.world;
+        let profiles = &self.profiles;
+        let params = &self.params;
+        let allowed = params.allowed_tactics();
+        let (seed, run, step) = (self.seed, self.run, self.step);
+        self.effects
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (o, eff) in chunk.iter_mut().enumerate() {
+                    let i = c * CHUNK + o;
+                    *eff = decide_one(world, profiles, params, &allowed, seed, run, step, i);
+                }
+            });
+    }
+
+    fn apply(&mut self) {
+        let n = self.world.agents.len();
+        let csr = &self.world.ties.csr;
+        let bounds: Vec<usize> = (0..n.div_ceil(CHUNK) + 1)
+            .map(|c| (c * CHUNK).min(n))
+            .collect();
+        let tie_bounds: Vec<usize> = bounds.iter().map(|&a| csr.offsets[a] as usize).collect();
+        let a = &mut self.world.agents;
+        let [coercive, _, _, _, _, info, expert] = &mut a.bases;
+        let mut units: Vec<ApplyUnit<'_>> = Vec::with_capacity(bounds.len());
+        {
+            let mut state = split(&mut self.world.ties.state, &tie_bounds).into_iter();
+            let mut res = split(&mut a.resources, &bounds).into_iter();
+            let mut est = split(&mut a.self_esteem, &bounds).into_iter();
+            let mut coe = split(coercive, &bounds).into_iter();
+            let mut inf = split(info, &bounds).into_iter();
+            let mut exp = split(expert, &bounds).into_iter();
+            for w in bounds.windows(2) {
+                units.push(ApplyUnit {
+                    start: w[0],
+                    state: state.next().unwrap_or_default(),
+                    resources: res.next().unwrap_or_default(),
+                    esteem: est.next().unwrap_or_default(),
+                    coercive: coe.next().unwrap_or_default(),
+                    info: inf.next().unwrap_or_default(),
+                    expert: exp.next().unwrap_or_default(),
+                });
+            }
+        }
+        let ctx = ApplyCtx {
+            csr,
+            effects: &self.effects,
+            params: &self.params,
+            income: &a.income,
+            baseline: &a.esteem_baseline,
+            exit_cost: &a.exit_cost,
+        };
+        let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
+        for c in &counts {
+            self.counters.add(c);
+        }
+    }
+
+    /// Recomputes derived bases and profiles from the current state.
+    pub fn derive(&mut self) {
+        let world = &self.world;
+        let params = &self.params;
+        self.profiles
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (o, p) in chunk.iter_mut().enumerate() {
+                    *p = derive_one(world, params, c * CHUNK + o);
+                }
+            });
+        let profiles = &self.profiles;
+        for k in [REWARD, CONNECTION, REFERENT] {
+            self.world.agents.bases[k]
+                .par_iter_mut()
+                .zip(profiles.par_iter())
+                .for_each(|(b, p)| *b = p.bases[k]);
+        }
+    }
+}
+
+fn split<'a, T>(mut v: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(bounds.len());
+    let mut at = bounds.first().copied().unwrap_or(0);
+    for &b in &bounds[1..] {
+        let (head, tail) = std::mem::take(&mut v).split_at_mut(b - at);
+        out.push(head);
+        v = tail;
+        at = b;
+    }
+    out
+}
+
+fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
+    let a = &world.agents;
+    let ties = &world.ties;
+    let mut engaged = 0.0f32;
+    let mut liked = 0.0f32;
+    for e in ties.csr.row(i) {
+        engaged += ties.state[e].engagement;
+        liked += ties.state[ties.csr.reverse[e] as usize].affect.max(0.0);
+    }
+    let d = &params.derived;
+    let mut bases = [0.0f32; N_BASES];
+    for (k, b) in bases.iter_mut().enumerate() {
+        *b = a.bases[k][i];
+    }
+    bases[REWARD] = d.reward(a.endowment[0][i], a.resources[i]);
+    bases[CONNECTION] = d.connection(a.endowment[1][i], engaged);
+    bases[REFERENT] = d.referent(a.endowment[2][i], liked);
+    Profile {
+        bases,
+        resources: a.resources[i] as f32,
+        exit_factor: params.dependence.exit_factor(a.exit_cost[i]),
+        alternatives: engaged + a.alternatives[i],
+        reward_susceptibility: params.dependence.reward_susceptibility(a.resources[i]),
+        esteem: a.self_esteem[i],
+    }
+}
+
+/// `P(i over j)` and `P(j over i)` for the half `e` (i -> j) from profiles and tie states.
+#[inline]
+pub fn dyad_powers(
+    params: &RuleParams,
+    pi: &Profile,
+    pj: &Profile,
+    ti: &TieState,
+    tj: &TieState,
+) -> (f32, f32) {
+    let dp = &params.dependence;
+    let acc = params.legitimate.acceptance as f32;
+    let dep_i = dp.dependence(pi.exit_factor, pi.alternatives - ti.engagement);
+    let dep_j = dp.dependence(pj.exit_factor, pj.alternatives - tj.engagement);
+    let p_j_over_i = dp.power_over(
+        ti.engagement,
+        dep_i,
+        &pj.bases,
+        pi.reward_susceptibility,
+        ti.affect,
+        acc,
+    );
+    let p_i_over_j = dp.power_over(
+        tj.engagement,
+        dep_j,
+        &pi.bases,
+        pj.reward_susceptibility,
+        tj.affect,
+        acc,
+    );
+    (p_i_over_j, p_j_over_i)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide_one(
+    world: &World,
+    profiles: &[Profile],
+    params: &RuleParams,
+    allowed: &[bool; N_TACTICS],
+    seed: u64,
+    run: u64,
+    step: u64,
+    i: usize,
+) -> Effect {
+    let csr = &world.ties.csr;
+    let state = &world.ties.state;
+    let row = csr.row(i);
+    if row.is_empty() {
+        return Effect::IDLE;
+    }
+    let mut rng = stream(seed, run, step, i as u64, purpose::DECIDE);
+    // Partner, weighted by engagement.
+    let total: f32 = state[row.clone()].iter().map(|t| t.engagement).sum();
+    if total <= 0.0 {
+        return Effect::IDLE;
+    }
+    let mut x = rng.random::<f32>() * total;
+    let mut e = row.end - 1;
+    for f in row.clone() {
+        let w = state[f].engagement;
+        if w > 0.0 {
+            if x < w {
+                e = f;
+                break;
+            }
+            x -= w;
+            e = f;
+        }
+    }
+    let j = csr.targets[e] as usize;
+    let r = csr.reverse[e] as usize;
+    let (pi, pj) = (&profiles[i], &profiles[j]);
+    let (ti, tj) = (&state[e], &state[r]);
+    let props = params.tactics.propensities(
+        &pi.bases,
+        world.agents.motive[i],
+        ti.resentment,
+        pj.bases[COERCIVE],
+        allowed,
+    );
+    let Some(k) = crate::rules::tactic::choose(&props, rng.random::<f32>()) else {
+        return Effect::IDLE;
+    };
+    let mut eff = Effect {
+        target: j as u32,
+        tie: e as u32,
+        tactic: k as u8,
+        ..Effect::IDLE
+    };
+    if k == CONSULT {
+        return eff;
+    }
+    let (p_ij, p_ji) = dyad_powers(params, pi, pj, ti, tj);
+    let p_comply = params
+        .tactics
+        .comply_probability(k, p_ij, p_ji, pj.esteem, tj.resentment);
+    let complied = rng.random::<f32>() < p_comply;
+    let mut decision = complied;
+    if complied {
+        eff.flags |= COMPLIED;
+    }
+    let rs = &params.resentment;
+    eff.envy_actor = rs.envy_from(pi.resources as f64, pj.resources as f64);
+    eff.envy_target = rs.envy_from(pj.resources as f64, pi.resources as f64);
+    let u_contest = rng.random::<f32>();
+    let u_isolate = rng.random::<f32>();
+    match k {
+        COERCIVE => {
+            let c = &params.coercion;
+            eff.harm = c.harm_to(tj.engagement, pi.bases[LEGITIMATE]);
+            if !complied {
+                let (won, delta) = c.contest(pi.bases[COERCIVE], pj.bases[COERCIVE], u_contest);
+                eff.flags |= CONTEST;
+                eff.value = delta;
+                decision = won;
+            }
+            if c.isolates(world.agents.motive[i], u_isolate) {
+                eff.flags |= ISOLATE;
+            }
+        }
+        REWARD => {
+            eff.pay = params.reward.payment(pi.resources as f64) as f32;
+        }
+        LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(),
+        INFORMATIONAL | EXPERT => eff.value = pi.bases[k],
+        _ => {}
+    }
+    if decision {
+        eff.flags |= DECISION;
+        if matches!(k, COERCIVE | REWARD | LEGITIMATE | REFERENT) {
+            let deg = csr.degree(j).max(1) as f64;
+            eff.stake = (params.tactics.stake * pj.resources.max(0.0) as f64 / deg) as f32;
+        }
+    }
+    eff
+}
+
+struct ApplyCtx<'a> {
+    csr: &'a Csr,
+    effects: &'a [Effect],
+    params: &'a RuleParams,
+    income: &'a [f32],
+    baseline: &'a [f32],
+    exit_cost: &'a [f32],
+}
+
+#[derive(Default)]
+struct ApplyUnit<'a> {
+    start: usize,
+    state: &'a mut [TieState],
+    resources: &'a mut [f64],
+    esteem: &'a mut [f32],
+    coercive: &'a mut [f32],
+    info: &'a mut [f32],
+    expert: &'a mut [f32],
+}
+
+fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
+    let mut counts = Counters::default();
+    let p = ctx.params;
+    let tie_base = ctx.csr.offsets[u.start] as usize;
+    for o in 0..u.resources.len() {
+        let i = u.start + o;
+        let row = ctx.csr.row(i);
+        let local = row.start - tie_base..row.end - tie_base;
+        let state = &mut u.state[local.clone()];
+        let mut resources = u.resources[o];
+        let mut esteem = u.esteem[o];
+        let mut coercive = u.coercive[o];
+
+        // The agent's own act.
+        let own = ctx.effects[i];
+        if own.target != NONE {
+            let k = own.tactic as usize;
+            counts.tactics[k] += 1;
+            let t = &mut state[own.tie as usize - row.start];
+            if k == CONSULT {
+                let (r, a) = p.consult.after(t.resentment, t.affect);
+                t.resentment = r;
+                t.affect = a;
+            } else {
+                counts.attempts += 1;
+                counts.complied += u64::from(own.complied());
+                t.resentment += own.envy_actor;
+                if own.decision() {
+                    t.wins = t.wins.saturating_add(1);
+                    resources += own.stake as f64;
+                }
+                resources -= own.pay as f64;
+                if own.flags & CONTEST != 0 {
+                    counts.contests += 1;
+                    coercive = (coercive + own.value).max(0.0);
+                }
+                if k == INFORMATIONAL {
+                    u.info[o] *= 1.0 - p.knowledge.spending as f32;
+                }
+            }
+        }
+
+        // Acts aimed at the agent, found through its own row.
+        let mut isolate_keep: Option<usize> = None;
+        let mut isolations = 0u32;
+        let mut introduced_by: Option<usize> = None;
+        for (l, e) in row.clone().enumerate() {
+            let j = ctx.csr.targets[e] as usize;
+            let f = ctx.effects[j];
+            if f.target != i as u32 {
+                continue;
+            }
+            let t = &mut state[l];
+            let k = f.tactic as usize;
+            if k == CONSULT {
+                let (r, a) = p.consult.after(t.resentment, t.affect);
+                t.resentment = r;
+                t.affect = a;
+                continue;
+            }
+            t.resentment += f.envy_target + f.harm;
+            if f.decision() {
+                resources -= f.stake as f64;
+            }
+            match k {
+                COERCIVE => {
+                    let c = &p.coercion;
+                    t.affect = (t.affect - c.affect_loss as f32 * t.engagement).max(-1.0);
+                    esteem -= c.esteem_loss as f32 * t.engagement * esteem;
+                    if f.flags & CONTEST != 0 {
+                        coercive = (coercive - f.value).max(0.0);
+                    }
+                    if f.flags & ISOLATE != 0 {
+                        isolations += 1;
+                        isolate_keep = Some(l);
+                    }
+                }
+                REWARD => {
+                    resources += f.pay as f64;
+                    t.affect = p.reward.affect_after(t.affect);
+                }
+                CONNECTION => {
+                    t.affect =
+                        (t.affect + p.connection.affect_gain as f32 * (1.0 - t.affect)).min(1.0);
+                    introduced_by = Some(l);
+                }
+                INFORMATIONAL if f.complied() => {
+                    u.info[o] = p.knowledge.learned(u.info[o], f.value);
+                }
+                EXPERT if f.complied() => {
+                    u.expert[o] = p.knowledge.learned(u.expert[o], f.value);
+                }
+                _ => {}
+            }
+        }
+        if isolations > 0 {
+            // Isolation by a coercer: every other tie loses engagement.
+            let keep = isolate_keep.unwrap_or(usize::MAX);
+            let factor = (1.0 - p.coercion.isolation_cut as f32).powi(isolations as i32);
+            for (l, t) in state.iter_mut().enumerate() {
+                if l != keep {
+                    t.engagement *= factor;
+                }
+            }
+        }
+        if let Some(by) = introduced_by {
+            // An introduction re-engages the target's weakest other tie.
+            let weakest = state
+                .iter()
+                .enumerate()
+                .filter(|&(l, _)| l != by)
+                .min_by(|a, b| a.1.engagement.total_cmp(&b.1.engagement))
+                .map(|(l, _)| l);
+            if let Some(w) = weakest {
+                let t = &mut state[w];
+                t.engagement += p.connection.introduction as f32 * (1.0 - t.engagement);
+            }
+        }
+
+        // Decay and withdrawal on every half the agent owns.
+        let exit_cost = ctx.exit_cost[i];
+        let mut withdrawn = 0.0f32;
+        for t in state.iter_mut() {
+            t.resentment = p.resentment.decayed(t.resentment).max(0.0);
+            let (eng, cut) =
+                p.withdrawal
+                    .engagement_after(t.engagement, t.resentment, esteem, exit_cost);
+            t.engagement = eng.clamp(0.0, 1.0);
+            withdrawn += cut;
+        }
+        esteem = p
+            .withdrawal
+            .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
+        resources += ctx.income[i] as f64;
+
+        u.resources[o] = resources.max(0.0);
+        u.esteem[o] = esteem.clamp(0.0, 1.0);
+        u.coercive[o] = coercive;
+    }
+    counts
+}
+
+/// Builds the world of a scenario (agents, network, tie states) for a seed and run.
+pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
+    let n = scenario.n_agents();
+    if n > u32::MAX as u64 - 1 {
+        return Err(Error::Run(format!(
+            "{n} agents exceed the engine's index range"
+        )));
+    }
+    let n = n as usize;
+    let mut cohorts = Vec::with_capacity(scenario.cohorts.len());
+    let mut cohort_of = Vec::with_capacity(n);
+    let mut start = 0;
+    for (c, spec) in scenario.cohorts.iter().enumerate() {
+        cohorts.push(Cohort {
+            name: spec.name.clone(),
+            named: spec.named,
+            start,
+            count: spec.count as usize,
+            groups: spec.groups.clone(),
+        });
+        cohort_of.extend(std::iter::repeat_n(c as u32, spec.count as usize));
+        start += spec.count as usize;
+    }
+    // Draw attributes agent by agent from the agent's own set-up stream.
+    struct Drawn {
+        bases: [f32; N_BASES],
+        resources: f64,
+        income: f32,
+        esteem: f32,
+        motive: f32,
+        exit_cost: f32,
+        alternatives: f32,
+    }
+    let drawn: Vec<Drawn> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let spec = &scenario.cohorts[cohort_of[i] as usize].attributes;
+            let mut rng = stream(seed, run, 0, i as u64, purpose::SETUP);
+            let mut bases = [0.0f32; N_BASES];
+            for (k, b) in bases.iter_mut().enumerate() {
+                *b = spec.bases[k].sample(&mut rng, 1e6) as f32;
+            }
+            Drawn {
+                bases,
+                resources: spec.resources.sample(&mut rng, 1e12),
+                income: spec.income.sample(&mut rng, 1e12) as f32,
+                motive: spec.motive.sample(&mut rng, 1.0) as f32,
+                exit_cost: spec.exit_cost.sample(&mut rng, 1.0) as f32,
+                esteem: spec.self_esteem.sample(&mut rng, 1.0) as f32,
+                alternatives: spec.alternatives.sample(&mut rng, 1e6) as f32,
+            }
+        })
+        .collect();
+    let mut agents = Agents::default();
+    for k in 0..N_BASES {
+        agents.bases[k] = drawn.iter().map(|d| d.bases[k]).collect();
+    }
+    agents.endowment = [
+        agents.bases[REWARD].clone(),
+        agents.bases[CONNECTION].clone(),
+        agents.bases[REFERENT].clone(),
+    ];
+    agents.resources = drawn.iter().map(|d| d.resources).collect();
+    agents.income = drawn.iter().map(|d| d.income).collect();
+    agents.self_esteem = drawn.iter().map(|d| d.esteem).collect();
+    agents.esteem_baseline = agents.self_esteem.clone();
+    agents.motive = drawn.iter().map(|d| d.motive).collect();
+    agents.exit_cost = drawn.iter().map(|d| d.exit_cost).collect();
+    agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
+    drop(drawn);
+    agents.groups = cohort_of
+        .iter()
+        .map(|&c| {
+            cohorts[c as usize]
+                .groups
+                .iter()
+                .fold(0u64, |m, &g| m | (1u64 << g))
+        })
+        .collect();
+    agents.cohort = cohort_of;
+
+    let net_err = |e: network::NetworkError| {
+        Error::input(
+            &scenario.source,
+            format!("network: {e}"),
+            Some("change the [network] section"),
+        )
+    };
+    let blocks: Vec<u32> = if matches!(scenario.network, network::NetworkSpec::Block { .. }) {
+        agents.cohort.clone()
+    } else {
+        Vec::new()
+    };
+    let edges = network::generate(
+        &scenario.network,
+        n as u32,
+        &blocks,
+        crate::rng::mix(&[seed, run]),
+    )
+    .map_err(net_err)?;
+    if edges.is_empty() {
+        return Err(Error::input(
+            &scenario.source,
+            "network: the generated network has no ties",
+            Some("raise the network's density (p, mean_degree, p_within or p_between)"),
+        ));
+    }
+    let csr = Csr::from_edges(n as u32, &edges).map_err(net_err)?;
+    drop(edges);
+    let state = vec![TieState::default(); csr.targets.len()];
+    Ok(World {
+        agents,
+        ties: Ties { csr, state },
+        cohorts,
+        groups: scenario.groups.clone(),
+    })
+}

@@ -1,0 +1,488 @@
+//! Inequality measures of a non-negative distribution (wealth, influence,
+//! resources held by agents): the Gini coefficient, the Theil T index with its
+//! between/within-group decomposition, and top shares.
+//!
+//! # Methods
+//!
+//! * **Gini coefficient** (Gini 1912). With the values sorted ascending,
+//!   `x_(1) <= ... <= x_(n)`, the sample Gini is
+//!   `G = sum_i (2i - n - 1) x_(i) / (n * sum_i x_i)` with `i` from 1
+//!   (Dixon, Weiner, Mitchell-Olds & Woodley 1987, eq. 1; equivalent to half
+//!   the relative mean absolute difference). It is 0 for perfect equality and
+//!   `(n - 1) / n` when one value holds everything.
+//! * **Theil T index** (Theil 1967): `T = (1/n) sum_i (x_i/mu) ln(x_i/mu)`
+//!   with `0 ln 0 = 0`. It is 0 for perfect equality and `ln n` when one
+//!   value holds everything.
+//! * **Theil decomposition** (Bourguignon 1979; Shorrocks 1980). For groups
+//!   `g` with income shares `s_g = n_g mu_g / (n mu)`,
+//!   `T = sum_g s_g T_g + sum_g s_g ln(mu_g / mu)`: the first sum is the
+//!   *within*-group part, the second the *between*-group part.
+//! * **Top share** (e.g. Atkinson, Piketty & Saez 2011): the share of the
+//!   total held by the richest fraction `p` of the population, i.e.
+//!   `1 - L(1 - p)` for the piecewise-linear Lorenz curve `L` (Lorenz 1905).
+//!
+//! # Conventions shared by all functions
+//!
+//! * Input values that are negative, NaN or infinite are treated as 0: they
+//!   carry no well-defined share of a non-negative total.
+//! * Degenerate inputs (empty, a single value, or a zero total) are treated
+//!   as perfectly equal: Gini and Theil return 0.0 and [`top_share`] returns
+//!   the (clamped) fraction itself.
+//! * Values are divided by their maximum before summing. The measures are
+//!   scale invariant, so this changes nothing mathematically, but it rules
+//!   out overflow of the sums for values near `f64::MAX`. Scaling by a power
+//!   of two therefore gives bit-identical results.
+//! * Every sum is accumulated sequentially in `f64`, in index order (of the
+//!   sorted values where the method sorts), so results are deterministic.
+//! * Results are clamped to their mathematical range (`[0, 1]` for Gini and
+//!   shares, `>= 0` for Theil) to absorb rounding.
+//!
+//! # References
+//!
+//! * Atkinson, A. B., Piketty, T. & Saez, E. (2011). Top incomes in the long
+//!   run of history. *Journal of Economic Literature* 49(1), 3–71.
+//! * Bourguignon, F. (1979). Decomposable income inequality measures.
+//!   *Econometrica* 47(4), 901–920.
+//! * Dixon, P. M., Weiner, J., Mitchell-Olds, T. & Woodley, R. (1987).
+//!   Bootstrapping the Gini coefficient of inequality. *Ecology* 68(5),
+//!   1548–1551.
+//! * Gini, C. (1912). *Variabilità e mutabilità*. Bologna: C. Cuppini.
+//! * Lorenz, M. O. (1905). Methods of measuring the concentration of wealth.
+//!   *Publications of the American Statistical Association* 9(70), 209–219.
+//! * Shorrocks, A. F. (1980). The class of additively decomposable
+//!   inequality measures. *Econometrica* 48(3), 613–625.
+//! * Theil, H. (1967). *Economics and Information Theory*. Amsterdam:
+//!   North-Holland.
+
+use serde::Serialize;
+
+/// The Theil T index split into a between-group and a within-group part,
+/// as returned by [`theil_decomposition`].
+///
+/// `between + within == total` up to floating-point rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TheilParts {
+    /// Theil T index of all values that were assigned a valid group,
+    /// computed directly (not as the sum of the two parts).
+    pub total: f64,
+    /// Between-group part `sum_g s_g ln(mu_g / mu)`: the inequality that
+    /// would remain if every value were replaced by its group mean.
+    pub between: f64,
+    /// Within-group part `sum_g s_g T_g`: the income-share-weighted mean of
+    /// the groups' own Theil indices.
+    pub within: f64,
+}
+
+/// Maps a raw value to the non-negative value used by every measure here:
+/// negative, NaN and infinite values become 0.
+fn clean(x: f64) -> f64 {
+    if x.is_finite() && x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Largest cleaned value (0.0 for an empty slice).
+fn clean_max(values: &[f64]) -> f64 {
+    values.iter().fold(0.0_f64, |m, &x| m.max(clean(x)))
+}
+
+/// Gini coefficient of non-negative values, computed in place.
+///
+/// The slice is modified: negative, NaN and infinite entries are replaced by
+/// 0.0 and the slice is then sorted ascending with [`f64::total_cmp`]. The
+/// coefficient is `G = sum_i (2i - n - 1) x_(i) / (n * sum x)` with `i` from 1
+/// (see the module docs), accumulated in index order.
+///
+/// Returns 0.0 for an empty slice, a single value, or a zero total. Otherwise
+/// the result lies in `[0, (n - 1) / n]`.
+pub fn gini_in_place(values: &mut [f64]) -> f64 {
+    for v in values.iter_mut() {
+        *v = clean(*v);
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let max = values[n - 1];
+    if max <= 0.0 {
+        return 0.0;
+    }
+    let nf = n as f64;
+    let mut sum = 0.0_f64;
+    let mut weighted = 0.0_f64;
+    for (i, &v) in values.iter().enumerate() {
+        let y = v / max;
+        sum += y;
+        weighted += (2.0 * (i as f64 + 1.0) - nf - 1.0) * y;
+    }
+    if sum <= 0.0 {
+        return 0.0;
+    }
+    (weighted / (nf * sum)).clamp(0.0, 1.0)
+}
+
+/// Gini coefficient of non-negative values, computed on a copy.
+///
+/// Same conventions as [`gini_in_place`]; `values` is left untouched.
+pub fn gini(values: &[f64]) -> f64 {
+    let mut copy = values.to_vec();
+    gini_in_place(&mut copy)
+}
+
+/// Theil T index `T = (1/n) sum_i (x_i/mu) ln(x_i/mu)`, with `0 ln 0 = 0`.
+///
+/// Negative, NaN and infinite values are treated as 0. Returns 0.0 for an
+/// empty slice, a single value, or a zero total. Otherwise the result lies
+/// in `[0, ln n]`.
+pub fn theil(values: &[f64]) -> f64 {
+    let n = values.len();
+    let max = clean_max(values);
+    if n == 0 || max <= 0.0 {
+        return 0.0;
+    }
+    let mut sum = 0.0_f64;
+    for &x in values {
+        sum += clean(x) / max;
+    }
+    let mu = sum / n as f64;
+    let mut acc = 0.0_f64;
+    for &x in values {
+        let r = clean(x) / max / mu;
+        if r > 0.0 {
+            acc += r * r.ln();
+        }
+    }
+    (acc / n as f64).max(0.0)
+}
+
+/// Theil T index decomposed into between-group and within-group parts.
+///
+/// `group_of[i]` is the group of `values[i]`; groups are `0..n_groups`.
+/// Values are processed in index order, pairing `values[i]` with
+/// `group_of[i]` up to the shorter of the two slices. A value whose group
+/// index is `>= n_groups`, or which has no group entry, is left out of every
+/// part, including `total`. Negative, NaN and infinite values are treated as
+/// 0, as in [`theil`].
+///
+/// `total` is the Theil index of the values used, computed directly;
+/// `between + within == total` up to rounding. All three parts are 0.0 when
+/// no value is used or their total is zero. Groups that receive no value,
+/// or only zeros, contribute nothing. Memory is proportional to the largest
+/// group index actually used, not to `n_groups`.
+pub fn theil_decomposition(values: &[f64], group_of: &[usize], n_groups: usize) -> TheilParts {
+    let zero = TheilParts {
+        total: 0.0,
+        between: 0.0,
+        within: 0.0,
+    };
+    let len = values.len().min(group_of.len());
+    let used = || (0..len).filter(|&i| group_of[i] < n_groups);
+
+    // Pass 1: the largest value (for scaling) and the number of groups used.
+    let mut max = 0.0_f64;
+    let mut n_used_groups = 0_usize;
+    let mut n = 0_usize;
+    for i in used() {
+        max = max.max(clean(values[i]));
+        n_used_groups = n_used_groups.max(group_of[i] + 1);
+        n += 1;
+    }
+    if n == 0 || max <= 0.0 {
+        return zero;
+    }
+
+    // Pass 2: group counts and sums (scaled by the maximum).
+    let mut count = vec![0_usize; n_used_groups];
+    let mut gsum = vec![0.0_f64; n_used_groups];
+    let mut sum = 0.0_f64;
+    for i in used() {
+        let g = group_of[i];
+        let y = clean(values[i]) / max;
+        count[g] += 1;
+        gsum[g] += y;
+        sum += y;
+    }
+    let mu = sum / n as f64;
+
+    // Pass 3: the overall index and each group's sum of r ln r.
+    let mut total_acc = 0.0_f64;
+    let mut gacc = vec![0.0_f64; n_used_groups];
+    for i in used() {
+        let g = group_of[i];
+        let y = clean(values[i]) / max;
+        let r = y / mu;
+        if r > 0.0 {
+            total_acc += r * r.ln();
+        }
+        let mu_g = gsum[g] / count[g] as f64;
+        let r_g = y / mu_g;
+        if r_g > 0.0 {
+            gacc[g] += r_g * r_g.ln();
+        }
+    }
+    let total = (total_acc / n as f64).max(0.0);
+
+    let mut between = 0.0_f64;
+    let mut within = 0.0_f64;
+    for g in 0..n_used_groups {
+        if count[g] == 0 || gsum[g] <= 0.0 {
+            continue;
+        }
+        let share = gsum[g] / sum;
+        let mu_g = gsum[g] / count[g] as f64;
+        let t_g = gacc[g] / count[g] as f64;
+        within += share * t_g;
+        between += share * (mu_g / mu).ln();
+    }
+    TheilParts {
+        total,
+        between,
+        within,
+    }
+}
+
+/// Share of the total held by the top `fraction` of values (e.g. 0.1 for
+/// the top 10 %).
+///
+/// With the values sorted descending, the top `k = fraction * n` values are
+/// summed; when `k` is not an integer, the next value counts with weight
+/// `k - floor(k)`. This is `1 - L(1 - fraction)` for the piecewise-linear
+/// Lorenz curve `L`, so the share is continuous and non-decreasing in
+/// `fraction`.
+///
+/// `fraction` is clamped to `[0, 1]`; a NaN fraction is treated as 0.
+/// Negative, NaN and infinite values are treated as 0. For an empty slice or
+/// a zero total the distribution is treated as perfectly equal and the
+/// (clamped) fraction itself is returned. The result lies in `[0, 1]`.
+pub fn top_share(values: &[f64], fraction: f64) -> f64 {
+    let p = if fraction.is_nan() {
+        0.0
+    } else {
+        fraction.clamp(0.0, 1.0)
+    };
+    let n = values.len();
+    let max = clean_max(values);
+    if n == 0 || max <= 0.0 {
+        return p;
+    }
+    let mut sorted: Vec<f64> = values.iter().map(|&x| clean(x) / max).collect();
+    sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+    let mut sum = 0.0_f64;
+    for &y in &sorted {
+        sum += y;
+    }
+    let take = p * n as f64;
+    let whole = (take.floor() as usize).min(n);
+    let mut top = 0.0_f64;
+    for &y in &sorted[..whole] {
+        top += y;
+    }
+    if whole < n {
+        top += (take - whole as f64) * sorted[whole];
+    }
+    (top / sum).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EPS: f64 = 1e-12;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    /// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator.
+    struct SplitMix(u64);
+    impl SplitMix {
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn uniform(&mut self) -> f64 {
+            (self.next_u64() >> 11) as f64 / (1_u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn gini_of_equal_values_is_zero() {
+        assert_eq!(gini(&[1.0, 1.0, 1.0, 1.0]), 0.0);
+        assert_eq!(gini(&[0.1; 7]), 0.0);
+    }
+
+    #[test]
+    fn gini_when_one_of_four_holds_everything_is_three_quarters() {
+        assert!(close(gini(&[0.0, 0.0, 0.0, 1.0]), 0.75, EPS));
+        assert!(close(gini(&[0.0, 5.0, 0.0, 0.0]), 0.75, EPS));
+    }
+
+    #[test]
+    fn gini_of_one_two_three_four_is_one_quarter() {
+        // sum (2i - n - 1) x_i = -3*1 - 1*2 + 1*3 + 3*4 = 10; n * sum = 40.
+        assert!(close(gini(&[1.0, 2.0, 3.0, 4.0]), 0.25, EPS));
+        assert!(close(gini(&[4.0, 1.0, 3.0, 2.0]), 0.25, EPS));
+    }
+
+    #[test]
+    fn gini_matches_the_mean_absolute_difference_definition() {
+        let mut rng = SplitMix(7);
+        let x: Vec<f64> = (0..50).map(|_| rng.uniform() * 10.0).collect();
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let mut mad = 0.0;
+        for a in &x {
+            for b in &x {
+                mad += (a - b).abs();
+            }
+        }
+        let expected = mad / (2.0 * n * n * mean);
+        assert!(
+            close(gini(&x), expected, 1e-12),
+            "{} vs {expected}",
+            gini(&x)
+        );
+    }
+
+    #[test]
+    fn gini_is_scale_invariant() {
+        let mut rng = SplitMix(11);
+        let x: Vec<f64> = (0..100).map(|_| rng.uniform()).collect();
+        let doubled: Vec<f64> = x.iter().map(|v| 2.0 * v).collect();
+        assert_eq!(gini(&doubled), gini(&x));
+        let tripled: Vec<f64> = x.iter().map(|v| 3.0 * v).collect();
+        assert!(close(gini(&tripled), gini(&x), 1e-14));
+    }
+
+    #[test]
+    fn gini_in_place_sorts_and_zeroes_negatives() {
+        let mut x = [3.0, -2.0, f64::NAN, 1.0];
+        let g = gini_in_place(&mut x);
+        assert_eq!(x, [0.0, 0.0, 1.0, 3.0]);
+        assert!(close(g, gini(&[0.0, 0.0, 1.0, 3.0]), EPS));
+    }
+
+    #[test]
+    fn gini_of_degenerate_inputs_is_zero() {
+        assert_eq!(gini(&[]), 0.0);
+        assert_eq!(gini(&[5.0]), 0.0);
+        assert_eq!(gini(&[0.0, 0.0, 0.0]), 0.0);
+        assert_eq!(gini(&[-1.0, -3.0]), 0.0);
+        assert_eq!(gini(&[f64::NAN, f64::INFINITY]), 0.0);
+    }
+
+    #[test]
+    fn gini_does_not_overflow_near_f64_max() {
+        let g = gini(&[f64::MAX, f64::MAX, 0.0, 0.0]);
+        assert!(close(g, 0.5, EPS), "{g}");
+    }
+
+    #[test]
+    fn theil_of_equal_values_is_zero() {
+        assert_eq!(theil(&[1.0, 1.0, 1.0, 1.0]), 0.0);
+    }
+
+    #[test]
+    fn theil_when_one_of_four_holds_everything_is_ln_four() {
+        assert!(close(theil(&[0.0, 0.0, 0.0, 1.0]), 4.0_f64.ln(), EPS));
+    }
+
+    #[test]
+    fn theil_of_one_and_three_matches_the_hand_computation() {
+        // mu = 2; T = (1/2) * (0.5 ln 0.5 + 1.5 ln 1.5) = 0.130812035941137
+        let by_hand = 0.5 * (0.5 * 0.5_f64.ln() + 1.5 * 1.5_f64.ln());
+        assert!(close(theil(&[1.0, 3.0]), by_hand, EPS));
+        assert!(close(theil(&[1.0, 3.0]), 0.130_812_035_941_137, 1e-15));
+    }
+
+    #[test]
+    fn theil_of_degenerate_inputs_is_zero() {
+        assert_eq!(theil(&[]), 0.0);
+        assert_eq!(theil(&[2.0]), 0.0);
+        assert_eq!(theil(&[0.0, 0.0]), 0.0);
+        assert_eq!(theil(&[f64::NAN, -1.0]), 0.0);
+    }
+
+    #[test]
+    fn theil_is_scale_invariant() {
+        let mut rng = SplitMix(3);
+        let x: Vec<f64> = (0..100).map(|_| rng.uniform()).collect();
+        let scaled: Vec<f64> = x.iter().map(|v| 1000.0 * v).collect();
+        assert!(close(theil(&scaled), theil(&x), 1e-13));
+    }
+
+    #[test]
+    fn theil_decomposition_sums_to_the_total() {
+        let mut rng = SplitMix(42);
+        let x: Vec<f64> = (0..300).map(|_| rng.uniform().powi(3) * 100.0).collect();
+        let g: Vec<usize> = (0..300).map(|_| (rng.next_u64() % 5) as usize).collect();
+        let parts = theil_decomposition(&x, &g, 5);
+        assert!(close(parts.total, theil(&x), 1e-14));
+        assert!(close(parts.between + parts.within, parts.total, 1e-12));
+        assert!(parts.between > 0.0 && parts.within > 0.0);
+    }
+
+    #[test]
+    fn theil_between_part_vanishes_when_group_means_are_equal() {
+        let x = [1.0, 3.0, 2.0, 2.0];
+        let parts = theil_decomposition(&x, &[0, 0, 1, 1], 2);
+        assert!(close(parts.between, 0.0, EPS));
+        // Group 0 is [1, 3] (T = 0.1308...) with half of the income.
+        let t0 = 0.5 * (0.5 * 0.5_f64.ln() + 1.5 * 1.5_f64.ln());
+        assert!(close(parts.within, 0.5 * t0, EPS));
+    }
+
+    #[test]
+    fn theil_within_part_vanishes_when_groups_are_internally_equal() {
+        let x = [1.0, 1.0, 3.0, 3.0];
+        let parts = theil_decomposition(&x, &[0, 0, 1, 1], 2);
+        assert!(close(parts.within, 0.0, EPS));
+        assert!(close(parts.between, theil(&[1.0, 3.0]), EPS));
+    }
+
+    #[test]
+    fn theil_decomposition_drops_values_with_invalid_groups() {
+        let parts = theil_decomposition(&[1.0, 3.0, 100.0], &[0, 1, 7], 2);
+        assert!(close(parts.total, theil(&[1.0, 3.0]), EPS));
+        let short = theil_decomposition(&[1.0, 3.0, 100.0], &[0, 1], usize::MAX);
+        assert!(close(short.total, theil(&[1.0, 3.0]), EPS));
+        let none = theil_decomposition(&[], &[], 0);
+        assert_eq!((none.total, none.between, none.within), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn top_share_of_one_two_three_four() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert!(close(top_share(&x, 0.25), 0.4, EPS));
+        assert!(close(top_share(&x, 0.5), 0.7, EPS));
+        // Half of the top value: 0.5 * 4 / 10.
+        assert!(close(top_share(&x, 0.125), 0.2, EPS));
+        assert_eq!(top_share(&x, 1.0), 1.0);
+        assert_eq!(top_share(&x, 0.0), 0.0);
+    }
+
+    #[test]
+    fn top_share_clamps_the_fraction_and_handles_degenerate_inputs() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(top_share(&x, 7.0), 1.0);
+        assert_eq!(top_share(&x, -1.0), 0.0);
+        assert_eq!(top_share(&x, f64::NAN), 0.0);
+        assert_eq!(top_share(&[], 0.1), 0.1);
+        assert_eq!(top_share(&[0.0, 0.0], 0.1), 0.1);
+        assert!(close(top_share(&[0.0, 0.0, 0.0, 1.0], 0.1), 0.4, EPS));
+    }
+
+    #[test]
+    fn top_share_of_equal_values_equals_the_fraction() {
+        let x = [2.5; 40];
+        for p in [0.01, 0.1, 0.33, 0.9] {
+            assert!(close(top_share(&x, p), p, 1e-14));
+        }
+    }
+}

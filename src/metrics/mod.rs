@@ -1,0 +1,222 @@
+//! Metrics of a recorded step: inequality of power, of resources and of each
+//! base; relationship health; tactic mix; groups.
+//!
+//! - `power_gini`, `power_theil`: Gini and Theil T of agents' total power
+//!   (the sum of their seven bases).
+//! - `resources_gini`; `gini_<base>` for each base.
+//! - `dyad_imbalance`: mean over ties of `|P(i over j) - P(j over i)| /
+//!   (P(i over j) + P(j over i))` (Emerson 1962).
+//! - `cohesion`: mean over ties of the average of the two dependences,
+//!   `(P(i over j) + P(j over i)) / 2` (Emerson's cohesion; Molm 1997).
+//! - `mean_resentment`, `mean_engagement`, `mean_affect`, `withdrawn_share`:
+//!   over directed halves.
+//! - `compliance_rate`, `tactic_<name>`: over the acts since the last record.
+//! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
+//!
+//! Every sum runs over the engine's fixed chunks in index order, in f64, so
+//! results do not depend on the number of threads.
+
+pub mod inequality;
+
+use rayon::prelude::*;
+
+use crate::engine::{dyad_powers, Counters, Simulation, CHUNK};
+use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
+
+/// Names of the metric columns for a world with these groups, in output order (after `step`).
+pub fn column_names(groups: &[String]) -> Vec<String> {
+    let mut c: Vec<String> = [
+        "power_gini",
+        "power_theil",
+        "resources_gini",
+        "dyad_imbalance",
+        "cohesion",
+        "mean_resentment",
+        "mean_engagement",
+        "mean_affect",
+        "withdrawn_share",
+        "compliance_rate",
+        "contest_rate",
+        "mean_resources",
+        "mean_self_esteem",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    c.extend(BASE_NAMES.iter().map(|b| format!("gini_{b}")));
+    c.extend(TACTIC_NAMES.iter().map(|t| format!("tactic_{t}")));
+    for g in groups {
+        c.push(format!("group_{g}_power"));
+        c.push(format!("group_{g}_resources"));
+    }
+    c
+}
+
+/// The metrics that get a verdict (settle or grow) in `summary.json`.
+pub const HEADLINE: [&str; 6] = [
+    "power_gini",
+    "resources_gini",
+    "dyad_imbalance",
+    "mean_resentment",
+    "mean_engagement",
+    "withdrawn_share",
+];
+
+#[derive(Default, Clone, Copy)]
+struct TieSums {
+    imbalance: f64,
+    cohesion: f64,
+    dyads: u64,
+    resentment: f64,
+    engagement: f64,
+    affect: f64,
+    withdrawn: u64,
+    halves: u64,
+}
+
+#[derive(Clone)]
+struct AgentSums {
+    power: f64,
+    resources: f64,
+    esteem: f64,
+    group_power: Vec<f64>,
+    group_resources: Vec<f64>,
+    group_count: Vec<u64>,
+}
+
+/// Computes one row of metrics (in [`column_names`] order) from the simulation
+/// state and the counters since the last record.
+pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
+    let w = &sim.world;
+    let a = &w.agents;
+    let n = a.len();
+    let p = &sim.params;
+    let csr = &w.ties.csr;
+    let profiles = &sim.profiles;
+    let groups = w.groups.len();
+
+    // Per-agent values for the inequality measures (order-preserving collects).
+    let power: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|i| a.total_power(i) as f64)
+        .collect();
+    let mut sorted = power.clone();
+    let power_gini = inequality::gini_in_place(&mut sorted);
+    let power_theil = inequality::theil(&power);
+    let mut res = a.resources.clone();
+    let resources_gini = inequality::gini_in_place(&mut res);
+    let mut base_gini = [0.0; N_BASES];
+    for (k, g) in base_gini.iter_mut().enumerate() {
+        let mut v: Vec<f64> = a.bases[k].par_iter().map(|&x| x as f64).collect();
+        *g = inequality::gini_in_place(&mut v);
+    }
+
+    // Tie sums over fixed agent chunks, combined in order.
+    let chunks = n.div_ceil(CHUNK);
+    let tie_parts: Vec<TieSums> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut s = TieSums::default();
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                for e in csr.row(i) {
+                    let t = &w.ties.state[e];
+                    s.resentment += t.resentment as f64;
+                    s.engagement += t.engagement as f64;
+                    s.affect += t.affect as f64;
+                    s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
+                    s.halves += 1;
+                    let j = csr.targets[e] as usize;
+                    if i < j {
+                        let tj = &w.ties.state[csr.reverse[e] as usize];
+                        let (pij, pji) = dyad_powers(p, &profiles[i], &profiles[j], t, tj);
+                        s.imbalance += crate::rules::dependence::imbalance(pij, pji) as f64;
+                        s.cohesion += 0.5 * (pij + pji) as f64;
+                        s.dyads += 1;
+                    }
+                }
+            }
+            s
+        })
+        .collect();
+    let mut ts = TieSums::default();
+    for s in &tie_parts {
+        ts.imbalance += s.imbalance;
+        ts.cohesion += s.cohesion;
+        ts.dyads += s.dyads;
+        ts.resentment += s.resentment;
+        ts.engagement += s.engagement;
+        ts.affect += s.affect;
+        ts.withdrawn += s.withdrawn;
+        ts.halves += s.halves;
+    }
+
+    let agent_parts: Vec<AgentSums> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut s = AgentSums {
+                power: 0.0,
+                resources: 0.0,
+                esteem: 0.0,
+                group_power: vec![0.0; groups],
+                group_resources: vec![0.0; groups],
+                group_count: vec![0; groups],
+            };
+            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+            for (i, &pw) in range.clone().zip(&power[range]) {
+                s.power += pw;
+                s.resources += a.resources[i];
+                s.esteem += a.self_esteem[i] as f64;
+                let mut bits = a.groups[i];
+                while bits != 0 {
+                    let g = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    s.group_power[g] += pw;
+                    s.group_resources[g] += a.resources[i];
+                    s.group_count[g] += 1;
+                }
+            }
+            s
+        })
+        .collect();
+    let mut gp = vec![0.0; groups];
+    let mut gr = vec![0.0; groups];
+    let mut gc = vec![0u64; groups];
+    let (mut res_sum, mut esteem_sum) = (0.0, 0.0);
+    for s in &agent_parts {
+        res_sum += s.resources;
+        esteem_sum += s.esteem;
+        for g in 0..groups {
+            gp[g] += s.group_power[g];
+            gr[g] += s.group_resources[g];
+            gc[g] += s.group_count[g];
+        }
+    }
+
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let halves = ts.halves as f64;
+    let acts: u64 = counters.tactics.iter().sum();
+    let mut row = vec![
+        power_gini,
+        power_theil,
+        resources_gini,
+        ratio(ts.imbalance, ts.dyads as f64),
+        ratio(ts.cohesion, ts.dyads as f64),
+        ratio(ts.resentment, halves),
+        ratio(ts.engagement, halves),
+        ratio(ts.affect, halves),
+        ratio(ts.withdrawn as f64, halves),
+        ratio(counters.complied as f64, counters.attempts as f64),
+        ratio(counters.contests as f64, counters.attempts as f64),
+        ratio(res_sum, n as f64),
+        ratio(esteem_sum, n as f64),
+    ];
+    row.extend(base_gini);
+    for k in 0..N_TACTICS {
+        row.push(ratio(counters.tactics[k] as f64, acts as f64));
+    }
+    for g in 0..groups {
+        row.push(ratio(gp[g], gc[g] as f64));
+        row.push(ratio(gr[g], gc[g] as f64));
+    }
+    row
+}

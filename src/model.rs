@@ -1,0 +1,175 @@
+//! The state of a simulation: agents as columns (struct of arrays), ties as
+//! compressed sparse rows of directed halves.
+//!
+//! Agent `i`'s columns hold its seven power bases (French & Raven 1959; Raven
+//! 1965), its resources, income, self-esteem, motive (personalized share,
+//! Magee & Langner 2008), exit cost, outside alternatives and group
+//! memberships. A relationship between `i` and `j` is stored as two halves,
+//! `i -> j` in `i`'s row and `j -> i` in `j`'s row; `reverse` finds one from
+//! the other in O(1). Each half holds the owner's engagement, resentment and
+//! affect toward the other, and how often the owner prevailed over the other.
+//! The four fields of a half are kept together ([`TieState`]) because every
+//! rule that reads one reads the others, and a half is read from the far end
+//! of a tie in one cache line.
+
+use crate::network::Csr;
+
+/// Number of power bases.
+pub const N_BASES: usize = 7;
+/// Names of the power bases, in column order.
+pub const BASE_NAMES: [&str; N_BASES] = [
+    "coercive",
+    "reward",
+    "legitimate",
+    "connection",
+    "referent",
+    "informational",
+    "expert",
+];
+/// Index of the coercive base.
+pub const COERCIVE: usize = 0;
+/// Index of the reward base.
+pub const REWARD: usize = 1;
+/// Index of the legitimate base.
+pub const LEGITIMATE: usize = 2;
+/// Index of the connection base.
+pub const CONNECTION: usize = 3;
+/// Index of the referent base.
+pub const REFERENT: usize = 4;
+/// Index of the informational base.
+pub const INFORMATIONAL: usize = 5;
+/// Index of the expert base.
+pub const EXPERT: usize = 6;
+/// The consult tactic (listen and talk), which uses no base.
+pub const CONSULT: usize = 7;
+/// Number of tactics: one per base, plus consult.
+pub const N_TACTICS: usize = 8;
+/// Names of the tactics, in column order.
+pub const TACTIC_NAMES: [&str; N_TACTICS] = [
+    "coercive",
+    "reward",
+    "legitimate",
+    "connection",
+    "referent",
+    "informational",
+    "expert",
+    "consult",
+];
+
+/// One directed half of a relationship, owned by the agent whose row holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
+pub struct TieState {
+    /// The owner's investment in the relationship, in [0, 1]; 0 means exited.
+    pub engagement: f32,
+    /// The owner's resentment toward the other, >= 0.
+    pub resentment: f32,
+    /// The owner's liking of the other, in [-1, 1].
+    pub affect: f32,
+    /// Times the owner prevailed over the other.
+    pub wins: u32,
+}
+
+impl Default for TieState {
+    fn default() -> Self {
+        TieState {
+            engagement: 1.0,
+            resentment: 0.0,
+            affect: 0.0,
+            wins: 0,
+        }
+    }
+}
+
+/// A named individual or a population: a block of consecutive agents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohort {
+    /// The individual's or population's name.
+    pub name: String,
+    /// Whether this is a named individual (one agent).
+    pub named: bool,
+    /// First agent index.
+    pub start: usize,
+    /// Number of agents.
+    pub count: usize,
+    /// Group indices of every member.
+    pub groups: Vec<usize>,
+}
+
+/// Agent columns. Every column has one entry per agent.
+#[derive(Debug, Clone, Default)]
+pub struct Agents {
+    /// Current power bases, one column per base (see [`BASE_NAMES`]).
+    pub bases: [Vec<f32>; N_BASES],
+    /// Fixed endowments of the derived bases: reward, connection, referent.
+    pub endowment: [Vec<f32>; 3],
+    /// Resources (money, means), >= 0.
+    pub resources: Vec<f64>,
+    /// Resources gained each step (salary).
+    pub income: Vec<f32>,
+    /// Self-esteem in [0, 1].
+    pub self_esteem: Vec<f32>,
+    /// The self-esteem an agent recovers toward.
+    pub esteem_baseline: Vec<f32>,
+    /// Personalized share of power motivation in [0, 1] (0 socialized, 1 personalized).
+    pub motive: Vec<f32>,
+    /// Cost of leaving in [0, 1].
+    pub exit_cost: Vec<f32>,
+    /// Alternatives outside the network (job offers, other partners), >= 0.
+    pub alternatives: Vec<f32>,
+    /// Cohort index of each agent.
+    pub cohort: Vec<u32>,
+    /// Group memberships as a bit set (at most 64 groups).
+    pub groups: Vec<u64>,
+}
+
+impl Agents {
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether there are no agents.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Sum of an agent's seven bases: its total power.
+    pub fn total_power(&self, i: usize) -> f32 {
+        self.bases.iter().map(|col| col[i]).sum()
+    }
+}
+
+/// Ties: the network's structure and the state of each directed half.
+#[derive(Debug, Clone)]
+pub struct Ties {
+    /// Structure: rows, targets and reverse halves.
+    pub csr: Csr,
+    /// State of each half, indexed like `csr.targets`.
+    pub state: Vec<TieState>,
+}
+
+/// The whole state of a simulation.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Agent columns.
+    pub agents: Agents,
+    /// Tie rows.
+    pub ties: Ties,
+    /// Named individuals and populations, in agent order.
+    pub cohorts: Vec<Cohort>,
+    /// Group names, in declaration order (bit `g` of `agents.groups`).
+    pub groups: Vec<String>,
+}
+
+impl World {
+    /// The display name of agent `i`: its own name, or `population#k`.
+    pub fn agent_label(&self, i: usize) -> String {
+        let c = &self.cohorts[self.agents.cohort[i] as usize];
+        if c.named {
+            c.name.clone()
+        } else {
+            format!("{}#{}", c.name, i - c.start)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Output files written under temporary names and renamed on success.
+//!
+//! Each file is first written as `<name>.part` in the run's folder; only
+//! when the whole run has succeeded are they renamed to their final names,
+//! `manifest.json` last. A run that fails or is killed leaves `.part` files
+//! and no manifest: nothing that looks complete. A run's folder is complete
+//! exactly when it holds `manifest.json`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The files a run writes, in the order they are committed.
+pub const RUN_FILES: [&str; 4] = [
+    "timeseries.csv",
+    "agents.csv",
+    "summary.json",
+    "manifest.json",
+];
+
+/// A file being written under a temporary name.
+pub struct PartFile {
+    final_path: PathBuf,
+    part_path: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl PartFile {
+    /// Creates `<dir>/<name>.part` for writing.
+    pub fn create(dir: &Path, name: &str) -> Result<PartFile> {
+        let final_path = dir.join(name);
+        let part_path = dir.join(format!("{name}.part"));
+        let file = File::create(&part_path).map_err(|e| Error::io(&part_path, e))?;
+        Ok(PartFile {
+            final_path,
+            part_path,
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("writer present until commit")
+    }
+
+    /// The temporary path (for error messages).
+    pub fn part_path(&self) -> &Path {
+        &self.part_path
+    }
+
+    /// Flushes and syncs the temporary file; it stays under its temporary name.
+    pub fn finish(&mut self) -> Result<()> {
+        if let Some(mut w) = self.writer.take() {
+            w.flush().map_err(|e| Error::io(&self.part_path, e))?;
+            let f = w
+                .into_inner()
+                .map_err(|e| Error::io(&self.part_path, e.into_error()))?;
+            f.sync_all().map_err(|e| Error::io(&self.part_path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Renames the finished file to its final name.
+    pub fn commit(mut self) -> Result<()> {
+        self.finish()?;
+        std::fs::rename(&self.part_path, &self.final_path)
+            .map_err(|e| Error::io(&self.final_path, e))?;
+        self.part_path.clear();
+        Ok(())
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        // An uncommitted file is removed; it would only mislead.
+        if !self.part_path.as_os_str().is_empty() {
+            self.writer.take();
+            let _ = std::fs::remove_file(&self.part_path);
+        }
+    }
+}
+
+/// Prepares a run folder: creates it and removes the run files of an earlier
+/// run there (manifest first), so a failed run cannot leave a stale set that looks complete.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for name in RUN_FILES.iter().rev() {
+        let p = dir.join(name);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(p, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Formats a float for CSV: shortest text that reads back to the same value; NaN and infinities never occur in outputs.
+pub fn fmt_f64(x: f64) -> String {
+    if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Formats an f32 column value for CSV (shortest round-trip text of the f32).
+pub fn fmt_f32(x: f32) -> String {
+    if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x}")
+    }
+}

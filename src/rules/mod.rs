@@ -1,0 +1,98 @@
+//! The interaction rules, one file each (see `docs/model.md` for the full account).
+//!
+//! A step is two-phase (see [`crate::engine`]): in the decide phase each agent
+//! picks a partner and a tactic ([`tactic`]) and the partner's response is
+//! drawn, using dyadic power ([`dependence`]); in the apply phase each agent
+//! applies to its own state the effects of its own act and of the acts aimed
+//! at it ([`reward`], [`coercion`], [`legitimate`], [`referent`],
+//! [`knowledge`], [`connection`], [`consult`]), then resentment decays
+//! ([`resentment`]) and engagement moves ([`withdrawal`]). Derived bases are
+//! recomputed before the next decide phase ([`derived`]).
+
+pub mod coercion;
+pub mod connection;
+pub mod consult;
+pub mod dependence;
+pub mod derived;
+pub mod knowledge;
+pub mod legitimate;
+pub mod referent;
+pub mod resentment;
+pub mod reward;
+pub mod tactic;
+pub mod withdrawal;
+
+use crate::model::N_TACTICS;
+use crate::scenario::reader::{Ctx, Table};
+
+/// All rule parameters of a scenario.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleParams {
+    /// Derived bases.
+    pub derived: derived::Params,
+    /// Dyadic power.
+    pub dependence: dependence::Params,
+    /// Tactic choice and response.
+    pub tactics: tactic::Params,
+    /// Reward.
+    pub reward: reward::Params,
+    /// Coercion, isolation and contests.
+    pub coercion: coercion::Params,
+    /// Legitimate power.
+    pub legitimate: legitimate::Params,
+    /// Referent power.
+    pub referent: referent::Params,
+    /// Expert and informational power.
+    pub knowledge: knowledge::Params,
+    /// Connection power.
+    pub connection: connection::Params,
+    /// Consult.
+    pub consult: consult::Params,
+    /// Resentment.
+    pub resentment: resentment::Params,
+    /// Withdrawal.
+    pub withdrawal: withdrawal::Params,
+}
+
+impl RuleParams {
+    /// Reads the `[rules]` table (absent: all defaults).
+    pub fn read(t: Option<Table<'_, '_>>, ctx: &mut Ctx<'_>) -> Self {
+        let Some(mut t) = t else {
+            return RuleParams::default();
+        };
+        let p = RuleParams {
+            derived: derived::Params::read(t.table(ctx, "derived"), ctx),
+            dependence: dependence::Params::read(t.table(ctx, "dependence"), ctx),
+            tactics: tactic::Params::read(t.table(ctx, "tactics"), ctx),
+            reward: reward::Params::read(t.table(ctx, "reward"), ctx),
+            coercion: coercion::Params::read(t.table(ctx, "coercion"), ctx),
+            legitimate: legitimate::Params::read(t.table(ctx, "legitimate"), ctx),
+            referent: referent::Params::read(t.table(ctx, "referent"), ctx),
+            knowledge: {
+                let e = t.table(ctx, "expert");
+                let i = t.table(ctx, "informational");
+                knowledge::Params::read(e, i, ctx)
+            },
+            connection: connection::Params::read(t.table(ctx, "connection"), ctx),
+            consult: consult::Params::read(t.table(ctx, "consult"), ctx),
+            resentment: resentment::Params::read(t.table(ctx, "resentment"), ctx),
+            withdrawal: withdrawal::Params::read(t.table(ctx, "withdrawal"), ctx),
+        };
+        t.finish(ctx);
+        p
+    }
+
+    /// Which tactics may be chosen (their rule is switched on), in tactic order.
+    pub fn allowed_tactics(&self) -> [bool; N_TACTICS] {
+        [
+            self.coercion.enabled,
+            self.reward.enabled,
+            self.legitimate.enabled,
+            self.connection.enabled,
+            self.referent.enabled,
+            self.knowledge.informational_enabled,
+            self.knowledge.expert_enabled,
+            self.consult.enabled,
+        ]
+    }
+}

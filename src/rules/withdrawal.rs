@@ -1,0 +1,156 @@
+//! Withdrawal: resentful or insecure agents lower their engagement, damped by
+//! exit cost; withdrawing protects self-esteem and takes power from the other side.
+//!
+//! Emerson's (1962) first balancing operation: the weaker side of an
+//! unbalanced relationship lowers the value it places on it, which lowers the
+//! other side's power over it (dyadic power is proportional to engagement, see
+//! [`super::dependence`]). The article: the partner without power "may
+//! withdraw from the relationship to protect their own self-esteem", and the
+//! partner who feels less attractive "may feel insecure and avoid intimacy";
+//! but "a person who needs steady income may decide putting up with bullying is
+//! preferable" — a high exit cost holds it in place (Rusbult 1982's
+//! investment). Each step, for each half `i -> j`:
+//!
+//! ```text
+//! pressure = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
+//! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)
+//!                  self_esteem_i += esteem_restore * (withdrawn amount) * (1 - self_esteem_i)
+//! else:            engagement += reengage * (1 - engagement)
+//! self_esteem_i += esteem_recovery * (baseline_i - self_esteem_i)
+//! ```
+//!
+//! A half with engagement below `withdrawn_below` counts as withdrawn.
+
+use crate::scenario::reader::{Ctx, Table};
+
+/// Parameters of the withdrawal rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Whether agents withdraw and re-engage. Default true.
+    pub enabled: bool,
+    /// Resentment above which an agent starts to withdraw (resentment units). Default 1.0.
+    pub threshold: f64,
+    /// Largest share of engagement withdrawn per step (per step). Default 0.05.
+    pub rate: f64,
+    /// Share of the gap to full engagement regained per step when there is no pressure. Default 0.01.
+    pub reengage: f64,
+    /// Self-esteem regained per unit of engagement withdrawn. Default 0.5.
+    pub esteem_restore: f64,
+    /// Weight of low self-esteem in the pressure to withdraw. Default 1.0.
+    pub insecurity: f64,
+    /// Self-esteem below which insecurity adds to the pressure. Default 0.3.
+    pub esteem_floor: f64,
+    /// Engagement below which a half counts as withdrawn (for `withdrawn_share`). Default 0.25.
+    pub withdrawn_below: f64,
+    /// Share of the gap to its baseline that self-esteem recovers per step. Default 0.002.
+    pub esteem_recovery: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            enabled: true,
+            threshold: 1.0,
+            rate: 0.05,
+            reengage: 0.01,
+            esteem_restore: 0.5,
+            insecurity: 1.0,
+            esteem_floor: 0.3,
+            withdrawn_below: 0.25,
+            esteem_recovery: 0.002,
+        }
+    }
+}
+
+impl Params {
+    /// Reads `[rules.withdrawal]`.
+    pub fn read(t: Option<Table<'_, '_>>, ctx: &mut Ctx<'_>) -> Self {
+        let d = Self::default();
+        let Some(mut t) = t else { return d };
+        let p = Params {
+            enabled: t.bool(ctx, "enabled", d.enabled),
+            threshold: t.f64(ctx, "threshold", d.threshold, 0.0, 1e6),
+            rate: t.f64(ctx, "rate", d.rate, 0.0, 1.0),
+            reengage: t.f64(ctx, "reengage", d.reengage, 0.0, 1.0),
+            esteem_restore: t.f64(ctx, "esteem_restore", d.esteem_restore, 0.0, 1e3),
+            insecurity: t.f64(ctx, "insecurity", d.insecurity, 0.0, 1e6),
+            esteem_floor: t.f64(ctx, "esteem_floor", d.esteem_floor, 0.0, 1.0),
+            withdrawn_below: t.f64(ctx, "withdrawn_below", d.withdrawn_below, 0.0, 1.0),
+            esteem_recovery: t.f64(ctx, "esteem_recovery", d.esteem_recovery, 0.0, 1.0),
+        };
+        t.finish(ctx);
+        p
+    }
+
+    /// One step for one half: the new engagement and the amount withdrawn.
+    #[inline]
+    pub fn engagement_after(
+        &self,
+        engagement: f32,
+        resentment: f32,
+        esteem: f32,
+        exit_cost: f32,
+    ) -> (f32, f32) {
+        if !self.enabled {
+            return (engagement, 0.0);
+        }
+        let pressure = (resentment - self.threshold as f32).max(0.0)
+            + self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
+        if pressure > 0.0 {
+            let cut = (self.rate as f32 * pressure / (1.0 + pressure)
+                * (1.0 - exit_cost.clamp(0.0, 1.0)))
+            .min(engagement);
+            (engagement - cut, cut)
+        } else {
+            (
+                (engagement + self.reengage as f32 * (1.0 - engagement)).min(1.0),
+                0.0,
+            )
+        }
+    }
+
+    /// Self-esteem after withdrawing `withdrawn` in total this step and recovering toward `baseline`.
+    #[inline]
+    pub fn esteem_after(&self, esteem: f32, withdrawn: f32, baseline: f32) -> f32 {
+        if !self.enabled {
+            return esteem;
+        }
+        let e = esteem + self.esteem_restore as f32 * withdrawn * (1.0 - esteem);
+        (e + self.esteem_recovery as f32 * (baseline - e)).clamp(0.0, 1.0)
+    }
+
+    /// Whether a half with this engagement counts as withdrawn.
+    #[inline]
+    pub fn is_withdrawn(&self, engagement: f32) -> bool {
+        engagement < self.withdrawn_below as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resentment_above_threshold_lowers_engagement_and_high_exit_cost_suppresses_it() {
+        let p = Params::default();
+        let (free, cut_free) = p.engagement_after(1.0, 3.0, 0.5, 0.0);
+        let (stuck, cut_stuck) = p.engagement_after(1.0, 3.0, 0.5, 0.95);
+        assert!(free < 1.0 && cut_free > 0.0);
+        assert!(stuck > free && cut_stuck < cut_free / 10.0);
+        let (calm, _) = p.engagement_after(0.5, 0.2, 0.5, 0.0);
+        assert!(calm > 0.5);
+    }
+
+    #[test]
+    fn insecurity_alone_can_drive_withdrawal() {
+        let p = Params::default();
+        let (e, cut) = p.engagement_after(1.0, 0.0, 0.05, 0.0);
+        assert!(e < 1.0 && cut > 0.0);
+    }
+
+    #[test]
+    fn withdrawing_restores_self_esteem() {
+        let p = Params::default();
+        assert!(p.esteem_after(0.2, 0.1, 0.2) > 0.2);
+    }
+}

@@ -1,0 +1,334 @@
+//! Running a scenario to completion and writing its outputs.
+//!
+//! A run streams `timeseries.csv` (one row per recorded step) and
+//! `agents.csv` (snapshots) as it goes, keeping in memory only a bounded,
+//! evenly thinned copy of the headline series for the verdicts; then writes
+//! `summary.json` and `manifest.json` and renames everything into place (see
+//! [`crate::output`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::engine::Simulation;
+use crate::error::{Error, Result};
+use crate::metrics::{self, HEADLINE};
+use crate::model::{BASE_NAMES, N_BASES};
+use crate::output::{fmt_f32, fmt_f64, prepare_dir, PartFile};
+use crate::scenario::Scenario;
+use crate::verdict::{judge, Verdict, VerdictConfig};
+
+/// How to run a scenario.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Seed of all random streams.
+    pub seed: u64,
+    /// Number of steps.
+    pub steps: u64,
+    /// Folder to write into.
+    pub out_dir: PathBuf,
+    /// Worker threads; 0 uses one per core.
+    pub threads: usize,
+}
+
+impl RunConfig {
+    /// The scenario's own seed and steps, written to `out_dir`.
+    pub fn from_scenario(s: &Scenario, out_dir: PathBuf) -> Self {
+        RunConfig {
+            seed: s.seed,
+            steps: s.steps,
+            out_dir,
+            threads: 0,
+        }
+    }
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Steps run.
+    pub steps: u64,
+    /// Number of agents.
+    pub agents: u64,
+    /// Number of undirected ties.
+    pub ties: u64,
+    /// Final value of every metric, in column order.
+    pub final_values: Vec<(String, f64)>,
+    /// Verdict per headline metric.
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    scenario: &'a str,
+    seed: u64,
+    steps: u64,
+    agents: u64,
+    ties: u64,
+    #[serde(rename = "final")]
+    final_values: serde_json::Map<String, serde_json::Value>,
+    verdicts: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    powerdyn_version: &'a str,
+    scenario: &'a str,
+    scenario_path: &'a str,
+    scenario_sha256: &'a str,
+    seed: u64,
+    steps: u64,
+    agents: u64,
+    ties: u64,
+    threads: usize,
+    wall_seconds: f64,
+    files: [&'a str; 3],
+}
+
+/// Keeps at most `cap` evenly spaced points of a long series.
+struct Thinned {
+    cap: usize,
+    stride: u64,
+    seen: u64,
+    steps: Vec<u64>,
+    values: Vec<Vec<f64>>,
+}
+
+impl Thinned {
+    fn new(cap: usize, series: usize) -> Self {
+        Thinned {
+            cap,
+            stride: 1,
+            seen: 0,
+            steps: Vec::new(),
+            values: vec![Vec::new(); series],
+        }
+    }
+
+    fn push(&mut self, step: u64, vals: impl Iterator<Item = f64>) {
+        let idx = self.seen;
+        self.seen += 1;
+        if idx % self.stride != 0 {
+            return;
+        }
+        self.steps.push(step);
+        for (v, x) in self.values.iter_mut().zip(vals) {
+            v.push(x);
+        }
+        if self.steps.len() >= self.cap {
+            self.stride *= 2;
+            halve(&mut self.steps);
+            for v in &mut self.values {
+                halve(v);
+            }
+        }
+    }
+}
+
+/// Keeps the elements at even positions.
+fn halve<T: Copy>(v: &mut Vec<T>) {
+    let kept: Vec<T> = v.iter().step_by(2).copied().collect();
+    *v = kept;
+}
+
+/// Runs a scenario and writes its outputs. `progress(step, steps)` is called
+/// as the run goes (at most a few hundred times).
+pub fn run(
+    scenario: &Scenario,
+    cfg: &RunConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Summary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| run_in_pool(scenario, cfg, progress))
+}
+
+fn run_in_pool(
+    scenario: &Scenario,
+    cfg: &RunConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Summary> {
+    let started = Instant::now();
+    let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
+    prepare_dir(&cfg.out_dir)?;
+    let columns = metrics::column_names(&sim.world.groups);
+    let headline: Vec<usize> = HEADLINE
+        .iter()
+        .map(|h| {
+            columns
+                .iter()
+                .position(|c| c == h)
+                .expect("headline metric is a column")
+        })
+        .collect();
+
+    let mut ts = PartFile::create(&cfg.out_dir, "timeseries.csv")?;
+    let mut ag = PartFile::create(&cfg.out_dir, "agents.csv")?;
+    let ts_path = ts.part_path().to_path_buf();
+    let ag_path = ag.part_path().to_path_buf();
+    let io = |p: &PathBuf| {
+        let p = p.clone();
+        move |e: csv::Error| Error::Run(format!("{}: {e}", p.display()))
+    };
+    let mut tsw = csv::Writer::from_writer(ts.writer());
+    let mut header = vec!["step".to_string()];
+    header.extend(columns.iter().cloned());
+    tsw.write_record(&header).map_err(io(&ts_path))?;
+    let mut agw = csv::Writer::from_writer(ag.writer());
+    let mut aheader: Vec<String> = ["step", "agent", "name", "population", "groups"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    aheader.extend(BASE_NAMES.iter().map(|s| s.to_string()));
+    aheader.extend(
+        ["resources", "self_esteem", "motive", "exit_cost"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    agw.write_record(&aheader).map_err(io(&ag_path))?;
+
+    let mut thinned = Thinned::new(1 << 15, headline.len());
+    let steps = cfg.steps;
+    let report_every = (steps / 200).max(1);
+    let mut record = |sim: &mut Simulation, tsw: &mut csv::Writer<_>| -> Result<Vec<f64>> {
+        let counters = sim.take_counters();
+        let row = metrics::compute(sim, &counters);
+        let mut rec = Vec::with_capacity(row.len() + 1);
+        rec.push(sim.step.to_string());
+        rec.extend(row.iter().map(|&x| fmt_f64(x)));
+        tsw.write_record(&rec).map_err(io(&ts_path))?;
+        thinned.push(sim.step, headline.iter().map(|&h| row[h]));
+        Ok(row)
+    };
+    let snapshot = |sim: &Simulation, agw: &mut csv::Writer<_>| -> Result<()> {
+        let w = &sim.world;
+        let a = &w.agents;
+        let step = sim.step.to_string();
+        for i in 0..a.len() {
+            let c = &w.cohorts[a.cohort[i] as usize];
+            let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
+            let mut rec = vec![
+                step.clone(),
+                i.to_string(),
+                w.agent_label(i),
+                c.name.clone(),
+                groups.join(";"),
+            ];
+            rec.extend((0..N_BASES).map(|k| fmt_f32(a.bases[k][i])));
+            rec.push(fmt_f64(a.resources[i]));
+            rec.push(fmt_f32(a.self_esteem[i]));
+            rec.push(fmt_f32(a.motive[i]));
+            rec.push(fmt_f32(a.exit_cost[i]));
+            agw.write_record(&rec).map_err(io(&ag_path))?;
+        }
+        Ok(())
+    };
+
+    let mut last_row = record(&mut sim, &mut tsw)?;
+    snapshot(&sim, &mut agw)?;
+    progress(0, steps);
+    while sim.step < steps {
+        sim.step();
+        let s = sim.step;
+        if s % scenario.record_every == 0 || s == steps {
+            last_row = record(&mut sim, &mut tsw)?;
+        }
+        if (scenario.snapshot_every > 0 && s % scenario.snapshot_every == 0) || s == steps {
+            snapshot(&sim, &mut agw)?;
+        }
+        if s % report_every == 0 || s == steps {
+            progress(s, steps);
+        }
+    }
+    tsw.flush().map_err(|e| Error::io(&ts_path, e))?;
+    drop(tsw);
+    agw.flush().map_err(|e| Error::io(&ag_path, e))?;
+    drop(agw);
+
+    let vcfg = VerdictConfig::default();
+    let verdicts: Vec<(String, Verdict)> = HEADLINE
+        .iter()
+        .zip(&thinned.values)
+        .map(|(name, values)| (name.to_string(), judge(&thinned.steps, values, &vcfg)))
+        .collect();
+    let final_values: Vec<(String, f64)> = columns
+        .iter()
+        .cloned()
+        .zip(last_row.iter().copied())
+        .collect();
+    let n_ties = sim.world.ties.csr.targets.len() as u64 / 2;
+    let summary = Summary {
+        scenario: scenario.name.clone(),
+        seed: cfg.seed,
+        steps,
+        agents: sim.world.agents.len() as u64,
+        ties: n_ties,
+        final_values,
+        verdicts,
+    };
+
+    let mut sj = PartFile::create(&cfg.out_dir, "summary.json")?;
+    let json = SummaryJson {
+        scenario: &summary.scenario,
+        seed: summary.seed,
+        steps: summary.steps,
+        agents: summary.agents,
+        ties: summary.ties,
+        final_values: summary
+            .final_values
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+            .collect(),
+        verdicts: summary
+            .verdicts
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .collect(),
+    };
+    let sj_path = sj.part_path().to_path_buf();
+    serde_json::to_writer_pretty(sj.writer(), &json)
+        .map_err(|e| Error::Run(format!("{}: {e}", sj_path.display())))?;
+    writeln!(sj.writer()).map_err(|e| Error::io(&sj_path, e))?;
+
+    let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
+    let manifest = Manifest {
+        powerdyn_version: env!("CARGO_PKG_VERSION"),
+        scenario: &scenario.name,
+        scenario_path: &scenario.source,
+        scenario_sha256: &scenario.sha256,
+        seed: cfg.seed,
+        steps,
+        agents: summary.agents,
+        ties: n_ties,
+        threads: rayon::current_num_threads(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        files: ["timeseries.csv", "agents.csv", "summary.json"],
+    };
+    let mf_path = mf.part_path().to_path_buf();
+    serde_json::to_writer_pretty(mf.writer(), &manifest)
+        .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
+    writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
+
+    ts.finish()?;
+    ag.finish()?;
+    sj.finish()?;
+    mf.finish()?;
+    ts.commit()?;
+    ag.commit()?;
+    sj.commit()?;
+    mf.commit()?;
+    Ok(summary)
+}

@@ -1,0 +1,775 @@
+//! Scenario files: the TOML format, and its validation in two phases.
+//!
+//! Phase one reads the text: TOML syntax, then every key against the keys
+//! the format knows (unknown keys are refused with the nearest known key
+//! suggested), then types and ranges. Phase two checks meaning: names unique
+//! and safe, groups defined, the network possible for the number of agents.
+//! Every problem is collected, with the file, line and column or field path,
+//! and what to do, before anything is reported; nothing runs on a scenario
+//! with any problem.
+//!
+//! The format is documented in `docs/scenarios.md`; a minimal file:
+//!
+//! ```toml
+//! name = "couple"
+//! steps = 1000
+//! [[agents]]
+//! name = "alex"
+//! bases = { reward = 0.5, referent = 0.5 }
+//! [[agents]]
+//! name = "sam"
+//! [network]
+//! kind = "complete"
+//! ```
+
+pub mod dist;
+pub mod reader;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use toml::de::DeTable;
+
+use crate::error::{Error, InputErrors, Result};
+use crate::model::{BASE_NAMES, N_BASES};
+use crate::network::NetworkSpec;
+use crate::rules::RuleParams;
+use dist::read_dist;
+pub use dist::Dist;
+use reader::{suggest, Ctx, Table};
+
+/// Most agents a scenario may ask for.
+pub const MAX_AGENTS: u64 = 200_000_000;
+/// Most steps a run may ask for.
+pub const MAX_STEPS: u64 = 1_000_000_000;
+/// Most groups a scenario may declare.
+pub const MAX_GROUPS: usize = 64;
+/// Largest scenario file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How each agent attribute of a cohort is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attributes {
+    /// The seven bases (for reward, connection and referent: the fixed endowment).
+    pub bases: [Dist; N_BASES],
+    /// Starting resources (resource units).
+    pub resources: Dist,
+    /// Resources gained per step.
+    pub income: Dist,
+    /// Personalized share of power motivation, in [0, 1].
+    pub motive: Dist,
+    /// Exit cost, in [0, 1].
+    pub exit_cost: Dist,
+    /// Starting self-esteem, in [0, 1].
+    pub self_esteem: Dist,
+    /// Outside alternatives (counted like engaged ties).
+    pub alternatives: Dist,
+}
+
+/// A named individual or a population, as given in the scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortSpec {
+    /// Its name.
+    pub name: String,
+    /// Whether it is a named individual (`[[agents]]`) rather than a population.
+    pub named: bool,
+    /// Number of agents (1 for an individual).
+    pub count: u64,
+    /// Indices of the groups every member belongs to.
+    pub groups: Vec<usize>,
+    /// Attribute values or distributions.
+    pub attributes: Attributes,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name, safe as a folder name.
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Random seed.
+    pub seed: u64,
+    /// Number of steps to run.
+    pub steps: u64,
+    /// Record metrics every this many steps (and at step 0 and the last step).
+    pub record_every: u64,
+    /// Write agent snapshots every this many steps; 0 writes only the first and last.
+    pub snapshot_every: u64,
+    /// Group names, in file order.
+    pub groups: Vec<String>,
+    /// Individuals, then populations, in file order.
+    pub cohorts: Vec<CohortSpec>,
+    /// The network.
+    pub network: NetworkSpec,
+    /// Rule parameters.
+    pub rules: RuleParams,
+    /// The file it was read from, as given.
+    pub source: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+impl Scenario {
+    /// Total number of agents.
+    pub fn n_agents(&self) -> u64 {
+        self.cohorts.iter().map(|c| c.count).sum()
+    }
+
+    /// Index of the first agent of each cohort.
+    pub fn cohort_starts(&self) -> Vec<u64> {
+        let mut s = 0;
+        self.cohorts
+            .iter()
+            .map(|c| {
+                let start = s;
+                s += c.count;
+                start
+            })
+            .collect()
+    }
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::input(
+            &shown,
+            format!("cannot read the scenario file: {e}"),
+            Some("check the path; scenario files end in .toml"),
+        )
+    })?;
+    if meta.is_dir() {
+        return Err(Error::input(
+            &shown,
+            "is a folder, not a scenario file",
+            Some("give the path of a .toml file"),
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::input(
+            &shown,
+            format!(
+                "the file is {} bytes; scenario files are at most {MAX_FILE_BYTES}",
+                meta.len()
+            ),
+            Some("use populations with counts and distributions instead of listing every agent"),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(&shown, format!("cannot read the scenario file: {e}"), None))?;
+    parse_bytes(&shown, &bytes).map_err(Error::Input)
+}
+
+/// Parses and validates scenario text; `file` names it in messages.
+pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, InputErrors> {
+    let one = |message: String, help: &str| {
+        InputErrors(vec![crate::error::Diagnostic {
+            file: file.to_string(),
+            line_col: None,
+            path: String::new(),
+            message,
+            help: Some(help.to_string()),
+        }])
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(one(
+                format!(
+                    "the file is not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+                "save the scenario as UTF-8 TOML text",
+            ))
+        }
+    };
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(_) => {
+            return Err(one(
+                "the file starts with a byte-order mark".to_string(),
+                "save the file as UTF-8 without a BOM",
+            ))
+        }
+        None => text,
+    };
+    let sha256 = format!("{:x}", Sha256::digest(bytes));
+    let mut ctx = Ctx::new(file, text);
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let msg = e.message().trim().to_string();
+            ctx.error(
+                e.span(),
+                "",
+                format!("TOML syntax: {msg}"),
+                "fix the TOML syntax at this place",
+            );
+        }
+        return Err(InputErrors(ctx.diags));
+    }
+    let root = Table::new(doc.get_ref(), doc.span(), "");
+    let scenario = read_scenario(root, &mut ctx, file, sha256);
+    if ctx.diags.is_empty() {
+        if let Some(s) = scenario {
+            return Ok(s);
+        }
+    }
+    Err(InputErrors(ctx.diags))
+}
+
+/// Names that become folder names, column names and labels: letters, digits, `_`, `-`, `.`.
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.len() > 64 {
+        return Err(format!(
+            "is {} characters long; at most 64",
+            name.chars().count()
+        ));
+    }
+    if name == "." || name == ".." || name.starts_with('.') {
+        return Err("must not start with a dot".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(format!(
+            "contains {c:?}; use only letters, digits, '_', '-' and '.'"
+        ));
+    }
+    Ok(())
+}
+
+fn read_name(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    key: &'static str,
+    what: &str,
+) -> Option<String> {
+    match t.string(ctx, key) {
+        Some(s) => match check_name(s.get_ref()) {
+            Ok(()) => Some(s.into_inner()),
+            Err(why) => {
+                ctx.error(
+                    Some(s.span()),
+                    &t.field(key),
+                    format!("{what} {why}"),
+                    "choose a short name of letters, digits, '_', '-' and '.', such as \"worker_1\"",
+                );
+                None
+            }
+        },
+        None => {
+            if !t.has(key) {
+                ctx.error(
+                    Some(t.span()),
+                    &t.field(key),
+                    format!("missing required key `{key}`"),
+                    format!("add {key} = \"...\""),
+                );
+            }
+            None
+        }
+    }
+}
+
+fn read_scenario(
+    mut root: Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    file: &str,
+    sha256: String,
+) -> Option<Scenario> {
+    let name = read_name(&mut root, ctx, "name", "the scenario name");
+    let description = root
+        .string(ctx, "description")
+        .map(|s| s.into_inner())
+        .unwrap_or_default();
+    let seed = root.u64(ctx, "seed", 1, 0, u64::MAX >> 1);
+    let steps = root.u64(ctx, "steps", 1000, 1, MAX_STEPS);
+    let record_every = root.u64(ctx, "record_every", 1, 1, MAX_STEPS);
+    let snapshot_every = root.u64(ctx, "snapshot_every", 0, 0, MAX_STEPS);
+
+    // Groups: [groups.<name>] tables, declared before use.
+    let mut groups: Vec<String> = Vec::new();
+    if let Some(gt) = root.table(ctx, "groups") {
+        for (k, v) in gt.entries() {
+            let gname = k.get_ref().to_string();
+            let path = gt.field(&gname);
+            if let Err(why) = check_name(&gname) {
+                ctx.error(
+                    Some(k.span()),
+                    &path,
+                    format!("group name {why}"),
+                    "rename the group",
+                );
+                continue;
+            }
+            match v.get_ref() {
+                toml::de::DeValue::Table(inner) => {
+                    let mut g = Table::new(inner, v.span(), path);
+                    let _ = g.string(ctx, "description");
+                    g.finish(ctx);
+                }
+                other => ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected a table, found {}", reader::type_name(other)),
+                    format!("declare the group as [groups.{gname}]"),
+                ),
+            }
+            groups.push(gname);
+        }
+        if groups.len() > MAX_GROUPS {
+            ctx.error(
+                Some(gt.span()),
+                "groups",
+                format!("{} groups declared; at most {MAX_GROUPS}", groups.len()),
+                "merge groups or split the scenario",
+            );
+        }
+        // All keys are group names; nothing to finish.
+    }
+
+    let mut cohorts = Vec::new();
+    let mut cohort_spans = Vec::new();
+    for mut t in root.tables(ctx, "agents") {
+        let span = t.span();
+        if let Some(c) = read_cohort(&mut t, ctx, true, &groups) {
+            cohorts.push(c);
+            cohort_spans.push((span, t.path.clone()));
+        }
+        t.finish(ctx);
+    }
+    for mut t in root.tables(ctx, "populations") {
+        let span = t.span();
+        if let Some(c) = read_cohort(&mut t, ctx, false, &groups) {
+            cohorts.push(c);
+            cohort_spans.push((span, t.path.clone()));
+        }
+        t.finish(ctx);
+    }
+    // Unique names across individuals and populations.
+    for (i, c) in cohorts.iter().enumerate() {
+        if cohorts[..i].iter().any(|o| o.name == c.name) {
+            let (span, path) = &cohort_spans[i];
+            ctx.error(
+                Some(span.clone()),
+                &format!("{path}.name"),
+                format!("the name `{}` is used twice", c.name),
+                "give every individual and population its own name",
+            );
+        }
+    }
+    let total: u64 = cohorts
+        .iter()
+        .map(|c| c.count)
+        .fold(0u64, |a, b| a.saturating_add(b));
+    if total < 2 && ctx.diags.is_empty() {
+        ctx.error(
+            None,
+            "agents",
+            format!("the scenario has {total} agent(s); at least 2 are needed"),
+            "add [[agents]] entries or a [[populations]] entry with count >= 2",
+        );
+    }
+    if total > MAX_AGENTS {
+        ctx.error(
+            None,
+            "populations",
+            format!("the scenario asks for {total} agents; at most {MAX_AGENTS}"),
+            "lower the population counts",
+        );
+    }
+
+    let network = match root.table(ctx, "network") {
+        Some(mut t) => {
+            let n = read_network(&mut t, ctx, &cohorts, total);
+            t.finish(ctx);
+            n
+        }
+        None => {
+            ctx.error(
+                Some(root.span()),
+                "network",
+                "missing the [network] section",
+                "add [network] with kind = \"complete\" (or ring, erdos_renyi, watts_strogatz, barabasi_albert, hierarchy, block, edges)",
+            );
+            None
+        }
+    };
+    let rules = RuleParams::read(root.table(ctx, "rules"), ctx);
+    root.finish(ctx);
+
+    Some(Scenario {
+        name: name?,
+        description,
+        seed,
+        steps,
+        record_every,
+        snapshot_every,
+        groups,
+        cohorts,
+        network: network?,
+        rules,
+        source: file.to_string(),
+        sha256,
+    })
+}
+
+fn read_cohort(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    named: bool,
+    groups: &[String],
+) -> Option<CohortSpec> {
+    let name = read_name(
+        t,
+        ctx,
+        "name",
+        if named {
+            "the agent name"
+        } else {
+            "the population name"
+        },
+    );
+    let count = if named {
+        1
+    } else {
+        match t.get("count") {
+            None => {
+                ctx.error(
+                    Some(t.span()),
+                    &t.field("count"),
+                    "missing required key `count`",
+                    "add count = <number of agents>",
+                );
+                0
+            }
+            Some(_) => t.u64(ctx, "count", 0, 1, MAX_AGENTS),
+        }
+    };
+    let mut group_ids = Vec::new();
+    for g in t.strings(ctx, "groups") {
+        match groups.iter().position(|x| x == g.get_ref()) {
+            Some(i) if !group_ids.contains(&i) => group_ids.push(i),
+            Some(_) => {}
+            None => {
+                let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+                let hint = suggest(g.get_ref(), &names);
+                ctx.error(
+                    Some(g.span()),
+                    &t.field("groups"),
+                    format!("group `{}` is not declared", g.get_ref()),
+                    if hint.starts_with("did you") {
+                        hint
+                    } else {
+                        format!("declare it with [groups.{}]", g.get_ref())
+                    },
+                );
+            }
+        }
+    }
+    let big = 1e12;
+    let mut bases: [Dist; N_BASES] = std::array::from_fn(|_| Dist::Const(0.0));
+    if let Some(mut b) = t.table(ctx, "bases") {
+        for (k, name) in BASE_NAMES.iter().enumerate() {
+            bases[k] = read_dist(&mut b, ctx, name, 0.0, 1e6);
+        }
+        b.finish(ctx);
+    }
+    let attributes = Attributes {
+        bases,
+        resources: read_dist(t, ctx, "resources", 100.0, big),
+        income: read_dist(t, ctx, "income", 0.0, big),
+        motive: read_dist(t, ctx, "motive", 0.5, 1.0),
+        exit_cost: read_dist(t, ctx, "exit_cost", 0.5, 1.0),
+        self_esteem: read_dist(t, ctx, "self_esteem", 0.6, 1.0),
+        alternatives: read_dist(t, ctx, "alternatives", 0.0, 1e6),
+    };
+    Some(CohortSpec {
+        name: name?,
+        named,
+        count,
+        groups: group_ids,
+        attributes,
+    })
+}
+
+const NETWORK_KINDS: [&str; 8] = [
+    "complete",
+    "ring",
+    "erdos_renyi",
+    "watts_strogatz",
+    "barabasi_albert",
+    "hierarchy",
+    "block",
+    "edges",
+];
+
+fn read_network(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    cohorts: &[CohortSpec],
+    n: u64,
+) -> Option<NetworkSpec> {
+    let kind = t.string(ctx, "kind");
+    let Some(kind) = kind else {
+        if !t.has("kind") {
+            ctx.error(
+                Some(t.span()),
+                "network.kind",
+                "missing required key `kind`",
+                format!("add kind = one of {}", NETWORK_KINDS.join(", ")),
+            );
+        }
+        return None;
+    };
+    let kspan = kind.span();
+    let n_f = n.max(2) as f64;
+    let spec = match kind.get_ref().as_str() {
+        "complete" => {
+            let edges = n_f * (n_f - 1.0) / 2.0;
+            if edges > 50e6 {
+                ctx.error(
+                    Some(kspan.clone()),
+                    "network.kind",
+                    format!("a complete network of {n} agents has {edges:.0} ties, too many"),
+                    "use erdos_renyi or watts_strogatz for large populations",
+                );
+                return None;
+            }
+            NetworkSpec::Complete
+        }
+        "ring" => NetworkSpec::Ring {
+            k: read_k(t, ctx, n)?,
+        },
+        "watts_strogatz" => {
+            let k = read_k(t, ctx, n);
+            let beta = t.req_f64(ctx, "beta", 0.0, 1.0);
+            NetworkSpec::WattsStrogatz { k: k?, beta: beta? }
+        }
+        "erdos_renyi" => {
+            let p = if t.has("mean_degree") {
+                let d = t.req_f64(ctx, "mean_degree", 0.0, 1e9)?;
+                if d > n_f - 1.0 {
+                    ctx.error(
+                        Some(t.span()),
+                        "network.mean_degree",
+                        format!("mean degree {d} is more than the {} other agents", n - 1),
+                        "lower mean_degree",
+                    );
+                    return None;
+                }
+                d / (n_f - 1.0)
+            } else {
+                t.req_f64(ctx, "p", 0.0, 1.0)?
+            };
+            if p * n_f * (n_f - 1.0) / 2.0 < 1.0 {
+                ctx.error(
+                    Some(kspan.clone()),
+                    "network",
+                    "this network would have no ties (expected fewer than one)",
+                    "raise p or mean_degree",
+                );
+                return None;
+            }
+            NetworkSpec::ErdosRenyi { p }
+        }
+        "barabasi_albert" => {
+            let m = t.u64(ctx, "m", 2, 1, u32::MAX as u64);
+            if m >= n {
+                ctx.error(
+                    Some(t.span()),
+                    "network.m",
+                    format!("m = {m} must be below the {n} agents"),
+                    "lower m",
+                );
+                return None;
+            }
+            NetworkSpec::BarabasiAlbert { m: m as u32 }
+        }
+        "hierarchy" => {
+            let branching = t.u64(ctx, "branching", 3, 1, u32::MAX as u64) as u32;
+            let peers = t.bool(ctx, "peers", true);
+            NetworkSpec::Hierarchy { branching, peers }
+        }
+        "block" => {
+            let p_within = t.req_f64(ctx, "p_within", 0.0, 1.0);
+            let p_between = t.req_f64(ctx, "p_between", 0.0, 1.0);
+            let (p_within, p_between) = (p_within?, p_between?);
+            if p_within == 0.0 && p_between == 0.0 {
+                ctx.error(
+                    Some(kspan.clone()),
+                    "network",
+                    "this network would have no ties",
+                    "raise p_within or p_between",
+                );
+                return None;
+            }
+            NetworkSpec::Block {
+                p_within,
+                p_between,
+            }
+        }
+        "edges" => read_edges(t, ctx, cohorts)?,
+        other => {
+            ctx.error(
+                Some(kspan),
+                "network.kind",
+                format!("unknown network kind `{other}`"),
+                suggest(other, &NETWORK_KINDS),
+            );
+            return None;
+        }
+    };
+    Some(spec)
+}
+
+fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {
+    let k = t.u64(ctx, "k", 4, 2, u32::MAX as u64);
+    if k % 2 == 1 || k >= n {
+        ctx.error(
+            Some(t.span()),
+            "network.k",
+            format!("k = {k} must be even and below the {n} agents"),
+            "use an even number of neighbours such as 4 or 8",
+        );
+        return None;
+    }
+    Some(k as u32)
+}
+
+/// Resolves an agent reference: an individual's name, or `population#index`.
+fn resolve(label: &str, cohorts: &[CohortSpec], starts: &[u64]) -> Option<u64> {
+    if let Some(i) = cohorts.iter().position(|c| c.named && c.name == label) {
+        return Some(starts[i]);
+    }
+    let (pop, idx) = label.rsplit_once('#')?;
+    let idx: u64 = idx.parse().ok()?;
+    let i = cohorts.iter().position(|c| !c.named && c.name == pop)?;
+    (idx < cohorts[i].count).then(|| starts[i] + idx)
+}
+
+fn read_edges(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    cohorts: &[CohortSpec],
+) -> Option<NetworkSpec> {
+    let Some(v) = t.get("edges") else {
+        ctx.error(
+            Some(t.span()),
+            "network.edges",
+            "missing required key `edges`",
+            "add edges = [[\"alex\", \"sam\"], ...] naming agents (or population#index)",
+        );
+        return None;
+    };
+    let toml::de::DeValue::Array(items) = v.get_ref() else {
+        ctx.error(
+            Some(v.span()),
+            "network.edges",
+            format!(
+                "expected a list of pairs, found {}",
+                reader::type_name(v.get_ref())
+            ),
+            "write edges = [[\"alex\", \"sam\"], ...]",
+        );
+        return None;
+    };
+    let mut s = 0;
+    let starts: Vec<u64> = cohorts
+        .iter()
+        .map(|c| {
+            let st = s;
+            s += c.count;
+            st
+        })
+        .collect();
+    let names: Vec<&str> = cohorts
+        .iter()
+        .filter(|c| c.named)
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut edges = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("network.edges[{i}]");
+        let pair: Option<Vec<&str>> = match item.get_ref() {
+            toml::de::DeValue::Array(p) if p.len() == 2 => {
+                p.iter().map(|x| x.get_ref().as_str()).collect()
+            }
+            _ => None,
+        };
+        let Some(pair) = pair else {
+            ctx.error(
+                Some(item.span()),
+                &path,
+                "expected a pair of agent names",
+                "write [\"alex\", \"sam\"]",
+            );
+            ok = false;
+            continue;
+        };
+        let mut ends = [0u32; 2];
+        for (e, label) in pair.iter().enumerate() {
+            match resolve(label, cohorts, &starts) {
+                Some(x) => ends[e] = x as u32,
+                None => {
+                    ok = false;
+                    ctx.error(
+                        Some(item.span()),
+                        &path,
+                        format!("no agent is called `{label}`"),
+                        match reader::near_miss(label, names.iter().copied()) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "name an individual, or a population member as population#index (from 0)".into(),
+                        },
+                    );
+                }
+            }
+        }
+        if ok && ends[0] == ends[1] {
+            ctx.error(
+                Some(item.span()),
+                &path,
+                "an agent cannot be tied to itself",
+                "remove this pair",
+            );
+            ok = false;
+        }
+        edges.push((ends[0], ends[1]));
+    }
+    if edges.is_empty() {
+        ctx.error(
+            Some(v.span()),
+            "network.edges",
+            "the edge list is empty",
+            "list at least one pair",
+        );
+        return None;
+    }
+    if ok {
+        let mut seen: Vec<((u32, u32), usize)> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, b))| ((a.min(b), a.max(b)), i))
+            .collect();
+        seen.sort_unstable();
+        for w in seen.windows(2) {
+            if w[0].0 == w[1].0 {
+                ctx.error(
+                    Some(items[w[1].1].span()),
+                    &format!("network.edges[{}]", w[1].1),
+                    format!("this pair repeats network.edges[{}]", w[0].1),
+                    "list each tie once; ties are undirected",
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(NetworkSpec::Edges(edges))
+}

@@ -1,0 +1,466 @@
+//! A reader over the spanned TOML tree that collects every problem at once.
+//!
+//! Each table is read through a [`Table`], which records the keys asked for.
+//! When a table is finished, any key that was never asked for is reported as
+//! unknown, with the nearest known key suggested. Type and range problems are
+//! collected as they are found, each with its line and column, so one pass
+//! reports everything that is wrong with a file.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::error::Diagnostic;
+
+/// Where diagnostics go while one file is read.
+pub struct Ctx<'s> {
+    file: String,
+    line_starts: Vec<usize>,
+    src: &'s str,
+    /// Problems found so far.
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'s> Ctx<'s> {
+    /// A context for the file `file` with text `src`.
+    pub fn new(file: &str, src: &'s str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Ctx {
+            file: file.to_string(),
+            line_starts,
+            src,
+            diags: Vec::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.src.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// Records a problem at a span (or none) and a field path.
+    pub fn error(
+        &mut self,
+        span: Option<Range<usize>>,
+        path: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let help = help.into();
+        let line_col = span.map(|s| self.line_col(s.start));
+        self.diags.push(Diagnostic {
+            file: self.file.clone(),
+            line_col,
+            path: path.to_string(),
+            message: message.into(),
+            help: if help.is_empty() { None } else { Some(help) },
+        });
+    }
+
+    /// The file's name as given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// The nearest of `candidates` to `word`, if it is near enough to be a likely typo.
+pub fn near_miss<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
+        .filter(|&(d, c)| d <= (c.chars().count().max(3) / 3).max(1) + usize::from(c.len() > 8))
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+/// A help line that suggests a near miss or lists the choices.
+pub fn suggest(word: &str, candidates: &[&str]) -> String {
+    match near_miss(word, candidates.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if candidates.is_empty() => String::new(),
+        None => format!("expected one of: {}", candidates.join(", ")),
+    }
+}
+
+/// Describes a TOML value's type for messages.
+pub fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Reads a TOML number (integer or float) as f64; None if it is not a number.
+pub fn as_number(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => {
+            let s: String = i.as_str().chars().filter(|&c| c != '_').collect();
+            i64::from_str_radix(&s, i.radix()).ok().map(|x| x as f64)
+        }
+        DeValue::Float(f) => {
+            let s: String = f.as_str().chars().filter(|&c| c != '_').collect();
+            let s = s.trim_start_matches('+');
+            match s {
+                "inf" => Some(f64::INFINITY),
+                "-inf" => Some(f64::NEG_INFINITY),
+                "nan" | "-nan" => Some(f64::NAN),
+                _ => s.parse().ok(),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Reads a TOML integer exactly; None if it is not an integer or does not fit.
+pub fn as_integer(v: &DeValue<'_>) -> Option<i128> {
+    match v {
+        DeValue::Integer(i) => {
+            let s: String = i.as_str().chars().filter(|&c| c != '_').collect();
+            i128::from_str_radix(&s, i.radix()).ok()
+        }
+        _ => None,
+    }
+}
+
+/// One table being read: remembers which keys were asked for.
+pub struct Table<'a, 'i> {
+    table: &'a DeTable<'i>,
+    span: Range<usize>,
+    /// The field path of this table, such as `populations[0]`.
+    pub path: String,
+    asked: Vec<&'static str>,
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    /// Wraps a spanned table found at `path`.
+    pub fn new(table: &'a DeTable<'i>, span: Range<usize>, path: impl Into<String>) -> Self {
+        Table {
+            table,
+            span,
+            path: path.into(),
+            asked: Vec::new(),
+        }
+    }
+
+    /// The path of a field in this table.
+    pub fn field(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// The table's span in the text.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// The raw spanned value of `key`, marking it as known.
+    pub fn get(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the table has `key` (does not mark it as known).
+    pub fn has(&self, key: &str) -> bool {
+        self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key)
+    }
+
+    /// All entries, for tables whose keys are names chosen by the user.
+    pub fn entries(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &'a Spanned<std::borrow::Cow<'i, str>>,
+            &'a Spanned<DeValue<'i>>,
+        ),
+    > {
+        self.table.iter()
+    }
+
+    /// Reports keys that were never asked for, suggesting the nearest known key.
+    pub fn finish(self, ctx: &mut Ctx<'_>) {
+        for (k, _) in self.table.iter() {
+            let key = k.get_ref().as_ref();
+            if !self.asked.contains(&key) {
+                let help = suggest(key, &self.asked);
+                ctx.error(
+                    Some(k.span()),
+                    &self.field(key),
+                    format!("unknown key `{key}`"),
+                    if help.is_empty() {
+                        "remove it".to_string()
+                    } else {
+                        format!("{help} (or remove it)")
+                    },
+                );
+            }
+        }
+    }
+
+    /// A number in `[lo, hi]`, or `default` when absent.
+    pub fn f64(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        default: f64,
+        lo: f64,
+        hi: f64,
+    ) -> f64 {
+        match self.get(key) {
+            None => default,
+            Some(v) => self.number_value(ctx, key, v, lo, hi).unwrap_or(default),
+        }
+    }
+
+    /// A number in `[lo, hi]` that must be present.
+    pub fn req_f64(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        lo: f64,
+        hi: f64,
+    ) -> Option<f64> {
+        match self.get(key) {
+            None => {
+                ctx.error(
+                    Some(self.span.clone()),
+                    &self.field(key),
+                    format!("missing required key `{key}`"),
+                    format!("add `{key} = <number>` to this table"),
+                );
+                None
+            }
+            Some(v) => self.number_value(ctx, key, v, lo, hi),
+        }
+    }
+
+    fn number_value(
+        &self,
+        ctx: &mut Ctx<'_>,
+        key: &str,
+        v: &Spanned<DeValue<'_>>,
+        lo: f64,
+        hi: f64,
+    ) -> Option<f64> {
+        match as_number(v.get_ref()) {
+            None => {
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("expected a number, found {}", type_name(v.get_ref())),
+                    "write a number such as 0.5",
+                );
+                None
+            }
+            Some(x) if !x.is_finite() => {
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("must be a finite number, found {x}"),
+                    format!("use a value between {lo} and {hi}"),
+                );
+                None
+            }
+            Some(x) if x < lo || x > hi => {
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("{x} is out of range"),
+                    format!("use a value between {lo} and {hi}"),
+                );
+                None
+            }
+            Some(x) => Some(x),
+        }
+    }
+
+    /// An integer in `[lo, hi]`, or `default` when absent.
+    pub fn u64(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> u64 {
+        let Some(v) = self.get(key) else {
+            return default;
+        };
+        match as_integer(v.get_ref()) {
+            None => {
+                let found = match v.get_ref() {
+                    DeValue::Integer(_) => "an integer too large to read".to_string(),
+                    other => type_name(other).to_string(),
+                };
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("expected a whole number, found {found}"),
+                    format!("write a whole number between {lo} and {hi}"),
+                );
+                default
+            }
+            Some(x) if x < lo as i128 || x > hi as i128 => {
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("{x} is out of range"),
+                    format!("use a whole number between {lo} and {hi}"),
+                );
+                default
+            }
+            Some(x) => x as u64,
+        }
+    }
+
+    /// A boolean, or `default` when absent.
+    pub fn bool(&mut self, ctx: &mut Ctx<'_>, key: &'static str, default: bool) -> bool {
+        match self.get(key) {
+            None => default,
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => {
+                    ctx.error(
+                        Some(v.span()),
+                        &self.field(key),
+                        format!("expected true or false, found {}", type_name(other)),
+                        "write true or false",
+                    );
+                    default
+                }
+            },
+        }
+    }
+
+    /// A string, if present and a string.
+    pub fn string(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Spanned<String>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &self.field(key),
+                    format!("expected a string, found {}", type_name(other)),
+                    "write the value in double quotes",
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of strings (an absent key is an empty list).
+    pub fn strings(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Vec<Spanned<String>> {
+        let Some(v) = self.get(key) else {
+            return Vec::new();
+        };
+        let field = self.field(key);
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| match item.get_ref() {
+                    DeValue::String(s) => Some(Spanned::new(item.span(), s.to_string())),
+                    other => {
+                        ctx.error(
+                            Some(item.span()),
+                            &format!("{field}[{i}]"),
+                            format!("expected a string, found {}", type_name(other)),
+                            "write each entry in double quotes",
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &field,
+                    format!("expected a list of strings, found {}", type_name(other)),
+                    "write a list such as [\"a\", \"b\"]",
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// A sub-table, if present and a table.
+    pub fn table(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Table<'a, 'i>> {
+        let v = self.get(key)?;
+        let path = self.field(key);
+        match v.get_ref() {
+            DeValue::Table(t) => Some(Table::new(t, v.span(), path)),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected a table, found {}", type_name(other)),
+                    format!("write it as a [{path}] section"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of tables (`[[key]]`); an absent key is empty.
+    pub fn tables(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Vec<Table<'a, 'i>> {
+        let Some(v) = self.get(key) else {
+            return Vec::new();
+        };
+        let path = self.field(key);
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| match item.get_ref() {
+                    DeValue::Table(t) => Some(Table::new(t, item.span(), format!("{path}[{i}]"))),
+                    other => {
+                        ctx.error(
+                            Some(item.span()),
+                            &format!("{path}[{i}]"),
+                            format!("expected a table, found {}", type_name(other)),
+                            format!("write each entry as a [[{path}]] section"),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected an array of tables, found {}", type_name(other)),
+                    format!("write each entry as a [[{path}]] section"),
+                );
+                Vec::new()
+            }
+        }
+    }
+}
