@@ -249,6 +249,7 @@ impl Simulation {
             income: &a.income,
             baseline: &a.esteem_baseline,
             exit_cost: &a.exit_cost,
+            motive: &a.motive,
         };
         let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
         for c in &counts {
@@ -367,15 +368,16 @@ fn decide_one(
         return Effect::IDLE;
     }
     let mut rng = stream(seed, run, step, i as u64, purpose::DECIDE);
-    // Partner, weighted by engagement.
-    let total: f32 = state[row.clone()].iter().map(|t| t.engagement).sum();
+    // Partner, weighted by how engaged both sides are: it takes two to interact.
+    let weight = |f: usize| state[f].engagement * state[csr.reverse[f] as usize].engagement;
+    let total: f32 = row.clone().map(weight).sum();
     if total <= 0.0 {
         return Effect::IDLE;
     }
     let mut x = rng.random::<f32>() * total;
     let mut e = row.end - 1;
     for f in row.clone() {
-        let w = state[f].engagement;
+        let w = weight(f);
         if w > 0.0 {
             if x < w {
                 e = f;
@@ -418,8 +420,8 @@ fn decide_one(
         eff.flags |= COMPLIED;
     }
     let rs = &params.resentment;
-    eff.envy_actor = rs.envy_from(pi.resources as f64, pj.resources as f64);
-    eff.envy_target = rs.envy_from(pj.resources as f64, pi.resources as f64);
+    eff.envy_actor = ti.engagement * rs.envy_from(pi.resources as f64, pj.resources as f64);
+    eff.envy_target = tj.engagement * rs.envy_from(pj.resources as f64, pi.resources as f64);
     let u_contest = rng.random::<f32>();
     let u_isolate = rng.random::<f32>();
     match k {
@@ -436,9 +438,6 @@ fn decide_one(
                 eff.flags |= ISOLATE;
             }
         }
-        REWARD => {
-            eff.pay = params.reward.payment(pi.resources as f64) as f32;
-        }
         LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(),
         INFORMATIONAL | EXPERT => eff.value = pi.bases[k],
         _ => {}
@@ -447,7 +446,11 @@ fn decide_one(
         eff.flags |= DECISION;
         if matches!(k, COERCIVE | REWARD | LEGITIMATE | REFERENT) {
             let deg = csr.degree(j).max(1) as f64;
-            eff.stake = (params.tactics.stake * pj.resources.max(0.0) as f64 / deg) as f32;
+            let stake = params.tactics.stake * pj.resources.max(0.0) as f64 / deg;
+            eff.stake = stake as f32;
+            if k == REWARD {
+                eff.pay = params.reward.payment(stake, pi.resources as f64, row.len()) as f32;
+            }
         }
     }
     eff
@@ -460,6 +463,7 @@ struct ApplyCtx<'a> {
     income: &'a [f32],
     baseline: &'a [f32],
     exit_cost: &'a [f32],
+    motive: &'a [f32],
 }
 
 #[derive(Default)]
@@ -493,7 +497,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             counts.tactics[k] += 1;
             let t = &mut state[own.tie as usize - row.start];
             if k == CONSULT {
-                let (r, a) = p.consult.after(t.resentment, t.affect);
+                let (r, a) =
+                    p.consult
+                        .after(t.resentment, t.affect, ctx.motive[own.target as usize]);
                 t.resentment = r;
                 t.affect = a;
             } else {
@@ -528,7 +534,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             let t = &mut state[l];
             let k = f.tactic as usize;
             if k == CONSULT {
-                let (r, a) = p.consult.after(t.resentment, t.affect);
+                let (r, a) = p.consult.after(t.resentment, t.affect, ctx.motive[j]);
                 t.resentment = r;
                 t.affect = a;
                 continue;
@@ -550,7 +556,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                         isolate_keep = Some(l);
                     }
                 }
-                REWARD => {
+                REWARD if f.complied() => {
                     resources += f.pay as f64;
                     t.affect = p.reward.affect_after(t.affect);
                 }
@@ -606,7 +612,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         esteem = p
             .withdrawal
             .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
-        resources += ctx.income[i] as f64;
+        resources = p.resources.after(resources, ctx.income[i]);
 
         u.resources[o] = resources.max(0.0);
         u.esteem[o] = esteem.clamp(0.0, 1.0);

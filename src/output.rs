@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// The files a run writes, in the order they are committed.
-pub const RUN_FILES: [&str; 4] = [
+pub const RUN_FILES: [&str; 5] = [
     "timeseries.csv",
     "agents.csv",
+    "ties.csv",
     "summary.json",
     "manifest.json",
 ];

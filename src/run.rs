@@ -20,6 +20,9 @@ use crate::output::{fmt_f32, fmt_f64, prepare_dir, PartFile};
 use crate::scenario::Scenario;
 use crate::verdict::{judge, Verdict, VerdictConfig};
 
+/// Networks with at most this many tie halves also get `ties.csv` snapshots.
+pub const MAX_TIE_SNAPSHOT_HALVES: usize = 100_000;
+
 /// How to run a scenario.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -88,7 +91,7 @@ struct Manifest<'a> {
     ties: u64,
     threads: usize,
     wall_seconds: f64,
-    files: [&'a str; 3],
+    files: Vec<&'a str>,
 }
 
 /// Keeps at most `cap` evenly spaced points of a long series.
@@ -195,6 +198,49 @@ fn run_in_pool(
     );
     agw.write_record(&aheader).map_err(io(&ag_path))?;
 
+    // Tie snapshots for networks small enough to read (and to draw).
+    let write_ties = sim.world.ties.csr.targets.len() <= MAX_TIE_SNAPSHOT_HALVES;
+    let mut tf = if write_ties {
+        Some(PartFile::create(&cfg.out_dir, "ties.csv")?)
+    } else {
+        None
+    };
+    let tf_path = cfg.out_dir.join("ties.csv.part");
+    let mut tiew = tf.as_mut().map(|f| csv::Writer::from_writer(f.writer()));
+    if let Some(w) = tiew.as_mut() {
+        w.write_record([
+            "step",
+            "from",
+            "to",
+            "engagement",
+            "resentment",
+            "affect",
+            "wins",
+        ])
+        .map_err(io(&tf_path))?;
+    }
+    let tie_snapshot = |sim: &Simulation, w: &mut Option<csv::Writer<_>>| -> Result<()> {
+        let Some(w) = w.as_mut() else { return Ok(()) };
+        let csr = &sim.world.ties.csr;
+        let step = sim.step.to_string();
+        for i in 0..sim.world.agents.len() {
+            for e in csr.row(i) {
+                let t = &sim.world.ties.state[e];
+                w.write_record([
+                    step.clone(),
+                    i.to_string(),
+                    csr.targets[e].to_string(),
+                    fmt_f32(t.engagement),
+                    fmt_f32(t.resentment),
+                    fmt_f32(t.affect),
+                    t.wins.to_string(),
+                ])
+                .map_err(io(&tf_path))?;
+            }
+        }
+        Ok(())
+    };
+
     let mut thinned = Thinned::new(1 << 15, headline.len());
     let steps = cfg.steps;
     let report_every = (steps / 200).max(1);
@@ -234,6 +280,7 @@ fn run_in_pool(
 
     let mut last_row = record(&mut sim, &mut tsw)?;
     snapshot(&sim, &mut agw)?;
+    tie_snapshot(&sim, &mut tiew)?;
     progress(0, steps);
     while sim.step < steps {
         sim.step();
@@ -243,6 +290,7 @@ fn run_in_pool(
         }
         if (scenario.snapshot_every > 0 && s % scenario.snapshot_every == 0) || s == steps {
             snapshot(&sim, &mut agw)?;
+            tie_snapshot(&sim, &mut tiew)?;
         }
         if s % report_every == 0 || s == steps {
             progress(s, steps);
@@ -252,6 +300,10 @@ fn run_in_pool(
     drop(tsw);
     agw.flush().map_err(|e| Error::io(&ag_path, e))?;
     drop(agw);
+    if let Some(w) = tiew.as_mut() {
+        w.flush().map_err(|e| Error::io(&tf_path, e))?;
+    }
+    drop(tiew);
 
     let vcfg = VerdictConfig::default();
     let verdicts: Vec<(String, Verdict)> = HEADLINE
@@ -315,7 +367,11 @@ fn run_in_pool(
         ties: n_ties,
         threads: rayon::current_num_threads(),
         wall_seconds: started.elapsed().as_secs_f64(),
-        files: ["timeseries.csv", "agents.csv", "summary.json"],
+        files: if write_ties {
+            vec!["timeseries.csv", "agents.csv", "ties.csv", "summary.json"]
+        } else {
+            vec!["timeseries.csv", "agents.csv", "summary.json"]
+        },
     };
     let mf_path = mf.part_path().to_path_buf();
     serde_json::to_writer_pretty(mf.writer(), &manifest)
@@ -328,6 +384,10 @@ fn run_in_pool(
     mf.finish()?;
     ts.commit()?;
     ag.commit()?;
+    if let Some(mut f) = tf {
+        f.finish()?;
+        f.commit()?;
+    }
     sj.commit()?;
     mf.commit()?;
     Ok(summary)

@@ -3,9 +3,12 @@
 //! The article's balanced relationship: partners "listen to each other and
 //! make changes based on the feelings and interests of the other" and "talk
 //! to each other, especially when issues develop". Consulting is not an
-//! influence attempt, so it wins no decision. It relieves both sides'
-//! resentment by a share `relief` and raises both sides' affect by
-//! `affect_gain * (1 - affect)`. Its propensity comes from the actor's
+//! influence attempt, so it wins no decision. Talking helps only as far as
+//! the other side listens: with `m_other` the personalized share of the
+//! partner's motive, each side's resentment falls by the share
+//! `relief * (1 - m_other)` and its affect rises by
+//! `affect_gain * (1 - m_other) * (1 - affect)`. Talking to a bully who does
+//! not listen relieves little. Its propensity comes from the actor's
 //! socialized motive (see [`super::tactic`]; Magee & Langner 2008), and
 //! counseling (a later intervention) raises it.
 
@@ -46,12 +49,14 @@ impl Params {
         p
     }
 
-    /// One side's resentment and affect after a consultation.
+    /// One side's resentment and affect after a consultation with a partner
+    /// whose motive has personalized share `other_motive`.
     #[inline]
-    pub fn after(&self, resentment: f32, affect: f32) -> (f32, f32) {
+    pub fn after(&self, resentment: f32, affect: f32, other_motive: f32) -> (f32, f32) {
+        let listening = 1.0 - other_motive.clamp(0.0, 1.0);
         (
-            resentment * (1.0 - self.relief as f32),
-            (affect + self.affect_gain as f32 * (1.0 - affect)).clamp(-1.0, 1.0),
+            resentment * (1.0 - self.relief as f32 * listening),
+            (affect + self.affect_gain as f32 * listening * (1.0 - affect)).clamp(-1.0, 1.0),
         )
     }
 }
@@ -62,7 +67,9 @@ mod tests {
 
     #[test]
     fn consulting_relieves_resentment_and_raises_affect() {
-        let (r, a) = Params::default().after(1.0, 0.0);
+        let (r, a) = Params::default().after(1.0, 0.0, 0.0);
         assert!(r < 1.0 && a > 0.0);
+        let (r_bully, _) = Params::default().after(1.0, 0.0, 0.9);
+        assert!(r_bully > r, "a partner who does not listen relieves less");
     }
 }

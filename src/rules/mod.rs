@@ -6,7 +6,8 @@
 //! applies to its own state the effects of its own act and of the acts aimed
 //! at it ([`reward`], [`coercion`], [`legitimate`], [`referent`],
 //! [`knowledge`], [`connection`], [`consult`]), then resentment decays
-//! ([`resentment`]) and engagement moves ([`withdrawal`]). Derived bases are
+//! ([`resentment`]), engagement moves ([`withdrawal`]) and agents earn and
+//! consume ([`resources`]). Derived bases are
 //! recomputed before the next decide phase ([`derived`]).
 
 pub mod coercion;
@@ -18,6 +19,7 @@ pub mod knowledge;
 pub mod legitimate;
 pub mod referent;
 pub mod resentment;
+pub mod resources;
 pub mod reward;
 pub mod tactic;
 pub mod withdrawal;
@@ -52,6 +54,8 @@ pub struct RuleParams {
     pub resentment: resentment::Params,
     /// Withdrawal.
     pub withdrawal: withdrawal::Params,
+    /// Income and consumption.
+    pub resources: resources::Params,
 }
 
 impl RuleParams {
@@ -77,6 +81,7 @@ impl RuleParams {
             consult: consult::Params::read(t.table(ctx, "consult"), ctx),
             resentment: resentment::Params::read(t.table(ctx, "resentment"), ctx),
             withdrawal: withdrawal::Params::read(t.table(ctx, "withdrawal"), ctx),
+            resources: resources::Params::read(t.table(ctx, "resources"), ctx),
         };
         t.finish(ctx);
         p

@@ -7,10 +7,11 @@
 //!
 //! ```text
 //! resentment(i,j) <- resentment(i,j) * (1 - decay)
-//! resentment(i,j) += envy * max(0, x_j - x_i) / (x_i + x_j)     on interaction
+//! resentment(i,j) += engagement(i,j) * envy * max(0, x_j - x_i) / (x_i + x_j)   on interaction
 //! ```
 //!
-//! where `x` are resources. Coercion adds its own harm (see
+//! where `x` are resources; comparison happens inside the relationship, so a
+//! withdrawn owner compares less. Coercion adds its own harm (see
 //! [`super::coercion`]); consulting relieves resentment faster (see
 //! [`super::consult`]). Resentment lowers the owner's compliance (see
 //! [`super::tactic`]), invites retaliation, and past a threshold drives

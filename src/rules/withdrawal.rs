@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! pressure = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
-//! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)
+//! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)^exit_damping
 //!                  self_esteem_i += esteem_restore * (withdrawn amount) * (1 - self_esteem_i)
 //! else:            engagement += reengage * (1 - engagement)
 //! self_esteem_i += esteem_recovery * (baseline_i - self_esteem_i)
@@ -40,6 +40,8 @@ pub struct Params {
     pub insecurity: f64,
     /// Self-esteem below which insecurity adds to the pressure. Default 0.3.
     pub esteem_floor: f64,
+    /// Exponent of `(1 - exit_cost)` in the withdrawal rate: how sharply a high exit cost holds an agent in place. Default 2.
+    pub exit_damping: f64,
     /// Engagement below which a half counts as withdrawn (for `withdrawn_share`). Default 0.25.
     pub withdrawn_below: f64,
     /// Share of the gap to its baseline that self-esteem recovers per step. Default 0.002.
@@ -56,6 +58,7 @@ impl Default for Params {
             esteem_restore: 0.5,
             insecurity: 1.0,
             esteem_floor: 0.3,
+            exit_damping: 2.0,
             withdrawn_below: 0.25,
             esteem_recovery: 0.002,
         }
@@ -75,6 +78,7 @@ impl Params {
             esteem_restore: t.f64(ctx, "esteem_restore", d.esteem_restore, 0.0, 1e3),
             insecurity: t.f64(ctx, "insecurity", d.insecurity, 0.0, 1e6),
             esteem_floor: t.f64(ctx, "esteem_floor", d.esteem_floor, 0.0, 1.0),
+            exit_damping: t.f64(ctx, "exit_damping", d.exit_damping, 0.0, 100.0),
             withdrawn_below: t.f64(ctx, "withdrawn_below", d.withdrawn_below, 0.0, 1.0),
             esteem_recovery: t.f64(ctx, "esteem_recovery", d.esteem_recovery, 0.0, 1.0),
         };
@@ -98,7 +102,7 @@ impl Params {
             + self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
         if pressure > 0.0 {
             let cut = (self.rate as f32 * pressure / (1.0 + pressure)
-                * (1.0 - exit_cost.clamp(0.0, 1.0)))
+                * (1.0 - exit_cost.clamp(0.0, 1.0)).powf(self.exit_damping as f32))
             .min(engagement);
             (engagement - cut, cut)
         } else {
