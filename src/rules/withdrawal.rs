@@ -86,14 +86,21 @@ impl Params {
         p
     }
 
-    /// One step for one half: the new engagement and the amount withdrawn.
+    /// How freely an agent with this exit cost can withdraw: `(1 - exit_cost)^exit_damping`.
+    #[inline]
+    pub fn mobility(&self, exit_cost: f32) -> f32 {
+        (1.0 - exit_cost.clamp(0.0, 1.0)).powf(self.exit_damping as f32)
+    }
+
+    /// One step for one half, for an agent with this self-esteem and
+    /// [`mobility`](Params::mobility): the new engagement and the amount withdrawn.
     #[inline]
     pub fn engagement_after(
         &self,
         engagement: f32,
         resentment: f32,
         esteem: f32,
-        exit_cost: f32,
+        mobility: f32,
     ) -> (f32, f32) {
         if !self.enabled {
             return (engagement, 0.0);
@@ -101,9 +108,7 @@ impl Params {
         let pressure = (resentment - self.threshold as f32).max(0.0)
             + self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
         if pressure > 0.0 {
-            let cut = (self.rate as f32 * pressure / (1.0 + pressure)
-                * (1.0 - exit_cost.clamp(0.0, 1.0)).powf(self.exit_damping as f32))
-            .min(engagement);
+            let cut = (self.rate as f32 * pressure / (1.0 + pressure) * mobility).min(engagement);
             (engagement - cut, cut)
         } else {
             (
@@ -137,18 +142,18 @@ mod tests {
     #[test]
     fn resentment_above_threshold_lowers_engagement_and_high_exit_cost_suppresses_it() {
         let p = Params::default();
-        let (free, cut_free) = p.engagement_after(1.0, 3.0, 0.5, 0.0);
-        let (stuck, cut_stuck) = p.engagement_after(1.0, 3.0, 0.5, 0.95);
+        let (free, cut_free) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.0));
+        let (stuck, cut_stuck) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.95));
         assert!(free < 1.0 && cut_free > 0.0);
         assert!(stuck > free && cut_stuck < cut_free / 10.0);
-        let (calm, _) = p.engagement_after(0.5, 0.2, 0.5, 0.0);
+        let (calm, _) = p.engagement_after(0.5, 0.2, 0.5, p.mobility(0.0));
         assert!(calm > 0.5);
     }
 
     #[test]
     fn insecurity_alone_can_drive_withdrawal() {
         let p = Params::default();
-        let (e, cut) = p.engagement_after(1.0, 0.0, 0.05, 0.0);
+        let (e, cut) = p.engagement_after(1.0, 0.0, 0.05, p.mobility(0.0));
         assert!(e < 1.0 && cut > 0.0);
     }
 

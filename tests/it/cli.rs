@@ -1,0 +1,850 @@
+//! The `powerdyn` binary driven from outside: the files a run writes, the
+//! options, exit codes, and the messages for every kind of bad input.
+//!
+//! Every command runs in a fresh temporary folder, so the default output
+//! folder `output/<name>` lands there and can be checked for.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+use crate::support::root;
+
+/// What one run of the binary did.
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `powerdyn args...` in `dir`.
+fn powerdyn(dir: &Path, args: &[&str]) -> Ran {
+    let out = Command::cargo_bin("powerdyn")
+        .expect("the powerdyn binary is built")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("powerdyn starts");
+    Ran {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn tempdir() -> TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+/// Names of the entries of a folder.
+fn entries(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("folder readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("folder readable") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A CSV file as its header and its data rows (no field holds a comma).
+fn csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = read(path);
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .expect("a header line")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("scenario readable");
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The seven bases, in column order.
+const BASES: [&str; 7] = [
+    "coercive",
+    "reward",
+    "legitimate",
+    "connection",
+    "referent",
+    "informational",
+    "expert",
+];
+
+/// The metrics that get a verdict in summary.json.
+const HEADLINE: [&str; 6] = [
+    "power_gini",
+    "resources_gini",
+    "dyad_imbalance",
+    "mean_resentment",
+    "mean_engagement",
+    "withdrawn_share",
+];
+
+const VERDICTS: [&str; 4] = ["settles", "grows", "shrinks", "oscillates"];
+
+/// Copies a bundled scenario into `dir` and runs it for 200 steps; returns
+/// the copied file and the run's output folder.
+fn run_bundled(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
+    let file = dir.join(format!("{stem}.toml"));
+    std::fs::copy(root().join("scenarios").join(format!("{stem}.toml")), &file)
+        .expect("bundled scenario copied");
+    let r = powerdyn(
+        dir,
+        &["run", &format!("{stem}.toml"), "--steps", "200", "--quiet"],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
+    assert!(
+        r.stdout.is_empty(),
+        "--quiet prints nothing, got: {}",
+        r.stdout
+    );
+    (file, dir.join("output").join(stem))
+}
+
+/// A scenario with two groups, an individual in both and a population in one.
+/// Its seed (99) and record_every (7) differ from anything the tests pass.
+const GROUPS: &str = r#"name = "office"
+seed = 99
+steps = 1000
+record_every = 7
+[groups.staff]
+[groups.bosses]
+description = "those who decide"
+[[agents]]
+name = "boss"
+groups = ["bosses", "staff"]
+bases = { coercive = 0.5, legitimate = 1 }
+[[populations]]
+name = "workers"
+count = 6
+groups = ["staff"]
+resources = { dist = "lognormal", mu = 4, sigma = 0.5 }
+motive = { dist = "beta", a = 2, b = 5 }
+bases = { expert = { dist = "uniform", low = 0, high = 1 }, referent = { dist = "normal", mean = 0.3, sd = 0.1 } }
+[network]
+kind = "complete"
+"#;
+
+// ---------------------------------------------------------------- outputs
+
+#[test]
+fn a_bundled_run_writes_all_five_files_and_no_part_files() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "balanced-couple");
+    assert_eq!(
+        entries(&out),
+        [
+            "agents.csv",
+            "manifest.json",
+            "summary.json",
+            "ties.csv",
+            "timeseries.csv"
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<BTreeSet<_>>()
+    );
+    for f in files_under(dir.path()) {
+        assert!(
+            !f.to_string_lossy().ends_with(".part"),
+            "left behind: {}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn timeseries_csv_has_every_required_column_and_one_row_per_record() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "balanced-couple");
+    let (header, rows) = csv(&out.join("timeseries.csv"));
+    assert_eq!(header[0], "step");
+    let mut required: Vec<String> = [
+        "power_gini",
+        "power_theil",
+        "resources_gini",
+        "dyad_imbalance",
+        "cohesion",
+        "mean_resentment",
+        "mean_engagement",
+        "mean_affect",
+        "withdrawn_share",
+        "compliance_rate",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    required.extend(BASES.iter().map(|b| format!("gini_{b}")));
+    required.extend(BASES.iter().map(|b| format!("tactic_{b}")));
+    required.push("tactic_consult".into());
+    for c in &required {
+        assert!(header.contains(c), "timeseries.csv lacks column {c}");
+    }
+    assert!(
+        !header.iter().any(|c| c.starts_with("group_")),
+        "no groups, no group columns: {header:?}"
+    );
+    // balanced-couple records every 10 steps: 0, 10, ..., 200.
+    let steps: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    let expected: Vec<String> = (0..=200).step_by(10).map(|s| s.to_string()).collect();
+    assert_eq!(steps, expected);
+    for r in &rows {
+        assert_eq!(r.len(), header.len(), "ragged row {r:?}");
+        for v in &r[1..] {
+            let x: f64 = v.parse().unwrap_or_else(|_| panic!("not a number: {v}"));
+            assert!(x.is_finite(), "{v} in {r:?}");
+        }
+    }
+}
+
+#[test]
+fn agents_csv_has_identity_groups_bases_resources_and_self_esteem() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "balanced-couple");
+    let (header, rows) = csv(&out.join("agents.csv"));
+    let mut required = vec!["step", "agent", "name", "population", "groups"];
+    required.extend(BASES);
+    required.extend(["resources", "self_esteem"]);
+    assert_eq!(&header[..required.len()], &required[..]);
+    // Snapshots at the first and last step only (snapshot_every 500 > 200 steps).
+    let ids: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("0", "robin"),
+            ("0", "kai"),
+            ("200", "robin"),
+            ("200", "kai")
+        ]
+    );
+}
+
+#[test]
+fn ties_csv_holds_both_halves_of_each_tie_at_each_snapshot() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "balanced-couple");
+    let (header, rows) = csv(&out.join("ties.csv"));
+    assert_eq!(
+        header,
+        [
+            "step",
+            "from",
+            "to",
+            "engagement",
+            "resentment",
+            "affect",
+            "wins"
+        ]
+    );
+    let halves: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(
+        halves,
+        [
+            ("0", "0", "1"),
+            ("0", "1", "0"),
+            ("200", "0", "1"),
+            ("200", "1", "0")
+        ]
+    );
+}
+
+#[test]
+fn summary_json_gives_each_headline_metric_a_verdict_slope_p_value_and_settle_step() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "couple-money");
+    let s = json(&out.join("summary.json"));
+    let verdicts = s["verdicts"].as_object().expect("a verdicts object");
+    for m in HEADLINE {
+        let v = verdicts
+            .get(m)
+            .unwrap_or_else(|| panic!("no verdict for {m}"));
+        let word = v["verdict"].as_str().expect("verdict is a string");
+        assert!(VERDICTS.contains(&word), "{m}: verdict {word:?}");
+        let slope = v["sen_slope_per_step"].as_f64().expect("a Sen slope");
+        assert!(slope.is_finite());
+        let p = v["mann_kendall_p"].as_f64().expect("a p-value");
+        assert!((0.0..=1.0).contains(&p), "{m}: p = {p}");
+        let settle = v.get("settle_step").expect("a settle_step key");
+        assert!(settle.is_null() || settle.is_u64(), "{m}: {settle}");
+        if word != "settles" {
+            assert!(settle.is_null(), "{m} {word} but settles at {settle}");
+        }
+    }
+    assert_eq!(s["steps"], 200);
+    assert_eq!(s["scenario"], "couple-money");
+}
+
+#[test]
+fn manifest_json_records_version_hash_seed_steps_size_threads_and_wall_time() {
+    let dir = tempdir();
+    let (file, out) = run_bundled(dir.path(), "balanced-couple");
+    let m = json(&out.join("manifest.json"));
+    assert_eq!(m["powerdyn_version"], env!("CARGO_PKG_VERSION"));
+    let sha = m["scenario_sha256"].as_str().expect("a hash string");
+    assert_eq!(sha.len(), 64);
+    assert!(sha
+        .chars()
+        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+    assert_eq!(sha, sha256_hex(&file));
+    assert_eq!(m["seed"], 7, "the scenario's own seed");
+    assert_eq!(m["steps"], 200, "--steps overrides the scenario's 2000");
+    assert_eq!(m["agents"], 2);
+    assert_eq!(m["ties"], 1);
+    assert!(m["threads"].as_u64().expect("threads") >= 1);
+    let wall = m["wall_seconds"].as_f64().expect("wall_seconds");
+    assert!(wall.is_finite() && wall >= 0.0);
+}
+
+#[test]
+fn a_scenario_with_groups_gets_power_and_resources_columns_per_group() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("office.toml"), GROUPS).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["run", "office.toml", "--steps", "20", "--quiet"],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let out = dir.path().join("output/office");
+    let (header, _) = csv(&out.join("timeseries.csv"));
+    let groups: Vec<&str> = header
+        .iter()
+        .map(String::as_str)
+        .filter(|c| c.starts_with("group_"))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "group_staff_power",
+            "group_staff_resources",
+            "group_bosses_power",
+            "group_bosses_resources"
+        ]
+    );
+    let (_, rows) = csv(&out.join("agents.csv"));
+    let first: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r[0] == "0")
+        .map(|r| (r[2].as_str(), r[3].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(first.len(), 7);
+    assert_eq!(first[0], ("boss", "boss", "bosses;staff"));
+    assert_eq!(first[1], ("workers#0", "workers", "staff"));
+    assert_eq!(first[6], ("workers#5", "workers", "staff"));
+}
+
+#[test]
+fn out_seed_steps_and_threads_options_override_the_scenario() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("office.toml"), GROUPS).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "office.toml",
+            "--out",
+            "runs/first",
+            "--seed",
+            "7",
+            "--steps",
+            "50",
+            "--threads",
+            "2",
+            "--quiet",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(
+        !dir.path().join("output").exists(),
+        "--out replaces output/<name>"
+    );
+    let out = dir.path().join("runs/first");
+    let m = json(&out.join("manifest.json"));
+    assert_eq!(m["seed"], 7);
+    assert_eq!(m["steps"], 50);
+    assert_eq!(m["threads"], 2);
+    assert_eq!(m["agents"], 7);
+    assert_eq!(m["ties"], 21);
+    // record_every = 7: steps 0, 7, ..., 49, and the last step 50.
+    let (_, rows) = csv(&out.join("timeseries.csv"));
+    let steps: Vec<u64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    let expected: Vec<u64> = (0..=50).filter(|s| s % 7 == 0 || *s == 50).collect();
+    assert_eq!(steps, expected);
+    assert_eq!(rows.len(), 9);
+}
+
+#[test]
+fn a_run_that_is_not_quiet_prints_a_verdict_for_each_headline_metric() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("office.toml"), GROUPS).unwrap();
+    let r = powerdyn(dir.path(), &["run", "office.toml", "--steps", "30"]);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let first = r.stdout.lines().next().expect("a first line");
+    assert!(
+        first.starts_with("office: 7 agents, 21 ties, 30 steps, seed 99"),
+        "{first}"
+    );
+    for m in HEADLINE {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(m))
+            .unwrap_or_else(|| panic!("no line for {m} in\n{}", r.stdout));
+        assert!(VERDICTS.iter().any(|v| line.contains(v)), "{line}");
+    }
+}
+
+#[test]
+fn ties_csv_is_written_up_to_100000_tie_halves_and_not_beyond() {
+    // A ring with k = 4 has 2n tie halves.
+    for (n, expect_ties) in [(25_000, true), (25_001, false)] {
+        let dir = tempdir();
+        let text = format!(
+            "name = \"ring\"\n[[populations]]\nname = \"p\"\ncount = {n}\n\
+             [network]\nkind = \"ring\"\nk = 4\n"
+        );
+        std::fs::write(dir.path().join("ring.toml"), text).unwrap();
+        let r = powerdyn(dir.path(), &["run", "ring.toml", "--steps", "1", "--quiet"]);
+        assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+        let out = dir.path().join("output/ring");
+        assert_eq!(out.join("ties.csv").exists(), expect_ties, "n = {n}");
+        assert!(out.join("manifest.json").exists());
+        let listed = json(&out.join("manifest.json"))["files"].to_string();
+        assert_eq!(listed.contains("ties.csv"), expect_ties, "{listed}");
+    }
+}
+
+// ---------------------------------------------------------------- help and validate
+
+#[test]
+fn help_works_for_the_top_level_and_both_subcommands() {
+    let dir = tempdir();
+    let top = powerdyn(dir.path(), &["--help"]);
+    assert_eq!(top.code, Some(0));
+    assert!(top.stdout.contains("run") && top.stdout.contains("validate"));
+    let run = powerdyn(dir.path(), &["run", "--help"]);
+    assert_eq!(run.code, Some(0));
+    for opt in ["--out", "--seed", "--steps", "--threads", "--quiet"] {
+        assert!(run.stdout.contains(opt), "run --help lacks {opt}");
+    }
+    let validate = powerdyn(dir.path(), &["validate", "--help"]);
+    assert_eq!(validate.code, Some(0));
+    assert!(validate.stdout.contains("Usage: powerdyn validate"));
+    assert!(entries(dir.path()).is_empty(), "help writes nothing");
+}
+
+#[test]
+fn validate_accepts_every_bundled_scenario() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "bundled scenarios: {files:?}");
+    let dir = tempdir();
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(|f| f.to_str().expect("UTF-8 path")));
+    let r = powerdyn(dir.path(), &args);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
+    for f in &files {
+        let shown = format!("ok: {}", f.display());
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(&shown)),
+            "no ok line for {}:\n{}",
+            f.display(),
+            r.stdout
+        );
+    }
+    assert_eq!(r.stdout.lines().count(), files.len());
+    assert!(entries(dir.path()).is_empty(), "validate writes nothing");
+}
+
+#[test]
+fn validate_reports_the_bad_file_and_still_passes_the_good_one() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("a.toml"), "name = \"a\"\nstepz = 10\n").unwrap();
+    std::fs::write(dir.path().join("b.toml"), GROUPS).unwrap();
+    let r = powerdyn(dir.path(), &["validate", "a.toml", "b.toml"]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stdout.contains("ok: b.toml"), "stdout: {}", r.stdout);
+    assert!(!r.stdout.contains("a.toml"), "stdout: {}", r.stdout);
+    assert!(r.stderr.contains("a.toml:2:1: stepz"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 of 2 file(s) have problems"));
+    assert!(!r.stderr.contains("b.toml"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------- bad input
+
+/// Runs `run` and `validate` on `bad.toml` holding `bytes` in a fresh folder;
+/// checks that both refuse it with exit code 2, a message naming the file and
+/// a help line, and that nothing was written. Returns the run's stderr.
+fn refused(bytes: &[u8]) -> String {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("bad.toml"), bytes).unwrap();
+    refused_in(&dir, "bad.toml")
+}
+
+fn refused_in(dir: &TempDir, file: &str) -> String {
+    let before = entries(dir.path());
+    let r = powerdyn(dir.path(), &["run", file, "--steps", "5", "--quiet"]);
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "stdout: {}", r.stdout);
+    assert!(
+        r.stderr.starts_with(&format!("error: {file}")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("\n  help: "), "{}", r.stderr);
+    assert!(!dir.path().join("output").exists(), "output folder created");
+    assert_eq!(entries(dir.path()), before, "run wrote something");
+    let v = powerdyn(dir.path(), &["validate", file]);
+    assert_eq!(v.code, Some(2), "validate stderr: {}", v.stderr);
+    assert!(v.stdout.is_empty(), "validate stdout: {}", v.stdout);
+    assert!(
+        v.stderr.starts_with(r.stderr.trim_end()),
+        "validate and run disagree:\n{}\n---\n{}",
+        v.stderr,
+        r.stderr
+    );
+    assert!(v.stderr.contains("1 of 1 file(s) have problems"));
+    r.stderr
+}
+
+/// Whether `stderr` places a problem at `file:line:col:` for some column.
+fn at_line(stderr: &str, file: &str, line: usize) -> bool {
+    let prefix = format!("{file}:{line}:");
+    stderr.match_indices(&prefix).any(|(i, _)| {
+        let rest = &stderr[i + prefix.len()..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(':')
+    })
+}
+
+/// A valid pair of agents on a complete network, to append problems to.
+const PAIR: &str = r#"[[agents]]
+name = "alex"
+[[agents]]
+name = "sam"
+[network]
+kind = "complete"
+"#;
+
+#[test]
+fn a_toml_syntax_error_is_placed_by_line_and_column() {
+    let err = refused(b"name = \"x\"\nsteps = 10\n[[agents]\nname = \"a\"\n");
+    assert!(err.contains("TOML syntax"), "{err}");
+    assert!(at_line(&err, "bad.toml", 3), "{err}");
+}
+
+#[test]
+fn an_unknown_top_level_key_suggests_the_nearest_known_key() {
+    let err = refused(format!("name = \"x\"\nstepz = 10\n{PAIR}").as_bytes());
+    assert!(
+        err.contains("bad.toml:2:1: stepz: unknown key `stepz`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `steps`?"), "{err}");
+}
+
+#[test]
+fn an_unknown_rule_parameter_suggests_the_nearest_parameter() {
+    let err = refused(format!("name = \"x\"\n{PAIR}[rules.coercion]\nharn = 0.3\n").as_bytes());
+    assert!(
+        err.contains("bad.toml:9:1: rules.coercion.harn: unknown key `harn`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `harm`?"), "{err}");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_refused() {
+    let err = refused(format!("name = \"x\"\nsteps = \"ten\"\n{PAIR}").as_bytes());
+    assert!(
+        err.contains("bad.toml:2:9: steps: expected a whole number, found a string"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_of_range_rule_parameters_and_attributes_are_refused_with_their_range() {
+    let err =
+        refused(format!("name = \"x\"\n{PAIR}[rules.coercion]\nisolation = 1.5\n").as_bytes());
+    assert!(
+        err.contains("bad.toml:9:13: rules.coercion.isolation: 1.5 is out of range"),
+        "{err}"
+    );
+    assert!(err.contains("help: use a value between 0 and 1"), "{err}");
+
+    let err = refused(
+        b"name = \"x\"\n[[agents]]\nname = \"a\"\nmotive = -0.1\n[[agents]]\nname = \"b\"\n\
+          [network]\nkind = \"complete\"\n",
+    );
+    assert!(
+        err.contains("bad.toml:4:10: agents[0].motive: -0.1 is out of range"),
+        "{err}"
+    );
+    assert!(err.contains("help: use a value between 0 and 1"), "{err}");
+}
+
+#[test]
+fn nan_and_infinity_are_refused() {
+    let err = refused(
+        b"name = \"x\"\n[[agents]]\nname = \"a\"\nresources = nan\n[[agents]]\nname = \"b\"\n\
+          [network]\nkind = \"complete\"\n",
+    );
+    assert!(err.contains("bad.toml:4:13: agents[0].resources"), "{err}");
+    assert!(err.contains("NaN"), "{err}");
+
+    let err = refused(
+        b"name = \"x\"\n[[populations]]\nname = \"p\"\ncount = 3\nincome = inf\n\
+          [network]\nkind = \"complete\"\n[rules.tactics]\nstake = -inf\n",
+    );
+    assert!(
+        err.contains("bad.toml:5:10: populations[0].income"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:9:9: rules.tactics.stake: must be a finite number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_undeclared_group_is_refused_with_a_near_miss_when_there_is_one() {
+    let err = refused(
+        b"name = \"x\"\n[groups.workers]\n[[agents]]\nname = \"a\"\ngroups = [\"worker\"]\n\
+          [[agents]]\nname = \"b\"\ngroups = [\"zzzzz\"]\n[network]\nkind = \"complete\"\n",
+    );
+    assert!(
+        err.contains("bad.toml:5:11: agents[0].groups: group `worker` is not declared"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `workers`?"), "{err}");
+    assert!(
+        err.contains("bad.toml:8:11: agents[1].groups: group `zzzzz` is not declared"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: declare it with [groups.zzzzz]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_network_kind_suggests_the_nearest_kind() {
+    let err = refused(b"name = \"x\"\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n[network]\nkind = \"compleet\"\n");
+    assert!(
+        err.contains("bad.toml:7:8: network.kind: unknown network kind `compleet`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `complete`?"), "{err}");
+}
+
+#[test]
+fn a_ring_with_odd_k_is_refused() {
+    let err = refused(
+        b"name = \"x\"\n[[populations]]\nname = \"p\"\ncount = 10\n[network]\nkind = \"ring\"\nk = 3\n",
+    );
+    assert!(err.contains("network.k: k = 3 must be even"), "{err}");
+    assert!(
+        at_line(&err, "bad.toml", 5) || at_line(&err, "bad.toml", 7),
+        "{err}"
+    );
+}
+
+#[test]
+fn explicit_edges_naming_unknown_agents_are_refused() {
+    let err = refused(
+        b"name = \"x\"\n[[agents]]\nname = \"alice\"\n[[agents]]\nname = \"bob\"\n\
+          [[populations]]\nname = \"p\"\ncount = 2\n[network]\nkind = \"edges\"\n\
+          edges = [[\"alice\", \"bobb\"], [\"p#1\", \"carol\"], [\"p#0\", \"p#2\"]]\n",
+    );
+    assert!(
+        err.contains("bad.toml:11:10: network.edges[0]: no agent is called `bobb`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `bob`?"), "{err}");
+    assert!(
+        err.contains("network.edges[1]: no agent is called `carol`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("network.edges[2]: no agent is called `p#2`"),
+        "{err}"
+    );
+    assert!(err.contains("3 problems found"), "{err}");
+}
+
+#[test]
+fn duplicate_agent_names_are_refused() {
+    let err = refused(
+        b"name = \"x\"\n[[agents]]\nname = \"a\"\n[[populations]]\nname = \"a\"\ncount = 3\n\
+          [network]\nkind = \"complete\"\n",
+    );
+    assert!(
+        err.contains("bad.toml:4:1: populations[0].name: the name `a` is used twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_scenario_with_one_agent_is_refused() {
+    let err = refused(b"name = \"x\"\n[[agents]]\nname = \"a\"\n[network]\nkind = \"complete\"\n");
+    assert!(
+        err.contains("agents: the scenario has 1 agent(s); at least 2 are needed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_refused() {
+    let dir = tempdir();
+    let err = refused_in(&dir, "nowhere.toml");
+    assert!(err.contains("cannot read the scenario file"), "{err}");
+}
+
+#[test]
+fn a_folder_given_instead_of_a_file_is_refused() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    let err = refused_in(&dir, "folder.toml");
+    assert!(err.contains("folder.toml: is a folder"), "{err}");
+}
+
+#[test]
+fn a_file_with_a_byte_order_mark_is_refused() {
+    let mut bytes = b"\xef\xbb\xbfname = \"x\"\n".to_vec();
+    bytes.extend_from_slice(PAIR.as_bytes());
+    let err = refused(&bytes);
+    assert!(err.contains("byte-order mark"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused() {
+    let mut bytes = b"name = \"x\xff\"\n".to_vec();
+    bytes.extend_from_slice(PAIR.as_bytes());
+    let err = refused(&bytes);
+    assert!(err.contains("not UTF-8"), "{err}");
+}
+
+#[test]
+fn scenario_names_that_could_escape_the_output_folder_or_carry_markup_are_refused() {
+    for name in ["../evil", "<b>x</b>", "a/b", "..", "/tmp/evil"] {
+        // Run inside `work`, a folder of its own, so anything written next
+        // to it (output/../evil lands beside output/) would show.
+        let outer = tempdir();
+        let work = tempfile::Builder::new()
+            .prefix("work")
+            .tempdir_in(outer.path())
+            .unwrap();
+        let text = format!("name = \"{name}\"\n{PAIR}");
+        std::fs::write(work.path().join("bad.toml"), text).unwrap();
+        let err = refused_in(&work, "bad.toml");
+        assert!(
+            err.contains("bad.toml:1:8: name: the scenario name"),
+            "{err}"
+        );
+        assert_eq!(entries(outer.path()).len(), 1, "written outside: {name}");
+    }
+}
+
+#[test]
+fn a_file_with_several_problems_reports_them_all_at_once() {
+    let text = "name = \"multi\"\nstepz = 10\nsteps = \"ten\"\n[groups.workers]\n\
+                [[agents]]\nname = \"a\"\nresources = nan\ngroups = [\"worker\"]\n\
+                [[agents]]\nname = \"b\"\nmotive = -0.1\n[network]\nkind = \"rign\"\n\
+                [rules.coercion]\nharn = 0.3\nisolation = 1.5\n";
+    let err = refused(text.as_bytes());
+    let diags: BTreeSet<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert!(diags.len() >= 3, "{err}");
+    assert_eq!(diags.len(), 8, "{err}");
+    assert!(err.ends_with("8 problems found\n"), "{err}");
+    for needle in [
+        "stepz",
+        "steps:",
+        "worker",
+        "resources",
+        "motive",
+        "rign",
+        "harn",
+        "isolation",
+    ] {
+        assert!(
+            diags.iter().any(|d| d.contains(needle)),
+            "no {needle}: {err}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- bad usage
+
+fn bad_usage(args: &[&str]) {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("office.toml"), GROUPS).unwrap();
+    let r = powerdyn(dir.path(), args);
+    assert_eq!(r.code, Some(2), "{args:?}: stderr {}", r.stderr);
+    assert!(r.stderr.contains("error:"), "{args:?}: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    assert!(!dir.path().join("output").exists(), "{args:?} ran");
+}
+
+#[test]
+fn an_unknown_subcommand_is_bad_usage() {
+    bad_usage(&["frobnicate", "office.toml"]);
+}
+
+#[test]
+fn run_without_a_file_is_bad_usage() {
+    bad_usage(&["run"]);
+    bad_usage(&["validate"]);
+}
+
+#[test]
+fn zero_steps_is_bad_usage() {
+    bad_usage(&["run", "office.toml", "--steps", "0"]);
+}
+
+#[test]
+fn threads_that_are_not_a_number_are_bad_usage() {
+    bad_usage(&["run", "office.toml", "--threads", "abc"]);
+}

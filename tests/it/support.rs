@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use powerdyn::run::{run, RunConfig, Summary};
+use powerdyn::scenario::{self, Scenario};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A bundled scenario by file stem.
+pub fn bundled(name: &str) -> Scenario {
+    scenario::load(&root().join("scenarios").join(format!("{name}.toml")))
+        .expect("bundled scenario loads")
+}
+
+/// Parses scenario text, panicking with the diagnostics on error.
+pub fn parse(text: &str) -> Scenario {
+    match scenario::parse_bytes("test.toml", text.as_bytes()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs a scenario with a seed, steps and thread count into `dir`.
+pub fn run_into(s: &Scenario, seed: u64, steps: u64, threads: usize, dir: &Path) -> Summary {
+    let cfg = RunConfig {
+        seed,
+        steps,
+        out_dir: dir.to_path_buf(),
+        threads,
+    };
+    run(s, &cfg, &mut |_, _| {}).expect("run succeeds")
+}
+
+/// The verdict word of a headline metric.
+pub fn verdict(s: &Summary, metric: &str) -> &'static str {
+    s.verdicts
+        .iter()
+        .find(|(m, _)| m == metric)
+        .map(|(_, v)| v.verdict.as_str())
+        .expect("metric has a verdict")
+}
+
+/// The level a headline metric ends at: the mean of its last 10% of records.
+pub fn level(s: &Summary, metric: &str) -> f64 {
+    s.verdicts
+        .iter()
+        .find(|(m, _)| m == metric)
+        .map(|(_, v)| v.final_value)
+        .expect("metric has a verdict")
+}
+
+/// The final value of a metric.
+pub fn final_value(s: &Summary, metric: &str) -> f64 {
+    s.final_values
+        .iter()
+        .find(|(m, _)| m == metric)
+        .map(|(_, v)| *v)
+        .expect("metric exists")
+}
