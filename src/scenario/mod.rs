@@ -198,7 +198,13 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, InputErrors> {
     let mut ctx = Ctx::new(file, text);
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
+        let mut seen = Vec::new();
         for e in errors {
+            let key = (e.span(), e.message().to_string());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
             let msg = e.message().trim().to_string();
             ctx.error(
                 e.span(),
@@ -216,22 +222,16 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, InputErrors> {
             return Ok(s);
         }
     }
-    Err(InputErrors(ctx.diags))
+    // Report in file order; problems without a place (whole-file checks) last.
+    let mut diags = ctx.diags;
+    diags.sort_by_key(|d| (d.line_col.is_none(), d.line_col));
+    Err(InputErrors(diags))
 }
 
 /// Names that become folder names, column names and labels: letters, digits, `_`, `-`, `.`.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() {
         return Err("is empty".into());
-    }
-    if name.len() > 64 {
-        return Err(format!(
-            "is {} characters long; at most 64",
-            name.chars().count()
-        ));
-    }
-    if name == "." || name == ".." || name.starts_with('.') {
-        return Err("must not start with a dot".into());
     }
     if let Some(c) = name
         .chars()
@@ -240,6 +240,12 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
         return Err(format!(
             "contains {c:?}; use only letters, digits, '_', '-' and '.'"
         ));
+    }
+    if name.len() > 64 {
+        return Err(format!("is {} characters long; at most 64", name.len()));
+    }
+    if name.starts_with('.') {
+        return Err("must not start with a dot".into());
     }
     Ok(())
 }
@@ -553,11 +559,22 @@ fn read_network(
             NetworkSpec::WattsStrogatz { k: k?, beta: beta? }
         }
         "erdos_renyi" => {
+            if t.has("mean_degree") && t.has("p") {
+                let span = value_span(t, "p");
+                ctx.error(
+                    Some(span),
+                    "network.p",
+                    "give either p or mean_degree, not both",
+                    "remove one of the two",
+                );
+                return None;
+            }
             let p = if t.has("mean_degree") {
                 let d = t.req_f64(ctx, "mean_degree", 0.0, 1e9)?;
                 if d > n_f - 1.0 {
+                    let span = value_span(t, "mean_degree");
                     ctx.error(
-                        Some(t.span()),
+                        Some(span),
                         "network.mean_degree",
                         format!("mean degree {d} is more than the {} other agents", n - 1),
                         "lower mean_degree",
@@ -582,8 +599,9 @@ fn read_network(
         "barabasi_albert" => {
             let m = t.u64(ctx, "m", 2, 1, u32::MAX as u64);
             if m >= n {
+                let span = value_span(t, "m");
                 ctx.error(
-                    Some(t.span()),
+                    Some(span),
                     "network.m",
                     format!("m = {m} must be below the {n} agents"),
                     "lower m",
@@ -632,8 +650,9 @@ fn read_network(
 fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {
     let k = t.u64(ctx, "k", 4, 2, u32::MAX as u64);
     if k % 2 == 1 || k >= n {
+        let span = value_span(t, "k");
         ctx.error(
-            Some(t.span()),
+            Some(span),
             "network.k",
             format!("k = {k} must be even and below the {n} agents"),
             "use an even number of neighbours such as 4 or 8",
@@ -641,6 +660,11 @@ fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {
         return None;
     }
     Some(k as u32)
+}
+
+/// The span of a key's value, or of the table when the key is absent.
+fn value_span(t: &mut Table<'_, '_>, key: &'static str) -> std::ops::Range<usize> {
+    t.get(key).map(|v| v.span()).unwrap_or_else(|| t.span())
 }
 
 /// Resolves an agent reference: an individual's name, or `population#index`.
