@@ -11,6 +11,32 @@
 //! binary is a thin layer over it. Read a scenario with [`scenario::load`],
 //! run it with [`run::run`], or drive a [`engine::Simulation`] step by step.
 //!
+//! ```
+//! use powerdyn::engine::Simulation;
+//! use powerdyn::scenario;
+//!
+//! let text = r#"
+//! name = "couple"
+//! [[agents]]
+//! name = "alex"
+//! motive = 0.9
+//! bases = { coercive = 1.0, legitimate = 0.5 }
+//! [[agents]]
+//! name = "sam"
+//! exit_cost = 0.9
+//! [network]
+//! kind = "complete"
+//! "#;
+//! let s = scenario::parse_bytes("couple.toml", text.as_bytes()).expect("a valid scenario");
+//! let mut sim = Simulation::new(&s, s.seed, 0).expect("builds");
+//! for _ in 0..200 {
+//!     sim.step();
+//! }
+//! // Sam's half of the tie: coercion has left resentment behind.
+//! let sam_half = sim.world.ties.csr.row(1).start;
+//! assert!(sim.world.ties.state[sam_half].resentment > 0.0);
+//! ```
+//!
 //! ## Determinism contract
 //!
 //! The same scenario file, seed and step count give **byte-identical**
