@@ -9,32 +9,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use powerdyn::engine::Simulation;
 use powerdyn::scenario;
 
-/// A population scenario of `n` agents with mixed bases and motives.
-pub fn population(n: u64) -> String {
-    format!(
-        r#"
-name = "bench"
-steps = 1000
-[[populations]]
-name = "p"
-count = {n}
-resources = {{ dist = "lognormal", mu = 4.0, sigma = 0.5 }}
-income = 1.0
-motive = {{ dist = "uniform", low = 0, high = 1 }}
-exit_cost = {{ dist = "uniform", low = 0, high = 1 }}
-bases = {{ coercive = {{ dist = "uniform", low = 0, high = 1 }}, legitimate = {{ dist = "beta", a = 2, b = 5 }}, expert = 0.3, informational = 0.2 }}
-[network]
-kind = "watts_strogatz"
-k = 8
-beta = 0.1
-"#
-    )
-}
-
 fn bench_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");
     for n in [10_000u64, 100_000, 1_000_000] {
-        let s = scenario::parse_bytes("bench.toml", population(n).as_bytes()).expect("valid");
+        let s = scenario::synthetic_population(n, 8).expect("valid");
         let mut sim = Simulation::new(&s, 1, 0).expect("builds");
         // Let the state leave its uniform start before timing.
         for _ in 0..5 {

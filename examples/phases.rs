@@ -14,25 +14,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let steps: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
-    let text = format!(
-        r#"
-name = "phases"
-[[populations]]
-name = "p"
-count = {n}
-resources = {{ dist = "lognormal", mu = 4.0, sigma = 0.5 }}
-income = 1.0
-motive = {{ dist = "uniform", low = 0, high = 1 }}
-exit_cost = {{ dist = "uniform", low = 0, high = 1 }}
-bases = {{ coercive = {{ dist = "uniform", low = 0, high = 1 }}, legitimate = {{ dist = "beta", a = 2, b = 5 }}, expert = 0.3, informational = 0.2 }}
-[network]
-kind = "watts_strogatz"
-k = 8
-beta = 0.1
-"#
-    );
-    let s =
-        powerdyn::scenario::parse_bytes("phases.toml", text.as_bytes()).expect("valid scenario");
+    let s = powerdyn::scenario::synthetic_population(n, 8).expect("valid scenario");
     let t = Instant::now();
     let mut sim = Simulation::new(&s, 1, 0).expect("builds");
     let setup = t.elapsed().as_secs_f64();

@@ -797,3 +797,30 @@ fn read_edges(
     }
     ok.then_some(NetworkSpec::Edges(edges))
 }
+
+/// A synthetic population for benchmarks and capacity checks: `agents`
+/// agents with mixed bases, motives and exit costs on a Watts–Strogatz
+/// network of mean degree `degree` (even, at least 2) with rewiring 0.1,
+/// every rule on.
+pub fn synthetic_population(agents: u64, degree: u32) -> Result<Scenario, InputErrors> {
+    let text = format!(
+        r#"
+name = "synthetic"
+description = "Synthetic population for benchmarks"
+steps = 100
+[[populations]]
+name = "p"
+count = {agents}
+resources = {{ dist = "lognormal", mu = 4.0, sigma = 0.5 }}
+income = 1.0
+motive = {{ dist = "uniform", low = 0, high = 1 }}
+exit_cost = {{ dist = "uniform", low = 0, high = 1 }}
+bases = {{ coercive = {{ dist = "uniform", low = 0, high = 1 }}, legitimate = {{ dist = "beta", a = 2, b = 5 }}, expert = 0.3, informational = 0.2 }}
+[network]
+kind = "watts_strogatz"
+k = {degree}
+beta = 0.1
+"#
+    );
+    parse_bytes("synthetic.toml", text.as_bytes())
+}
