@@ -32,7 +32,7 @@ use crate::model::{
     LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
 };
 use crate::network::{self, Csr};
-use crate::rng::{purpose, stream};
+use crate::rng::{purpose, stream, StepStreams};
 use crate::rules::RuleParams;
 use crate::scenario::Scenario;
 
@@ -228,7 +228,7 @@ impl Simulation {
         let profiles = &self.profiles;
         let params = &self.params;
         let allowed = params.allowed_tactics();
-        let (seed, run, step) = (self.seed, self.run, self.step);
+        let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         self.effects
             .par_chunks_mut(CHUNK)
             .zip(self.effect_targets.par_chunks_mut(CHUNK))
@@ -236,7 +236,7 @@ impl Simulation {
             .for_each(|(c, (chunk, targets))| {
                 for (o, (eff, target)) in chunk.iter_mut().zip(targets.iter_mut()).enumerate() {
                     let i = c * CHUNK + o;
-                    *eff = decide_one(world, profiles, params, &allowed, seed, run, step, i);
+                    *eff = decide_one(world, profiles, params, &allowed, &streams, i);
                     *target = eff.target;
                 }
             });
@@ -280,6 +280,7 @@ impl Simulation {
             baseline: &a.esteem_baseline,
             exit_cost: &a.exit_cost,
             motive: &a.motive,
+            alternatives: &a.alternatives,
         };
         let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
         for c in &counts {
@@ -388,9 +389,7 @@ fn decide_one(
     profiles: &[Profile],
     params: &RuleParams,
     allowed: &[bool; N_TACTICS],
-    seed: u64,
-    run: u64,
-    step: u64,
+    streams: &StepStreams,
     i: usize,
 ) -> Effect {
     let csr = &world.ties.csr;
@@ -399,7 +398,7 @@ fn decide_one(
     if row.is_empty() {
         return Effect::IDLE;
     }
-    let mut rng = stream(seed, run, step, i as u64, purpose::DECIDE);
+    let mut rng = streams.agent(i as u64);
     // Partner, weighted by the actor's engagement.
     let total: f32 = state[row.clone()].iter().map(|t| t.engagement).sum();
     if total <= 0.0 {
@@ -500,6 +499,7 @@ struct ApplyCtx<'a> {
     baseline: &'a [f32],
     exit_cost: &'a [f32],
     motive: &'a [f32],
+    alternatives: &'a [f32],
 }
 
 #[derive(Default)]
@@ -636,16 +636,10 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         }
 
         // Decay and withdrawal on every half the agent owns.
-        let mobility = p.withdrawal.mobility(ctx.exit_cost[i]);
-        let mut withdrawn = 0.0f32;
-        for t in state.iter_mut() {
-            t.resentment = p.resentment.decayed(t.resentment).max(0.0);
-            let (eng, cut) =
-                p.withdrawal
-                    .engagement_after(t.engagement, t.resentment, esteem, mobility);
-            t.engagement = eng.clamp(0.0, 1.0);
-            withdrawn += cut;
-        }
+        p.resentment.decay_row(state);
+        let withdrawn = p
+            .withdrawal
+            .row_step(state, esteem, ctx.exit_cost[i], ctx.alternatives[i]);
         esteem = p
             .withdrawal
             .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);

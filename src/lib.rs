@@ -58,6 +58,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod fastmath;
 pub mod metrics;
 pub mod model;
 pub mod network;

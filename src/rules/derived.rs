@@ -70,7 +70,9 @@ impl Params {
         if !self.enabled {
             return endowment;
         }
-        endowment + (self.reward_gain * (resources.max(0.0) / self.resource_scale).ln_1p()) as f32
+        endowment
+            + self.reward_gain as f32
+                * crate::fastmath::ln_1p((resources.max(0.0) / self.resource_scale) as f32)
     }
 
     /// Connection power from an endowment and the sum of the agent's engagements.
@@ -79,7 +81,7 @@ impl Params {
         if !self.enabled {
             return endowment;
         }
-        endowment + self.connection_gain as f32 * engaged.max(0.0).ln_1p()
+        endowment + self.connection_gain as f32 * crate::fastmath::ln_1p(engaged.max(0.0))
     }
 
     /// Referent power from an endowment and the positive affect others hold toward the agent.
@@ -88,7 +90,7 @@ impl Params {
         if !self.enabled {
             return endowment;
         }
-        endowment + self.referent_gain as f32 * liked.max(0.0).ln_1p()
+        endowment + self.referent_gain as f32 * crate::fastmath::ln_1p(liked.max(0.0))
     }
 }
 

@@ -64,6 +64,17 @@ impl Params {
         }
     }
 
+    /// One step of decay over all the halves an agent owns.
+    #[inline]
+    pub fn decay_row(&self, row: &mut [crate::model::TieState]) {
+        if self.enabled {
+            let keep = 1.0 - self.decay as f32;
+            for t in row.iter_mut() {
+                t.resentment = (t.resentment * keep).max(0.0);
+            }
+        }
+    }
+
     /// Resentment an interaction adds for an owner holding `own` toward a partner holding `other`.
     #[inline]
     pub fn envy_from(&self, own: f64, other: f64) -> f32 {

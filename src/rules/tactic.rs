@@ -159,7 +159,7 @@ impl Params {
             + self.bias[k.min(N_BASES - 1)] as f32
             + self.esteem_weight as f32 * (0.5 - target_esteem)
             - self.resentment_weight as f32 * target_resentment;
-        1.0 / (1.0 + (-logit).exp())
+        crate::fastmath::sigmoid(logit)
     }
 }
 

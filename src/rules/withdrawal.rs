@@ -15,12 +15,17 @@
 //! pressure = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
 //! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)^exit_damping
 //!                  self_esteem_i += esteem_restore * (withdrawn amount) * (1 - self_esteem_i)
-//! else:            engagement += reengage * (1 - engagement)
+//! else:            engagement += reengage / (1 + a_i) * (1 - engagement)
 //! self_esteem_i += esteem_recovery * (baseline_i - self_esteem_i)
 //! ```
 //!
-//! A half with engagement below `withdrawn_below` counts as withdrawn.
+//! An agent with outside alternatives `a_i` (job offers, other partners)
+//! re-invests more slowly in a relationship it has withdrawn from: its
+//! commitment is lower (Rusbult 1983's investment model, where the quality of
+//! alternatives lowers commitment). A half with engagement below
+//! `withdrawn_below` counts as withdrawn.
 
+use crate::model::TieState;
 use crate::scenario::reader::{Ctx, Table};
 
 /// Parameters of the withdrawal rule.
@@ -89,7 +94,7 @@ impl Params {
     /// How freely an agent with this exit cost can withdraw: `(1 - exit_cost)^exit_damping`.
     #[inline]
     pub fn mobility(&self, exit_cost: f32) -> f32 {
-        (1.0 - exit_cost.clamp(0.0, 1.0)).powf(self.exit_damping as f32)
+        crate::fastmath::pow(1.0 - exit_cost.clamp(0.0, 1.0), self.exit_damping as f32)
     }
 
     /// One step for one half, for an agent with this self-esteem and
@@ -116,6 +121,39 @@ impl Params {
                 0.0,
             )
         }
+    }
+
+    /// One step over all the halves an agent owns, for an agent with this
+    /// self-esteem, exit cost and outside alternatives: moves each engagement
+    /// (as [`engagement_after`](Params::engagement_after), with re-engagement
+    /// slowed by alternatives) and returns the total withdrawn.
+    pub fn row_step(
+        &self,
+        row: &mut [TieState],
+        esteem: f32,
+        exit_cost: f32,
+        alternatives: f32,
+    ) -> f32 {
+        if !self.enabled {
+            return 0.0;
+        }
+        let threshold = self.threshold as f32;
+        let reengage = self.reengage as f32 / (1.0 + alternatives.max(0.0));
+        let esteem_pressure = self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
+        let mut mobility = None;
+        let mut withdrawn = 0.0;
+        for t in row.iter_mut() {
+            let pressure = (t.resentment - threshold).max(0.0) + esteem_pressure;
+            if pressure > 0.0 {
+                let m = *mobility.get_or_insert_with(|| self.mobility(exit_cost));
+                let cut = (self.rate as f32 * pressure / (1.0 + pressure) * m).min(t.engagement);
+                t.engagement -= cut;
+                withdrawn += cut;
+            } else {
+                t.engagement = (t.engagement + reengage * (1.0 - t.engagement)).min(1.0);
+            }
+        }
+        withdrawn
     }
 
     /// Self-esteem after withdrawing `withdrawn` in total this step and recovering toward `baseline`.
@@ -155,6 +193,45 @@ mod tests {
         let p = Params::default();
         let (e, cut) = p.engagement_after(1.0, 0.0, 0.05, p.mobility(0.0));
         assert!(e < 1.0 && cut > 0.0);
+    }
+
+    #[test]
+    fn a_row_step_moves_each_half_as_the_single_half_rule_does() {
+        let p = Params::default();
+        let mut row = [
+            TieState {
+                engagement: 1.0,
+                resentment: 3.0,
+                affect: 0.0,
+                wins: 0,
+            },
+            TieState {
+                engagement: 0.5,
+                resentment: 0.2,
+                affect: 0.0,
+                wins: 0,
+            },
+        ];
+        let total = p.row_step(&mut row, 0.5, 0.3, 0.0);
+        let (e0, c0) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.3));
+        let (e1, c1) = p.engagement_after(0.5, 0.2, 0.5, p.mobility(0.3));
+        assert_eq!((row[0].engagement, row[1].engagement), (e0, e1));
+        assert_eq!(total, c0 + c1);
+    }
+
+    #[test]
+    fn alternatives_slow_reengagement() {
+        let p = Params::default();
+        let calm = TieState {
+            engagement: 0.2,
+            resentment: 0.0,
+            affect: 0.0,
+            wins: 0,
+        };
+        let (mut committed, mut free) = ([calm], [calm]);
+        p.row_step(&mut committed, 0.6, 0.5, 0.0);
+        p.row_step(&mut free, 0.6, 0.5, 3.0);
+        assert!(committed[0].engagement > free[0].engagement && free[0].engagement > 0.2);
     }
 
     #[test]

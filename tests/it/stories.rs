@@ -68,8 +68,8 @@ fn the_target_who_needs_the_income_stays_resenting_and_the_one_with_alternatives
         assert!(level(&a, "mean_engagement") > 0.85, "seed {seed}");
         assert!(level(&a, "mean_resentment") > 1.0, "seed {seed}");
         // Leaving: withdrawn, less resentful, and the imbalance settles lower.
-        assert!(level(&b, "mean_engagement") < 0.8, "seed {seed}");
-        assert!(level(&b, "mean_engagement") < level(&a, "mean_engagement") - 0.15);
+        assert!(level(&b, "mean_engagement") < 0.85, "seed {seed}");
+        assert!(level(&b, "mean_engagement") < level(&a, "mean_engagement") - 0.08);
         assert!(level(&b, "mean_resentment") < level(&a, "mean_resentment") / 2.0);
         assert!(level(&b, "dyad_imbalance") < level(&a, "dyad_imbalance"));
         assert_ne!(verdict(&b, "dyad_imbalance"), "grows", "seed {seed}");
