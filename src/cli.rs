@@ -46,6 +46,9 @@ struct RunArgs {
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     quiet: bool,
+    /// Run even if the estimated memory exceeds what the machine has available.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -91,6 +94,9 @@ fn out_line(line: &str) {
 
 fn cmd_run(a: RunArgs) -> Result<i32, Error> {
     let sc = scenario::load(&a.scenario)?;
+    if !a.force {
+        check_memory(&sc, &a.scenario)?;
+    }
     let out = a
         .out
         .clone()
@@ -147,6 +153,37 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
         }
     }
     Ok(0)
+}
+
+/// Memory available to a new process, from /proc/meminfo (Linux); None elsewhere.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses, before allocating anything, a run that cannot fit in memory.
+fn check_memory(sc: &scenario::Scenario, path: &Path) -> Result<(), Error> {
+    let need = sc.estimated_bytes();
+    let Some(have) = available_memory() else {
+        return Ok(());
+    };
+    if need > have as f64 {
+        let gib = |b: f64| b / (1u64 << 30) as f64;
+        return Err(Error::input(
+            path.display().to_string(),
+            format!(
+                "this run needs about {:.1} GiB of memory ({} agents, about {:.3e} ties); {:.1} GiB are available",
+                gib(need),
+                sc.n_agents(),
+                powerdyn::scenario::expected_ties(&sc.network, &sc.cohorts),
+                gib(have as f64)
+            ),
+            Some("use fewer agents or a sparser network, or pass --force to try anyway"),
+        ));
+    }
+    Ok(())
 }
 
 fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {

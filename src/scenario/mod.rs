@@ -644,7 +644,52 @@ fn read_network(
             return None;
         }
     };
+    let ties = expected_ties(&spec, cohorts);
+    if ties > crate::network::MAX_EDGES as f64 {
+        ctx.error(
+            Some(kspan),
+            "network",
+            format!(
+                "this network would have about {ties:.3e} ties; at most {} fit",
+                crate::network::MAX_EDGES
+            ),
+            "use fewer agents or a sparser network",
+        );
+        return None;
+    }
     Some(spec)
+}
+
+/// Expected number of undirected ties of a network over these cohorts,
+/// computed without generating it.
+pub fn expected_ties(spec: &NetworkSpec, cohorts: &[CohortSpec]) -> f64 {
+    let n: u64 = cohorts.iter().map(|c| c.count).sum();
+    match spec {
+        NetworkSpec::Block {
+            p_within,
+            p_between,
+        } => {
+            let nf = n as f64;
+            let within: f64 = cohorts
+                .iter()
+                .map(|c| c.count as f64 * (c.count as f64 - 1.0) / 2.0)
+                .sum();
+            let all = nf * (nf - 1.0) / 2.0;
+            p_within * within + p_between * (all - within)
+        }
+        _ => crate::network::expected_edges(spec, n.min(u32::MAX as u64) as u32, &[]),
+    }
+}
+
+impl Scenario {
+    /// Estimated peak memory of a run in bytes: agent columns, profiles,
+    /// effects and metric buffers per agent, plus tie halves and the edge list
+    /// built on the way (see BENCHMARKS.md for the measured figures).
+    pub fn estimated_bytes(&self) -> f64 {
+        const PER_AGENT: f64 = 200.0;
+        const PER_TIE: f64 = 2.0 * 24.0 + 16.0;
+        self.n_agents() as f64 * PER_AGENT + expected_ties(&self.network, &self.cohorts) * PER_TIE
+    }
 }
 
 fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {

@@ -848,3 +848,28 @@ fn zero_steps_is_bad_usage() {
 fn threads_that_are_not_a_number_are_bad_usage() {
     bad_usage(&["run", "office.toml", "--threads", "abc"]);
 }
+
+#[test]
+fn a_network_too_large_to_index_is_refused_before_anything_runs() {
+    let stderr = refused(
+        b"name = \"big\"\n[[populations]]\nname = \"p\"\ncount = 100000000\n[network]\nkind = \"hierarchy\"\nbranching = 100000\n",
+    );
+    assert!(stderr.contains("ties; at most"), "{stderr}");
+    assert!(at_line(&stderr, "bad.toml", 6), "{stderr}");
+}
+
+#[test]
+fn a_run_that_cannot_fit_in_memory_is_refused_unless_forced() {
+    // 150 million agents on a ring: valid, but about 60 GiB, more than any
+    // machine this project runs on has free.
+    let dir = tempdir();
+    let text = "name = \"huge\"\n[[populations]]\nname = \"p\"\ncount = 150000000\n[network]\nkind = \"ring\"\nk = 8\n";
+    std::fs::write(dir.path().join("huge.toml"), text).unwrap();
+    let v = powerdyn(dir.path(), &["validate", "huge.toml"]);
+    assert_eq!(v.code, Some(0), "the file itself is valid: {}", v.stderr);
+    let r = powerdyn(dir.path(), &["run", "huge.toml", "--quiet"]);
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("GiB of memory"), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert!(!dir.path().join("output").exists(), "nothing written");
+}
