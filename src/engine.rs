@@ -10,9 +10,11 @@
 //! 2. **Apply** (parallel, owner computes): each agent updates only its own
 //!    columns and its own row of tie halves, from its own effect and from the
 //!    effects aimed at it, which it finds by scanning its row (the far end of
-//!    each tie is one `effects[j]` read). Nobody writes another agent's state,
-//!    so the result does not depend on the order threads run in. Then
-//!    resentment decays and engagement moves (withdrawal).
+//!    each tie is one `effect_targets[j]` read). Nobody writes another
+//!    agent's state, so the result does not depend on the order threads run
+//!    in. In order: the agent's own act; the acts aimed at it, in row order;
+//!    isolation and introductions; resentment decay and withdrawal on each
+//!    half; self-esteem; income and consumption.
 //! 3. **Derive**: reward, connection and referent bases are recomputed, and a
 //!    compact [`Profile`] of each agent is written for the next decide phase.
 //!

@@ -66,7 +66,8 @@ pub struct TieState {
     pub resentment: f32,
     /// The owner's liking of the other, in [-1, 1].
     pub affect: f32,
-    /// Times the owner prevailed over the other.
+    /// Decisions the owner won over the other as the actor (by compliance or
+    /// by winning a contest it started).
     pub wins: u32,
 }
 

@@ -513,7 +513,6 @@ fn centred_moving_average(d: &[f64], h: usize) -> (Vec<f64>, Vec<usize>) {
     (smooth, counts)
 }
 
-/// Number of sign changes of `v - mean(v)`, ignoring exact zeros.
 /// Whether a series has a cycle: its autocorrelation function falls below
 /// `-PERIODIC_ACF` at some lag and later rises above `+PERIODIC_ACF` (a
 /// second peak), as a cosine's does. Red noise, whose autocorrelation decays
@@ -546,6 +545,7 @@ fn is_periodic(v: &[f64]) -> bool {
     false
 }
 
+/// Number of sign changes of `v - mean(v)`, ignoring exact zeros.
 fn mean_crossings(v: &[f64]) -> usize {
     if v.is_empty() {
         return 0;

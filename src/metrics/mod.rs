@@ -6,11 +6,16 @@
 //! - `resources_gini`; `gini_<base>` for each base.
 //! - `dyad_imbalance`: mean over ties of `|P(i over j) - P(j over i)| /
 //!   (P(i over j) + P(j over i))` (Emerson 1962).
-//! - `cohesion`: mean over ties of the average of the two dependences,
-//!   `(P(i over j) + P(j over i)) / 2` (Emerson's cohesion; Molm 1997).
+//! - `cohesion`: mean over ties of the average of the two powers,
+//!   `(P(i over j) + P(j over i)) / 2`: Emerson's cohesion is the average
+//!   dependence, and each power is the other side's dependence (Molm 1997).
 //! - `mean_resentment`, `mean_engagement`, `mean_affect`, `withdrawn_share`:
 //!   over directed halves.
-//! - `compliance_rate`, `tactic_<name>`: over the acts since the last record.
+//! - `compliance_rate` and `contest_rate`: complied attempts and resisted
+//!   coercions per influence attempt (acts other than consult) since the last
+//!   record; `tactic_<name>`: share of all acts (consult included) since the
+//!   last record.
+//! - `mean_resources`, `mean_self_esteem`: over agents.
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so

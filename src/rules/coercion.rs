@@ -15,7 +15,9 @@
 //! Coercion from a legitimate authority (`L_i`, the actor's legitimate base)
 //! breeds less resentment (Molm, Quist & Wisely 1994). A personalized coercer
 //! (motive `m`) also isolates the target with probability `isolation * m`:
-//! the target's engagement in every other tie is cut by `isolation_cut`,
+//! the target's engagement in every other tie is multiplied by
+//! `1 - isolation_cut` (by `(1 - isolation_cut)^n` when `n` coercers isolate
+//! it in the same step; the tie to the last of them in row order is spared),
 //! lowering its connection power and alternatives (the article: "limit their
 //! partner's power through isolation and threats").
 //!

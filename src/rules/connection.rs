@@ -1,7 +1,7 @@
 //! Connection power: introductions.
 //!
 //! Connection power is access to other people (the article's agent who
-//! introduces an actor to a film producer; Hersey & Goldsmith 1979). Using it,
+//! introduces an actor to a film producer; Hersey, Blanchard & Natemeyer 1979). Using it,
 //! the actor opens the target's way to a third party: the target's least
 //! engaged other tie is re-engaged by `introduction * (1 - engagement)`, and
 //! the grateful target's affect toward the actor rises by

@@ -2,7 +2,7 @@
 //! referent from others' affect.
 //!
 //! French and Raven (1959) define reward power as the ability to give what
-//! others value, connection power (Hersey & Goldsmith 1979; Raven 1965) as
+//! others value, connection power (Hersey, Blanchard & Natemeyer 1979; Raven 1965) as
 //! access to other people, and referent power as influence from being liked
 //! and identified with. powerdyn stores a fixed endowment for each of the
 //! three and adds a part derived each step from the state:

@@ -5,8 +5,10 @@
 //! workers). A complying target gives the actor the decision, and resents it
 //! only as far as it does not accept the position:
 //! `resentment(j,i) += unaccepted_harm * (1 - acceptance)`. Acceptance also
-//! scales legitimate power in dyadic power (see [`super::dependence`]); group
-//! bias can lower it (Ridgeway 2001 on status beliefs).
+//! scales legitimate power in dyadic power (see [`super::dependence`]). In
+//! this version acceptance is one number for the whole scenario; group bias
+//! that lowers it for some groups (Ridgeway 2001 on status beliefs) comes
+//! with group modifiers.
 
 use crate::scenario::reader::{Ctx, Table};
 

@@ -4,7 +4,9 @@
 //! liking (the article's popular student who starts a fashion). It works only
 //! through positive affect (see [`super::dependence`]), carries the strongest
 //! pull on compliance of the bases (`bias_referent`, see [`super::tactic`]),
-//! wins the decision when the target complies, and breeds no resentment. The
+//! wins the decision when the target complies, and breeds no resentment of
+//! its own (the envy of the worse-off side, see [`super::resentment`], comes
+//! with every interaction but consult). The
 //! base itself is derived from the liking others hold (see [`super::derived`]).
 
 use crate::scenario::reader::{Ctx, Table};

@@ -6,8 +6,8 @@
 //! partner, by the envy term of Fehr & Schmidt (1999):
 //!
 //! ```text
-//! resentment(i,j) <- resentment(i,j) * (1 - decay)
 //! resentment(i,j) += engagement(i,j) * envy * max(0, x_j - x_i) / (x_i + x_j)   on interaction
+//! resentment(i,j) <- resentment(i,j) * (1 - decay)                             then, every step
 //! ```
 //!
 //! where `x` are resources; comparison happens inside the relationship, so a

@@ -8,14 +8,20 @@
 //! withdraw from the relationship to protect their own self-esteem", and the
 //! partner who feels less attractive "may feel insecure and avoid intimacy";
 //! but "a person who needs steady income may decide putting up with bullying is
-//! preferable" — a high exit cost holds it in place (Rusbult 1982's
-//! investment). Each step, for each half `i -> j`:
+//! preferable" — a high exit cost holds it in place (investment, in
+//! Rusbult's 1983 model). Each step, for each half `i -> j` (after
+//! resentment has decayed):
 //!
 //! ```text
 //! pressure = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
 //! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)^exit_damping
-//!                  self_esteem_i += esteem_restore * (withdrawn amount) * (1 - self_esteem_i)
 //! else:            engagement += reengage / (1 + a_i) * (1 - engagement)
+//! ```
+//!
+//! and then, once per agent, with `W` the engagement it withdrew in all its halves:
+//!
+//! ```text
+//! self_esteem_i += esteem_restore * W * (1 - self_esteem_i)
 //! self_esteem_i += esteem_recovery * (baseline_i - self_esteem_i)
 //! ```
 //!
@@ -97,36 +103,9 @@ impl Params {
         crate::fastmath::pow(1.0 - exit_cost.clamp(0.0, 1.0), self.exit_damping as f32)
     }
 
-    /// One step for one half, for an agent with this self-esteem and
-    /// [`mobility`](Params::mobility): the new engagement and the amount withdrawn.
-    #[inline]
-    pub fn engagement_after(
-        &self,
-        engagement: f32,
-        resentment: f32,
-        esteem: f32,
-        mobility: f32,
-    ) -> (f32, f32) {
-        if !self.enabled {
-            return (engagement, 0.0);
-        }
-        let pressure = (resentment - self.threshold as f32).max(0.0)
-            + self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
-        if pressure > 0.0 {
-            let cut = (self.rate as f32 * pressure / (1.0 + pressure) * mobility).min(engagement);
-            (engagement - cut, cut)
-        } else {
-            (
-                (engagement + self.reengage as f32 * (1.0 - engagement)).min(1.0),
-                0.0,
-            )
-        }
-    }
-
     /// One step over all the halves an agent owns, for an agent with this
     /// self-esteem, exit cost and outside alternatives: moves each engagement
-    /// (as [`engagement_after`](Params::engagement_after), with re-engagement
-    /// slowed by alternatives) and returns the total withdrawn.
+    /// and returns the total withdrawn.
     pub fn row_step(
         &self,
         row: &mut [TieState],
@@ -177,26 +156,44 @@ impl Params {
 mod tests {
     use super::*;
 
+    /// One half, one step: the new engagement and the amount withdrawn.
+    fn one(
+        p: &Params,
+        engagement: f32,
+        resentment: f32,
+        esteem: f32,
+        exit_cost: f32,
+    ) -> (f32, f32) {
+        let mut row = [TieState {
+            engagement,
+            resentment,
+            affect: 0.0,
+            wins: 0,
+        }];
+        let cut = p.row_step(&mut row, esteem, exit_cost, 0.0);
+        (row[0].engagement, cut)
+    }
+
     #[test]
     fn resentment_above_threshold_lowers_engagement_and_high_exit_cost_suppresses_it() {
         let p = Params::default();
-        let (free, cut_free) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.0));
-        let (stuck, cut_stuck) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.95));
+        let (free, cut_free) = one(&p, 1.0, 3.0, 0.5, 0.0);
+        let (stuck, cut_stuck) = one(&p, 1.0, 3.0, 0.5, 0.95);
         assert!(free < 1.0 && cut_free > 0.0);
         assert!(stuck > free && cut_stuck < cut_free / 10.0);
-        let (calm, _) = p.engagement_after(0.5, 0.2, 0.5, p.mobility(0.0));
+        let (calm, _) = one(&p, 0.5, 0.2, 0.5, 0.0);
         assert!(calm > 0.5);
     }
 
     #[test]
     fn insecurity_alone_can_drive_withdrawal() {
         let p = Params::default();
-        let (e, cut) = p.engagement_after(1.0, 0.0, 0.05, p.mobility(0.0));
+        let (e, cut) = one(&p, 1.0, 0.0, 0.05, 0.0);
         assert!(e < 1.0 && cut > 0.0);
     }
 
     #[test]
-    fn a_row_step_moves_each_half_as_the_single_half_rule_does() {
+    fn a_row_step_moves_each_half_on_its_own_resentment() {
         let p = Params::default();
         let mut row = [
             TieState {
@@ -213,10 +210,11 @@ mod tests {
             },
         ];
         let total = p.row_step(&mut row, 0.5, 0.3, 0.0);
-        let (e0, c0) = p.engagement_after(1.0, 3.0, 0.5, p.mobility(0.3));
-        let (e1, c1) = p.engagement_after(0.5, 0.2, 0.5, p.mobility(0.3));
+        let (e0, c0) = one(&p, 1.0, 3.0, 0.5, 0.3);
+        let (e1, c1) = one(&p, 0.5, 0.2, 0.5, 0.3);
         assert_eq!((row[0].engagement, row[1].engagement), (e0, e1));
         assert_eq!(total, c0 + c1);
+        assert!(e0 < 1.0 && e1 > 0.5);
     }
 
     #[test]
