@@ -35,6 +35,7 @@ use crate::model::{
 };
 use crate::network::{self, Csr};
 use crate::rng::{purpose, stream, StepStreams};
+use crate::rules::influence::{self, Dense};
 use crate::rules::RuleParams;
 use crate::scenario::Scenario;
 
@@ -176,6 +177,28 @@ pub struct Simulation {
     pub counters: Counters,
     /// Time spent per phase.
     pub timings: PhaseTimes,
+    /// Opinions being written (t+1) while the current ones (t) are read.
+    opinion_next: Vec<f64>,
+    /// Each cohort's attributes, for new opinions at the start of an issue.
+    attributes: Vec<crate::scenario::Attributes>,
+    /// Current issue (reflected appraisal), from 0.
+    pub issue: u64,
+    /// Opinions at the start of the current issue.
+    pub issue_start: Vec<f64>,
+    /// Issues ended since the last [`Simulation::take_issues`].
+    issues: Vec<IssueRecord>,
+}
+
+/// The end of one issue in reflected appraisal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueRecord {
+    /// The issue that ended, from 0.
+    pub issue: u64,
+    /// The step at which it ended.
+    pub step: u64,
+    /// Each agent's social power on the issue, which becomes its self-weight;
+    /// None when it is not defined (the influence network has more than one closed class).
+    pub social_power: Option<Vec<f64>>,
 }
 
 impl Simulation {
@@ -195,7 +218,17 @@ impl Simulation {
             effect_targets: vec![NONE; n],
             counters: Counters::default(),
             timings: PhaseTimes::default(),
+            opinion_next: vec![0.0; n],
+            attributes: scenario
+                .cohorts
+                .iter()
+                .map(|c| c.attributes.clone())
+                .collect(),
+            issue: 0,
+            issue_start: Vec::new(),
+            issues: Vec::new(),
         };
+        sim.issue_start = sim.world.agents.opinion.clone();
         sim.derive();
         Ok(sim)
     }
@@ -210,9 +243,12 @@ impl Simulation {
         &self.effects
     }
 
-    /// Runs one step: decide, apply, derive.
+    /// Runs one step: influence, decide, apply, derive (and, at the end of an issue, reflected appraisal).
     pub fn step(&mut self) {
         let t0 = Instant::now();
+        if self.params.influence.enabled {
+            self.influence();
+        }
         self.decide();
         let t1 = Instant::now();
         self.apply();
@@ -223,6 +259,91 @@ impl Simulation {
         self.timings.apply += t2 - t1;
         self.timings.derive += t3 - t2;
         self.step += 1;
+        let len = self.params.influence.issue_length;
+        if self.params.influence.enabled && len > 0 && self.step % len == 0 {
+            self.end_issue();
+        }
+    }
+
+    /// Returns the issues ended since the last call.
+    pub fn take_issues(&mut self) -> Vec<IssueRecord> {
+        std::mem::take(&mut self.issues)
+    }
+
+    fn influence(&mut self) {
+        let world = &self.world;
+        let profiles = &self.profiles;
+        let params = &self.params;
+        self.opinion_next
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (o, x) in chunk.iter_mut().enumerate() {
+                    *x = influence_one(world, profiles, params, c * CHUNK + o);
+                }
+            });
+        std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
+    }
+
+    /// The influence matrix `W` and susceptibilities `lambda` of the current
+    /// state, for groups of at most `max_exact` agents.
+    pub fn influence_matrix(&self) -> Option<(Dense, Vec<f64>)> {
+        let n = self.world.agents.len();
+        if n > self.params.influence.max_exact {
+            return None;
+        }
+        let mut w = Dense::zeros(n);
+        let mut lambda = vec![0.0; n];
+        for (i, l) in lambda.iter_mut().enumerate() {
+            let mut row = Vec::new();
+            let s = influence_row(&self.world, &self.profiles, &self.params, i, |j, c| {
+                row.push((j, c))
+            });
+            *w.at_mut(i, i) += s;
+            for (j, c) in row {
+                *w.at_mut(i, j) += c;
+            }
+            *l = susceptibility(&self.world, &self.params, i, s);
+        }
+        Some((w, lambda))
+    }
+
+    /// Equilibrium opinions and social powers implied by the current
+    /// influence network (closed forms; None for groups above `max_exact`
+    /// or when they are not unique).
+    pub fn influence_closed_form(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        let (w, lambda) = self.influence_matrix()?;
+        let a = &self.world.agents;
+        let eq = influence::equilibrium(&w, &lambda, &self.issue_start, &a.prejudice)?;
+        let sp = influence::social_power(&w, &lambda)?;
+        Some((eq, sp))
+    }
+
+    /// Reflected appraisal: self-weights become social powers, and a new issue starts.
+    fn end_issue(&mut self) {
+        let power = self
+            .influence_matrix()
+            .and_then(|(w, lambda)| influence::social_power(&w, &lambda));
+        if let Some(c) = &power {
+            for (s, &p) in self.world.agents.self_weight.iter_mut().zip(c) {
+                *s = p.clamp(0.0, 1.0);
+            }
+        }
+        self.issues.push(IssueRecord {
+            issue: self.issue,
+            step: self.step,
+            social_power: power,
+        });
+        self.issue += 1;
+        let a = &mut self.world.agents;
+        for i in 0..a.len() {
+            let spec = &self.attributes[a.cohort[i] as usize];
+            let mut rng = stream(self.seed, self.run, self.issue, i as u64, purpose::ISSUE);
+            let (x, u) = draw_opinion(spec, &mut rng);
+            a.opinion[i] = x;
+            a.prejudice[i] = u;
+        }
+        self.issue_start = a.opinion.clone();
     }
 
     fn decide(&mut self) {
@@ -352,6 +473,21 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
     }
 }
 
+/// `P(j over i)` from `i`'s profile and half (i -> j) and `j`'s profile.
+#[inline]
+pub fn power_over(params: &RuleParams, pi: &Profile, pj: &Profile, ti: &TieState) -> f32 {
+    let dp = &params.dependence;
+    let dep_i = dp.dependence(pi.exit_factor, pi.alternatives - ti.engagement);
+    dp.power_over(
+        ti.engagement,
+        dep_i,
+        &pj.bases,
+        pi.reward_susceptibility,
+        ti.affect,
+        params.legitimate.acceptance as f32,
+    )
+}
+
 /// `P(i over j)` and `P(j over i)` for the half `e` (i -> j) from profiles and tie states.
 #[inline]
 pub fn dyad_powers(
@@ -361,27 +497,90 @@ pub fn dyad_powers(
     ti: &TieState,
     tj: &TieState,
 ) -> (f32, f32) {
-    let dp = &params.dependence;
-    let acc = params.legitimate.acceptance as f32;
-    let dep_i = dp.dependence(pi.exit_factor, pi.alternatives - ti.engagement);
-    let dep_j = dp.dependence(pj.exit_factor, pj.alternatives - tj.engagement);
-    let p_j_over_i = dp.power_over(
-        ti.engagement,
-        dep_i,
-        &pj.bases,
-        pi.reward_susceptibility,
-        ti.affect,
-        acc,
-    );
-    let p_i_over_j = dp.power_over(
-        tj.engagement,
-        dep_j,
-        &pi.bases,
-        pj.reward_susceptibility,
-        tj.affect,
-        acc,
-    );
-    (p_i_over_j, p_j_over_i)
+    (
+        power_over(params, pj, pi, tj),
+        power_over(params, pi, pj, ti),
+    )
+}
+
+/// Agent `i`'s influence row: calls `visit(j, W_ij)` for each tie with
+/// weight and returns the self-weight `W_ii = 1 - sum_j W_ij`.
+///
+/// With explicit weights, `W_ij = (1 - s_i) C_ij`. From dyadic power, agent
+/// `i` spreads its openness `1 - s_i` evenly over its ties and listens to each
+/// partner fully when the partner is at least as powerful over it as it is
+/// over the partner, and in proportion otherwise:
+/// `W_ij = (1 - s_i) / deg_i * min(1, 2 P(j over i) / (P(j over i) + P(i over j)))`.
+fn influence_row(
+    world: &World,
+    profiles: &[Profile],
+    params: &RuleParams,
+    i: usize,
+    mut visit: impl FnMut(usize, f64),
+) -> f64 {
+    let ties = &world.ties;
+    let csr = &ties.csr;
+    let row = csr.row(i);
+    let open = 1.0 - world.agents.self_weight[i];
+    let mut given = 0.0;
+    if params.influence.fixed() {
+        let total: f64 = ties.relative[row.clone()].iter().sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        for e in row {
+            let c = ties.relative[e];
+            if c > 0.0 {
+                let w = open * c / total;
+                visit(csr.targets[e] as usize, w);
+                given += w;
+            }
+        }
+    } else {
+        let pi = &profiles[i];
+        let per_tie = open / row.len().max(1) as f64;
+        for e in row {
+            let j = csr.targets[e] as usize;
+            let pj = &profiles[j];
+            let (p_i_over_j, p_j_over_i) = dyad_powers(
+                params,
+                pi,
+                pj,
+                &ties.state[e],
+                &ties.state[csr.reverse[e] as usize],
+            );
+            let total = (p_i_over_j + p_j_over_i) as f64;
+            let share = if total > 0.0 {
+                (2.0 * p_j_over_i as f64 / total).min(1.0)
+            } else {
+                1.0
+            };
+            let w = per_tie * share;
+            if w > 0.0 {
+                visit(j, w);
+                given += w;
+            }
+        }
+    }
+    (1.0 - given).max(0.0)
+}
+
+/// Agent `i`'s susceptibility `lambda_i` given its self-weight.
+fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64) -> f64 {
+    if params.influence.coupled {
+        1.0 - self_weight
+    } else {
+        world.agents.susceptibility[i]
+    }
+}
+
+/// Agent `i`'s opinion at `t+1` (Friedkin–Johnsen; see [`crate::rules::influence`]).
+fn influence_one(world: &World, profiles: &[Profile], params: &RuleParams, i: usize) -> f64 {
+    let x = &world.agents.opinion;
+    let mut social = 0.0;
+    let s = influence_row(world, profiles, params, i, |j, w| social += w * x[j]);
+    let lambda = susceptibility(world, params, i, s);
+    (lambda * (s * x[i] + social) + (1.0 - lambda) * world.agents.prejudice[i]).clamp(0.0, 1.0)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -654,6 +853,68 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
     counts
 }
 
+/// Draws an agent's starting opinion and prejudice (equal unless the prejudice has its own distribution).
+fn draw_opinion(spec: &crate::scenario::Attributes, rng: &mut crate::rng::Rng) -> (f64, f64) {
+    let opinion = spec.opinion.sample(rng, 1.0);
+    let prejudice = match &spec.prejudice {
+        Some(d) => d.sample(rng, 1.0),
+        None => opinion,
+    };
+    (opinion, prejudice)
+}
+
+/// Places explicit influence weights on the ties: row-normalises each
+/// agent's weights (self-weight included), stores the relative weights of
+/// its ties and sets its self-weight. An agent with no weights keeps only
+/// itself (self-weight 1).
+fn explicit_weights(
+    scenario: &Scenario,
+    csr: &Csr,
+    entries: &[(u32, u32, f64)],
+    self_weight: &mut [f64],
+) -> Result<Vec<f64>> {
+    let n = csr.n();
+    let mut relative = vec![0.0; csr.targets.len()];
+    let mut own = vec![0.0; n];
+    for &(i, j, w) in entries {
+        let (i, j) = (i as usize, j as usize);
+        if i == j {
+            own[i] += w;
+            continue;
+        }
+        let row = csr.row(i);
+        match csr.targets[row.clone()].binary_search(&(j as u32)) {
+            Ok(k) => relative[row.start + k] += w,
+            Err(_) => {
+                return Err(Error::input(
+                    &scenario.source,
+                    format!(
+                        "rules.influence: agent {} gives weight to agent {}, but they are not tied in the network",
+                        i, j
+                    ),
+                    Some("add the pair to network.edges, or use a network that contains it"),
+                ))
+            }
+        }
+    }
+    for i in 0..n {
+        let row = csr.row(i);
+        let others: f64 = relative[row.clone()].iter().sum();
+        let total = own[i] + others;
+        if total <= 0.0 {
+            self_weight[i] = 1.0;
+            continue;
+        }
+        self_weight[i] = own[i] / total;
+        if others > 0.0 {
+            for c in &mut relative[row] {
+                *c /= others;
+            }
+        }
+    }
+    Ok(relative)
+}
+
 /// Builds the world of a scenario (agents, network, tie states) for a seed and run.
 pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     let n = scenario.n_agents();
@@ -686,12 +947,17 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         motive: f32,
         exit_cost: f32,
         alternatives: f32,
+        opinion: f64,
+        prejudice: f64,
+        self_weight: f64,
+        susceptibility: f64,
     }
     let drawn: Vec<Drawn> = (0..n)
         .into_par_iter()
         .map(|i| {
             let spec = &scenario.cohorts[cohort_of[i] as usize].attributes;
             let mut rng = stream(seed, run, 0, i as u64, purpose::SETUP);
+            let (opinion, prejudice) = draw_opinion(spec, &mut rng);
             let mut bases = [0.0f32; N_BASES];
             for (k, b) in bases.iter_mut().enumerate() {
                 *b = spec.bases[k].sample(&mut rng, 1e6) as f32;
@@ -704,6 +970,10 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
                 exit_cost: spec.exit_cost.sample(&mut rng, 1.0) as f32,
                 esteem: spec.self_esteem.sample(&mut rng, 1.0) as f32,
                 alternatives: spec.alternatives.sample(&mut rng, 1e6) as f32,
+                opinion,
+                prejudice,
+                self_weight: spec.self_weight.sample(&mut rng, 1.0),
+                susceptibility: spec.susceptibility.sample(&mut rng, 1.0),
             }
         })
         .collect();
@@ -723,6 +993,10 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.motive = drawn.iter().map(|d| d.motive).collect();
     agents.exit_cost = drawn.iter().map(|d| d.exit_cost).collect();
     agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
+    agents.opinion = drawn.iter().map(|d| d.opinion).collect();
+    agents.prejudice = drawn.iter().map(|d| d.prejudice).collect();
+    agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
+    agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
     drop(drawn);
     agents.groups = cohort_of
         .iter()
@@ -764,9 +1038,17 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     let csr = Csr::from_edges(n as u32, &edges).map_err(net_err)?;
     drop(edges);
     let state = vec![TieState::default(); csr.targets.len()];
+    let relative = match &scenario.rules.influence.explicit {
+        Some(entries) => explicit_weights(scenario, &csr, entries, &mut agents.self_weight)?,
+        None => Vec::new(),
+    };
     Ok(World {
         agents,
-        ties: Ties { csr, state },
+        ties: Ties {
+            csr,
+            state,
+            relative,
+        },
         cohorts,
         groups: scenario.groups.clone(),
     })

@@ -122,6 +122,14 @@ pub struct Agents {
     pub cohort: Vec<u32>,
     /// Group memberships as a bit set (at most 64 groups).
     pub groups: Vec<u64>,
+    /// Opinion on the current issue, in [0, 1].
+    pub opinion: Vec<f64>,
+    /// Prejudice: the anchor of the opinion on the current issue.
+    pub prejudice: Vec<f64>,
+    /// Self-weight `W_ii` in influence, in [0, 1].
+    pub self_weight: Vec<f64>,
+    /// Susceptibility `lambda_i` to influence, in [0, 1].
+    pub susceptibility: Vec<f64>,
 }
 
 impl Agents {
@@ -148,6 +156,9 @@ pub struct Ties {
     pub csr: Csr,
     /// State of each half, indexed like `csr.targets`.
     pub state: Vec<TieState>,
+    /// Explicit relative influence weights `C_ij` per half (row-normalised
+    /// over the agent's ties); empty unless the scenario fixes the weights.
+    pub relative: Vec<f64>,
 }
 
 /// The whole state of a simulation.

@@ -20,6 +20,8 @@ pub mod purpose {
     pub const NETWORK: u64 = 0x5e70_0002;
     /// An agent's decisions in one step (partner, tactic, response).
     pub const DECIDE: u64 = 0x5e70_0003;
+    /// New opinions and prejudices at the start of an issue (reflected appraisal).
+    pub const ISSUE: u64 = 0x5e70_0004;
 }
 
 /// One round of SplitMix64: a bijective 64-bit mixer with full avalanche.

@@ -65,6 +65,18 @@ pub struct Summary {
     pub final_values: Vec<(String, f64)>,
     /// Verdict per headline metric.
     pub verdicts: Vec<(String, Verdict)>,
+    /// Closed-form equilibrium opinions and social powers of the final
+    /// influence network (influence on, at most `max_exact` agents).
+    pub influence: Option<Influence>,
+}
+
+/// The closed-form influence results of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Influence {
+    /// Equilibrium opinion of each agent.
+    pub equilibrium: Vec<f64>,
+    /// Social power of each agent.
+    pub social_power: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +89,8 @@ struct SummaryJson<'a> {
     #[serde(rename = "final")]
     final_values: serde_json::Map<String, serde_json::Value>,
     verdicts: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    influence: Option<&'a Influence>,
 }
 
 #[derive(Serialize)]
@@ -192,9 +206,17 @@ fn run_in_pool(
         .collect();
     aheader.extend(BASE_NAMES.iter().map(|s| s.to_string()));
     aheader.extend(
-        ["resources", "self_esteem", "motive", "exit_cost"]
-            .iter()
-            .map(|s| s.to_string()),
+        [
+            "resources",
+            "self_esteem",
+            "motive",
+            "exit_cost",
+            "opinion",
+            "self_weight",
+            "social_power",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
     );
     agw.write_record(&aheader).map_err(io(&ag_path))?;
 
@@ -241,6 +263,42 @@ fn run_in_pool(
         Ok(())
     };
 
+    // Reflected appraisal: one row per agent at the end of each issue.
+    let mut issues_file = if sim.params.influence.enabled && sim.params.influence.issue_length > 0 {
+        Some(PartFile::create(&cfg.out_dir, "issues.csv")?)
+    } else {
+        None
+    };
+    let is_path = cfg.out_dir.join("issues.csv.part");
+    let mut issw = issues_file
+        .as_mut()
+        .map(|f| csv::Writer::from_writer(f.writer()));
+    if let Some(w) = issw.as_mut() {
+        w.write_record(["issue", "step", "agent", "name", "social_power"])
+            .map_err(io(&is_path))?;
+    }
+    let issue_rows = |sim: &mut Simulation, w: &mut Option<csv::Writer<_>>| -> Result<()> {
+        let Some(w) = w.as_mut() else { return Ok(()) };
+        for rec in sim.take_issues() {
+            for i in 0..sim.world.agents.len() {
+                let p = rec
+                    .social_power
+                    .as_ref()
+                    .map(|p| fmt_f64(p[i]))
+                    .unwrap_or_default();
+                w.write_record([
+                    rec.issue.to_string(),
+                    rec.step.to_string(),
+                    i.to_string(),
+                    sim.world.agent_label(i),
+                    p,
+                ])
+                .map_err(io(&is_path))?;
+            }
+        }
+        Ok(())
+    };
+
     let mut thinned = Thinned::new(1 << 15, headline.len());
     let steps = cfg.steps;
     let report_every = (steps / 200).max(1);
@@ -258,6 +316,12 @@ fn run_in_pool(
         let w = &sim.world;
         let a = &w.agents;
         let step = sim.step.to_string();
+        // Social power, for groups small enough to compute it exactly.
+        let power = if sim.params.influence.enabled {
+            sim.influence_closed_form().map(|(_, p)| p)
+        } else {
+            None
+        };
         for i in 0..a.len() {
             let c = &w.cohorts[a.cohort[i] as usize];
             let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
@@ -273,6 +337,9 @@ fn run_in_pool(
             rec.push(fmt_f32(a.self_esteem[i]));
             rec.push(fmt_f32(a.motive[i]));
             rec.push(fmt_f32(a.exit_cost[i]));
+            rec.push(fmt_f64(a.opinion[i]));
+            rec.push(fmt_f64(a.self_weight[i]));
+            rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());
             agw.write_record(&rec).map_err(io(&ag_path))?;
         }
         Ok(())
@@ -284,6 +351,7 @@ fn run_in_pool(
     progress(0, steps);
     while sim.step < steps {
         sim.step();
+        issue_rows(&mut sim, &mut issw)?;
         let s = sim.step;
         if s % scenario.record_every == 0 || s == steps {
             last_row = record(&mut sim, &mut tsw)?;
@@ -304,6 +372,10 @@ fn run_in_pool(
         w.flush().map_err(|e| Error::io(&tf_path, e))?;
     }
     drop(tiew);
+    if let Some(w) = issw.as_mut() {
+        w.flush().map_err(|e| Error::io(&is_path, e))?;
+    }
+    drop(issw);
 
     let vcfg = VerdictConfig::default();
     let verdicts: Vec<(String, Verdict)> = HEADLINE
@@ -325,6 +397,15 @@ fn run_in_pool(
         ties: n_ties,
         final_values,
         verdicts,
+        influence: if sim.params.influence.enabled {
+            sim.influence_closed_form()
+                .map(|(equilibrium, social_power)| Influence {
+                    equilibrium,
+                    social_power,
+                })
+        } else {
+            None
+        },
     };
 
     let mut sj = PartFile::create(&cfg.out_dir, "summary.json")?;
@@ -349,6 +430,7 @@ fn run_in_pool(
                 )
             })
             .collect(),
+        influence: summary.influence.as_ref(),
     };
     let sj_path = sj.part_path().to_path_buf();
     serde_json::to_writer_pretty(sj.writer(), &json)
@@ -385,6 +467,10 @@ fn run_in_pool(
     ts.commit()?;
     ag.commit()?;
     if let Some(mut f) = tf {
+        f.finish()?;
+        f.commit()?;
+    }
+    if let Some(mut f) = issues_file {
         f.finish()?;
         f.commit()?;
     }

@@ -16,6 +16,11 @@
 //!   record; `tactic_<name>`: share of all acts (consult included) since the
 //!   last record.
 //! - `mean_resources`, `mean_self_esteem`: over agents.
+//! - `opinion_mean`, `opinion_sd`: mean and (population) standard deviation
+//!   of opinions on the current issue (Friedkin & Johnsen; see
+//!   [`crate::rules::influence`]).
+//! - `self_weight_gini`, `self_weight_max`: concentration of self-weights,
+//!   which reflected appraisal turns into social power (Jia et al. 2015).
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
@@ -44,6 +49,10 @@ pub fn column_names(groups: &[String]) -> Vec<String> {
         "contest_rate",
         "mean_resources",
         "mean_self_esteem",
+        "opinion_mean",
+        "opinion_sd",
+        "self_weight_gini",
+        "self_weight_max",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -198,6 +207,9 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     }
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let (opinion_mean, opinion_sd) = mean_sd(&a.opinion);
+    let self_weight_gini = inequality::gini(&a.self_weight);
+    let self_weight_max = a.self_weight.iter().copied().fold(0.0, f64::max);
     let halves = ts.halves as f64;
     let acts: u64 = counters.tactics.iter().sum();
     let mut row = vec![
@@ -214,6 +226,10 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         ratio(counters.contests as f64, counters.attempts as f64),
         ratio(res_sum, n as f64),
         ratio(esteem_sum, n as f64),
+        opinion_mean,
+        opinion_sd,
+        self_weight_gini,
+        self_weight_max,
     ];
     row.extend(base_gini);
     for k in 0..N_TACTICS {
@@ -224,4 +240,20 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         row.push(ratio(gr[g], gc[g] as f64));
     }
     row
+}
+
+/// Mean and population standard deviation, summed over fixed chunks in order
+/// (two passes, so the deviation does not suffer from cancellation).
+pub fn mean_sd(x: &[f64]) -> (f64, f64) {
+    let n = x.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let sums: Vec<f64> = x.par_chunks(CHUNK).map(|c| c.iter().sum::<f64>()).collect();
+    let mean = sums.iter().sum::<f64>() / n as f64;
+    let sq: Vec<f64> = x
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>())
+        .collect();
+    (mean, (sq.iter().sum::<f64>() / n as f64).sqrt())
 }

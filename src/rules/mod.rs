@@ -15,6 +15,7 @@ pub mod connection;
 pub mod consult;
 pub mod dependence;
 pub mod derived;
+pub mod influence;
 pub mod knowledge;
 pub mod legitimate;
 pub mod referent;
@@ -56,11 +57,20 @@ pub struct RuleParams {
     pub withdrawal: withdrawal::Params,
     /// Income and consumption.
     pub resources: resources::Params,
+    /// Influence on opinions and reflected appraisal.
+    pub influence: influence::Params,
 }
 
 impl RuleParams {
-    /// Reads the `[rules]` table (absent: all defaults).
-    pub fn read(t: Option<Table<'_, '_>>, ctx: &mut Ctx<'_>) -> Self {
+    /// Reads the `[rules]` table (absent: all defaults). `resolve` maps an
+    /// agent reference to its index and `n` is the number of agents (for
+    /// explicit influence weights).
+    pub fn read(
+        t: Option<Table<'_, '_>>,
+        ctx: &mut Ctx<'_>,
+        resolve: &dyn Fn(&str) -> Option<u32>,
+        n: u64,
+    ) -> Self {
         let Some(mut t) = t else {
             return RuleParams::default();
         };
@@ -82,6 +92,7 @@ impl RuleParams {
             resentment: resentment::Params::read(t.table(ctx, "resentment"), ctx),
             withdrawal: withdrawal::Params::read(t.table(ctx, "withdrawal"), ctx),
             resources: resources::Params::read(t.table(ctx, "resources"), ctx),
+            influence: influence::Params::read(t.table(ctx, "influence"), ctx, resolve, n),
         };
         t.finish(ctx);
         p

@@ -64,6 +64,14 @@ pub struct Attributes {
     pub self_esteem: Dist,
     /// Outside alternatives (counted like engaged ties).
     pub alternatives: Dist,
+    /// Starting opinion on the current issue, in [0, 1].
+    pub opinion: Dist,
+    /// Prejudice (the opinion's anchor), in [0, 1]; None: equal to the starting opinion.
+    pub prejudice: Option<Dist>,
+    /// Self-weight `W_ii` in influence, in [0, 1].
+    pub self_weight: Dist,
+    /// Susceptibility `lambda_i` to influence, in [0, 1].
+    pub susceptibility: Dist,
 }
 
 /// A named individual or a population, as given in the scenario.
@@ -407,7 +415,16 @@ fn read_scenario(
             None
         }
     };
-    let rules = RuleParams::read(root.table(ctx, "rules"), ctx);
+    let starts: Vec<u64> = cohorts
+        .iter()
+        .scan(0u64, |s, c| {
+            let st = *s;
+            *s += c.count;
+            Some(st)
+        })
+        .collect();
+    let resolve = |label: &str| resolve(label, &cohorts, &starts).map(|i| i as u32);
+    let rules = RuleParams::read(root.table(ctx, "rules"), ctx, &resolve, total);
     root.finish(ctx);
 
     Some(Scenario {
@@ -495,6 +512,15 @@ fn read_cohort(
         exit_cost: read_dist(t, ctx, "exit_cost", 0.5, 1.0),
         self_esteem: read_dist(t, ctx, "self_esteem", 0.6, 1.0),
         alternatives: read_dist(t, ctx, "alternatives", 0.0, 1e6),
+        opinion: read_dist(t, ctx, "opinion", 0.5, 1.0),
+        prejudice: if t.has("prejudice") {
+            Some(read_dist(t, ctx, "prejudice", 0.5, 1.0))
+        } else {
+            let _ = t.get("prejudice");
+            None
+        },
+        self_weight: read_dist(t, ctx, "self_weight", 0.5, 1.0),
+        susceptibility: read_dist(t, ctx, "susceptibility", 1.0, 1.0),
     };
     Some(CohortSpec {
         name: name?,

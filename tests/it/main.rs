@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod influence;
 mod rules;
 mod stories;
 mod support;
