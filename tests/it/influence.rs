@@ -168,12 +168,11 @@ fn coupled_friedkin_johnsen_reaches_its_closed_form_equilibrium() {
             &scenario(u, &format!("coupled = true\n{}", matrix_toml(&w))),
             3000,
         );
-        for i in 0..n {
-            let x = sim.world.agents.opinion[i];
+        for (i, (&x, &yi)) in sim.world.agents.opinion.iter().zip(&y).enumerate() {
             assert!(
-                (x - y[i]).abs() < 1e-6,
+                (x - yi).abs() < 1e-6,
                 "agent {i}: {x} vs closed form {}",
-                y[i]
+                yi
             );
         }
         let (eq, _) = sim.influence_closed_form().expect("closed form");
@@ -210,11 +209,8 @@ fn friedkin_johnsen_with_given_susceptibilities_matches_its_closed_form() {
         .map(|i| (0..n).map(|j| inv[i][j] * (1.0 - lambda[j]) * u[j]).sum())
         .collect();
     let sim = run(&text, 3000);
-    for i in 0..n {
-        assert!(
-            (sim.world.agents.opinion[i] - y[i]).abs() < 1e-6,
-            "agent {i}"
-        );
+    for (i, (&x, &yi)) in sim.world.agents.opinion.iter().zip(&y).enumerate() {
+        assert!((x - yi).abs() < 1e-6, "agent {i}");
     }
     assert!(
         (sim.world.agents.opinion[2] - u[2]).abs() < 1e-12,
