@@ -49,6 +49,10 @@ const COMPLIED: u8 = 1;
 const DECISION: u8 = 2;
 const ISOLATE: u8 = 4;
 const CONTEST: u8 = 8;
+const ACTOR_WON: u8 = 16;
+
+/// The act of a dominance encounter (a contest with no decision at stake); not one of the tactics.
+pub const ENCOUNTER: usize = N_TACTICS;
 
 /// What one agent's act this step does, computed in the decide phase.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,8 +133,10 @@ pub struct Counters {
     pub attempts: u64,
     /// Attempts the target complied with.
     pub complied: u64,
-    /// Contests (resisted coercion).
+    /// Contests (resisted coercion and dominance encounters).
     pub contests: u64,
+    /// Dominance encounters.
+    pub encounters: u64,
 }
 
 impl Counters {
@@ -141,6 +147,7 @@ impl Counters {
         self.attempts += o.attempts;
         self.complied += o.complied;
         self.contests += o.contests;
+        self.encounters += o.encounters;
     }
 }
 
@@ -177,6 +184,8 @@ pub struct Simulation {
     pub counters: Counters,
     /// Time spent per phase.
     pub timings: PhaseTimes,
+    /// Metric options of the scenario.
+    pub metrics: crate::scenario::MetricsConfig,
     /// Opinions being written (t+1) while the current ones (t) are read.
     opinion_next: Vec<f64>,
     /// Each cohort's attributes, for new opinions at the start of an issue.
@@ -218,6 +227,7 @@ impl Simulation {
             effect_targets: vec![NONE; n],
             counters: Counters::default(),
             timings: PhaseTimes::default(),
+            metrics: scenario.metrics.clone(),
             opinion_next: vec![0.0; n],
             attributes: scenario
                 .cohorts
@@ -263,6 +273,25 @@ impl Simulation {
         if self.params.influence.enabled && len > 0 && self.step % len == 0 {
             self.end_issue();
         }
+    }
+
+    /// Whether the group is small enough for hierarchy metrics.
+    pub fn hierarchy_on(&self) -> bool {
+        self.world.agents.len() <= self.metrics.hierarchy_max_agents
+    }
+
+    /// The dominance matrix, row-major: entry `(i, j)` counts the decisions
+    /// and contests `i` won over `j` (the `wins` of `i`'s half toward `j`).
+    pub fn dominance_matrix(&self) -> Vec<f64> {
+        let n = self.world.agents.len();
+        let csr = &self.world.ties.csr;
+        let mut m = vec![0.0; n * n];
+        for i in 0..n {
+            for e in csr.row(i) {
+                m[i * n + csr.targets[e] as usize] = self.world.ties.state[e].wins as f64;
+            }
+        }
+        m
     }
 
     /// Returns the issues ended since the last call.
@@ -404,6 +433,7 @@ impl Simulation {
             exit_cost: &a.exit_cost,
             motive: &a.motive,
             alternatives: &a.alternatives,
+            coercive_baseline: &a.coercive_baseline,
         };
         let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
         for c in &counts {
@@ -626,6 +656,20 @@ fn decide_one(
     if rng.random::<f32>() >= tj.engagement {
         return Effect::IDLE;
     }
+    let contests = &params.contests;
+    if contests.enabled && rng.random::<f32>() < contests.rate as f32 {
+        // A dominance encounter (DomWorld): a contest, no decision at stake.
+        let (won, delta) =
+            contests.contest(pi.bases[COERCIVE], pj.bases[COERCIVE], rng.random::<f32>());
+        return Effect {
+            target: j as u32,
+            tie: e as u32,
+            tactic: ENCOUNTER as u8,
+            flags: CONTEST | if won { ACTOR_WON } else { 0 },
+            value: delta,
+            ..Effect::IDLE
+        };
+    }
     let props = params.tactics.propensities(
         &pi.bases,
         world.agents.motive[i],
@@ -664,8 +708,11 @@ fn decide_one(
             let c = &params.coercion;
             eff.harm = c.harm_to(tj.engagement, pi.bases[LEGITIMATE]);
             if !complied {
-                let (won, delta) = c.contest(pi.bases[COERCIVE], pj.bases[COERCIVE], u_contest);
-                eff.flags |= CONTEST;
+                let (won, delta) =
+                    params
+                        .contests
+                        .contest(pi.bases[COERCIVE], pj.bases[COERCIVE], u_contest);
+                eff.flags |= CONTEST | if won { ACTOR_WON } else { 0 };
                 eff.value = delta;
                 decision = won;
             }
@@ -701,6 +748,7 @@ struct ApplyCtx<'a> {
     exit_cost: &'a [f32],
     motive: &'a [f32],
     alternatives: &'a [f32],
+    coercive_baseline: &'a [f32],
 }
 
 #[derive(Default)]
@@ -732,15 +780,23 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let own = ctx.effects[i];
         if own.target != NONE {
             let k = own.tactic as usize;
-            counts.tactics[k] += 1;
             let t = &mut state[own.tie as usize - row.start];
-            if k == CONSULT {
+            if k == ENCOUNTER {
+                counts.contests += 1;
+                counts.encounters += 1;
+                coercive = (coercive + own.value).max(0.0);
+                if own.flags & ACTOR_WON != 0 {
+                    t.wins = t.wins.saturating_add(1);
+                }
+            } else if k == CONSULT {
+                counts.tactics[k] += 1;
                 let (r, a) =
                     p.consult
                         .after(t.resentment, t.affect, ctx.motive[own.target as usize]);
                 t.resentment = r;
                 t.affect = a;
             } else {
+                counts.tactics[k] += 1;
                 counts.attempts += 1;
                 counts.complied += u64::from(own.complied());
                 t.resentment += own.envy_actor;
@@ -771,6 +827,15 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             let f = ctx.effects[j];
             let t = &mut state[l];
             let k = f.tactic as usize;
+            if f.flags & CONTEST != 0 {
+                coercive = (coercive - f.value).max(0.0);
+                if f.flags & ACTOR_WON == 0 {
+                    t.wins = t.wins.saturating_add(1);
+                }
+            }
+            if k == ENCOUNTER {
+                continue;
+            }
             if k == CONSULT {
                 let (r, a) = p.consult.after(t.resentment, t.affect, ctx.motive[j]);
                 t.resentment = r;
@@ -786,9 +851,6 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                     let c = &p.coercion;
                     t.affect = (t.affect - c.affect_loss as f32 * t.engagement).max(-1.0);
                     esteem -= c.esteem_loss as f32 * t.engagement * esteem;
-                    if f.flags & CONTEST != 0 {
-                        coercive = (coercive - f.value).max(0.0);
-                    }
                     if f.flags & ISOLATE != 0 {
                         isolations += 1;
                         isolate_keep = Some(l);
@@ -846,6 +908,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
         resources = p.resources.after(resources, ctx.income[i]);
 
+        if p.contests.forgetting > 0.0 {
+            coercive = p.contests.forget(coercive, ctx.coercive_baseline[i]);
+        }
         u.resources[o] = resources.max(0.0);
         u.esteem[o] = esteem.clamp(0.0, 1.0);
         u.coercive[o] = coercive;
@@ -981,6 +1046,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     for k in 0..N_BASES {
         agents.bases[k] = drawn.iter().map(|d| d.bases[k]).collect();
     }
+    agents.coercive_baseline = agents.bases[COERCIVE].clone();
     agents.endowment = [
         agents.bases[REWARD].clone(),
         agents.bases[CONNECTION].clone(),

@@ -104,6 +104,8 @@ pub struct Agents {
     pub bases: [Vec<f32>; N_BASES],
     /// Fixed endowments of the derived bases: reward, connection, referent.
     pub endowment: [Vec<f32>; 3],
+    /// The coercive base an agent's dominance relaxes toward (its starting value).
+    pub coercive_baseline: Vec<f32>,
     /// Resources (money, means), >= 0.
     pub resources: Vec<f64>,
     /// Resources gained each step (salary).

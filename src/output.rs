@@ -98,9 +98,13 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Formats a float for CSV: shortest text that reads back to the same value; NaN and infinities never occur in outputs.
+/// Formats a float for CSV: shortest text that reads back to the same value;
+/// an undefined (NaN or infinite) value is an empty cell.
 pub fn fmt_f64(x: f64) -> String {
-    if x == 0.0 {
+    if !x.is_finite() {
+        // Undefined values (a transitivity with no triads) are empty cells.
+        String::new()
+    } else if x == 0.0 {
         "0".to_string()
     } else {
         format!("{x}")

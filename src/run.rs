@@ -68,6 +68,9 @@ pub struct Summary {
     /// Closed-form equilibrium opinions and social powers of the final
     /// influence network (influence on, at most `max_exact` agents).
     pub influence: Option<Influence>,
+    /// Hierarchy metrics of the final dominance matrix, with de Vries'
+    /// randomisation test (groups of at most `hierarchy_max_agents`).
+    pub hierarchy: Option<crate::metrics::hierarchy::HierarchyMetrics>,
 }
 
 /// The closed-form influence results of a run.
@@ -91,6 +94,8 @@ struct SummaryJson<'a> {
     verdicts: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     influence: Option<&'a Influence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hierarchy: Option<&'a crate::metrics::hierarchy::HierarchyMetrics>,
 }
 
 #[derive(Serialize)]
@@ -176,7 +181,7 @@ fn run_in_pool(
     let started = Instant::now();
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
     prepare_dir(&cfg.out_dir)?;
-    let columns = metrics::column_names(&sim.world.groups);
+    let columns = metrics::column_names(&sim.world.groups, sim.hierarchy_on());
     let headline: Vec<usize> = HEADLINE
         .iter()
         .map(|h| {
@@ -397,6 +402,18 @@ fn run_in_pool(
         ties: n_ties,
         final_values,
         verdicts,
+        hierarchy: if sim.hierarchy_on() {
+            let n = sim.world.agents.len();
+            crate::metrics::hierarchy::all(
+                &sim.dominance_matrix(),
+                n,
+                crate::rng::mix(&[cfg.seed, 0x6865_7261]),
+                sim.metrics.randomisations,
+            )
+            .ok()
+        } else {
+            None
+        },
         influence: if sim.params.influence.enabled {
             sim.influence_closed_form()
                 .map(|(equilibrium, social_power)| Influence {
@@ -431,6 +448,7 @@ fn run_in_pool(
             })
             .collect(),
         influence: summary.influence.as_ref(),
+        hierarchy: summary.hierarchy.as_ref(),
     };
     let sj_path = sj.part_path().to_path_buf();
     serde_json::to_writer_pretty(sj.writer(), &json)

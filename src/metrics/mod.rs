@@ -21,11 +21,18 @@
 //!   [`crate::rules::influence`]).
 //! - `self_weight_gini`, `self_weight_max`: concentration of self-weights,
 //!   which reflected appraisal turns into social power (Jia et al. 2015).
+//! - `dominance_cv`: coefficient of variation of dominance (the coercive
+//!   base), the despotism measure of DomWorld (Hemelrijk 1999).
+//! - For groups of at most `[metrics] hierarchy_max_agents` agents, from the
+//!   dominance matrix of wins (see [`hierarchy`]): `landau_h`, `h_prime`,
+//!   `steepness`, `steepness_dij`, `triangle_transitivity` (empty when the
+//!   network has no complete triad), `directional_consistency`.
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
 //! results do not depend on the number of threads.
 
+pub mod hierarchy;
 pub mod inequality;
 
 use rayon::prelude::*;
@@ -34,7 +41,7 @@ use crate::engine::{dyad_powers, Counters, Simulation, CHUNK};
 use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
 /// Names of the metric columns for a world with these groups, in output order (after `step`).
-pub fn column_names(groups: &[String]) -> Vec<String> {
+pub fn column_names(groups: &[String], hierarchy: bool) -> Vec<String> {
     let mut c: Vec<String> = [
         "power_gini",
         "power_theil",
@@ -53,10 +60,14 @@ pub fn column_names(groups: &[String]) -> Vec<String> {
         "opinion_sd",
         "self_weight_gini",
         "self_weight_max",
+        "dominance_cv",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if hierarchy {
+        c.extend(HIERARCHY.iter().map(|s| s.to_string()));
+    }
     c.extend(BASE_NAMES.iter().map(|b| format!("gini_{b}")));
     c.extend(TACTIC_NAMES.iter().map(|t| format!("tactic_{t}")));
     for g in groups {
@@ -65,6 +76,16 @@ pub fn column_names(groups: &[String]) -> Vec<String> {
     }
     c
 }
+
+/// Hierarchy columns, for groups of at most `[metrics] hierarchy_max_agents`.
+pub const HIERARCHY: [&str; 6] = [
+    "landau_h",
+    "h_prime",
+    "steepness",
+    "steepness_dij",
+    "triangle_transitivity",
+    "directional_consistency",
+];
 
 /// The metrics that get a verdict (settle or grow) in `summary.json`.
 pub const HEADLINE: [&str; 6] = [
@@ -210,6 +231,12 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let (opinion_mean, opinion_sd) = mean_sd(&a.opinion);
     let self_weight_gini = inequality::gini(&a.self_weight);
     let self_weight_max = a.self_weight.iter().copied().fold(0.0, f64::max);
+    let coercive: Vec<f64> = a.bases[crate::model::COERCIVE]
+        .iter()
+        .map(|&x| x as f64)
+        .collect();
+    let (c_mean, c_sd) = mean_sd(&coercive);
+    let dominance_cv = ratio(c_sd, c_mean);
     let halves = ts.halves as f64;
     let acts: u64 = counters.tactics.iter().sum();
     let mut row = vec![
@@ -230,7 +257,22 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         opinion_sd,
         self_weight_gini,
         self_weight_max,
+        dominance_cv,
     ];
+    if sim.hierarchy_on() {
+        let m = sim.dominance_matrix();
+        let h = |r: Result<f64, hierarchy::HierarchyError>| r.unwrap_or(f64::NAN);
+        row.push(h(hierarchy::landau_h(&m, n)));
+        row.push(h(hierarchy::de_vries_h_prime(&m, n)));
+        row.push(h(hierarchy::steepness(
+            &m,
+            n,
+            hierarchy::DyadicIndex::Proportion,
+        )));
+        row.push(h(hierarchy::steepness(&m, n, hierarchy::DyadicIndex::Dij)));
+        row.push(h(hierarchy::triangle_transitivity(&m, n)));
+        row.push(h(hierarchy::directional_consistency(&m, n)));
+    }
     row.extend(base_gini);
     for k in 0..N_TACTICS {
         row.push(ratio(counters.tactics[k] as f64, acts as f64));

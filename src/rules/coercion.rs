@@ -21,11 +21,11 @@
 //! lowering its connection power and alternatives (the article: "limit their
 //! partner's power through isolation and threats").
 //!
-//! A target that resists turns the threat into a contest, won by the actor
-//! with probability `p = C_i / (C_i + C_j)`. The winner–loser effect of
-//! Hemelrijk's DomWorld (Hemelrijk 1999; Bonabeau, Theraulaz & Deneubourg
-//! 1995) then updates both coercive bases by the surprise of the outcome:
-//! `C_i += intensity * (won - p)`, `C_j -= intensity * (won - p)`, floored at 0.
+//! A target that resists turns the threat into a contest (see
+//! [`super::contest`]), won by the actor with probability
+//! `p = C_i / (C_i + C_j)`; the winner–loser effect of Hemelrijk's DomWorld
+//! then updates both coercive bases by the surprise of the outcome, and the
+//! actor gets the decision only if it wins.
 
 use crate::scenario::reader::{Ctx, Table};
 
@@ -46,8 +46,6 @@ pub struct Params {
     pub isolation: f64,
     /// Share of engagement the isolated target loses in each of its other ties. Default 0.1.
     pub isolation_cut: f64,
-    /// Winner–loser intensity of contests (coercive base units per unit of surprise). Default 0.05.
-    pub contest_intensity: f64,
 }
 
 impl Default for Params {
@@ -60,7 +58,6 @@ impl Default for Params {
             esteem_loss: 0.05,
             isolation: 0.5,
             isolation_cut: 0.1,
-            contest_intensity: 0.05,
         }
     }
 }
@@ -78,7 +75,6 @@ impl Params {
             esteem_loss: t.f64(ctx, "esteem_loss", d.esteem_loss, 0.0, 1.0),
             isolation: t.f64(ctx, "isolation", d.isolation, 0.0, 1.0),
             isolation_cut: t.f64(ctx, "isolation_cut", d.isolation_cut, 0.0, 1.0),
-            contest_intensity: t.f64(ctx, "contest_intensity", d.contest_intensity, 0.0, 1e6),
         };
         t.finish(ctx);
         p
@@ -98,37 +94,11 @@ impl Params {
     pub fn isolates(&self, motive: f32, u: f32) -> bool {
         u < self.isolation as f32 * motive
     }
-
-    /// A contest between coercive bases `actor` and `target` from a uniform draw:
-    /// whether the actor won, and the change to the actor's base (the target's changes by minus that).
-    #[inline]
-    pub fn contest(&self, actor: f32, target: f32, u: f32) -> (bool, f32) {
-        let total = actor.max(0.0) + target.max(0.0);
-        let expected = if total > 0.0 {
-            actor.max(0.0) / total
-        } else {
-            0.5
-        };
-        let won = u < expected;
-        let delta = self.contest_intensity as f32 * (f32::from(u8::from(won)) - expected);
-        (won, delta)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn winning_an_expected_contest_changes_little_and_an_upset_changes_much() {
-        let p = Params::default();
-        let (won, d) = p.contest(9.0, 1.0, 0.5);
-        assert!(won);
-        assert!(d > 0.0 && d < 0.1 * p.contest_intensity as f32 + 1e-6);
-        let (won, d) = p.contest(9.0, 1.0, 0.95);
-        assert!(!won);
-        assert!(d < -0.8 * p.contest_intensity as f32);
-    }
 
     #[test]
     fn legitimate_coercion_breeds_less_resentment_and_withdrawn_targets_are_less_exposed() {

@@ -13,6 +13,7 @@
 pub mod coercion;
 pub mod connection;
 pub mod consult;
+pub mod contest;
 pub mod dependence;
 pub mod derived;
 pub mod influence;
@@ -59,6 +60,8 @@ pub struct RuleParams {
     pub resources: resources::Params,
     /// Influence on opinions and reflected appraisal.
     pub influence: influence::Params,
+    /// Contests and dominance encounters.
+    pub contests: contest::Params,
 }
 
 impl RuleParams {
@@ -92,6 +95,7 @@ impl RuleParams {
             resentment: resentment::Params::read(t.table(ctx, "resentment"), ctx),
             withdrawal: withdrawal::Params::read(t.table(ctx, "withdrawal"), ctx),
             resources: resources::Params::read(t.table(ctx, "resources"), ctx),
+            contests: contest::Params::read(t.table(ctx, "contests"), ctx),
             influence: influence::Params::read(t.table(ctx, "influence"), ctx, resolve, n),
         };
         t.finish(ctx);

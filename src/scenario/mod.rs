@@ -89,6 +89,25 @@ pub struct CohortSpec {
     pub attributes: Attributes,
 }
 
+/// Options for metrics (`[metrics]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// Largest group for which hierarchy metrics are computed from the
+    /// dominance matrix (cost n^2 per record). Default 100.
+    pub hierarchy_max_agents: usize,
+    /// Randomisations for de Vries' h' test in summary.json. Default 1000.
+    pub randomisations: usize,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            hierarchy_max_agents: 100,
+            randomisations: 1000,
+        }
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -112,6 +131,8 @@ pub struct Scenario {
     pub network: NetworkSpec,
     /// Rule parameters.
     pub rules: RuleParams,
+    /// What to measure beyond the standard columns.
+    pub metrics: MetricsConfig,
     /// The file it was read from, as given.
     pub source: String,
     /// SHA-256 of the file's bytes, hex.
@@ -425,6 +446,25 @@ fn read_scenario(
         .collect();
     let resolve = |label: &str| resolve(label, &cohorts, &starts).map(|i| i as u32);
     let rules = RuleParams::read(root.table(ctx, "rules"), ctx, &resolve, total);
+    let metrics = match root.table(ctx, "metrics") {
+        Some(mut t) => {
+            let d = MetricsConfig::default();
+            let m = MetricsConfig {
+                hierarchy_max_agents: t.u64(
+                    ctx,
+                    "hierarchy_max_agents",
+                    d.hierarchy_max_agents as u64,
+                    0,
+                    5000,
+                ) as usize,
+                randomisations: t.u64(ctx, "randomisations", d.randomisations as u64, 0, 1_000_000)
+                    as usize,
+            };
+            t.finish(ctx);
+            m
+        }
+        None => MetricsConfig::default(),
+    };
     root.finish(ctx);
 
     Some(Scenario {
@@ -438,6 +478,7 @@ fn read_scenario(
         cohorts,
         network: network?,
         rules,
+        metrics,
         source: file.to_string(),
         sha256,
     })

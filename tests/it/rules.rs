@@ -210,7 +210,7 @@ fn resisted_coercion_is_a_contest_that_moves_both_coercive_bases() {
     let mut s = sim(&dyad(
         "coercive = 1.0",
         "exit_cost = 1\nbases = { coercive = 1.0 }\nmotive = 0.0",
-        "[rules.withdrawal]\nenabled = false\n[rules.tactics]\nsensitivity = 0\nretaliation = 0\n[rules.tactics.bias]\ncoercive = -20\n[rules.coercion]\ncontest_intensity = 0.02",
+        "[rules.withdrawal]\nenabled = false\n[rules.tactics]\nsensitivity = 0\nretaliation = 0\n[rules.tactics.bias]\ncoercive = -20\n[rules.contests]\nenabled = false\nintensity = 0.02",
     ));
     let sum0 = s.world.agents.bases[COERCIVE][0] + s.world.agents.bases[COERCIVE][1];
     run(&mut s, 30);
