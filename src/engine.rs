@@ -36,6 +36,7 @@ use crate::model::{
 use crate::network::{self, Csr};
 use crate::rng::{purpose, stream, StepStreams};
 use crate::rules::influence::{self, Dense};
+use crate::rules::negotiation;
 use crate::rules::RuleParams;
 use crate::scenario::Scenario;
 
@@ -137,6 +138,10 @@ pub struct Counters {
     pub contests: u64,
     /// Dominance encounters.
     pub encounters: u64,
+    /// Agents that completed an exchange (bargaining), summed over steps.
+    pub exchanges: u64,
+    /// Steps counted.
+    pub steps: u64,
 }
 
 impl Counters {
@@ -148,6 +153,8 @@ impl Counters {
         self.complied += o.complied;
         self.contests += o.contests;
         self.encounters += o.encounters;
+        self.exchanges += o.exchanges;
+        self.steps += o.steps;
     }
 }
 
@@ -196,6 +203,12 @@ pub struct Simulation {
     pub issue_start: Vec<f64>,
     /// Issues ended since the last [`Simulation::take_issues`].
     issues: Vec<IssueRecord>,
+    /// Bargaining state (exchange networks), when negotiation is on.
+    pub bargaining: Option<negotiation::Bargaining>,
+    /// This step's exchanges, one per agent.
+    deals: Vec<negotiation::Deal>,
+    /// Outside options in points, one per agent (scratch).
+    outside: Vec<f32>,
 }
 
 /// The end of one issue in reflected appraisal.
@@ -237,6 +250,13 @@ impl Simulation {
             issue: 0,
             issue_start: Vec::new(),
             issues: Vec::new(),
+            bargaining: scenario
+                .rules
+                .negotiation
+                .enabled
+                .then(|| negotiation::Bargaining::new(n, &scenario.rules.negotiation)),
+            deals: vec![negotiation::Deal::default(); n],
+            outside: vec![0.0; n],
         };
         sim.issue_start = sim.world.agents.opinion.clone();
         sim.derive();
@@ -260,6 +280,9 @@ impl Simulation {
             self.influence();
         }
         self.decide();
+        if self.bargaining.is_some() {
+            self.negotiate();
+        }
         let t1 = Instant::now();
         self.apply();
         let t2 = Instant::now();
@@ -269,6 +292,7 @@ impl Simulation {
         self.timings.apply += t2 - t1;
         self.timings.derive += t3 - t2;
         self.step += 1;
+        self.counters.steps += 1;
         let len = self.params.influence.issue_length;
         if self.params.influence.enabled && len > 0 && self.step % len == 0 {
             self.end_issue();
@@ -292,6 +316,30 @@ impl Simulation {
             }
         }
         m
+    }
+
+    /// One round of bargaining on state `t`: deals are paid in the apply phase.
+    fn negotiate(&mut self) {
+        let p = &self.params.negotiation;
+        let a = &self.world.agents;
+        for (i, o) in self.outside.iter_mut().enumerate() {
+            *o = p.outside_option(a.alternatives[i], self.profiles[i].bases[CONNECTION]);
+        }
+        let state = &self.world.ties.state;
+        let floor = self.params.withdrawal.withdrawn_below as f32;
+        if let Some(b) = self.bargaining.as_mut() {
+            negotiation::round(
+                p,
+                &self.world.ties.csr,
+                |e| state[e].engagement >= floor,
+                &self.outside,
+                self.seed,
+                self.run,
+                self.step,
+                b,
+                &mut self.deals,
+            );
+        }
     }
 
     /// Returns the issues ended since the last call.
@@ -427,6 +475,7 @@ impl Simulation {
             csr,
             effects: &self.effects,
             effect_targets: &self.effect_targets,
+            deals: &self.deals,
             params: &self.params,
             income: &a.income,
             baseline: &a.esteem_baseline,
@@ -742,6 +791,7 @@ struct ApplyCtx<'a> {
     csr: &'a Csr,
     effects: &'a [Effect],
     effect_targets: &'a [u32],
+    deals: &'a [negotiation::Deal],
     params: &'a RuleParams,
     income: &'a [f32],
     baseline: &'a [f32],
@@ -908,6 +958,12 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
         resources = p.resources.after(resources, ctx.income[i]);
 
+        // The agent's share of this round's exchange, if it made one.
+        let deal = ctx.deals[i];
+        if deal.partner != negotiation::NO_PARTNER {
+            resources += deal.share as f64;
+            counts.exchanges += 1;
+        }
         if p.contests.forgetting > 0.0 {
             coercive = p.contests.forget(coercive, ctx.coercive_baseline[i]);
         }

@@ -22,6 +22,8 @@ pub mod purpose {
     pub const DECIDE: u64 = 0x5e70_0003;
     /// New opinions and prejudices at the start of an issue (reflected appraisal).
     pub const ISSUE: u64 = 0x5e70_0004;
+    /// Tie-breaks in exchange-network bargaining.
+    pub const NEGOTIATE: u64 = 0x5e70_0005;
 }
 
 /// One round of SplitMix64: a bijective 64-bit mixer with full avalanche.

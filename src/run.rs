@@ -181,7 +181,11 @@ fn run_in_pool(
     let started = Instant::now();
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
     prepare_dir(&cfg.out_dir)?;
-    let columns = metrics::column_names(&sim.world.groups, sim.hierarchy_on());
+    let columns = metrics::column_names(
+        &sim.world.groups,
+        sim.hierarchy_on(),
+        sim.bargaining.is_some(),
+    );
     let headline: Vec<usize> = HEADLINE
         .iter()
         .map(|h| {
@@ -219,6 +223,9 @@ fn run_in_pool(
             "opinion",
             "self_weight",
             "social_power",
+            "bargain_share",
+            "exchange_rate",
+            "exclusion_rate",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -327,6 +334,10 @@ fn run_in_pool(
         } else {
             None
         };
+        let bargain = sim
+            .bargaining
+            .as_ref()
+            .map(|b| crate::rules::negotiation::Summary::from_state(b, &sim.params.negotiation));
         for i in 0..a.len() {
             let c = &w.cohorts[a.cohort[i] as usize];
             let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
@@ -345,6 +356,14 @@ fn run_in_pool(
             rec.push(fmt_f64(a.opinion[i]));
             rec.push(fmt_f64(a.self_weight[i]));
             rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());
+            match &bargain {
+                Some(b) => {
+                    rec.push(fmt_f64(b.mean_share[i]));
+                    rec.push(fmt_f64(b.exchange_rate[i]));
+                    rec.push(fmt_f64(b.exclusion_rate[i]));
+                }
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
             agw.write_record(&rec).map_err(io(&ag_path))?;
         }
         Ok(())

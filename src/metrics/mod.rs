@@ -27,6 +27,11 @@
 //!   dominance matrix of wins (see [`hierarchy`]): `landau_h`, `h_prime`,
 //!   `steepness`, `steepness_dij`, `triangle_transitivity` (empty when the
 //!   network has no complete triad), `directional_consistency`.
+//! - With bargaining on (see [`crate::rules::negotiation`]): `exchange_rate`
+//!   (exchanges per agent per step since the last record), `exclusion_rate`
+//!   (mean over agents of the share of rounds each was excluded, since the
+//!   start), `bargain_share_gini` (Gini of the agents' mean shares per
+//!   exchange, since the start).
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
@@ -41,7 +46,7 @@ use crate::engine::{dyad_powers, Counters, Simulation, CHUNK};
 use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
 /// Names of the metric columns for a world with these groups, in output order (after `step`).
-pub fn column_names(groups: &[String], hierarchy: bool) -> Vec<String> {
+pub fn column_names(groups: &[String], hierarchy: bool, negotiation: bool) -> Vec<String> {
     let mut c: Vec<String> = [
         "power_gini",
         "power_theil",
@@ -68,6 +73,9 @@ pub fn column_names(groups: &[String], hierarchy: bool) -> Vec<String> {
     if hierarchy {
         c.extend(HIERARCHY.iter().map(|s| s.to_string()));
     }
+    if negotiation {
+        c.extend(NEGOTIATION.iter().map(|s| s.to_string()));
+    }
     c.extend(BASE_NAMES.iter().map(|b| format!("gini_{b}")));
     c.extend(TACTIC_NAMES.iter().map(|t| format!("tactic_{t}")));
     for g in groups {
@@ -86,6 +94,9 @@ pub const HIERARCHY: [&str; 6] = [
     "triangle_transitivity",
     "directional_consistency",
 ];
+
+/// Bargaining columns, when `[rules.negotiation]` is on.
+pub const NEGOTIATION: [&str; 3] = ["exchange_rate", "exclusion_rate", "bargain_share_gini"];
 
 /// The metrics that get a verdict (settle or grow) in `summary.json`.
 pub const HEADLINE: [&str; 6] = [
@@ -272,6 +283,15 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         row.push(h(hierarchy::steepness(&m, n, hierarchy::DyadicIndex::Dij)));
         row.push(h(hierarchy::triangle_transitivity(&m, n)));
         row.push(h(hierarchy::directional_consistency(&m, n)));
+    }
+    if let Some(b) = &sim.bargaining {
+        let s = crate::rules::negotiation::Summary::from_state(b, &p.negotiation);
+        row.push(ratio(
+            counters.exchanges as f64,
+            (n as u64 * counters.steps) as f64,
+        ));
+        row.push(s.exclusion_rate.iter().sum::<f64>() / n.max(1) as f64);
+        row.push(inequality::gini(&s.mean_share));
     }
     row.extend(base_gini);
     for k in 0..N_TACTICS {

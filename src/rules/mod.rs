@@ -19,6 +19,7 @@ pub mod derived;
 pub mod influence;
 pub mod knowledge;
 pub mod legitimate;
+pub mod negotiation;
 pub mod referent;
 pub mod resentment;
 pub mod resources;
@@ -62,6 +63,8 @@ pub struct RuleParams {
     pub influence: influence::Params,
     /// Contests and dominance encounters.
     pub contests: contest::Params,
+    /// Bargaining in exchange networks.
+    pub negotiation: negotiation::Params,
 }
 
 impl RuleParams {
@@ -96,6 +99,7 @@ impl RuleParams {
             withdrawal: withdrawal::Params::read(t.table(ctx, "withdrawal"), ctx),
             resources: resources::Params::read(t.table(ctx, "resources"), ctx),
             contests: contest::Params::read(t.table(ctx, "contests"), ctx),
+            negotiation: negotiation::Params::read(t.table(ctx, "negotiation"), ctx),
             influence: influence::Params::read(t.table(ctx, "influence"), ctx, resolve, n),
         };
         t.finish(ctx);
@@ -104,6 +108,9 @@ impl RuleParams {
 
     /// Which tactics may be chosen (their rule is switched on), in tactic order.
     pub fn allowed_tactics(&self) -> [bool; N_TACTICS] {
+        if !self.tactics.enabled {
+            return [false; N_TACTICS];
+        }
         [
             self.coercion.enabled,
             self.reward.enabled,

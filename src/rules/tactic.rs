@@ -17,6 +17,14 @@
 //! propensity_consult = consult_rate * (1 - m) * sum_k propensity_k
 //! ```
 //!
+//! The scenario's context brings motives out (Magee & Langner 2008: a
+//! personalized motive predicts antisocial decisions in conflict, a
+//! socialized one prosocial decisions): in a `conflict` the coercion
+//! preference is multiplied by `1 + s m` and the prosocial ones by
+//! `1 - s m / 2`; in a `cooperative` context the prosocial preferences by
+//! `1 + s (1 - m)` and coercion by `1 - s (1 - m) / 2` (`s` the context
+//! strength, factors floored at 0).
+//!
 //! Resentment toward the partner invites coercion (retaliation); the partner's
 //! coercive capacity deters it through the expected loss from counter-coercion,
 //! weighted by loss aversion (Molm 1997, about 2). Equal high coercive capacity
@@ -38,9 +46,25 @@ use crate::model::{
 };
 use crate::scenario::reader::{Ctx, Table};
 
+/// The situation agents act in (Magee & Langner 2008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Motives act as they are.
+    Neutral,
+    /// A conflict of interest: a personalized motive turns antisocial (more
+    /// coercion, less giving), in proportion to its share.
+    Conflict,
+    /// A cooperative task: a socialized motive turns prosocial (more giving,
+    /// sharing and consulting, less coercion), in proportion to its share.
+    Cooperative,
+}
+
 /// Parameters of tactic choice and response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
+    /// Whether agents act on each other at all (influence attempts and consult); off leaves only
+    /// the other rules (bargaining, contests, influence on opinions). Default true.
+    pub enabled: bool,
     /// Extra preference for coercion per unit of resentment toward the partner. Default 1.0.
     pub retaliation: f64,
     /// Weight of the fear of counter-coercion (0 switches deterrence off). Default 1.0.
@@ -57,6 +81,10 @@ pub struct Params {
     pub esteem_weight: f64,
     /// Share of the target's resources (per tie) that a decision won by the actor moves to it. Default 0.02.
     pub stake: f64,
+    /// The situation: `neutral`, `conflict` or `cooperative`. Default neutral.
+    pub context: Context,
+    /// How strongly the context brings out motives (dimensionless). Default 1.
+    pub context_strength: f64,
     /// `bias_k`: each base's own pull on compliance (logit units), in base order.
     /// Defaults: coercive 0, reward 0.5, legitimate 0.5, connection 0.5, referent 1, informational 0.5, expert 0.5.
     pub bias: [f64; N_BASES],
@@ -65,6 +93,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
+            enabled: true,
             retaliation: 1.0,
             fear: 1.0,
             loss_aversion: 2.0,
@@ -73,6 +102,8 @@ impl Default for Params {
             resentment_weight: 1.0,
             esteem_weight: 1.0,
             stake: 0.02,
+            context: Context::Neutral,
+            context_strength: 1.0,
             bias: [0.0, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5],
         }
     }
@@ -84,6 +115,7 @@ impl Params {
         let d = Self::default();
         let Some(mut t) = t else { return d };
         let mut p = Params {
+            enabled: t.bool(ctx, "enabled", d.enabled),
             retaliation: t.f64(ctx, "retaliation", d.retaliation, 0.0, 1e6),
             fear: t.f64(ctx, "fear", d.fear, 0.0, 1e6),
             loss_aversion: t.f64(ctx, "loss_aversion", d.loss_aversion, 0.0, 1e6),
@@ -92,6 +124,25 @@ impl Params {
             resentment_weight: t.f64(ctx, "resentment_weight", d.resentment_weight, 0.0, 1e6),
             esteem_weight: t.f64(ctx, "esteem_weight", d.esteem_weight, 0.0, 1e6),
             stake: t.f64(ctx, "stake", d.stake, 0.0, 0.5),
+            context: match t.string(ctx, "context") {
+                None => d.context,
+                Some(c) => match c.get_ref().as_str() {
+                    "neutral" => Context::Neutral,
+                    "conflict" => Context::Conflict,
+                    "cooperative" => Context::Cooperative,
+                    other => {
+                        let names = ["neutral", "conflict", "cooperative"];
+                        ctx.error(
+                            Some(c.span()),
+                            &t.field("context"),
+                            format!("unknown context `{other}`"),
+                            crate::scenario::reader::suggest(other, &names),
+                        );
+                        d.context
+                    }
+                },
+            },
+            context_strength: t.f64(ctx, "context_strength", d.context_strength, 0.0, 1e3),
             bias: d.bias,
         };
         if let Some(mut b) = t.table(ctx, "bias") {
@@ -121,14 +172,15 @@ impl Params {
             / (1.0
                 + (self.fear * self.loss_aversion) as f32 * partner_coercive
                     / (bases[COERCIVE] + 0.01));
+        let (antisocial, prosocial) = self.context_factors(m);
         let mut p = [0.0f32; N_TACTICS];
         let mut sum = 0.0;
         for k in 0..N_BASES {
             let pref = match k {
-                COERCIVE => (m + self.retaliation as f32 * resentment) * deterrence,
-                REWARD => 1.0 - m,
-                CONNECTION => 0.5 * (1.0 - m),
-                INFORMATIONAL | EXPERT => 1.0 - 0.5 * m,
+                COERCIVE => (m + self.retaliation as f32 * resentment) * deterrence * antisocial,
+                REWARD => (1.0 - m) * prosocial,
+                CONNECTION => 0.5 * (1.0 - m) * prosocial,
+                INFORMATIONAL | EXPERT => (1.0 - 0.5 * m) * prosocial,
                 _ => 1.0,
             };
             p[k] = if allowed[k] {
@@ -139,9 +191,21 @@ impl Params {
             sum += p[k];
         }
         if allowed[crate::model::CONSULT] {
-            p[crate::model::CONSULT] = self.consult_rate as f32 * (1.0 - m) * sum;
+            p[crate::model::CONSULT] = self.consult_rate as f32 * (1.0 - m) * prosocial * sum;
         }
         p
+    }
+
+    /// Multipliers of the antisocial (coercion) and prosocial (reward,
+    /// connection, sharing knowledge, consult) preferences in the scenario's
+    /// context, for an actor with personalized share `m` (Magee & Langner 2008).
+    pub fn context_factors(&self, m: f32) -> (f32, f32) {
+        let s = self.context_strength as f32;
+        match self.context {
+            Context::Neutral => (1.0, 1.0),
+            Context::Conflict => (1.0 + s * m, (1.0 - 0.5 * s * m).max(0.0)),
+            Context::Cooperative => ((1.0 - 0.5 * s * (1.0 - m)).max(0.0), 1.0 + s * (1.0 - m)),
+        }
     }
 
     /// Probability that the target complies with tactic `k`, given the actor's
@@ -212,6 +276,28 @@ mod tests {
         let deterred = p.propensities(&b, 0.2, 2.0, 1.0, &ALL)[COERCIVE];
         assert!(resentful > calm);
         assert!(deterred < resentful / 2.0);
+    }
+
+    #[test]
+    fn conflict_brings_out_coercion_in_the_personalized_and_cooperation_brings_out_giving_in_the_socialized(
+    ) {
+        let b = [1.0; N_BASES];
+        let neutral = Params::default();
+        let conflict = Params {
+            context: Context::Conflict,
+            ..Params::default()
+        };
+        let cooperative = Params {
+            context: Context::Cooperative,
+            ..Params::default()
+        };
+        let pers = |p: &Params| p.propensities(&b, 0.9, 0.0, 0.0, &ALL);
+        let soc = |p: &Params| p.propensities(&b, 0.1, 0.0, 0.0, &ALL);
+        assert!(pers(&conflict)[COERCIVE] > pers(&neutral)[COERCIVE]);
+        assert!(pers(&conflict)[REWARD] < pers(&neutral)[REWARD]);
+        assert!(soc(&cooperative)[CONSULT] > soc(&neutral)[CONSULT]);
+        assert!(soc(&cooperative)[REWARD] > soc(&neutral)[REWARD]);
+        assert!(soc(&cooperative)[COERCIVE] < soc(&neutral)[COERCIVE]);
     }
 
     #[test]

@@ -4,5 +4,6 @@ mod cli;
 mod determinism;
 mod influence;
 mod rules;
+mod science;
 mod stories;
 mod support;
