@@ -37,6 +37,7 @@ use crate::network::{self, Csr};
 use crate::rng::{purpose, stream, StepStreams};
 use crate::rules::influence::{self, Dense};
 use crate::rules::negotiation;
+use crate::rules::response::Response;
 use crate::rules::RuleParams;
 use crate::scenario::Scenario;
 
@@ -51,6 +52,10 @@ const DECISION: u8 = 2;
 const ISOLATE: u8 = 4;
 const CONTEST: u8 = 8;
 const ACTOR_WON: u8 = 16;
+const DEFERENCE: u8 = 32;
+
+/// The act of voicing a complaint (see [`crate::rules::response`]); not one of the tactics.
+pub const VOICE: usize = N_TACTICS + 1;
 
 /// The act of a dominance encounter (a contest with no decision at stake); not one of the tactics.
 pub const ENCOUNTER: usize = N_TACTICS;
@@ -65,8 +70,10 @@ pub struct Effect {
     pub tie: u32,
     /// Tactic index (a base, or [`CONSULT`]).
     pub tactic: u8,
-    /// Bit flags: complied, decision won, isolate, contest.
+    /// Bit flags: complied, decision won, isolate, contest, actor won, deference.
     pub flags: u8,
+    /// The actor's response to dissatisfaction this step (see [`Response`]).
+    pub response: u8,
     /// Resources moved from target to actor (a decision won).
     pub stake: f32,
     /// Resources paid from actor to target (a reward).
@@ -88,6 +95,7 @@ impl Effect {
         tie: 0,
         tactic: 0,
         flags: 0,
+        response: 0,
         stake: 0.0,
         pay: 0.0,
         harm: 0.0,
@@ -142,6 +150,12 @@ pub struct Counters {
     pub exchanges: u64,
     /// Steps counted.
     pub steps: u64,
+    /// Agent-steps by response to dissatisfaction (none, exit, voice, loyalty, neglect).
+    pub responses: [u64; 5],
+    /// Complaints voiced.
+    pub voices: u64,
+    /// Complaints heard.
+    pub heard: u64,
 }
 
 impl Counters {
@@ -155,6 +169,11 @@ impl Counters {
         self.encounters += o.encounters;
         self.exchanges += o.exchanges;
         self.steps += o.steps;
+        for k in 0..5 {
+            self.responses[k] += o.responses[k];
+        }
+        self.voices += o.voices;
+        self.heard += o.heard;
     }
 }
 
@@ -450,7 +469,8 @@ impl Simulation {
             .collect();
         let tie_bounds: Vec<usize> = bounds.iter().map(|&a| csr.offsets[a] as usize).collect();
         let a = &mut self.world.agents;
-        let [coercive, _, _, _, _, info, expert] = &mut a.bases;
+        let [coercive, _, legitimate, _, _, info, expert] = &mut a.bases;
+        let [_, _, referent_endowment] = &mut a.endowment;
         let mut units: Vec<ApplyUnit<'_>> = Vec::with_capacity(bounds.len());
         {
             let mut state = split(&mut self.world.ties.state, &tie_bounds).into_iter();
@@ -459,6 +479,10 @@ impl Simulation {
             let mut coe = split(coercive, &bounds).into_iter();
             let mut inf = split(info, &bounds).into_iter();
             let mut exp = split(expert, &bounds).into_iter();
+            let mut leg = split(legitimate, &bounds).into_iter();
+            let mut rfe = split(referent_endowment, &bounds).into_iter();
+            let mut alt = split(&mut a.alternatives, &bounds).into_iter();
+            let mut rsp = split(&mut a.response, &bounds).into_iter();
             for w in bounds.windows(2) {
                 units.push(ApplyUnit {
                     start: w[0],
@@ -468,6 +492,10 @@ impl Simulation {
                     coercive: coe.next().unwrap_or_default(),
                     info: inf.next().unwrap_or_default(),
                     expert: exp.next().unwrap_or_default(),
+                    legitimate: leg.next().unwrap_or_default(),
+                    referent_endowment: rfe.next().unwrap_or_default(),
+                    alternatives: alt.next().unwrap_or_default(),
+                    response: rsp.next().unwrap_or_default(),
                 });
             }
         }
@@ -481,7 +509,6 @@ impl Simulation {
             baseline: &a.esteem_baseline,
             exit_cost: &a.exit_cost,
             motive: &a.motive,
-            alternatives: &a.alternatives,
             coercive_baseline: &a.coercive_baseline,
         };
         let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
@@ -662,7 +689,6 @@ fn influence_one(world: &World, profiles: &[Profile], params: &RuleParams, i: us
     (lambda * (s * x[i] + social) + (1.0 - lambda) * world.agents.prejudice[i]).clamp(0.0, 1.0)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn decide_one(
     world: &World,
@@ -673,12 +699,119 @@ fn decide_one(
     i: usize,
 ) -> Effect {
     let csr = &world.ties.csr;
-    let state = &world.ties.state;
     let row = csr.row(i);
     if row.is_empty() {
         return Effect::IDLE;
     }
     let mut rng = streams.agent(i as u64);
+    // Dissatisfaction: the most resented partner, and the response to it.
+    let mut response = Response::None;
+    let mut resented = None;
+    if params.response.enabled {
+        let state = &world.ties.state;
+        let e = row
+            .clone()
+            .max_by(|&a, &b| state[a].resentment.total_cmp(&state[b].resentment))
+            .unwrap_or(row.start);
+        if state[e].resentment > params.withdrawal.threshold as f32 {
+            let a = &world.agents;
+            response = params.response.choose(
+                state[e].affect,
+                a.exit_cost[i],
+                a.alternatives[i],
+                rng.random::<f32>(),
+            );
+            resented = Some(e);
+        }
+    }
+    let mut eff = match (response, resented) {
+        (Response::Neglect, _) => Effect::IDLE,
+        (Response::Voice, Some(e)) => voice(world, profiles, params, i, e, &mut rng),
+        _ => decide_act(world, profiles, params, allowed, i, &mut rng),
+    };
+    eff.response = response as u8;
+    eff
+}
+
+/// A complaint by `i` to the partner at the far end of half `e` (see
+/// [`crate::rules::response`] and [`crate::rules::coalition`]).
+fn voice(
+    world: &World,
+    profiles: &[Profile],
+    params: &RuleParams,
+    i: usize,
+    e: usize,
+    rng: &mut crate::rng::Rng,
+) -> Effect {
+    let csr = &world.ties.csr;
+    let state = &world.ties.state;
+    let j = csr.targets[e] as usize;
+    let r = csr.reverse[e] as usize;
+    let (pi, pj) = (&profiles[i], &profiles[j]);
+    let (p_ij, p_ji) = dyad_powers(params, pi, pj, &state[e], &state[r]);
+    let bloc = if params.coalition.enabled {
+        // Everyone tied to j who resents it stands with the voicer, and j
+        // faces them as one partner: its alternatives are what lies outside the bloc.
+        let threshold = params.coalition.threshold as f32;
+        let member = |f: usize| {
+            csr.targets[f] as usize == i || state[csr.reverse[f] as usize].resentment > threshold
+        };
+        let joint: f32 = csr
+            .row(j)
+            .filter(|&f| member(f))
+            .map(|f| state[f].engagement)
+            .sum();
+        let dp = &params.dependence;
+        let dep = dp.dependence(pj.exit_factor, pj.alternatives - joint);
+        let acc = params.legitimate.acceptance as f32;
+        csr.row(j)
+            .filter(|&f| member(f))
+            .map(|f| {
+                let t = &state[f];
+                let pk = &profiles[csr.targets[f] as usize];
+                dp.power_over(
+                    t.engagement,
+                    dep,
+                    &pk.bases,
+                    pj.reward_susceptibility,
+                    t.affect,
+                    acc,
+                )
+            })
+            .sum()
+    } else {
+        p_ij
+    };
+    let logit =
+        params.tactics.sensitivity as f32 * (bloc - p_ji) + params.response.voice_bias as f32;
+    let heard = rng.random::<f32>() < crate::fastmath::sigmoid(logit);
+    let mut eff = Effect {
+        target: j as u32,
+        tie: e as u32,
+        tactic: VOICE as u8,
+        value: bloc,
+        ..Effect::IDLE
+    };
+    if heard {
+        eff.flags |= COMPLIED | DECISION;
+        let deg = csr.degree(j).max(1) as f64;
+        eff.stake = (params.tactics.stake * pj.resources.max(0.0) as f64 / deg) as f32;
+    }
+    eff
+}
+
+#[inline]
+fn decide_act(
+    world: &World,
+    profiles: &[Profile],
+    params: &RuleParams,
+    allowed: &[bool; N_TACTICS],
+    i: usize,
+    rng: &mut crate::rng::Rng,
+) -> Effect {
+    let csr = &world.ties.csr;
+    let state = &world.ties.state;
+    let row = csr.row(i);
     // Partner, weighted by the actor's engagement.
     let total: f32 = state[row.clone()].iter().map(|t| t.engagement).sum();
     if total <= 0.0 {
@@ -739,13 +872,19 @@ fn decide_one(
         return eff;
     }
     let (p_ij, p_ji) = dyad_powers(params, pi, pj, ti, tj);
-    let p_comply = params
+    let mut p_comply = params
         .tactics
         .comply_probability(k, p_ij, p_ji, pj.esteem, tj.resentment);
+    if world.agents.response.get(j) == Some(&(Response::Neglect as u8)) {
+        p_comply *= 1.0 - params.response.neglect_compliance as f32;
+    }
     let complied = rng.random::<f32>() < p_comply;
     let mut decision = complied;
     if complied {
         eff.flags |= COMPLIED;
+        if p_ij > p_ji {
+            eff.flags |= DEFERENCE;
+        }
     }
     let rs = &params.resentment;
     eff.envy_actor = ti.engagement * rs.envy_from(pi.resources as f64, pj.resources as f64);
@@ -797,7 +936,6 @@ struct ApplyCtx<'a> {
     baseline: &'a [f32],
     exit_cost: &'a [f32],
     motive: &'a [f32],
-    alternatives: &'a [f32],
     coercive_baseline: &'a [f32],
 }
 
@@ -810,6 +948,10 @@ struct ApplyUnit<'a> {
     coercive: &'a mut [f32],
     info: &'a mut [f32],
     expert: &'a mut [f32],
+    legitimate: &'a mut [f32],
+    referent_endowment: &'a mut [f32],
+    alternatives: &'a mut [f32],
+    response: &'a mut [u8],
 }
 
 #[inline(never)]
@@ -831,7 +973,15 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         if own.target != NONE {
             let k = own.tactic as usize;
             let t = &mut state[own.tie as usize - row.start];
-            if k == ENCOUNTER {
+            if k == VOICE {
+                counts.voices += 1;
+                if own.decision() {
+                    counts.heard += 1;
+                    t.wins = t.wins.saturating_add(1);
+                    resources += own.stake as f64;
+                    t.resentment *= 1.0 - p.response.relief as f32;
+                }
+            } else if k == ENCOUNTER {
                 counts.contests += 1;
                 counts.encounters += 1;
                 coercive = (coercive + own.value).max(0.0);
@@ -861,6 +1011,16 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 }
                 if k == INFORMATIONAL {
                     u.info[o] *= 1.0 - p.knowledge.spending as f32;
+                }
+                // Status giving: deference to a stronger actor accrues to it.
+                if p.status.enabled && own.complied() && own.flags & DEFERENCE != 0 {
+                    match k {
+                        LEGITIMATE => u.legitimate[o] = p.status.after(u.legitimate[o]),
+                        REFERENT => {
+                            u.referent_endowment[o] = p.status.after(u.referent_endowment[o])
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -950,9 +1110,21 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
 
         // Decay and withdrawal on every half the agent owns.
         p.resentment.decay_row(state);
+        let response = Response::from_u8(own.response);
+        u.response[o] = own.response;
+        counts.responses[own.response as usize] += 1;
+        let scale = match response {
+            Response::Voice | Response::Loyalty => 0.0,
+            Response::Neglect => 0.5,
+            Response::Exit | Response::None => 1.0,
+        };
+        let alternatives = u.alternatives[o];
         let withdrawn = p
             .withdrawal
-            .row_step(state, esteem, ctx.exit_cost[i], ctx.alternatives[i]);
+            .row_step(state, esteem, ctx.exit_cost[i], alternatives, scale);
+        u.alternatives[o] = p
+            .extension
+            .after(alternatives, withdrawn > 0.0 || response == Response::Exit);
         esteem = p
             .withdrawal
             .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
@@ -1119,6 +1291,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.prejudice = drawn.iter().map(|d| d.prejudice).collect();
     agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
     agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
+    agents.response = vec![Response::None as u8; n];
     drop(drawn);
     agents.groups = cohort_of
         .iter()

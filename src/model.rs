@@ -132,6 +132,8 @@ pub struct Agents {
     pub self_weight: Vec<f64>,
     /// Susceptibility `lambda_i` to influence, in [0, 1].
     pub susceptibility: Vec<f64>,
+    /// Response to dissatisfaction in the last step (see `rules::response::Response`).
+    pub response: Vec<u8>,
 }
 
 impl Agents {

@@ -181,11 +181,7 @@ fn run_in_pool(
     let started = Instant::now();
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
     prepare_dir(&cfg.out_dir)?;
-    let columns = metrics::column_names(
-        &sim.world.groups,
-        sim.hierarchy_on(),
-        sim.bargaining.is_some(),
-    );
+    let columns = metrics::column_names(&sim);
     let headline: Vec<usize> = HEADLINE
         .iter()
         .map(|h| {

@@ -32,6 +32,10 @@
 //!   (mean over agents of the share of rounds each was excluded, since the
 //!   start), `bargain_share_gini` (Gini of the agents' mean shares per
 //!   exchange, since the start).
+//! - With responses on (see [`crate::rules::response`]): `exit_share`,
+//!   `voice_share`, `loyalty_share`, `neglect_share` (share of agent-steps
+//!   since the last record in which agents responded so) and `voice_success`
+//!   (complaints heard per complaint voiced).
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
@@ -45,8 +49,12 @@ use rayon::prelude::*;
 use crate::engine::{dyad_powers, Counters, Simulation, CHUNK};
 use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
-/// Names of the metric columns for a world with these groups, in output order (after `step`).
-pub fn column_names(groups: &[String], hierarchy: bool, negotiation: bool) -> Vec<String> {
+/// Names of the metric columns of a simulation, in output order (after `step`).
+pub fn column_names(sim: &Simulation) -> Vec<String> {
+    let groups = &sim.world.groups;
+    let hierarchy = sim.hierarchy_on();
+    let negotiation = sim.bargaining.is_some();
+    let response = sim.params.response.enabled;
     let mut c: Vec<String> = [
         "power_gini",
         "power_theil",
@@ -76,6 +84,9 @@ pub fn column_names(groups: &[String], hierarchy: bool, negotiation: bool) -> Ve
     if negotiation {
         c.extend(NEGOTIATION.iter().map(|s| s.to_string()));
     }
+    if response {
+        c.extend(RESPONSE.iter().map(|s| s.to_string()));
+    }
     c.extend(BASE_NAMES.iter().map(|b| format!("gini_{b}")));
     c.extend(TACTIC_NAMES.iter().map(|t| format!("tactic_{t}")));
     for g in groups {
@@ -97,6 +108,15 @@ pub const HIERARCHY: [&str; 6] = [
 
 /// Bargaining columns, when `[rules.negotiation]` is on.
 pub const NEGOTIATION: [&str; 3] = ["exchange_rate", "exclusion_rate", "bargain_share_gini"];
+
+/// Response columns, when `[rules.response]` is on.
+pub const RESPONSE: [&str; 5] = [
+    "exit_share",
+    "voice_share",
+    "loyalty_share",
+    "neglect_share",
+    "voice_success",
+];
 
 /// The metrics that get a verdict (settle or grow) in `summary.json`.
 pub const HEADLINE: [&str; 6] = [
@@ -292,6 +312,13 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         ));
         row.push(s.exclusion_rate.iter().sum::<f64>() / n.max(1) as f64);
         row.push(inequality::gini(&s.mean_share));
+    }
+    if p.response.enabled {
+        let agent_steps = (n as u64 * counters.steps) as f64;
+        for k in 1..5 {
+            row.push(ratio(counters.responses[k] as f64, agent_steps));
+        }
+        row.push(ratio(counters.heard as f64, counters.voices as f64));
     }
     row.extend(base_gini);
     for k in 0..N_TACTICS {

@@ -10,12 +10,14 @@
 //! consume ([`resources`]). Derived bases are
 //! recomputed before the next decide phase ([`derived`]).
 
+pub mod coalition;
 pub mod coercion;
 pub mod connection;
 pub mod consult;
 pub mod contest;
 pub mod dependence;
 pub mod derived;
+pub mod extension;
 pub mod influence;
 pub mod knowledge;
 pub mod legitimate;
@@ -23,7 +25,9 @@ pub mod negotiation;
 pub mod referent;
 pub mod resentment;
 pub mod resources;
+pub mod response;
 pub mod reward;
+pub mod status;
 pub mod tactic;
 pub mod withdrawal;
 
@@ -65,6 +69,14 @@ pub struct RuleParams {
     pub contests: contest::Params,
     /// Bargaining in exchange networks.
     pub negotiation: negotiation::Params,
+    /// Exit, voice, loyalty and neglect.
+    pub response: response::Params,
+    /// Coalitions against a common target.
+    pub coalition: coalition::Params,
+    /// Status giving.
+    pub status: status::Params,
+    /// Network extension.
+    pub extension: extension::Params,
 }
 
 impl RuleParams {
@@ -100,6 +112,10 @@ impl RuleParams {
             resources: resources::Params::read(t.table(ctx, "resources"), ctx),
             contests: contest::Params::read(t.table(ctx, "contests"), ctx),
             negotiation: negotiation::Params::read(t.table(ctx, "negotiation"), ctx),
+            response: response::Params::read(t.table(ctx, "response"), ctx),
+            coalition: coalition::Params::read(t.table(ctx, "coalition"), ctx),
+            status: status::Params::read(t.table(ctx, "status"), ctx),
+            extension: extension::Params::read(t.table(ctx, "extension"), ctx),
             influence: influence::Params::read(t.table(ctx, "influence"), ctx, resolve, n),
         };
         t.finish(ctx);

@@ -176,3 +176,104 @@ fn reflected_appraisal_settles_with_the_most_listened_to_agent_most_confident() 
         assert!((a - b).abs() < 1e-3);
     }
 }
+
+/// Runs the workplace-voice scenario (optionally edited) and tallies each
+/// group's responses: (exit, voice, loyalty, neglect) per population, and
+/// complaints voiced and heard.
+fn workplace(edit: impl Fn(String) -> String, seed: u64) -> (Simulation, [[u64; 5]; 4], u64, u64) {
+    let path = crate::support::root().join("scenarios/workplace-voice.toml");
+    let text = edit(std::fs::read_to_string(path).unwrap());
+    let s = crate::support::parse(&text);
+    let mut sim = Simulation::new(&s, seed, 0).unwrap();
+    let mut tally = [[0u64; 5]; 4];
+    let (mut voiced, mut heard) = (0, 0);
+    for _ in 0..s.steps {
+        sim.step();
+        for (i, e) in sim.effects().iter().enumerate() {
+            tally[sim.world.agents.cohort[i] as usize][e.response as usize] += 1;
+            if e.tactic as usize == powerdyn::engine::VOICE {
+                voiced += 1;
+                heard += u64::from(e.decision());
+            }
+        }
+    }
+    (sim, tally, voiced, heard)
+}
+
+fn share(t: &[u64; 5], which: &[usize]) -> f64 {
+    let dissatisfied: u64 = t[1..].iter().sum();
+    which.iter().map(|&k| t[k]).sum::<u64>() as f64 / dissatisfied.max(1) as f64
+}
+
+#[test]
+fn the_invested_voice_or_wait_the_mobile_exit_and_the_stuck_neglect() {
+    // Cohorts: 0 manager, 1 committed, 2 mobile, 3 stuck. Responses: 1 exit, 2 voice, 3 loyalty, 4 neglect.
+    let (_, t, _, _) = workplace(|s| s, 12);
+    let (committed, mobile, stuck) = (&t[1], &t[2], &t[3]);
+    assert!(
+        share(committed, &[2, 3]) > share(mobile, &[2, 3]) + 0.2,
+        "{t:?}"
+    );
+    assert!(share(mobile, &[1]) > share(committed, &[1]) + 0.2, "{t:?}");
+    assert!(
+        share(stuck, &[4]) > share(committed, &[4]) && share(stuck, &[4]) > share(mobile, &[4]),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_coalition_gets_complaints_heard_that_a_lone_voice_does_not() {
+    let (mut with, mut without) = ((0, 0), (0, 0));
+    for seed in [1, 2, 3] {
+        let (_, _, v, h) = workplace(|s| s, seed);
+        with = (with.0 + v, with.1 + h);
+        let (_, _, v, h) = workplace(
+            |s| {
+                s.replace(
+                    "[rules.coalition]\n",
+                    "[rules.coalition]\nenabled = false\n",
+                )
+            },
+            seed,
+        );
+        without = (without.0 + v, without.1 + h);
+    }
+    let rate = |(v, h): (u64, u64)| h as f64 / v.max(1) as f64;
+    assert!(with.0 > 0 && without.0 > 0);
+    assert!(
+        rate(with) > 2.0 * rate(without) + 0.01,
+        "with {with:?}, without {without:?}"
+    );
+}
+
+#[test]
+fn deference_turns_into_status_and_dependence_into_a_search_for_alternatives() {
+    let (on, _, _, _) = workplace(|s| s, 12);
+    let (off, _, _, _) = workplace(
+        |s| {
+            s.replace("[rules.status]\n", "[rules.status]\nenabled = false\n")
+                .replace(
+                    "[rules.extension]\n",
+                    "[rules.extension]\nenabled = false\n",
+                )
+        },
+        12,
+    );
+    let legit = powerdyn::model::LEGITIMATE;
+    assert!(
+        on.world.agents.bases[legit][0] > 1.2,
+        "the manager's authority grew"
+    );
+    assert_eq!(
+        off.world.agents.bases[legit][0], 1.0,
+        "no status giving, no growth"
+    );
+    // The stuck (cohort 3) started with no alternatives.
+    let stuck: Vec<usize> = (0..on.world.agents.len())
+        .filter(|&i| on.world.agents.cohort[i] == 3)
+        .collect();
+    assert!(stuck.iter().any(|&i| on.world.agents.alternatives[i] > 0.1));
+    assert!(stuck
+        .iter()
+        .all(|&i| off.world.agents.alternatives[i] == 0.0));
+}
