@@ -41,6 +41,18 @@ bases = { coercive = 0.2, reward = 0.3, expert = 0.5 }
 kind = "watts_strogatz"
 k = 8
 beta = 0.3
+[rules.tactics]
+context = "conflict"
+[rules.influence]
+coupled = true
+[rules.contests]
+rate = 0.1
+forgetting = 0.01
+[rules.negotiation]
+[rules.response]
+[rules.coalition]
+[rules.status]
+[rules.extension]
 "#;
 
 fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -94,4 +106,39 @@ fn small_named_scenarios_are_deterministic_too() {
         fs::read(a.join("ties.csv")).unwrap(),
         fs::read(b.join("ties.csv")).unwrap()
     );
+}
+
+#[test]
+fn every_mechanism_at_once_is_deterministic_in_a_small_group_too() {
+    // Small enough for hierarchy metrics, closed forms and reflected appraisal.
+    let text = POPULATION
+        .replace("count = 2600", "count = 30")
+        .replace("count = 1900", "count = 20")
+        .replace(
+            "[rules.influence]\ncoupled = true",
+            "[rules.influence]\nissue_length = 20",
+        );
+    let s = parse(&text);
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("one"), tmp.path().join("two"));
+    run_into(&s, 5, 60, 1, &a);
+    run_into(&s, 5, 60, 2, &b);
+    assert_eq!(outputs(&a), outputs(&b));
+    assert_eq!(
+        fs::read(a.join("issues.csv")).unwrap(),
+        fs::read(b.join("issues.csv")).unwrap()
+    );
+    let header = String::from_utf8(outputs(&a)[0].1.clone()).unwrap();
+    for column in [
+        "h_prime",
+        "exchange_rate",
+        "voice_share",
+        "opinion_sd",
+        "self_weight_gini",
+    ] {
+        assert!(
+            header.lines().next().unwrap().contains(column),
+            "{column} missing"
+        );
+    }
 }
