@@ -131,6 +131,8 @@ pub struct Profile {
     pub reward_susceptibility: f32,
     /// Self-esteem.
     pub esteem: f32,
+    /// How far others accept the agent's legitimate power.
+    pub acceptance: f32,
 }
 
 /// Integer counts of what happened, summed over steps since the last reset.
@@ -260,7 +262,11 @@ impl Simulation {
             counters: Counters::default(),
             timings: PhaseTimes::default(),
             metrics: scenario.metrics.clone(),
-            opinion_next: vec![0.0; n],
+            opinion_next: if scenario.rules.influence.enabled {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
             attributes: scenario
                 .cohorts
                 .iter()
@@ -576,6 +582,7 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
         alternatives: engaged + a.alternatives[i],
         reward_susceptibility: params.dependence.reward_susceptibility(a.resources[i]),
         esteem: a.self_esteem[i],
+        acceptance: a.acceptance[i],
     }
 }
 
@@ -590,7 +597,7 @@ pub fn power_over(params: &RuleParams, pi: &Profile, pj: &Profile, ti: &TieState
         &pj.bases,
         pi.reward_susceptibility,
         ti.affect,
-        params.legitimate.acceptance as f32,
+        params.legitimate.acceptance as f32 * pj.acceptance,
     )
 }
 
@@ -775,7 +782,7 @@ fn voice(
                     &pk.bases,
                     pj.reward_susceptibility,
                     t.affect,
-                    acc,
+                    acc * pk.acceptance,
                 )
             })
             .sum()
@@ -908,7 +915,7 @@ fn decide_act(
                 eff.flags |= ISOLATE;
             }
         }
-        LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(),
+        LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(pi.acceptance),
         INFORMATIONAL | EXPERT => eff.value = pi.bases[k],
         _ => {}
     }
@@ -1245,24 +1252,31 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         self_weight: f64,
         susceptibility: f64,
     }
+    // Group and intersection modifiers, once per cohort.
+    let modifiers: Vec<crate::scenario::Modifiers> = scenario
+        .cohorts
+        .iter()
+        .map(|c| scenario.modifiers_for(&c.groups))
+        .collect();
     let drawn: Vec<Drawn> = (0..n)
         .into_par_iter()
         .map(|i| {
             let spec = &scenario.cohorts[cohort_of[i] as usize].attributes;
+            let m = &modifiers[cohort_of[i] as usize];
             let mut rng = stream(seed, run, 0, i as u64, purpose::SETUP);
             let (opinion, prejudice) = draw_opinion(spec, &mut rng);
             let mut bases = [0.0f32; N_BASES];
             for (k, b) in bases.iter_mut().enumerate() {
-                *b = spec.bases[k].sample(&mut rng, 1e6) as f32;
+                *b = (spec.bases[k].sample(&mut rng, 1e6) * m.bases[k]) as f32;
             }
             Drawn {
                 bases,
-                resources: spec.resources.sample(&mut rng, 1e12),
-                income: spec.income.sample(&mut rng, 1e12) as f32,
+                resources: spec.resources.sample(&mut rng, 1e12) * m.resources,
+                income: (spec.income.sample(&mut rng, 1e12) * m.pay) as f32,
                 motive: spec.motive.sample(&mut rng, 1.0) as f32,
                 exit_cost: spec.exit_cost.sample(&mut rng, 1.0) as f32,
                 esteem: spec.self_esteem.sample(&mut rng, 1.0) as f32,
-                alternatives: spec.alternatives.sample(&mut rng, 1e6) as f32,
+                alternatives: (spec.alternatives.sample(&mut rng, 1e6) * m.alternatives) as f32,
                 opinion,
                 prejudice,
                 self_weight: spec.self_weight.sample(&mut rng, 1.0),
@@ -1292,6 +1306,14 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
     agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
     agents.response = vec![Response::None as u8; n];
+    agents.acceptance = cohort_of
+        .iter()
+        .map(|&c| modifiers[c as usize].acceptance as f32)
+        .collect();
+    agents.promotion = cohort_of
+        .iter()
+        .map(|&c| modifiers[c as usize].promotion as f32)
+        .collect();
     drop(drawn);
     agents.groups = cohort_of
         .iter()

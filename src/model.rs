@@ -134,6 +134,10 @@ pub struct Agents {
     pub susceptibility: Vec<f64>,
     /// Response to dissatisfaction in the last step (see `rules::response::Response`).
     pub response: Vec<u8>,
+    /// How far others accept the agent's legitimate power (its groups' acceptance), in [0, 1].
+    pub acceptance: Vec<f32>,
+    /// Multiplier of the agent's chance of promotion (its groups').
+    pub promotion: Vec<f32>,
 }
 
 impl Agents {

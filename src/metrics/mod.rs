@@ -37,6 +37,11 @@
 //!   since the last record in which agents responded so) and `voice_success`
 //!   (complaints heard per complaint voiced).
 //! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
+//! - `power_theil_between`, `resources_theil_between` (when groups are
+//!   declared): the between-cell part of the Theil T index (Theil 1967;
+//!   Shorrocks 1980), cells being the distinct combinations of group
+//!   memberships, so an intersection is a cell of its own: the share of
+//!   inequality that lies between groups rather than within them.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
 //! results do not depend on the number of threads.
@@ -92,6 +97,10 @@ pub fn column_names(sim: &Simulation) -> Vec<String> {
     for g in groups {
         c.push(format!("group_{g}_power"));
         c.push(format!("group_{g}_resources"));
+    }
+    if !groups.is_empty() {
+        c.push("power_theil_between".to_string());
+        c.push("resources_theil_between".to_string());
     }
     c
 }
@@ -328,6 +337,24 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         row.push(ratio(gp[g], gc[g] as f64));
         row.push(ratio(gr[g], gc[g] as f64));
     }
+    if groups > 0 {
+        // Cells: the distinct combinations of group memberships.
+        let mut masks: Vec<u64> = a.groups.clone();
+        masks.sort_unstable();
+        masks.dedup();
+        let cell: Vec<usize> = a
+            .groups
+            .iter()
+            .map(|m| masks.binary_search(m).unwrap_or(0))
+            .collect();
+        row.push(inequality::theil_decomposition(&power, &cell, masks.len()).between);
+        row.push(inequality::theil_decomposition(&a.resources, &cell, masks.len()).between);
+    }
+    debug_assert_eq!(
+        row.len(),
+        column_names(sim).len(),
+        "columns and values agree"
+    );
     row
 }
 

@@ -5,10 +5,11 @@
 //! workers). A complying target gives the actor the decision, and resents it
 //! only as far as it does not accept the position:
 //! `resentment(j,i) += unaccepted_harm * (1 - acceptance)`. Acceptance also
-//! scales legitimate power in dyadic power (see [`super::dependence`]). In
-//! this version acceptance is one number for the whole scenario; group bias
-//! that lowers it for some groups (Ridgeway 2001 on status beliefs) comes
-//! with group modifiers.
+//! scales legitimate power in dyadic power (see [`super::dependence`]). The
+//! acceptance of an actor's position is the scenario's `acceptance` times its
+//! groups' `acceptance` modifiers: group bias lowers it for some groups
+//! (Ridgeway 2001 on status beliefs; the article's qualified deaf employee
+//! denied a promotion).
 
 use crate::scenario::reader::{Ctx, Table};
 
@@ -47,10 +48,11 @@ impl Params {
         p
     }
 
-    /// Resentment added by a complied order.
+    /// Resentment added by a complied order from an actor whose groups others
+    /// accept this far (1 for no group bias).
     #[inline]
-    pub fn resentment_from_order(&self) -> f32 {
-        (self.unaccepted_harm * (1.0 - self.acceptance)) as f32
+    pub fn resentment_from_order(&self, actor_acceptance: f32) -> f32 {
+        (self.unaccepted_harm * (1.0 - self.acceptance * actor_acceptance as f64)) as f32
     }
 }
 
@@ -60,11 +62,11 @@ mod tests {
 
     #[test]
     fn accepted_positions_breed_no_resentment() {
-        assert_eq!(Params::default().resentment_from_order(), 0.0);
+        assert_eq!(Params::default().resentment_from_order(1.0), 0.0);
         let p = Params {
             acceptance: 0.5,
             ..Params::default()
         };
-        assert!(p.resentment_from_order() > 0.0);
+        assert!(p.resentment_from_order(1.0) > 0.0);
     }
 }

@@ -108,6 +108,88 @@ impl Default for MetricsConfig {
     }
 }
 
+/// Multipliers a group (or an intersection of groups) applies to its
+/// members; 1 leaves a quantity unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modifiers {
+    /// Multipliers of the seven bases (of the endowments, for the derived ones).
+    pub bases: [f64; N_BASES],
+    /// Multiplier of income (pay).
+    pub pay: f64,
+    /// Multiplier of starting resources.
+    pub resources: f64,
+    /// Multiplier of others' acceptance of members' legitimate power.
+    pub acceptance: f64,
+    /// Multiplier of outside alternatives (access to the job market).
+    pub alternatives: f64,
+    /// Multiplier of the probability of promotion (promotion events).
+    pub promotion: f64,
+}
+
+impl Default for Modifiers {
+    fn default() -> Self {
+        Modifiers {
+            bases: [1.0; N_BASES],
+            pay: 1.0,
+            resources: 1.0,
+            acceptance: 1.0,
+            alternatives: 1.0,
+            promotion: 1.0,
+        }
+    }
+}
+
+impl Modifiers {
+    /// The combined effect of this and `other` (multipliers multiply).
+    pub fn then(&self, other: &Modifiers) -> Modifiers {
+        let mut bases = self.bases;
+        for (b, o) in bases.iter_mut().zip(other.bases) {
+            *b *= o;
+        }
+        Modifiers {
+            bases,
+            pay: self.pay * other.pay,
+            resources: self.resources * other.resources,
+            acceptance: self.acceptance * other.acceptance,
+            alternatives: self.alternatives * other.alternatives,
+            promotion: self.promotion * other.promotion,
+        }
+    }
+}
+
+fn read_modifiers(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>) -> Modifiers {
+    let mut m = Modifiers::default();
+    if let Some(mut b) = t.table(ctx, "bases") {
+        for (k, name) in BASE_NAMES.iter().enumerate() {
+            m.bases[k] = b.f64(ctx, name, 1.0, 0.0, 1e3);
+        }
+        b.finish(ctx);
+    }
+    m.pay = t.f64(ctx, "pay", 1.0, 0.0, 1e3);
+    m.resources = t.f64(ctx, "resources", 1.0, 0.0, 1e3);
+    m.acceptance = t.f64(ctx, "acceptance", 1.0, 0.0, 1.0);
+    m.alternatives = t.f64(ctx, "alternatives", 1.0, 0.0, 1e3);
+    m.promotion = t.f64(ctx, "promotion", 1.0, 0.0, 1e3);
+    m
+}
+
+impl Scenario {
+    /// The modifiers of a member of exactly these groups: each group's, then
+    /// each intersection whose groups it all belongs to.
+    pub fn modifiers_for(&self, groups: &[usize]) -> Modifiers {
+        let mut m = Modifiers::default();
+        for &g in groups {
+            m = m.then(&self.group_modifiers[g]);
+        }
+        for (members, extra) in &self.intersections {
+            if members.iter().all(|g| groups.contains(g)) {
+                m = m.then(extra);
+            }
+        }
+        m
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -125,6 +207,10 @@ pub struct Scenario {
     pub snapshot_every: u64,
     /// Group names, in file order.
     pub groups: Vec<String>,
+    /// Each group's modifiers, in the order of `groups`.
+    pub group_modifiers: Vec<Modifiers>,
+    /// Modifiers for members of every group in a combination (intersectionality).
+    pub intersections: Vec<(Vec<usize>, Modifiers)>,
     /// Individuals, then populations, in file order.
     pub cohorts: Vec<CohortSpec>,
     /// The network.
@@ -330,6 +416,7 @@ fn read_scenario(
 
     // Groups: [groups.<name>] tables, declared before use.
     let mut groups: Vec<String> = Vec::new();
+    let mut group_modifiers: Vec<Modifiers> = Vec::new();
     if let Some(gt) = root.table(ctx, "groups") {
         for (k, v) in gt.entries() {
             let gname = k.get_ref().to_string();
@@ -347,14 +434,18 @@ fn read_scenario(
                 toml::de::DeValue::Table(inner) => {
                     let mut g = Table::new(inner, v.span(), path);
                     let _ = g.string(ctx, "description");
+                    group_modifiers.push(read_modifiers(&mut g, ctx));
                     g.finish(ctx);
                 }
-                other => ctx.error(
-                    Some(v.span()),
-                    &path,
-                    format!("expected a table, found {}", reader::type_name(other)),
-                    format!("declare the group as [groups.{gname}]"),
-                ),
+                other => {
+                    ctx.error(
+                        Some(v.span()),
+                        &path,
+                        format!("expected a table, found {}", reader::type_name(other)),
+                        format!("declare the group as [groups.{gname}]"),
+                    );
+                    group_modifiers.push(Modifiers::default());
+                }
             }
             groups.push(gname);
         }
@@ -367,6 +458,35 @@ fn read_scenario(
             );
         }
         // All keys are group names; nothing to finish.
+    }
+    let mut intersections = Vec::new();
+    for mut t in root.tables(ctx, "intersections") {
+        let mut members = Vec::new();
+        for g in t.strings(ctx, "groups") {
+            match groups.iter().position(|x| x == g.get_ref()) {
+                Some(k) => members.push(k),
+                None => {
+                    let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+                    ctx.error(
+                        Some(g.span()),
+                        &t.field("groups"),
+                        format!("group `{}` is not declared", g.get_ref()),
+                        suggest(g.get_ref(), &names),
+                    );
+                }
+            }
+        }
+        if members.len() < 2 {
+            ctx.error(
+                Some(t.span()),
+                &t.field("groups"),
+                "an intersection needs at least two groups",
+                "list the groups whose combination the modifiers apply to",
+            );
+        }
+        let m = read_modifiers(&mut t, ctx);
+        t.finish(ctx);
+        intersections.push((members, m));
     }
 
     let mut cohorts = Vec::new();
@@ -475,6 +595,8 @@ fn read_scenario(
         record_every,
         snapshot_every,
         groups,
+        group_modifiers,
+        intersections,
         cohorts,
         network: network?,
         rules,
