@@ -53,6 +53,7 @@ const ISOLATE: u8 = 4;
 const CONTEST: u8 = 8;
 const ACTOR_WON: u8 = 16;
 const DEFERENCE: u8 = 32;
+const SANCTIONED: u8 = 64;
 
 /// The act of voicing a complaint (see [`crate::rules::response`]); not one of the tactics.
 pub const VOICE: usize = N_TACTICS + 1;
@@ -210,6 +211,10 @@ pub struct Simulation {
     effect_targets: Vec<u32>,
     /// Counts since the last [`Simulation::take_counters`].
     pub counters: Counters,
+    /// Scheduled events and interventions.
+    pub events: Vec<crate::events::Event>,
+    /// Events applied since the last [`Simulation::take_event_log`].
+    event_log: Vec<crate::events::Record>,
     /// Time spent per phase.
     pub timings: PhaseTimes,
     /// Metric options of the scenario.
@@ -260,6 +265,8 @@ impl Simulation {
             effects: vec![Effect::IDLE; n],
             effect_targets: vec![NONE; n],
             counters: Counters::default(),
+            events: scenario.events.clone(),
+            event_log: Vec::new(),
             timings: PhaseTimes::default(),
             metrics: scenario.metrics.clone(),
             opinion_next: if scenario.rules.influence.enabled {
@@ -300,6 +307,9 @@ impl Simulation {
 
     /// Runs one step: influence, decide, apply, derive (and, at the end of an issue, reflected appraisal).
     pub fn step(&mut self) {
+        if self.events.iter().any(|e| e.due(self.step)) {
+            self.apply_events();
+        }
         let t0 = Instant::now();
         if self.params.influence.enabled {
             self.influence();
@@ -365,6 +375,175 @@ impl Simulation {
                 &mut self.deals,
             );
         }
+    }
+
+    /// Returns the events applied since the last call.
+    pub fn take_event_log(&mut self) -> Vec<crate::events::Record> {
+        std::mem::take(&mut self.event_log)
+    }
+
+    /// Applies the events due at this step, in file order.
+    fn apply_events(&mut self) {
+        use crate::events::{Kind, Record};
+        let step = self.step;
+        let due: Vec<crate::events::Event> = self
+            .events
+            .iter()
+            .filter(|e| e.due(step))
+            .cloned()
+            .collect();
+        for ev in due {
+            let n = self.world.agents.len();
+            let targets: Vec<usize> = (0..n)
+                .filter(|&i| ev.targets.contains(&self.world, i))
+                .collect();
+            let effect = match ev.kind {
+                Kind::Counseling {
+                    motive_reduction,
+                    relief,
+                    affect_gain,
+                    esteem_gain,
+                } => {
+                    let w = &mut self.world;
+                    for &i in &targets {
+                        w.agents.motive[i] *= 1.0 - motive_reduction as f32;
+                        let se = &mut w.agents.self_esteem[i];
+                        *se += esteem_gain as f32 * (1.0 - *se);
+                        for e in w.ties.csr.row(i) {
+                            let t = &mut w.ties.state[e];
+                            t.resentment *= 1.0 - relief as f32;
+                            t.affect += affect_gain as f32 * (1.0 - t.affect);
+                        }
+                    }
+                    format!(
+                        "{} agents counseled: motive x{:.2}, resentment x{:.2}",
+                        targets.len(),
+                        1.0 - motive_reduction,
+                        1.0 - relief
+                    )
+                }
+                Kind::Arbitration {
+                    neutrality,
+                    threshold,
+                    award,
+                    relief,
+                } => self.arbitrate(&targets, neutrality, threshold, award, relief),
+                Kind::Sanctions { detection, penalty } => {
+                    self.params.coercion.sanction_detection = detection;
+                    self.params.coercion.sanction_penalty = penalty;
+                    format!("coercion detected with probability {detection}, penalty {penalty} of resources")
+                }
+                Kind::JobMarket {
+                    exit_cost,
+                    alternatives,
+                } => {
+                    let a = &mut self.world.agents;
+                    for &i in &targets {
+                        if let Some(x) = exit_cost {
+                            a.exit_cost[i] = x as f32;
+                        }
+                        if let Some(x) = alternatives {
+                            a.alternatives[i] = x as f32;
+                        }
+                    }
+                    format!(
+                        "{} agents: exit_cost {}, alternatives {}",
+                        targets.len(),
+                        exit_cost.map_or("unchanged".into(), |x| x.to_string()),
+                        alternatives.map_or("unchanged".into(), |x| x.to_string())
+                    )
+                }
+                Kind::Promotion {
+                    amount,
+                    probability,
+                } => {
+                    let mut changed = 0;
+                    for &i in &targets {
+                        let p = probability * self.world.agents.promotion[i] as f64;
+                        let mut rng = stream(self.seed, self.run, step, i as u64, purpose::EVENT);
+                        if rng.random::<f64>() < p {
+                            let b = &mut self.world.agents.bases[LEGITIMATE][i];
+                            *b = (*b + amount as f32).max(0.0);
+                            changed += 1;
+                        }
+                    }
+                    format!(
+                        "{changed} of {} agents: legitimate {amount:+}",
+                        targets.len()
+                    )
+                }
+                Kind::ResourceShock { factor, amount } => {
+                    let a = &mut self.world.agents;
+                    for &i in &targets {
+                        a.resources[i] = (a.resources[i] * factor + amount).max(0.0);
+                    }
+                    format!("{} agents: resources x{factor} {amount:+}", targets.len())
+                }
+            };
+            self.event_log.push(Record {
+                step,
+                kind: ev.kind.name(),
+                targets: ev.targets.label.clone(),
+                effect,
+            });
+        }
+        // Events change the state the next decide phase reads.
+        self.derive();
+    }
+
+    /// Settles the disputes among `targets` (see [`crate::events`]).
+    fn arbitrate(
+        &mut self,
+        targets: &[usize],
+        neutrality: f64,
+        threshold: f64,
+        award: f64,
+        relief: f64,
+    ) -> String {
+        let w = &mut self.world;
+        let (params, profiles) = (&self.params, &self.profiles);
+        let mut member = vec![false; w.agents.len()];
+        for &i in targets {
+            member[i] = true;
+        }
+        let (mut disputes, mut to_wronged, mut to_powerful) = (0u64, 0.0f64, 0.0f64);
+        let side = 2.0 * neutrality - 1.0;
+        for &i in targets {
+            for e in w.ties.csr.row(i) {
+                let j = w.ties.csr.targets[e] as usize;
+                if !member[j] || w.ties.state[e].resentment <= threshold as f32 {
+                    continue;
+                }
+                disputes += 1;
+                if side >= 0.0 {
+                    // Damages from the other side to the wronged.
+                    let t = side * award * w.agents.resources[j];
+                    w.agents.resources[j] -= t;
+                    w.agents.resources[i] += t;
+                    to_wronged += t;
+                    w.ties.state[e].resentment *= (1.0 - relief * side) as f32;
+                } else {
+                    // Siding with power: the less powerful side of the pair pays the more powerful.
+                    let r = w.ties.csr.reverse[e] as usize;
+                    let (p_ij, p_ji) = dyad_powers(
+                        params,
+                        &profiles[i],
+                        &profiles[j],
+                        &w.ties.state[e],
+                        &w.ties.state[r],
+                    );
+                    let (from, to) = if p_ji >= p_ij { (i, j) } else { (j, i) };
+                    let t = -side * award * w.agents.resources[from];
+                    w.agents.resources[from] -= t;
+                    w.agents.resources[to] += t;
+                    to_powerful += t;
+                    w.ties.state[e].resentment *= (1.0 - relief * side) as f32;
+                }
+            }
+        }
+        format!(
+            "{disputes} disputes (neutrality {neutrality}): {to_wronged:.2} to the wronged, {to_powerful:.2} to the more powerful"
+        )
     }
 
     /// Returns the issues ended since the last call.
@@ -866,6 +1045,8 @@ fn decide_act(
         pj.bases[COERCIVE],
         allowed,
     );
+    let mut props = props;
+    props[COERCIVE] *= 1.0 - params.coercion.sanction_detection as f32;
     let Some(k) = crate::rules::tactic::choose(&props, rng.random::<f32>()) else {
         return Effect::IDLE;
     };
@@ -913,6 +1094,10 @@ fn decide_act(
             }
             if c.isolates(world.agents.motive[i], u_isolate) {
                 eff.flags |= ISOLATE;
+            }
+            if c.sanction_detection > 0.0 && rng.random::<f32>() < c.sanction_detection as f32 {
+                eff.flags |= SANCTIONED;
+                eff.pay = (c.sanction_penalty * pi.resources.max(0.0) as f64) as f32;
             }
         }
         LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(pi.acceptance),
@@ -1068,6 +1253,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                     let c = &p.coercion;
                     t.affect = (t.affect - c.affect_loss as f32 * t.engagement).max(-1.0);
                     esteem -= c.esteem_loss as f32 * t.engagement * esteem;
+                    if f.flags & SANCTIONED != 0 {
+                        resources += f.pay as f64;
+                    }
                     if f.flags & ISOLATE != 0 {
                         isolations += 1;
                         isolate_keep = Some(l);

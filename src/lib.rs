@@ -58,6 +58,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod fastmath;
 pub mod metrics;
 pub mod model;

@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// The files a run writes, in the order they are committed.
-pub const RUN_FILES: [&str; 5] = [
+pub const RUN_FILES: [&str; 7] = [
     "timeseries.csv",
     "agents.csv",
     "ties.csv",
+    "issues.csv",
+    "events.csv",
     "summary.json",
     "manifest.json",
 ];

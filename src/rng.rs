@@ -24,6 +24,8 @@ pub mod purpose {
     pub const ISSUE: u64 = 0x5e70_0004;
     /// Tie-breaks in exchange-network bargaining.
     pub const NEGOTIATE: u64 = 0x5e70_0005;
+    /// Draws of events (promotions).
+    pub const EVENT: u64 = 0x5e70_0006;
 }
 
 /// One round of SplitMix64: a bijective 64-bit mixer with full avalanche.

@@ -271,6 +271,29 @@ fn run_in_pool(
         Ok(())
     };
 
+    // Events and interventions, one row per applied event.
+    let mut events_file = if sim.events.is_empty() {
+        None
+    } else {
+        Some(PartFile::create(&cfg.out_dir, "events.csv")?)
+    };
+    let ev_path = cfg.out_dir.join("events.csv.part");
+    let mut evw = events_file
+        .as_mut()
+        .map(|f| csv::Writer::from_writer(f.writer()));
+    if let Some(w) = evw.as_mut() {
+        w.write_record(["step", "kind", "targets", "effect"])
+            .map_err(io(&ev_path))?;
+    }
+    let event_rows = |sim: &mut Simulation, w: &mut Option<csv::Writer<_>>| -> Result<()> {
+        let Some(w) = w.as_mut() else { return Ok(()) };
+        for r in sim.take_event_log() {
+            w.write_record([r.step.to_string(), r.kind.to_string(), r.targets, r.effect])
+                .map_err(io(&ev_path))?;
+        }
+        Ok(())
+    };
+
     // Reflected appraisal: one row per agent at the end of each issue.
     let mut issues_file = if sim.params.influence.enabled && sim.params.influence.issue_length > 0 {
         Some(PartFile::create(&cfg.out_dir, "issues.csv")?)
@@ -371,6 +394,7 @@ fn run_in_pool(
     progress(0, steps);
     while sim.step < steps {
         sim.step();
+        event_rows(&mut sim, &mut evw)?;
         issue_rows(&mut sim, &mut issw)?;
         let s = sim.step;
         if s % scenario.record_every == 0 || s == steps {
@@ -396,6 +420,10 @@ fn run_in_pool(
         w.flush().map_err(|e| Error::io(&is_path, e))?;
     }
     drop(issw);
+    if let Some(w) = evw.as_mut() {
+        w.flush().map_err(|e| Error::io(&ev_path, e))?;
+    }
+    drop(evw);
 
     let vcfg = VerdictConfig::default();
     let verdicts: Vec<(String, Verdict)> = HEADLINE
@@ -504,6 +532,10 @@ fn run_in_pool(
         f.commit()?;
     }
     if let Some(mut f) = issues_file {
+        f.finish()?;
+        f.commit()?;
+    }
+    if let Some(mut f) = events_file {
         f.finish()?;
         f.commit()?;
     }

@@ -26,6 +26,12 @@
 //! `p = C_i / (C_i + C_j)`; the winner–loser effect of Hemelrijk's DomWorld
 //! then updates both coercive bases by the surprise of the outcome, and the
 //! actor gets the decision only if it wins.
+//!
+//! Sanctions (see [`crate::events`]): each coercive act is detected with
+//! probability `sanction_detection`, and a detected coercer pays
+//! `sanction_penalty` of its resources to its target; agents who know it
+//! coerce less (the coercion propensity is multiplied by
+//! `1 - sanction_detection`).
 
 use crate::scenario::reader::{Ctx, Table};
 
@@ -46,6 +52,11 @@ pub struct Params {
     pub isolation: f64,
     /// Share of engagement the isolated target loses in each of its other ties. Default 0.1.
     pub isolation_cut: f64,
+    /// Probability a coercive act is detected and sanctioned (a sanctions
+    /// event sets it from its step on). Default 0.
+    pub sanction_detection: f64,
+    /// Share of its resources a sanctioned coercer pays its target. Default 0.
+    pub sanction_penalty: f64,
 }
 
 impl Default for Params {
@@ -58,6 +69,8 @@ impl Default for Params {
             esteem_loss: 0.05,
             isolation: 0.5,
             isolation_cut: 0.1,
+            sanction_detection: 0.0,
+            sanction_penalty: 0.0,
         }
     }
 }
@@ -75,6 +88,8 @@ impl Params {
             esteem_loss: t.f64(ctx, "esteem_loss", d.esteem_loss, 0.0, 1.0),
             isolation: t.f64(ctx, "isolation", d.isolation, 0.0, 1.0),
             isolation_cut: t.f64(ctx, "isolation_cut", d.isolation_cut, 0.0, 1.0),
+            sanction_detection: t.f64(ctx, "sanction_detection", d.sanction_detection, 0.0, 1.0),
+            sanction_penalty: t.f64(ctx, "sanction_penalty", d.sanction_penalty, 0.0, 1.0),
         };
         t.finish(ctx);
         p

@@ -28,7 +28,8 @@ pub mod reader;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 use crate::error::{Error, InputErrors, Result};
 use crate::model::{BASE_NAMES, N_BASES};
@@ -219,6 +220,8 @@ pub struct Scenario {
     pub rules: RuleParams,
     /// What to measure beyond the standard columns.
     pub metrics: MetricsConfig,
+    /// Events and interventions, in file order.
+    pub events: Vec<crate::events::Event>,
     /// The file it was read from, as given.
     pub source: String,
     /// SHA-256 of the file's bytes, hex.
@@ -274,64 +277,275 @@ pub fn load(path: &Path) -> Result<Scenario> {
     }
     let bytes = std::fs::read(path)
         .map_err(|e| Error::input(&shown, format!("cannot read the scenario file: {e}"), None))?;
-    parse_bytes(&shown, &bytes).map_err(Error::Input)
+    let chain = extends_chain(path, &shown, bytes)?;
+    parse_chain(chain).map_err(Error::Input)
+}
+
+/// Most levels of `extends`.
+pub const MAX_EXTENDS: usize = 8;
+
+/// The file and the bases it extends, child first: each base path is
+/// relative to the file that names it and must stay inside the folder of the
+/// first file (a scenario cannot make powerdyn read elsewhere).
+fn extends_chain(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>> {
+    let root_dir = path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new("."))
+        .canonicalize()
+        .map_err(|e| {
+            Error::input(
+                shown,
+                format!("cannot resolve the scenario's folder: {e}"),
+                None,
+            )
+        })?;
+    let mut chain = vec![(shown.to_string(), bytes)];
+    let mut seen = vec![path
+        .canonicalize()
+        .map_err(|e| Error::input(shown, e.to_string(), None))?];
+    loop {
+        let (file, text) = chain.last().expect("non-empty");
+        let Some(base) = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| DeTable::parse(t).ok())
+            .and_then(|d| {
+                d.get_ref()
+                    .get("extends")
+                    .and_then(|v| v.get_ref().as_str().map(str::to_string))
+            })
+        else {
+            return Ok(chain);
+        };
+        let file = file.clone();
+        let here = seen
+            .last()
+            .expect("non-empty")
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let fail =
+            |msg: String, help: &str| Error::input(&file, format!("extends: {msg}"), Some(help));
+        if Path::new(&base).is_absolute() {
+            return Err(fail(
+                format!("`{base}` is an absolute path"),
+                "give a path relative to this file, in its folder",
+            ));
+        }
+        let target = here.join(&base);
+        let canon = target.canonicalize().map_err(|e| {
+            fail(
+                format!("cannot read `{base}`: {e}"),
+                "check the base scenario's path",
+            )
+        })?;
+        if !canon.starts_with(&root_dir) {
+            return Err(fail(
+                format!("`{base}` lies outside the scenario's folder"),
+                "keep base scenarios in the same folder as the scenario (or below it)",
+            ));
+        }
+        if seen.contains(&canon) {
+            return Err(fail(
+                format!("`{base}` extends itself (a cycle of extends)"),
+                "remove the cycle",
+            ));
+        }
+        if chain.len() > MAX_EXTENDS {
+            return Err(fail(
+                format!("more than {MAX_EXTENDS} levels of extends"),
+                "flatten the chain",
+            ));
+        }
+        let meta = std::fs::metadata(&canon)
+            .map_err(|e| fail(format!("cannot read `{base}`: {e}"), "check the path"))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(fail(
+                format!("`{base}` is larger than {MAX_FILE_BYTES} bytes"),
+                "use a smaller base",
+            ));
+        }
+        let bytes = std::fs::read(&canon)
+            .map_err(|e| fail(format!("cannot read `{base}`: {e}"), "check the path"))?;
+        seen.push(canon);
+        chain.push((target.display().to_string(), bytes));
+    }
 }
 
 /// Parses and validates scenario text; `file` names it in messages.
+/// A scenario that `extends` a base must be loaded from its file (see [`load`]).
 pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, InputErrors> {
-    let one = |message: String, help: &str| {
-        InputErrors(vec![crate::error::Diagnostic {
+    let extends = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| DeTable::parse(t).ok())
+        .is_some_and(|d| d.get_ref().get("extends").is_some());
+    if extends {
+        return Err(InputErrors(vec![crate::error::Diagnostic {
             file: file.to_string(),
             line_col: None,
-            path: String::new(),
-            message,
-            help: Some(help.to_string()),
-        }])
+            path: "extends".to_string(),
+            message: "a scenario that extends another must be read from its file".to_string(),
+            help: Some(
+                "load it with powerdyn run or validate FILE, so the base can be found beside it"
+                    .to_string(),
+            ),
+        }]));
+    }
+    parse_chain(vec![(file.to_string(), bytes.to_vec())])
+}
+
+/// Moves every span of a parsed value by `off` bytes (into the combined text).
+fn shift<'i>(v: Spanned<DeValue<'i>>, off: usize) -> Spanned<DeValue<'i>> {
+    let span = v.span();
+    let inner = match v.into_inner() {
+        DeValue::Table(t) => DeValue::Table(
+            t.into_iter()
+                .map(|(k, v)| {
+                    let ks = k.span();
+                    (
+                        Spanned::new(ks.start + off..ks.end + off, k.into_inner()),
+                        shift(v, off),
+                    )
+                })
+                .collect(),
+        ),
+        DeValue::Array(a) => DeValue::Array(a.into_iter().map(|x| shift(x, off)).collect()),
+        other => other,
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(one(
-                format!(
-                    "the file is not UTF-8 text (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
-                "save the scenario as UTF-8 TOML text",
-            ))
+    Spanned::new(span.start + off..span.end + off, inner)
+}
+
+/// Lays `child` over `base`: tables merge key by key, anything else in the child replaces the base's.
+fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
+    for (k, v) in child {
+        let existing = base
+            .iter()
+            .find(|(bk, _)| bk.get_ref() == k.get_ref())
+            .map(|(bk, _)| bk.clone());
+        match existing {
+            Some(bk) => {
+                let old = base.remove(&bk).expect("present");
+                let merged = match (old.into_inner(), v) {
+                    (DeValue::Table(mut b), v) if matches!(v.get_ref(), DeValue::Table(_)) => {
+                        let span = v.span();
+                        if let DeValue::Table(c) = v.into_inner() {
+                            overlay(&mut b, c);
+                        }
+                        Spanned::new(span, DeValue::Table(b))
+                    }
+                    (_, v) => v,
+                };
+                base.insert(k, merged);
+            }
+            None => {
+                base.insert(k, v);
+            }
         }
-    };
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(_) => {
+    }
+}
+
+/// Parses a scenario and the bases it extends (child first) as one document.
+fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, InputErrors> {
+    let file = files[0].0.clone();
+    let mut texts = Vec::with_capacity(files.len());
+    for (name, bytes) in &files {
+        let one = |message: String, help: &str| {
+            InputErrors(vec![crate::error::Diagnostic {
+                file: name.clone(),
+                line_col: None,
+                path: String::new(),
+                message,
+                help: Some(help.to_string()),
+            }])
+        };
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(one(
+                    format!(
+                        "the file is not UTF-8 text (invalid byte at offset {})",
+                        e.valid_up_to()
+                    ),
+                    "save the scenario as UTF-8 TOML text",
+                ))
+            }
+        };
+        if text.starts_with('\u{feff}') {
             return Err(one(
                 "the file starts with a byte-order mark".to_string(),
                 "save the file as UTF-8 without a BOM",
-            ))
+            ));
         }
-        None => text,
-    };
-    let sha256 = format!("{:x}", Sha256::digest(bytes));
-    let mut ctx = Ctx::new(file, text);
-    let (doc, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
+        texts.push(text);
+    }
+    // One text, each file starting on its own line.
+    let mut combined = String::new();
+    let mut offsets = Vec::with_capacity(texts.len());
+    for t in &texts {
+        offsets.push(combined.len());
+        combined.push_str(t);
+        combined.push('\n');
+    }
+    let mut hasher = Sha256::new();
+    for (_, bytes) in &files {
+        hasher.update(bytes);
+    }
+    let sha256 = format!("{:x}", hasher.finalize());
+    let mut ctx = Ctx::new(&file, &combined);
+    for (k, (name, _)) in files.iter().enumerate().skip(1) {
+        ctx.add_segment(offsets[k], name);
+    }
+    let mut docs = Vec::with_capacity(texts.len());
+    let mut failed = false;
+    for (k, t) in texts.iter().enumerate() {
+        let slice = &combined[offsets[k]..offsets[k] + t.len()];
+        let (doc, errors) = DeTable::parse_recoverable(slice);
         let mut seen = Vec::new();
         for e in errors {
+            failed = true;
             let key = (e.span(), e.message().to_string());
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
             let msg = e.message().trim().to_string();
+            let span = e.span().map(|s| s.start + offsets[k]..s.end + offsets[k]);
             ctx.error(
-                e.span(),
+                span,
                 "",
                 format!("TOML syntax: {msg}"),
                 "fix the TOML syntax at this place",
             );
         }
+        docs.push(shift(
+            Spanned::new(doc.span(), DeValue::Table(doc.into_inner())),
+            offsets[k],
+        ));
+    }
+    if failed {
         return Err(InputErrors(ctx.diags));
     }
+    // Deepest base first, then each file over it.
+    let mut docs = docs.into_iter().rev();
+    let first = docs.next().expect("at least one file");
+    let span = first.span();
+    let DeValue::Table(mut merged) = first.into_inner() else {
+        unreachable!("a document is a table")
+    };
+    for d in docs {
+        if let DeValue::Table(t) = d.into_inner() {
+            overlay(&mut merged, t);
+        }
+    }
+    let doc = Spanned::new(span, merged);
     let root = Table::new(doc.get_ref(), doc.span(), "");
-    let scenario = read_scenario(root, &mut ctx, file, sha256);
+    let scenario = read_scenario(root, &mut ctx, &file, sha256);
     if ctx.diags.is_empty() {
         if let Some(s) = scenario {
             return Ok(s);
@@ -404,6 +618,7 @@ fn read_scenario(
     file: &str,
     sha256: String,
 ) -> Option<Scenario> {
+    let _ = root.string(ctx, "extends");
     let name = read_name(&mut root, ctx, "name", "the scenario name");
     let description = root
         .string(ctx, "description")
@@ -585,6 +800,13 @@ fn read_scenario(
         }
         None => MetricsConfig::default(),
     };
+    let mut events = Vec::new();
+    for mut t in root.tables(ctx, "events") {
+        if let Some(e) = read_event(&mut t, ctx, &groups, &cohorts, steps) {
+            events.push(e);
+        }
+        t.finish(ctx);
+    }
     root.finish(ctx);
 
     Some(Scenario {
@@ -601,6 +823,7 @@ fn read_scenario(
         network: network?,
         rules,
         metrics,
+        events,
         source: file.to_string(),
         sha256,
     })
@@ -1057,4 +1280,181 @@ beta = 0.1
 "#
     );
     parse_bytes("synthetic.toml", text.as_bytes())
+}
+
+const EVENT_KINDS: [&str; 7] = [
+    "counseling",
+    "arbitration",
+    "sanctions",
+    "job_market",
+    "promotion",
+    "demotion",
+    "resource_shock",
+];
+
+fn read_event(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    groups: &[String],
+    cohorts: &[CohortSpec],
+    steps: u64,
+) -> Option<crate::events::Event> {
+    use crate::events::{Event, Kind, Targets};
+    let kind = t.string(ctx, "kind");
+    let Some(kind) = kind else {
+        if !t.has("kind") {
+            ctx.error(
+                Some(t.span()),
+                &t.field("kind"),
+                "missing required key `kind`",
+                format!("add kind = one of {}", EVENT_KINDS.join(", ")),
+            );
+        }
+        return None;
+    };
+    let single = t.has("step");
+    let from = if single {
+        t.u64(ctx, "step", 0, 0, MAX_STEPS)
+    } else {
+        t.u64(ctx, "from", 0, 0, MAX_STEPS)
+    };
+    let every = if single {
+        0
+    } else {
+        t.u64(ctx, "every", 0, 0, MAX_STEPS)
+    };
+    let until = if single {
+        from
+    } else {
+        t.u64(ctx, "until", steps.max(from), from, MAX_STEPS)
+    };
+    if single && (t.has("from") || t.has("every")) {
+        let _ = (t.get("from"), t.get("every"));
+        ctx.error(
+            Some(t.span()),
+            &t.field("step"),
+            "give either step (once) or from/every/until (a schedule), not both",
+            "remove step, or remove from and every",
+        );
+    }
+    // Targets: individuals, populations, or group:<name>.
+    let mut targets = Targets {
+        all: true,
+        ..Targets::default()
+    };
+    let names = t.strings(ctx, "targets");
+    if !names.is_empty() {
+        targets.all = false;
+        let mut labels = Vec::new();
+        for n in &names {
+            let name = n.get_ref();
+            labels.push(name.clone());
+            if let Some(g) = name.strip_prefix("group:") {
+                match groups.iter().position(|x| x == g) {
+                    Some(k) => targets.groups.push(k),
+                    None => {
+                        let known: Vec<&str> = groups.iter().map(String::as_str).collect();
+                        ctx.error(
+                            Some(n.span()),
+                            &t.field("targets"),
+                            format!("group `{g}` is not declared"),
+                            suggest(g, &known),
+                        );
+                    }
+                }
+            } else {
+                match cohorts.iter().position(|c| &c.name == name) {
+                    Some(k) => targets.cohorts.push(k),
+                    None => {
+                        let known: Vec<&str> = cohorts.iter().map(|c| c.name.as_str()).collect();
+                        let hint = suggest(name, &known);
+                        ctx.error(
+                            Some(n.span()),
+                            &t.field("targets"),
+                            format!("no individual or population is called `{name}`"),
+                            if hint.starts_with("did you") {
+                                hint
+                            } else {
+                                "name individuals, populations, or groups as group:<name>"
+                                    .to_string()
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        targets.label = labels.join(";");
+    } else {
+        targets.label = "all".to_string();
+    }
+    let kind = match kind.get_ref().as_str() {
+        "counseling" => Kind::Counseling {
+            motive_reduction: t.f64(ctx, "motive_reduction", 0.5, 0.0, 1.0),
+            relief: t.f64(ctx, "relief", 0.5, 0.0, 1.0),
+            affect_gain: t.f64(ctx, "affect_gain", 0.2, 0.0, 1.0),
+            esteem_gain: t.f64(ctx, "esteem_gain", 0.1, 0.0, 1.0),
+        },
+        "arbitration" => Kind::Arbitration {
+            neutrality: t.f64(ctx, "neutrality", 1.0, 0.0, 1.0),
+            threshold: t.f64(ctx, "threshold", 1.0, 0.0, 1e6),
+            award: t.f64(ctx, "award", 0.1, 0.0, 1.0),
+            relief: t.f64(ctx, "relief", 0.5, 0.0, 1.0),
+        },
+        "sanctions" => Kind::Sanctions {
+            detection: t.f64(ctx, "detection", 0.5, 0.0, 1.0),
+            penalty: t.f64(ctx, "penalty", 0.05, 0.0, 1.0),
+        },
+        "job_market" => {
+            let exit_cost = t
+                .has("exit_cost")
+                .then(|| t.f64(ctx, "exit_cost", 0.5, 0.0, 1.0));
+            let alternatives = t
+                .has("alternatives")
+                .then(|| t.f64(ctx, "alternatives", 0.0, 0.0, 1e6));
+            let _ = (t.get("exit_cost"), t.get("alternatives"));
+            if exit_cost.is_none() && alternatives.is_none() {
+                ctx.error(
+                    Some(t.span()),
+                    &t.path,
+                    "a job_market event changes nothing",
+                    "give exit_cost, alternatives, or both",
+                );
+            }
+            Kind::JobMarket {
+                exit_cost,
+                alternatives,
+            }
+        }
+        "promotion" | "demotion" => {
+            let amount = t.f64(ctx, "amount", 0.5, 0.0, 1e6);
+            Kind::Promotion {
+                amount: if kind.get_ref() == "demotion" {
+                    -amount
+                } else {
+                    amount
+                },
+                probability: t.f64(ctx, "probability", 1.0, 0.0, 1.0),
+            }
+        }
+        "resource_shock" => Kind::ResourceShock {
+            factor: t.f64(ctx, "factor", 1.0, 0.0, 1e6),
+            amount: t.f64(ctx, "amount", 0.0, -1e12, 1e12),
+        },
+        other => {
+            ctx.error(
+                Some(kind.span()),
+                &t.field("kind"),
+                format!("unknown event kind `{other}`"),
+                suggest(other, &EVENT_KINDS),
+            );
+            return None;
+        }
+    };
+    Some(Event {
+        kind,
+        from,
+        every,
+        until,
+        targets,
+    })
 }

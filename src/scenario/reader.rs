@@ -18,6 +18,8 @@ pub struct Ctx<'s> {
     file: String,
     line_starts: Vec<usize>,
     src: &'s str,
+    /// Other files whose text follows in `src` (a scenario's bases): start offset and name.
+    segments: Vec<(usize, String)>,
     /// Problems found so far.
     pub diags: Vec<Diagnostic>,
 }
@@ -31,20 +33,38 @@ impl<'s> Ctx<'s> {
             file: file.to_string(),
             line_starts,
             src,
+            segments: Vec::new(),
             diags: Vec::new(),
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// Declares that the text from `start` on belongs to the file `file`
+    /// (a base scenario appended after the file that extends it).
+    pub fn add_segment(&mut self, start: usize, file: &str) {
+        self.segments.push((start, file.to_string()));
+    }
+
+    /// The file and the start offset of the segment holding `offset`.
+    fn segment(&self, offset: usize) -> (&str, usize) {
+        self.segments
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= offset)
+            .map_or((self.file.as_str(), 0), |(s, f)| (f.as_str(), *s))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, within its own file.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.src.len());
+        let (_, seg) = self.segment(offset);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let first = self.line_starts.partition_point(|&s| s < seg);
         let start = self.line_starts[line];
         let col = self
             .src
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count());
-        (line + 1, col + 1)
+        (line + 1 - first, col + 1)
     }
 
     /// Records a problem at a span (or none) and a field path.
@@ -56,9 +76,12 @@ impl<'s> Ctx<'s> {
         help: impl Into<String>,
     ) {
         let help = help.into();
-        let line_col = span.map(|s| self.line_col(s.start));
+        let line_col = span.clone().map(|s| self.line_col(s.start));
+        let file = span
+            .map_or(self.file.as_str(), |s| self.segment(s.start).0)
+            .to_string();
         self.diags.push(Diagnostic {
-            file: self.file.clone(),
+            file,
             line_col,
             path: path.to_string(),
             message: message.into(),
