@@ -38,6 +38,7 @@
 //! the state from `s` to `s + 1` (so the record of step `s` shows the state
 //! before it), and is logged in `events.csv` with its step and effect. Draws
 //! (promotion) come from a stream keyed by the seed, run, step and agent.
+//! An event due at the last step would apply after it, so it does not apply.
 
 use crate::model::World;
 

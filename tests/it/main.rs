@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod influence;
+mod interventions;
 mod rules;
 mod science;
 mod stories;

@@ -1,0 +1,227 @@
+//! Groups, events and interventions, and scenario composition.
+
+use std::path::Path;
+
+use powerdyn::engine::Simulation;
+use powerdyn::model::LEGITIMATE;
+
+use crate::support::{bundled, parse, root, run_into};
+
+/// The mean of a timeseries.csv column over recorded steps `>= from`.
+fn mean_after(dir: &Path, column: &str, from: u64) -> f64 {
+    let mut r = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
+    let header = r.headers().unwrap().clone();
+    let k = header.iter().position(|h| h == column).expect("column");
+    let (mut sum, mut n) = (0.0, 0);
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if rec[0].parse::<u64>().unwrap() >= from {
+            sum += rec[k].parse::<f64>().unwrap();
+            n += 1;
+        }
+    }
+    sum / n as f64
+}
+
+fn run_pair(
+    a: &str,
+    b: &str,
+    seed: u64,
+) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (da, db) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (sa, sb) = (bundled(a), bundled(b));
+    run_into(&sa, seed, sa.steps, 1, &da);
+    run_into(&sb, seed, sb.steps, 1, &db);
+    (tmp, da, db)
+}
+
+#[test]
+fn counseling_lowers_resentment_and_brings_consulting_after_it_starts() {
+    for seed in [1, 2, 3] {
+        let (_t, with, without) = run_pair("couple-money-counseling", "couple-money", seed);
+        assert!(
+            mean_after(&with, "mean_resentment", 1200)
+                < 0.5 * mean_after(&without, "mean_resentment", 1200)
+        );
+        assert!(
+            mean_after(&with, "tactic_consult", 1200)
+                > mean_after(&without, "tactic_consult", 1200)
+        );
+        // Sessions at 1000, 1100, ..., 1900 (one due at the last step would apply after it).
+        let events = std::fs::read_to_string(with.join("events.csv")).unwrap();
+        assert_eq!(
+            events.lines().filter(|l| l.contains("counseling")).count(),
+            10,
+            "{events}"
+        );
+    }
+}
+
+#[test]
+fn sanctions_deter_coercion_and_relieve_the_target() {
+    for seed in [1, 2, 3] {
+        let (_t, with, without) = run_pair("bully-sanctions", "bully-target-stays", seed);
+        assert!(
+            mean_after(&with, "tactic_coercive", 700)
+                < 0.7 * mean_after(&without, "tactic_coercive", 700)
+        );
+        assert!(
+            mean_after(&with, "mean_resentment", 1000)
+                < 0.7 * mean_after(&without, "mean_resentment", 1000)
+        );
+    }
+}
+
+#[test]
+fn a_biased_arbitrator_leaves_a_larger_gap_than_a_neutral_one() {
+    for seed in [1, 2, 3] {
+        let (_t, neutral, biased) = run_pair("arbitration-neutral", "arbitration-biased", seed);
+        assert!(
+            mean_after(&biased, "resources_gini", 400)
+                > mean_after(&neutral, "resources_gini", 400) + 0.05
+        );
+        assert!(
+            mean_after(&biased, "mean_resentment", 400)
+                > mean_after(&neutral, "mean_resentment", 400)
+        );
+    }
+}
+
+const GROUPS: &str = r#"
+name = "groups"
+[groups.a]
+pay = 1.0
+promotion = 1.0
+[groups.b]
+pay = 0.5
+acceptance = 0.5
+promotion = 0.2
+[groups.c]
+[[intersections]]
+groups = ["b", "c"]
+pay = 0.5
+[[populations]]
+name = "pa"
+count = 40
+groups = ["a"]
+income = 2
+bases = { legitimate = 1.0 }
+[[populations]]
+name = "pb"
+count = 40
+groups = ["b"]
+income = 2
+bases = { legitimate = 1.0 }
+[[populations]]
+name = "pbc"
+count = 40
+groups = ["b", "c"]
+income = 2
+bases = { legitimate = 1.0 }
+[network]
+kind = "complete"
+[rules.tactics]
+enabled = false
+[[events]]
+kind = "promotion"
+step = 5
+probability = 0.5
+amount = 1.0
+[[events]]
+kind = "resource_shock"
+step = 7
+targets = ["group:a"]
+factor = 2.0
+[[events]]
+kind = "job_market"
+step = 8
+targets = ["pb"]
+exit_cost = 0.05
+alternatives = 4
+"#;
+
+#[test]
+fn group_modifiers_and_intersections_shape_pay_acceptance_and_promotion() {
+    let mut sim = Simulation::new(&parse(GROUPS), 4, 0).unwrap();
+    let a = &sim.world.agents;
+    assert_eq!(a.income[0], 2.0);
+    assert_eq!(a.income[40], 1.0, "group b earns half");
+    assert_eq!(a.income[80], 0.5, "b and c: a super-additive penalty");
+    assert_eq!(a.acceptance[40], 0.5);
+    for _ in 0..10 {
+        sim.step();
+    }
+    let a = &sim.world.agents;
+    let promoted =
+        |range: std::ops::Range<usize>| range.filter(|&i| a.bases[LEGITIMATE][i] > 1.5).count();
+    assert!(
+        promoted(0..40) > 2 * promoted(40..80).max(1),
+        "{} vs {}",
+        promoted(0..40),
+        promoted(40..80)
+    );
+    assert!(a.exit_cost[40..80].iter().all(|&x| x == 0.05) && a.exit_cost[0] != 0.05);
+    assert!(a.alternatives[40..80].iter().all(|&x| x == 4.0));
+    let log = sim.take_event_log();
+    assert_eq!(
+        log.iter().map(|r| r.kind).collect::<Vec<_>>(),
+        ["promotion", "resource_shock", "job_market"]
+    );
+}
+
+#[test]
+fn a_resource_shock_multiplies_the_targets_resources_and_pay_gaps_show_between_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = parse(GROUPS);
+    run_into(&s, 1, 10, 1, tmp.path());
+    let after = mean_after(tmp.path(), "group_a_resources", 8);
+    let other = mean_after(tmp.path(), "group_b_resources", 8);
+    assert!(after > 1.8 * other, "{after} vs {other}");
+    assert!(mean_after(tmp.path(), "resources_theil_between", 8) > 0.01);
+}
+
+#[test]
+fn a_scenario_can_extend_a_base_and_override_parts_of_it() {
+    let s =
+        powerdyn::scenario::load(&root().join("scenarios/couple-money-counseling.toml")).unwrap();
+    let base = bundled("couple-money");
+    assert_eq!(s.name, "couple-money-counseling");
+    assert_eq!(s.cohorts, base.cohorts, "agents come from the base");
+    assert_eq!(s.rules, base.rules);
+    assert_eq!(s.events.len(), 1);
+    assert_ne!(s.sha256, base.sha256);
+}
+
+#[test]
+fn extends_refuses_cycles_paths_outside_the_folder_and_missing_bases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("scenarios");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(tmp.path().join("outside.toml"), "name = \"o\"\n").unwrap();
+    let cases = [
+        ("a.toml", "extends = \"b.toml\"\nname = \"a\"\n", "cycle"),
+        (
+            "esc.toml",
+            "extends = \"../outside.toml\"\nname = \"e\"\n",
+            "outside the scenario's folder",
+        ),
+        (
+            "abs.toml",
+            "extends = \"/etc/hostname\"\nname = \"e\"\n",
+            "absolute path",
+        ),
+        (
+            "miss.toml",
+            "extends = \"nowhere.toml\"\nname = \"m\"\n",
+            "cannot read",
+        ),
+    ];
+    std::fs::write(dir.join("b.toml"), "extends = \"a.toml\"\nname = \"b\"\n").unwrap();
+    for (file, text, expect) in cases {
+        std::fs::write(dir.join(file), text).unwrap();
+        let err = powerdyn::scenario::load(&dir.join(file)).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains(expect), "{file}: {err}");
+    }
+}
