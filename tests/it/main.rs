@@ -7,4 +7,6 @@ mod interventions;
 mod rules;
 mod science;
 mod stories;
+mod stories_article;
+mod stories_groups;
 mod support;

@@ -1,0 +1,1 @@
+//! Stories from the article: the seven bases, couples, the workplace.
