@@ -472,6 +472,37 @@ impl Simulation {
                         targets.len()
                     )
                 }
+                Kind::Leave | Kind::Join => {
+                    let open = matches!(ev.kind, Kind::Join);
+                    let w = &mut self.world;
+                    let mut count = 0;
+                    for &i in &targets {
+                        for e in w.ties.csr.row(i) {
+                            w.ties.set_closed(e, !open);
+                            count += 1;
+                        }
+                    }
+                    format!(
+                        "{} agents {}: {count} ties {}",
+                        targets.len(),
+                        if open { "joined" } else { "left" },
+                        if open { "opened" } else { "closed" }
+                    )
+                }
+                Kind::TieCut { ref pairs } | Kind::TieAdd { ref pairs } => {
+                    let open = matches!(ev.kind, Kind::TieAdd { .. });
+                    let w = &mut self.world;
+                    for &(a, b) in pairs {
+                        if let Some(e) = w.ties.half(a as usize, b as usize) {
+                            w.ties.set_closed(e, !open);
+                        }
+                    }
+                    format!(
+                        "{} ties {}",
+                        pairs.len(),
+                        if open { "added" } else { "cut" }
+                    )
+                }
                 Kind::ResourceShock { factor, amount } => {
                     let a = &mut self.world.agents;
                     for &i in &targets {
@@ -688,6 +719,7 @@ impl Simulation {
             csr,
             effects: &self.effects,
             effect_targets: &self.effect_targets,
+            closed: &self.world.ties.closed,
             deals: &self.deals,
             params: &self.params,
             income: &a.income,
@@ -832,6 +864,9 @@ fn influence_row(
         let pi = &profiles[i];
         let per_tie = open / row.len().max(1) as f64;
         for e in row {
+            if ties.state[e].engagement <= 0.0 {
+                continue;
+            }
             let j = csr.targets[e] as usize;
             let pj = &profiles[j];
             let (p_i_over_j, p_j_over_i) = dyad_powers(
@@ -1122,6 +1157,7 @@ struct ApplyCtx<'a> {
     csr: &'a Csr,
     effects: &'a [Effect],
     effect_targets: &'a [u32],
+    closed: &'a [bool],
     deals: &'a [negotiation::Deal],
     params: &'a RuleParams,
     income: &'a [f32],
@@ -1294,7 +1330,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             let weakest = state
                 .iter()
                 .enumerate()
-                .filter(|&(l, _)| l != by)
+                .filter(|&(l, _)| {
+                    l != by && !ctx.closed.get(row.start + l).copied().unwrap_or(false)
+                })
                 .min_by(|a, b| a.1.engagement.total_cmp(&b.1.engagement))
                 .map(|(l, _)| l);
             if let Some(w) = weakest {
@@ -1304,6 +1342,11 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         }
 
         // Decay and withdrawal on every half the agent owns.
+        let closed_row: &[bool] = if ctx.closed.is_empty() {
+            &[]
+        } else {
+            &ctx.closed[row.clone()]
+        };
         p.resentment.decay_row(state);
         let response = Response::from_u8(own.response);
         u.response[o] = own.response;
@@ -1314,9 +1357,14 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             Response::Exit | Response::None => 1.0,
         };
         let alternatives = u.alternatives[o];
-        let withdrawn = p
-            .withdrawal
-            .row_step(state, esteem, ctx.exit_cost[i], alternatives, scale);
+        let withdrawn = p.withdrawal.row_step(
+            state,
+            esteem,
+            ctx.exit_cost[i],
+            alternatives,
+            scale,
+            closed_row,
+        );
         u.alternatives[o] = p
             .extension
             .after(alternatives, withdrawn > 0.0 || response == Response::Exit);
@@ -1401,6 +1449,58 @@ fn explicit_weights(
         }
     }
     Ok(relative)
+}
+
+/// Closes, before the run, the ties of agents who join later and the ties
+/// added later; allocates the closed flags if any event needs them.
+fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> Result<()> {
+    use crate::events::Kind;
+    let structural = scenario.events.iter().any(|e| {
+        matches!(
+            e.kind,
+            Kind::Leave | Kind::Join | Kind::TieCut { .. } | Kind::TieAdd { .. }
+        )
+    });
+    if !structural {
+        return Ok(());
+    }
+    ties.closed = vec![false; ties.state.len()];
+    for ev in &scenario.events {
+        match &ev.kind {
+            Kind::Join => {
+                for (i, &c) in cohort_of.iter().enumerate() {
+                    let member = ev.targets.all
+                        || ev.targets.cohorts.contains(&(c as usize))
+                        || ev
+                            .targets
+                            .groups
+                            .iter()
+                            .any(|g| scenario.cohorts[c as usize].groups.contains(g));
+                    if member {
+                        for e in ties.csr.row(i) {
+                            ties.set_closed(e, true);
+                        }
+                    }
+                }
+            }
+            Kind::TieAdd { pairs } | Kind::TieCut { pairs } => {
+                for &(a, b) in pairs {
+                    let Some(e) = ties.half(a as usize, b as usize) else {
+                        return Err(Error::input(
+                            &scenario.source,
+                            format!("events: agents {a} and {b} are not tied in the network"),
+                            Some("ties cut or added by events must be in the network (an added tie stays closed until its event)"),
+                        ));
+                    };
+                    if matches!(ev.kind, Kind::TieAdd { .. }) {
+                        ties.set_closed(e, true);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Builds the world of a scenario (agents, network, tie states) for a seed and run.
@@ -1547,13 +1647,16 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         Some(entries) => explicit_weights(scenario, &csr, entries, &mut agents.self_weight)?,
         None => Vec::new(),
     };
+    let mut ties = Ties {
+        csr,
+        state,
+        relative,
+        closed: Vec::new(),
+    };
+    close_initially(scenario, &agents.cohort, &mut ties)?;
     Ok(World {
         agents,
-        ties: Ties {
-            csr,
-            state,
-            relative,
-        },
+        ties,
         cohorts,
         groups: scenario.groups.clone(),
     })

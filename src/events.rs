@@ -33,6 +33,12 @@
 //!   promotion).
 //! - **resource_shock**: targets' resources are multiplied by `factor` and
 //!   then raised by `amount`.
+//! - **leave** / **join**: targets leave the group (every tie to or from them
+//!   is closed: engagement 0, never re-engaged), or join it (present from the
+//!   start without ties, which open at the event).
+//! - **tie_cut** / **tie_add**: the ties between the listed `pairs` are cut
+//!   for good, or opened (a tie added at a step must be in the network; it is
+//!   closed until then).
 //!
 //! An event scheduled at step `s` is applied just before the step that takes
 //! the state from `s` to `s + 1` (so the record of step `s` shows the state
@@ -120,6 +126,20 @@ pub enum Kind {
         /// Amount added after the multiplier.
         amount: f64,
     },
+    /// Targets leave: every tie to or from them is closed for good.
+    Leave,
+    /// Targets join: they are present without ties until the event, which opens their ties.
+    Join,
+    /// Ties between the listed pairs (agent indices) are cut for good.
+    TieCut {
+        /// Pairs of agents.
+        pairs: Vec<(u32, u32)>,
+    },
+    /// Ties between the listed pairs, closed until the event, are opened.
+    TieAdd {
+        /// Pairs of agents.
+        pairs: Vec<(u32, u32)>,
+    },
 }
 
 impl Kind {
@@ -133,6 +153,10 @@ impl Kind {
             Kind::Promotion { amount, .. } if *amount < 0.0 => "demotion",
             Kind::Promotion { .. } => "promotion",
             Kind::ResourceShock { .. } => "resource_shock",
+            Kind::Leave => "leave",
+            Kind::Join => "join",
+            Kind::TieCut { .. } => "tie_cut",
+            Kind::TieAdd { .. } => "tie_add",
         }
     }
 }

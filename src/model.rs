@@ -167,6 +167,29 @@ pub struct Ties {
     /// Explicit relative influence weights `C_ij` per half (row-normalised
     /// over the agent's ties); empty unless the scenario fixes the weights.
     pub relative: Vec<f64>,
+    /// Closed halves (a tie cut, an agent gone or not yet joined): engagement
+    /// 0, never re-engaged. Empty unless the scenario has such events.
+    pub closed: Vec<bool>,
+}
+
+impl Ties {
+    /// The half from `i` to `j`, if they are tied.
+    pub fn half(&self, i: usize, j: usize) -> Option<usize> {
+        let row = self.csr.row(i);
+        self.csr.targets[row.clone()]
+            .binary_search(&(j as u32))
+            .ok()
+            .map(|k| row.start + k)
+    }
+
+    /// Opens or closes both halves of the tie at half `e`.
+    pub fn set_closed(&mut self, e: usize, closed: bool) {
+        let r = self.csr.reverse[e] as usize;
+        for h in [e, r] {
+            self.closed[h] = closed;
+            self.state[h].engagement = if closed { 0.0 } else { 1.0 };
+        }
+    }
 }
 
 /// The whole state of a simulation.

@@ -107,7 +107,8 @@ impl Params {
     /// self-esteem, exit cost and outside alternatives: moves each engagement
     /// and returns the total withdrawn. `scale` multiplies the withdrawal
     /// rate (its response to dissatisfaction: 1 for exit, 0.5 for neglect, 0
-    /// for voice and loyalty, which stay; see [`super::response`]).
+    /// for voice and loyalty, which stay; see [`super::response`]). Halves
+    /// marked in `closed` (cut ties; empty for none) are left alone.
     pub fn row_step(
         &self,
         row: &mut [TieState],
@@ -115,6 +116,7 @@ impl Params {
         exit_cost: f32,
         alternatives: f32,
         scale: f32,
+        closed: &[bool],
     ) -> f32 {
         if !self.enabled {
             return 0.0;
@@ -124,7 +126,10 @@ impl Params {
         let esteem_pressure = self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
         let mut mobility = None;
         let mut withdrawn = 0.0;
-        for t in row.iter_mut() {
+        for (k, t) in row.iter_mut().enumerate() {
+            if closed.get(k) == Some(&true) {
+                continue;
+            }
             let pressure = (t.resentment - threshold).max(0.0) + esteem_pressure;
             if pressure > 0.0 {
                 let m = *mobility.get_or_insert_with(|| scale * self.mobility(exit_cost));
@@ -173,7 +178,7 @@ mod tests {
             affect: 0.0,
             wins: 0,
         }];
-        let cut = p.row_step(&mut row, esteem, exit_cost, 0.0, 1.0);
+        let cut = p.row_step(&mut row, esteem, exit_cost, 0.0, 1.0, &[]);
         (row[0].engagement, cut)
     }
 
@@ -212,7 +217,7 @@ mod tests {
                 wins: 0,
             },
         ];
-        let total = p.row_step(&mut row, 0.5, 0.3, 0.0, 1.0);
+        let total = p.row_step(&mut row, 0.5, 0.3, 0.0, 1.0, &[]);
         let (e0, c0) = one(&p, 1.0, 3.0, 0.5, 0.3);
         let (e1, c1) = one(&p, 0.5, 0.2, 0.5, 0.3);
         assert_eq!((row[0].engagement, row[1].engagement), (e0, e1));
@@ -230,8 +235,8 @@ mod tests {
             wins: 0,
         };
         let (mut committed, mut free) = ([calm], [calm]);
-        p.row_step(&mut committed, 0.6, 0.5, 0.0, 1.0);
-        p.row_step(&mut free, 0.6, 0.5, 3.0, 1.0);
+        p.row_step(&mut committed, 0.6, 0.5, 0.0, 1.0, &[]);
+        p.row_step(&mut free, 0.6, 0.5, 3.0, 1.0, &[]);
         assert!(committed[0].engagement > free[0].engagement && free[0].engagement > 0.2);
     }
 

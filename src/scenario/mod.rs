@@ -1282,7 +1282,11 @@ beta = 0.1
     parse_bytes("synthetic.toml", text.as_bytes())
 }
 
-const EVENT_KINDS: [&str; 7] = [
+const EVENT_KINDS: [&str; 11] = [
+    "leave",
+    "join",
+    "tie_cut",
+    "tie_add",
     "counseling",
     "arbitration",
     "sanctions",
@@ -1440,6 +1444,64 @@ fn read_event(
             factor: t.f64(ctx, "factor", 1.0, 0.0, 1e6),
             amount: t.f64(ctx, "amount", 0.0, -1e12, 1e12),
         },
+        "leave" => Kind::Leave,
+        "join" => Kind::Join,
+        "tie_cut" | "tie_add" => {
+            let mut pairs = Vec::new();
+            let starts: Vec<u64> = cohorts
+                .iter()
+                .scan(0u64, |s, c| {
+                    let st = *s;
+                    *s += c.count;
+                    Some(st)
+                })
+                .collect();
+            match t.get("pairs") {
+                Some(v) => match v.get_ref() {
+                    DeValue::Array(items) => {
+                        for (k, item) in items.iter().enumerate() {
+                            let pair: Option<Vec<u64>> = match item.get_ref() {
+                                DeValue::Array(p) if p.len() == 2 => p
+                                    .iter()
+                                    .map(|x| {
+                                        x.get_ref()
+                                            .as_str()
+                                            .and_then(|l| resolve(l, cohorts, &starts))
+                                    })
+                                    .collect(),
+                                _ => None,
+                            };
+                            match pair {
+                                Some(p) if p[0] != p[1] => pairs.push((p[0] as u32, p[1] as u32)),
+                                _ => ctx.error(
+                                    Some(item.span()),
+                                    &format!("{}.pairs[{k}]", t.path),
+                                    "expected a pair of two different agents",
+                                    "write [\"alex\", \"sam\"] with names of individuals or population#index",
+                                ),
+                            }
+                        }
+                    }
+                    _ => ctx.error(
+                        Some(v.span()),
+                        &t.field("pairs"),
+                        "expected a list of pairs",
+                        "write pairs = [[\"a\", \"b\"]]",
+                    ),
+                },
+                None => ctx.error(
+                    Some(t.span()),
+                    &t.field("pairs"),
+                    "missing required key `pairs`",
+                    "add pairs = [[\"a\", \"b\"]]",
+                ),
+            }
+            if kind.get_ref() == "tie_cut" {
+                Kind::TieCut { pairs }
+            } else {
+                Kind::TieAdd { pairs }
+            }
+        }
         other => {
             ctx.error(
                 Some(kind.span()),

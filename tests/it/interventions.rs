@@ -225,3 +225,60 @@ fn extends_refuses_cycles_paths_outside_the_folder_and_missing_bases() {
         assert!(err.to_string().contains(expect), "{file}: {err}");
     }
 }
+
+#[test]
+fn agents_join_and_leave_and_ties_are_cut_and_added_on_schedule() {
+    let text = r#"
+name = "structure"
+[[agents]]
+name = "a"
+bases = { referent = 1.0, expert = 1.0 }
+[[agents]]
+name = "b"
+bases = { referent = 1.0, expert = 1.0 }
+[[agents]]
+name = "c"
+bases = { referent = 1.0, expert = 1.0 }
+[[agents]]
+name = "newcomer"
+bases = { referent = 1.0, expert = 1.0 }
+[network]
+kind = "complete"
+[[events]]
+kind = "join"
+step = 10
+targets = ["newcomer"]
+[[events]]
+kind = "tie_cut"
+step = 5
+pairs = [["a", "b"]]
+[[events]]
+kind = "leave"
+step = 20
+targets = ["c"]
+"#;
+    let mut sim = Simulation::new(&parse(text), 1, 0).unwrap();
+    let eng = |s: &Simulation, i: usize, j: usize| {
+        s.world.ties.state[s.world.ties.half(i, j).unwrap()].engagement
+    };
+    assert_eq!(eng(&sim, 3, 0), 0.0, "the newcomer is not there yet");
+    for _ in 0..9 {
+        sim.step();
+        assert!(
+            sim.effects()[3].target == u32::MAX,
+            "the newcomer does nothing before joining"
+        );
+    }
+    for _ in 0..21 {
+        sim.step();
+    }
+    assert_eq!(eng(&sim, 0, 1), 0.0, "a-b was cut and stays cut");
+    assert_eq!(eng(&sim, 1, 0), 0.0);
+    assert!(eng(&sim, 3, 0) > 0.5, "the newcomer joined");
+    for j in [0, 1, 3] {
+        assert_eq!(eng(&sim, 2, j), 0.0, "c left");
+        assert_eq!(eng(&sim, j, 2), 0.0);
+    }
+    let kinds: Vec<&str> = sim.take_event_log().iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, ["tie_cut", "join", "leave"]);
+}
