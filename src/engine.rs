@@ -1,22 +1,35 @@
 //! The two-phase synchronous step.
 //!
-//! A step reads state `t` and writes state `t+1`:
+//! A step reads state `t` and writes state `t+1`. Events due at this step
+//! ([`crate::events`]) apply first; then:
 //!
-//! 1. **Decide** (parallel, read-only): each agent picks a partner (weighted
-//!    by its engagement) and a tactic, and the partner's response is drawn;
-//!    the result is one [`Effect`] per agent, carrying every number the two
-//!    sides need (amounts moved, harm, contest outcome). Draws come from the
-//!    agent's own stream keyed by `(seed, run, step, agent)`.
+//! 0. **Influence** (parallel, when on): opinions at `t+1` from opinions at
+//!    `t` ([`crate::rules::influence`]).
+//! 1. **Decide** (parallel, read-only): a dissatisfied agent draws its
+//!    response ([`crate::rules::response`]) — a complaint (voice), idling
+//!    (neglect) or its usual act; otherwise each agent picks a partner
+//!    (weighted by its engagement), which takes part as far as it is engaged,
+//!    and then a dominance encounter ([`crate::rules::contest`]) or a tactic,
+//!    and the partner's response is drawn. The result is one [`Effect`] per
+//!    agent, carrying every number the two sides need (amounts moved, harm,
+//!    contest outcome). Draws come from the agent's own stream keyed by
+//!    `(seed, run, step, agent)`. A bargaining round
+//!    ([`crate::rules::negotiation`]) then makes this step's deals.
 //! 2. **Apply** (parallel, owner computes): each agent updates only its own
 //!    columns and its own row of tie halves, from its own effect and from the
 //!    effects aimed at it, which it finds by scanning its row (the far end of
 //!    each tie is one `effect_targets[j]` read). Nobody writes another
 //!    agent's state, so the result does not depend on the order threads run
-//!    in. In order: the agent's own act; the acts aimed at it, in row order;
-//!    isolation and introductions; resentment decay and withdrawal on each
-//!    half; self-esteem; income and consumption.
+//!    in. In order: the agent's own act (and status from deference); the acts
+//!    aimed at it, in row order; isolation and introductions; resentment
+//!    decay and withdrawal on each half (scaled by its response); network
+//!    extension; self-esteem; income, consumption and its bargaining share;
+//!    forgetting of dominance.
 //! 3. **Derive**: reward, connection and referent bases are recomputed, and a
 //!    compact [`Profile`] of each agent is written for the next decide phase.
+//!
+//! At the end of an issue, reflected appraisal turns social powers into
+//! self-weights and new opinions are drawn.
 //!
 //! Agents are processed in fixed chunks of [`CHUNK`] agents; counters are
 //! integers, and every float reduction (in [`crate::metrics`]) runs over the
@@ -727,6 +740,7 @@ impl Simulation {
             exit_cost: &a.exit_cost,
             motive: &a.motive,
             coercive_baseline: &a.coercive_baseline,
+            info_baseline: &a.info_baseline,
         };
         let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
         for c in &counts {
@@ -1165,6 +1179,7 @@ struct ApplyCtx<'a> {
     exit_cost: &'a [f32],
     motive: &'a [f32],
     coercive_baseline: &'a [f32],
+    info_baseline: &'a [f32],
 }
 
 #[derive(Default)]
@@ -1379,6 +1394,10 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             resources += deal.share as f64;
             counts.exchanges += 1;
         }
+        if p.knowledge.renewal > 0.0 {
+            let info = &mut u.info[o];
+            *info += p.knowledge.renewal as f32 * (ctx.info_baseline[i] - *info);
+        }
         if p.contests.forgetting > 0.0 {
             coercive = p.contests.forget(coercive, ctx.coercive_baseline[i]);
         }
@@ -1401,8 +1420,9 @@ fn draw_opinion(spec: &crate::scenario::Attributes, rng: &mut crate::rng::Rng) -
 
 /// Places explicit influence weights on the ties: row-normalises each
 /// agent's weights (self-weight included), stores the relative weights of
-/// its ties and sets its self-weight. An agent with no weights keeps only
-/// itself (self-weight 1).
+/// its ties and sets its self-weight. An agent whose row has no diagonal
+/// entry keeps its `self_weight` attribute; one with no weights at all keeps
+/// only itself (self-weight 1).
 fn explicit_weights(
     scenario: &Scenario,
     csr: &Csr,
@@ -1412,10 +1432,12 @@ fn explicit_weights(
     let n = csr.n();
     let mut relative = vec![0.0; csr.targets.len()];
     let mut own = vec![0.0; n];
+    let mut has_own = vec![false; n];
     for &(i, j, w) in entries {
         let (i, j) = (i as usize, j as usize);
         if i == j {
             own[i] += w;
+            has_own[i] = true;
             continue;
         }
         let row = csr.row(i);
@@ -1441,7 +1463,10 @@ fn explicit_weights(
             self_weight[i] = 1.0;
             continue;
         }
-        self_weight[i] = own[i] / total;
+        // Without a diagonal entry the agent keeps its self_weight attribute.
+        if has_own[i] {
+            self_weight[i] = own[i] / total;
+        }
         if others > 0.0 {
             for c in &mut relative[row] {
                 *c /= others;
@@ -1577,6 +1602,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         agents.bases[k] = drawn.iter().map(|d| d.bases[k]).collect();
     }
     agents.coercive_baseline = agents.bases[COERCIVE].clone();
+    agents.info_baseline = agents.bases[INFORMATIONAL].clone();
     agents.endowment = [
         agents.bases[REWARD].clone(),
         agents.bases[CONNECTION].clone(),

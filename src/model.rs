@@ -66,8 +66,10 @@ pub struct TieState {
     pub resentment: f32,
     /// The owner's liking of the other, in [-1, 1].
     pub affect: f32,
-    /// Decisions the owner won over the other as the actor (by compliance or
-    /// by winning a contest it started).
+    /// Times the owner prevailed over the other: decisions it won as the actor
+    /// (by compliance or by winning the contest it started), contests and
+    /// dominance encounters it won on either side, complaints it voiced that
+    /// were heard.
     pub wins: u32,
 }
 
@@ -106,6 +108,8 @@ pub struct Agents {
     pub endowment: [Vec<f32>; 3],
     /// The coercive base an agent's dominance relaxes toward (its starting value).
     pub coercive_baseline: Vec<f32>,
+    /// The informational base an agent's information recovers toward (its starting value).
+    pub info_baseline: Vec<f32>,
     /// Resources (money, means), >= 0.
     pub resources: Vec<f64>,
     /// Resources gained each step (salary).

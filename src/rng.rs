@@ -4,7 +4,7 @@
 //! `(seed, run, step, agent)` plus a purpose tag, never from thread identity or
 //! from a shared generator whose state depends on scheduling. The key is mixed
 //! with SplitMix64 (Steele, Lea & Flood 2014) into a 128-bit state for
-//! [`Pcg64Mcg`] (O'Neill 2014), a small, fast generator whose output is
+//! [`Rng`] (`rand_pcg::Pcg64Mcg`, O'Neill 2014), a small, fast generator whose output is
 //! specified bit for bit and is the same on every platform. Because each agent's
 //! stream for a step is a pure function of the key, the order in which threads
 //! visit agents cannot change any draw.

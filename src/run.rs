@@ -498,6 +498,7 @@ fn run_in_pool(
         .map_err(|e| Error::Run(format!("{}: {e}", sj_path.display())))?;
     writeln!(sj.writer()).map_err(|e| Error::io(&sj_path, e))?;
 
+    let (has_issues, has_events) = (issues_file.is_some(), events_file.is_some());
     let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
@@ -510,10 +511,19 @@ fn run_in_pool(
         ties: n_ties,
         threads: rayon::current_num_threads(),
         wall_seconds: started.elapsed().as_secs_f64(),
-        files: if write_ties {
-            vec!["timeseries.csv", "agents.csv", "ties.csv", "summary.json"]
-        } else {
-            vec!["timeseries.csv", "agents.csv", "summary.json"]
+        files: {
+            let mut f = vec!["timeseries.csv", "agents.csv"];
+            if write_ties {
+                f.push("ties.csv");
+            }
+            if has_issues {
+                f.push("issues.csv");
+            }
+            if has_events {
+                f.push("events.csv");
+            }
+            f.push("summary.json");
+            f
         },
     };
     let mf_path = mf.part_path().to_path_buf();

@@ -210,7 +210,7 @@ pub struct VerdictConfig {
     /// Relative practical size: a trend must change the tail by more than
     /// `max(abs_tol, rel_tol * scale)`. Default 0.05.
     pub rel_tol: f64,
-    /// Absolute practical size (see `rel_tol`). Default 1e-3.
+    /// Absolute practical size (see `rel_tol`). Default 0.01: a change of less than one hundredth over the tail (a percentage point of a Gini or a share) is not a trend.
     pub abs_tol: f64,
     /// The tail is thinned evenly to at most this many points before the
     /// O(n²) tests. Default 1000.
@@ -223,7 +223,7 @@ impl Default for VerdictConfig {
             burn_in: 0.2,
             alpha: 0.05,
             rel_tol: 0.05,
-            abs_tol: 1e-3,
+            abs_tol: 0.01,
             max_points: 1000,
         }
     }
@@ -772,7 +772,7 @@ mod tests {
         let c = VerdictConfig::default();
         assert_eq!(
             (c.burn_in, c.alpha, c.rel_tol, c.abs_tol, c.max_points),
-            (0.2, 0.05, 0.05, 1e-3, 1000)
+            (0.2, 0.05, 0.05, 0.01, 1000)
         );
     }
 

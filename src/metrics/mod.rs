@@ -11,9 +11,9 @@
 //!   dependence, and each power is the other side's dependence (Molm 1997).
 //! - `mean_resentment`, `mean_engagement`, `mean_affect`, `withdrawn_share`:
 //!   over directed halves.
-//! - `compliance_rate` and `contest_rate`: complied attempts and resisted
-//!   coercions per influence attempt (acts other than consult) since the last
-//!   record; `tactic_<name>`: share of all acts (consult included) since the
+//! - `compliance_rate`: complied attempts per influence attempt (acts other
+//!   than consult) since the last record; `contest_rate`: contests (resisted
+//!   coercions and dominance encounters) per influence attempt or encounter; `tactic_<name>`: share of all acts (consult included) since the
 //!   last record.
 //! - `mean_resources`, `mean_self_esteem`: over agents.
 //! - `opinion_mean`, `opinion_sd`: mean and (population) standard deviation
@@ -290,7 +290,10 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         ratio(ts.affect, halves),
         ratio(ts.withdrawn as f64, halves),
         ratio(counters.complied as f64, counters.attempts as f64),
-        ratio(counters.contests as f64, counters.attempts as f64),
+        ratio(
+            counters.contests as f64,
+            (counters.attempts + counters.encounters) as f64,
+        ),
         ratio(res_sum, n as f64),
         ratio(esteem_sum, n as f64),
         opinion_mean,

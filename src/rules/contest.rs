@@ -27,11 +27,11 @@ use crate::scenario::reader::{Ctx, Table};
 pub struct Params {
     /// Whether agents also meet in dominance encounters (besides resisted coercion). Default false.
     pub enabled: bool,
-    /// Probability per step that an agent's act is a dominance encounter with its partner. Default 0.2.
+    /// Probability that an agent's act (when its partner takes part) is a dominance encounter. Default 0.2.
     pub rate: f64,
     /// Winner–loser intensity (coercive base units per unit of surprise). Default 0.05.
     pub intensity: f64,
-    /// Share of the gap to its baseline that dominance recovers per step. Default 0.
+    /// Share of the gap to its baseline that dominance recovers per step (also with encounters off). Default 0.
     pub forgetting: f64,
 }
 

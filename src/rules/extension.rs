@@ -2,9 +2,9 @@
 //!
 //! Emerson's (1962) second balancing operation: the weaker side of an
 //! unbalanced relationship cultivates alternative sources of what it values,
-//! lowering its dependence. An agent under pressure to withdraw (see
-//! [`super::withdrawal`]) whose outside alternatives are below `target`
-//! searches: its alternatives grow by `rate * (target - alternatives)` per
+//! lowering its dependence. An agent that withdrew from some tie this step
+//! (see [`super::withdrawal`]) or chose exit (see [`super::response`]), and
+//! whose outside alternatives are below `target`, searches: its alternatives grow by `rate * (target - alternatives)` per
 //! step. More alternatives lower its dependence on every partner (see
 //! [`super::dependence`]), slow its re-engagement, and raise its outside
 //! option in bargaining (see [`super::negotiation`]).

@@ -14,7 +14,8 @@
 //! relative weight it gives tie `j`. Weights are given explicitly in the
 //! scenario (a weighted edge list or a matrix), in which case they are fixed
 //! ("power held fixed"; given weights are relative: each row is normalised to
-//! sum to 1), or come from dyadic power (see [`super::dependence`]): the agent
+//! sum to 1; a row without a diagonal entry keeps the agent's `self_weight`
+//! attribute and its other entries become the relative weights `C_ij`), or come from dyadic power (see [`super::dependence`]): the agent
 //! spreads its openness `1 - s_i` (`s_i` its self-weight attribute) evenly
 //! over its ties and listens to each partner fully when the partner has at
 //! least as much power over it as it has over the partner, and in proportion

@@ -8,7 +8,9 @@
 //! no resources move) and learns, its own base growing by
 //! `learning * max(0, base_i - base_j)`. Sharing information spends it: once
 //! told, it is no longer exclusive, so the actor's informational base falls by
-//! the share `spending` per act. Expertise is not spent by use.
+//! the share `spending` per act; new information keeps arriving, so between
+//! acts the informational base recovers toward the agent's starting value by
+//! the share `renewal` per step. Expertise is not spent by use.
 
 use crate::scenario::reader::{Ctx, Table};
 
@@ -23,6 +25,8 @@ pub struct Params {
     pub learning: f64,
     /// Share of informational power spent per informational act. Default 0.02.
     pub spending: f64,
+    /// Share of the gap to its starting value that informational power recovers per step. Default 0.005.
+    pub renewal: f64,
 }
 
 impl Default for Params {
@@ -32,6 +36,7 @@ impl Default for Params {
             informational_enabled: true,
             learning: 0.02,
             spending: 0.02,
+            renewal: 0.005,
         }
     }
 }
@@ -53,6 +58,7 @@ impl Params {
         if let Some(mut t) = info {
             p.informational_enabled = t.bool(ctx, "enabled", d.informational_enabled);
             p.spending = t.f64(ctx, "spending", d.spending, 0.0, 1.0);
+            p.renewal = t.f64(ctx, "renewal", d.renewal, 0.0, 1.0);
             t.finish(ctx);
         }
         p

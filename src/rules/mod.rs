@@ -1,14 +1,19 @@
 //! The interaction rules, one file each (see `docs/model.md` for the full account).
 //!
 //! A step is two-phase (see [`crate::engine`]): in the decide phase each agent
-//! picks a partner and a tactic ([`tactic`]) and the partner's response is
-//! drawn, using dyadic power ([`dependence`]); in the apply phase each agent
-//! applies to its own state the effects of its own act and of the acts aimed
-//! at it ([`reward`], [`coercion`], [`legitimate`], [`referent`],
-//! [`knowledge`], [`connection`], [`consult`]), then resentment decays
-//! ([`resentment`]), engagement moves ([`withdrawal`]) and agents earn and
-//! consume ([`resources`]). Derived bases are
-//! recomputed before the next decide phase ([`derived`]).
+//! picks a partner and a tactic ([`tactic`], in its [`tactic::Context`]) and
+//! the partner's response is drawn, using dyadic power ([`dependence`]); a
+//! dissatisfied agent may instead voice, wait or neglect ([`response`],
+//! backed by a [`coalition`]); agents may meet in dominance encounters
+//! ([`contest`]) and bargain in exchange networks ([`negotiation`]). In the
+//! apply phase each agent applies to its own state the effects of its own
+//! act and of the acts aimed at it ([`reward`], [`coercion`], [`legitimate`],
+//! [`referent`], [`knowledge`], [`connection`], [`consult`], [`status`]),
+//! then resentment decays ([`resentment`]), engagement moves
+//! ([`withdrawal`]), dependent agents seek alternatives ([`extension`]) and
+//! agents earn and consume ([`resources`]). Derived bases are recomputed
+//! before the next decide phase ([`derived`]); opinions move in their own
+//! phase ([`influence`]).
 
 pub mod coalition;
 pub mod coercion;

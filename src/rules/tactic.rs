@@ -63,7 +63,8 @@ pub enum Context {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     /// Whether agents act on each other at all (influence attempts and consult); off leaves only
-    /// the other rules (bargaining, contests, influence on opinions). Default true.
+    /// the other rules (bargaining, dominance encounters, influence on opinions, complaints of
+    /// dissatisfied agents). Default true.
     pub enabled: bool,
     /// Extra preference for coercion per unit of resentment toward the partner. Default 1.0.
     pub retaliation: f64,
