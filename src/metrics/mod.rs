@@ -40,8 +40,10 @@
 //! - `power_theil_between`, `resources_theil_between` (when groups are
 //!   declared): the between-cell part of the Theil T index (Theil 1967;
 //!   Shorrocks 1980), cells being the distinct combinations of group
-//!   memberships, so an intersection is a cell of its own: the share of
-//!   inequality that lies between groups rather than within them.
+//!   memberships, so an intersection is a cell of its own; and
+//!   `power_between_share`, `resources_between_share`: that part as a share
+//!   of the total Theil index, the share of inequality that lies between
+//!   groups rather than within them.
 //!
 //! Every sum runs over the engine's fixed chunks in index order, in f64, so
 //! results do not depend on the number of threads.
@@ -101,6 +103,8 @@ pub fn column_names(sim: &Simulation) -> Vec<String> {
     if !groups.is_empty() {
         c.push("power_theil_between".to_string());
         c.push("resources_theil_between".to_string());
+        c.push("power_between_share".to_string());
+        c.push("resources_between_share".to_string());
     }
     c
 }
@@ -350,8 +354,12 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
             .iter()
             .map(|m| masks.binary_search(m).unwrap_or(0))
             .collect();
-        row.push(inequality::theil_decomposition(&power, &cell, masks.len()).between);
-        row.push(inequality::theil_decomposition(&a.resources, &cell, masks.len()).between);
+        let p = inequality::theil_decomposition(&power, &cell, masks.len());
+        let r = inequality::theil_decomposition(&a.resources, &cell, masks.len());
+        row.push(p.between);
+        row.push(r.between);
+        row.push(ratio(p.between, p.total).clamp(0.0, 1.0));
+        row.push(ratio(r.between, r.total).clamp(0.0, 1.0));
     }
     debug_assert_eq!(
         row.len(),

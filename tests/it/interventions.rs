@@ -179,6 +179,11 @@ fn a_resource_shock_multiplies_the_targets_resources_and_pay_gaps_show_between_g
     let other = mean_after(tmp.path(), "group_b_resources", 8);
     assert!(after > 1.8 * other, "{after} vs {other}");
     assert!(mean_after(tmp.path(), "resources_theil_between", 8) > 0.01);
+    let share = mean_after(tmp.path(), "resources_between_share", 8);
+    assert!(
+        share > 0.5 && share <= 1.0,
+        "most of the inequality lies between the groups: {share}"
+    );
 }
 
 #[test]
