@@ -436,11 +436,18 @@ impl Simulation {
                     )
                 }
                 Kind::Arbitration {
+                    ref arbitrator,
                     neutrality,
                     threshold,
                     award,
                     relief,
-                } => self.arbitrate(&targets, neutrality, threshold, award, relief),
+                } => {
+                    let who = arbitrator.as_deref().unwrap_or("an arbitrator");
+                    format!(
+                        "{who}: {}",
+                        self.arbitrate(&targets, neutrality, threshold, award, relief)
+                    )
+                }
                 Kind::Sanctions { detection, penalty } => {
                     self.params.coercion.sanction_detection = detection;
                     self.params.coercion.sanction_penalty = penalty;

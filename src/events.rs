@@ -89,6 +89,8 @@ pub enum Kind {
     },
     /// Arbitration of disputes among the targets.
     Arbitration {
+        /// The arbitrator, an individual of the scenario (for the log), if named.
+        arbitrator: Option<String>,
         /// 1 neutral, 0.5 indifferent, 0 sides with the more powerful.
         neutrality: f64,
         /// Resentment above which a tie is a dispute.

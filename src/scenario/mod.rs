@@ -421,7 +421,21 @@ fn shift<'i>(v: Spanned<DeValue<'i>>, off: usize) -> Spanned<DeValue<'i>> {
     Spanned::new(span.start + off..span.end + off, inner)
 }
 
-/// Lays `child` over `base`: tables merge key by key, anything else in the child replaces the base's.
+/// The `name` of an array-of-tables entry, if it has one.
+fn entry_name<'a>(v: &'a Spanned<DeValue<'_>>) -> Option<&'a str> {
+    match v.get_ref() {
+        DeValue::Table(t) => t
+            .iter()
+            .find(|(k, _)| k.get_ref() == "name")
+            .and_then(|(_, v)| v.get_ref().as_str()),
+        _ => None,
+    }
+}
+
+/// Lays `child` over `base`: tables merge key by key; in arrays of tables
+/// (`[[agents]]`, `[[populations]]`, `[[events]]`, ...) an entry whose `name`
+/// matches a base entry is laid over it and the others are appended;
+/// anything else in the child replaces the base's.
 fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
     for (k, v) in child {
         let existing = base
@@ -431,6 +445,9 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
         match existing {
             Some(bk) => {
                 let old = base.remove(&bk).expect("present");
+                let tables = |a: &toml::de::DeArray<'_>| {
+                    !a.is_empty() && a.iter().all(|x| matches!(x.get_ref(), DeValue::Table(_)))
+                };
                 let merged = match (old.into_inner(), v) {
                     (DeValue::Table(mut b), v) if matches!(v.get_ref(), DeValue::Table(_)) => {
                         let span = v.span();
@@ -438,6 +455,36 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
                             overlay(&mut b, c);
                         }
                         Spanned::new(span, DeValue::Table(b))
+                    }
+                    (DeValue::Array(b), v)
+                        if tables(&b) && matches!(v.get_ref(), DeValue::Array(c) if tables(c)) =>
+                    {
+                        let span = v.span();
+                        let mut entries: Vec<Spanned<DeValue<'i>>> = b.into_iter().collect();
+                        if let DeValue::Array(c) = v.into_inner() {
+                            for item in c {
+                                let same = entry_name(&item).and_then(|n| {
+                                    entries.iter().position(|e| entry_name(e) == Some(n))
+                                });
+                                match same {
+                                    Some(k) => {
+                                        let old = std::mem::replace(
+                                            &mut entries[k],
+                                            Spanned::new(0..0, DeValue::Boolean(false)),
+                                        );
+                                        let ispan = item.span();
+                                        if let (DeValue::Table(mut bt), DeValue::Table(ct)) =
+                                            (old.into_inner(), item.into_inner())
+                                        {
+                                            overlay(&mut bt, ct);
+                                            entries[k] = Spanned::new(ispan, DeValue::Table(bt));
+                                        }
+                                    }
+                                    None => entries.push(item),
+                                }
+                            }
+                        }
+                        Spanned::new(span, DeValue::Array(entries.into_iter().collect()))
                     }
                     (_, v) => v,
                 };
@@ -1399,6 +1446,21 @@ fn read_event(
             esteem_gain: t.f64(ctx, "esteem_gain", 0.1, 0.0, 1.0),
         },
         "arbitration" => Kind::Arbitration {
+            arbitrator: match t.string(ctx, "arbitrator") {
+                Some(a) if cohorts.iter().any(|c| c.named && &c.name == a.get_ref()) => {
+                    Some(a.into_inner())
+                }
+                Some(a) => {
+                    ctx.error(
+                        Some(a.span()),
+                        &t.field("arbitrator"),
+                        format!("no individual is called `{}`", a.get_ref()),
+                        "name an [[agents]] entry as the arbitrator, or leave it out",
+                    );
+                    None
+                }
+                None => None,
+            },
             neutrality: t.f64(ctx, "neutrality", 1.0, 0.0, 1.0),
             threshold: t.f64(ctx, "threshold", 1.0, 0.0, 1e6),
             award: t.f64(ctx, "award", 0.1, 0.0, 1.0),

@@ -287,3 +287,31 @@ targets = ["c"]
     let kinds: Vec<&str> = sim.take_event_log().iter().map(|r| r.kind).collect();
     assert_eq!(kinds, ["tie_cut", "join", "leave"]);
 }
+
+#[test]
+fn an_extending_file_overrides_agents_by_name_and_appends_new_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = "name = \"base\"\n[[agents]]\nname = \"a\"\nexit_cost = 0.9\n[[agents]]\nname = \"b\"\nexit_cost = 0.9\n[network]\nkind = \"complete\"\n";
+    let child = "extends = \"base.toml\"\nname = \"child\"\n[[agents]]\nname = \"b\"\nexit_cost = 0.1\n[[agents]]\nname = \"c\"\n";
+    std::fs::write(tmp.path().join("base.toml"), base).unwrap();
+    std::fs::write(tmp.path().join("child.toml"), child).unwrap();
+    let s = powerdyn::scenario::load(&tmp.path().join("child.toml")).unwrap();
+    let names: Vec<&str> = s.cohorts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let exit = |k: usize| s.cohorts[k].attributes.exit_cost.mean();
+    assert_eq!(
+        (exit(0), exit(1)),
+        (0.9, 0.1),
+        "b's exit cost overridden, a's kept"
+    );
+    // A problem in the base is reported in the base file, at its line.
+    std::fs::write(
+        tmp.path().join("base.toml"),
+        base.replace("exit_cost = 0.9\n[[agents]]", "exit_cost = 9\n[[agents]]"),
+    )
+    .unwrap();
+    let err = powerdyn::scenario::load(&tmp.path().join("child.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("base.toml:4:13"), "{err}");
+}
