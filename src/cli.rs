@@ -25,6 +25,29 @@ enum Command {
     Run(RunArgs),
     /// Check scenario files and report every problem, without running them.
     Validate(ValidateArgs),
+    /// Run a parameter sweep: many runs of a scenario over a design of parameter points.
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The sweep file (TOML).
+    sweep: PathBuf,
+    /// Output folder [default: output/<sweep name>].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the number of runs, estimates of time and disk, and the first points; run nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Allow more than 10^7 runs.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -69,6 +92,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Validate(a) => cmd_validate(a),
+        Command::Sweep(a) => cmd_sweep(a),
     };
     match result {
         Ok(code) => code,
@@ -184,6 +208,74 @@ fn check_memory(sc: &scenario::Scenario, path: &Path) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
+    use powerdyn::sweep;
+    let sw = sweep::file::load(&a.sweep, a.force)?;
+    let first = sw.scenario_at(0)?;
+    let steps = sw.steps.unwrap_or(first.steps);
+    let runs = sw.total_runs();
+    if a.dry_run {
+        let agent_steps = runs as f64 * steps as f64 * first.n_agents() as f64;
+        let records = runs * (steps / first.record_every + 2);
+        let columns = 60.0;
+        out_line(&format!(
+            "{}: {} points x {} replicates = {runs} runs of {steps} steps ({} agents each)",
+            sw.name,
+            sw.points.len(),
+            sw.replicates,
+            first.n_agents()
+        ));
+        out_line(&format!(
+            "estimate: {:.0} s at 5 million agent-steps per second; about {:.1} MB of time series",
+            agent_steps / 5e6,
+            records as f64 * columns * 12.0 / 1e6
+        ));
+        let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
+        out_line(&format!("parameters: {}", names.join(", ")));
+        for (k, p) in sw.points.iter().take(5).enumerate() {
+            let vals: Vec<String> = p.iter().map(|v| format!("{v}")).collect();
+            out_line(&format!("  point {k}: {}", vals.join(", ")));
+        }
+        return Ok(0);
+    }
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&sw.name));
+    let cfg = sweep::SweepConfig {
+        out_dir: out.clone(),
+        threads: a.threads as usize,
+    };
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let b = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] run {pos}/{len} ({per_sec}, eta {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.set_message(sw.name.clone());
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut progress = |d: u64, _t: u64| bar.set_position(d);
+    let summary = sweep::run(&sw, &cfg, &mut progress);
+    bar.finish_and_clear();
+    let summary = summary?;
+    if !a.quiet {
+        out_line(&format!(
+            "{}: {} runs over {} points in {:.1} s -> {}",
+            summary.name,
+            summary.runs,
+            summary.points,
+            summary.wall_seconds,
+            out.display()
+        ));
+    }
+    Ok(0)
 }
 
 fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {

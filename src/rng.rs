@@ -26,6 +26,8 @@ pub mod purpose {
     pub const NEGOTIATE: u64 = 0x5e70_0005;
     /// Draws of events (promotions).
     pub const EVENT: u64 = 0x5e70_0006;
+    /// Sampling parameter points of a sweep.
+    pub const SWEEP: u64 = 0x5e70_0007;
 }
 
 /// One round of SplitMix64: a bijective 64-bit mixer with full avalanche.

@@ -287,7 +287,11 @@ pub const MAX_EXTENDS: usize = 8;
 /// The file and the bases it extends, child first: each base path is
 /// relative to the file that names it and must stay inside the folder of the
 /// first file (a scenario cannot make powerdyn read elsewhere).
-fn extends_chain(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn extends_chain(
+    path: &Path,
+    shown: &str,
+    bytes: Vec<u8>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let root_dir = path
         .parent()
         .map(|p| {
@@ -498,7 +502,7 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
 }
 
 /// Parses a scenario and the bases it extends (child first) as one document.
-fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, InputErrors> {
+pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, InputErrors> {
     let file = files[0].0.clone();
     let mut texts = Vec::with_capacity(files.len());
     for (name, bytes) in &files {

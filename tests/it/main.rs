@@ -10,3 +10,4 @@ mod stories;
 mod stories_article;
 mod stories_groups;
 mod support;
+mod sweep;

@@ -1,0 +1,548 @@
+//! Sweep files (TOML): the base scenario, the parameters and their values,
+//! the design and the replicates.
+//!
+//! ```toml
+//! name = "harm-sweep"
+//! scenario = "../bully-target-stays.toml"   # relative to this file
+//! seed = 1
+//! replicates = 4
+//! design = "grid"                           # grid, random or lhs
+//! steps = 500                               # optional: overrides the scenario's
+//!
+//! [parameters]
+//! "rules.coercion.harm" = { values = [0.1, 0.3, 0.5] }
+//! "agents.employee.exit_cost" = { from = 0.0, to = 1.0, steps = 5 }
+//! "rules.tactics.stake" = { from = 0.001, to = 0.1, steps = 3, scale = "log" }
+//! ```
+//!
+//! With `design = "random"` or `"lhs"`, each parameter gives `low` and
+//! `high` (and optionally `scale = "log"`) and the file gives `samples`.
+
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Error, InputErrors, Result};
+use crate::rng::{purpose, stream};
+use crate::scenario::reader::{as_number, suggest, Ctx, Table};
+use crate::scenario::{self, Scenario};
+
+/// Most runs a sweep may ask for without `--force`.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// How parameter points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Design {
+    /// Every combination of the parameters' values.
+    Grid,
+    /// `samples` independent uniform draws.
+    Random {
+        /// Number of points.
+        samples: usize,
+    },
+    /// A Latin hypercube of `samples` points.
+    Lhs {
+        /// Number of points.
+        samples: usize,
+    },
+}
+
+impl Design {
+    /// The design's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Design::Grid => "grid",
+            Design::Random { .. } => "random",
+            Design::Lhs { .. } => "lhs",
+        }
+    }
+}
+
+/// One varied parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// Its path in the scenario, such as `rules.coercion.harm`.
+    pub path: String,
+    /// Its values (grid designs).
+    pub values: Vec<f64>,
+    /// Its range and scale (sampled designs): low, high, logarithmic.
+    pub range: Option<(f64, f64, bool)>,
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// Name.
+    pub name: String,
+    /// The sweep file, as given.
+    pub source: String,
+    /// The base scenario's path.
+    pub scenario_path: PathBuf,
+    /// The base scenario and the files it extends (child first).
+    chain: Vec<(String, Vec<u8>)>,
+    /// Sweep seed.
+    pub seed: u64,
+    /// Replicates per point.
+    pub replicates: u64,
+    /// Steps per run (None: the scenario's).
+    pub steps: Option<u64>,
+    /// Design.
+    pub design: Design,
+    /// Parameters, in file order.
+    pub parameters: Vec<Parameter>,
+    /// The points: one value per parameter.
+    pub points: Vec<Vec<f64>>,
+}
+
+impl Sweep {
+    /// Total runs: points times replicates.
+    pub fn total_runs(&self) -> u64 {
+        self.points.len() as u64 * self.replicates
+    }
+
+    /// The run id of a point's replicate.
+    pub fn run_id(&self, point: usize, replicate: u64) -> u64 {
+        point as u64 * self.replicates + replicate
+    }
+
+    /// The point and replicate of a run id.
+    pub fn point_of(&self, run_id: u64) -> (usize, u64) {
+        (
+            (run_id / self.replicates) as usize,
+            run_id % self.replicates,
+        )
+    }
+
+    /// The seed of a run: mixed from the sweep seed, the point and the replicate.
+    pub fn run_seed(&self, point: usize, replicate: u64) -> u64 {
+        crate::rng::mix(&[self.seed, point as u64, replicate]) >> 1
+    }
+
+    /// The TOML that sets a point's values over the base scenario.
+    pub fn overrides(&self, point: usize) -> String {
+        let mut root = String::new();
+        let mut arrays = String::new();
+        for (p, &v) in self.parameters.iter().zip(&self.points[point]) {
+            let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v:?}")
+            };
+            let seg: Vec<&str> = p.path.split('.').collect();
+            if matches!(
+                seg[0],
+                "agents" | "populations" | "intersections" | "events"
+            ) {
+                arrays.push_str(&format!(
+                    "[[{}]]\nname = \"{}\"\n{} = {}\n",
+                    seg[0],
+                    seg[1],
+                    seg[2..].join("."),
+                    value
+                ));
+            } else {
+                root.push_str(&format!("{} = {}\n", p.path, value));
+            }
+        }
+        root + &arrays
+    }
+
+    /// The scenario of a point, validated.
+    pub fn scenario_at(&self, point: usize) -> Result<Scenario> {
+        let mut chain = vec![(
+            format!("{} (point {point})", self.source),
+            self.overrides(point).into_bytes(),
+        )];
+        chain.extend(self.chain.iter().cloned());
+        scenario::parse_chain(chain).map_err(Error::Input)
+    }
+}
+
+/// Reads and validates a sweep file.
+pub fn load(path: &Path, force: bool) -> Result<Sweep> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::input(
+            &shown,
+            format!("cannot read the sweep file: {e}"),
+            Some("check the path"),
+        )
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        Error::input(
+            &shown,
+            "the file is not UTF-8 text",
+            Some("save it as UTF-8 TOML"),
+        )
+    })?;
+    let mut ctx = Ctx::new(&shown, text);
+    let doc = match DeTable::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.error(
+                e.span(),
+                "",
+                format!("TOML syntax: {}", e.message().trim()),
+                "fix the TOML syntax at this place",
+            );
+            return Err(Error::Input(InputErrors(ctx.diags)));
+        }
+    };
+    let mut t = Table::new(doc.get_ref(), doc.span(), "");
+    let name = t
+        .string(&mut ctx, "name")
+        .map(|s| s.into_inner())
+        .unwrap_or_else(|| "sweep".into());
+    if let Err(why) = scenario::check_name(&name) {
+        ctx.error(
+            Some(t.span()),
+            "name",
+            format!("the sweep name {why}"),
+            "use letters, digits, '_', '-' and '.'",
+        );
+    }
+    let scenario_rel = t.string(&mut ctx, "scenario");
+    let seed = t.u64(&mut ctx, "seed", 1, 0, u64::MAX >> 1);
+    let replicates = t.u64(&mut ctx, "replicates", 1, 1, 1_000_000);
+    let steps = t
+        .has("steps")
+        .then(|| t.u64(&mut ctx, "steps", 1, 1, scenario::MAX_STEPS));
+    let design_name = t.string(&mut ctx, "design");
+    let samples = t.u64(&mut ctx, "samples", 0, 0, 100_000_000) as usize;
+    let design = match design_name
+        .as_ref()
+        .map(|d| d.get_ref().as_str())
+        .unwrap_or("grid")
+    {
+        "grid" => Design::Grid,
+        "random" => Design::Random { samples },
+        "lhs" => Design::Lhs { samples },
+        other => {
+            let span = design_name.as_ref().map(|d| d.span());
+            ctx.error(
+                span,
+                "design",
+                format!("unknown design `{other}`"),
+                suggest(other, &["grid", "random", "lhs"]),
+            );
+            Design::Grid
+        }
+    };
+    if !matches!(design, Design::Grid) && samples == 0 {
+        ctx.error(
+            Some(t.span()),
+            "samples",
+            "a random or lhs design needs samples >= 1",
+            "add samples = <number of points>",
+        );
+    }
+    let mut parameters = Vec::new();
+    match t.table(&mut ctx, "parameters") {
+        None => ctx.error(
+            Some(t.span()),
+            "parameters",
+            "missing the [parameters] table",
+            "add [parameters] with at least one parameter",
+        ),
+        Some(pt) => {
+            for (k, v) in pt.entries() {
+                let path = k.get_ref().to_string();
+                let field = format!("parameters.{path}");
+                let seg: Vec<&str> = path.split('.').collect();
+                let arrays = matches!(
+                    seg[0],
+                    "agents" | "populations" | "intersections" | "events"
+                );
+                if seg.len() < 2 || (arrays && seg.len() < 3) || seg.iter().any(|s| s.is_empty()) {
+                    ctx.error(
+                        Some(k.span()),
+                        &field,
+                        format!("`{path}` is not a parameter path"),
+                        "write a path such as rules.coercion.harm or populations.worker.exit_cost",
+                    );
+                    continue;
+                }
+                let DeValue::Table(spec) = v.get_ref() else {
+                    ctx.error(
+                        Some(v.span()),
+                        &field,
+                        "expected a table",
+                        "write { values = [...] } or { from = .., to = .., steps = .. }",
+                    );
+                    continue;
+                };
+                let mut s = Table::new(spec, v.span(), field.clone());
+                let log = match s.string(&mut ctx, "scale") {
+                    Some(x) if x.get_ref() == "log" => true,
+                    Some(x) if x.get_ref() == "linear" => false,
+                    Some(x) => {
+                        ctx.error(
+                            Some(x.span()),
+                            &format!("{field}.scale"),
+                            format!("unknown scale `{}`", x.get_ref()),
+                            "use linear or log",
+                        );
+                        false
+                    }
+                    None => false,
+                };
+                let mut values = Vec::new();
+                if let Some(vs) = s.get("values") {
+                    match vs.get_ref() {
+                        DeValue::Array(items) if !items.is_empty() => {
+                            for it in items.iter() {
+                                match as_number(it.get_ref()) {
+                                    Some(x) if x.is_finite() => values.push(x),
+                                    _ => ctx.error(
+                                        Some(it.span()),
+                                        &format!("{field}.values"),
+                                        "expected a finite number",
+                                        "list numbers",
+                                    ),
+                                }
+                            }
+                        }
+                        _ => ctx.error(
+                            Some(vs.span()),
+                            &format!("{field}.values"),
+                            "the list of values is empty or not a list",
+                            "list at least one number",
+                        ),
+                    }
+                }
+                if s.has("from") || s.has("to") || s.has("steps") {
+                    let from = s.req_f64(&mut ctx, "from", -1e15, 1e15);
+                    let to = s.req_f64(&mut ctx, "to", -1e15, 1e15);
+                    let n = s.u64(&mut ctx, "steps", 0, 1, 10_000_000);
+                    if let (Some(a), Some(b)) = (from, to) {
+                        if n == 0 {
+                            ctx.error(
+                                Some(v.span()),
+                                &format!("{field}.steps"),
+                                "a range needs steps >= 1",
+                                "add steps = <number of values>",
+                            );
+                        } else if log && (a <= 0.0 || b <= 0.0) {
+                            ctx.error(
+                                Some(v.span()),
+                                &field,
+                                "a logarithmic range needs from and to > 0",
+                                "use positive bounds or scale = \"linear\"",
+                            );
+                        } else {
+                            values.extend(range(a, b, n as usize, log));
+                        }
+                    }
+                }
+                let mut sampled = None;
+                if s.has("low") || s.has("high") {
+                    let lo = s.req_f64(&mut ctx, "low", -1e15, 1e15);
+                    let hi = s.req_f64(&mut ctx, "high", -1e15, 1e15);
+                    if let (Some(lo), Some(hi)) = (lo, hi) {
+                        if hi < lo || (log && lo <= 0.0) {
+                            ctx.error(
+                                Some(v.span()),
+                                &field,
+                                "the range is empty or not positive for a log scale",
+                                "give low <= high (> 0 for log)",
+                            );
+                        } else {
+                            sampled = Some((lo, hi, log));
+                        }
+                    }
+                }
+                match design {
+                    Design::Grid if values.is_empty() => ctx.error(
+                        Some(v.span()),
+                        &field,
+                        "a grid design needs values or a from/to/steps range",
+                        "add values = [...] or from, to and steps",
+                    ),
+                    Design::Random { .. } | Design::Lhs { .. } if sampled.is_none() => ctx.error(
+                        Some(v.span()),
+                        &field,
+                        "a random or lhs design needs low and high",
+                        "add low and high (and scale = \"log\" for a log-uniform range)",
+                    ),
+                    _ => {}
+                }
+                s.finish(&mut ctx);
+                parameters.push(Parameter {
+                    path,
+                    values,
+                    range: sampled,
+                });
+            }
+            if parameters.is_empty() {
+                ctx.error(
+                    Some(pt.span()),
+                    "parameters",
+                    "no parameters to vary",
+                    "add at least one parameter",
+                );
+            }
+        }
+    }
+    t.finish(&mut ctx);
+    // The base scenario: relative to the sweep file, inside its folder or the folder above.
+    let mut scenario_path = PathBuf::new();
+    let mut chain = Vec::new();
+    match &scenario_rel {
+        None => {
+            if !t_has_scenario(&doc) {
+                ctx.error(
+                    Some(doc.span()),
+                    "scenario",
+                    "missing the base `scenario`",
+                    "add scenario = \"path/to/scenario.toml\"",
+                );
+            }
+        }
+        Some(rel) => {
+            let here = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let allowed = here.join("..").canonicalize().ok();
+            let target = here.join(rel.get_ref());
+            match target.canonicalize() {
+                _ if Path::new(rel.get_ref()).is_absolute() => {
+                    ctx.error(Some(rel.span()), "scenario", "the base scenario's path is absolute", "give a path relative to the sweep file");
+                }
+                Ok(c) if allowed.as_ref().is_some_and(|a| c.starts_with(a)) => {
+                    scenario_path = target.clone();
+                    match std::fs::read(&c) {
+                        Ok(bytes) => match scenario::extends_chain(&target, &target.display().to_string(), bytes) {
+                            Ok(ch) => chain = ch,
+                            Err(e) => return Err(e),
+                        },
+                        Err(e) => ctx.error(Some(rel.span()), "scenario", format!("cannot read it: {e}"), "check the path"),
+                    }
+                }
+                Ok(_) => ctx.error(
+                    Some(rel.span()),
+                    "scenario",
+                    "the base scenario lies outside the sweep file's folder and the folder above it",
+                    "keep sweeps beside or one folder below their scenarios",
+                ),
+                Err(e) => ctx.error(Some(rel.span()), "scenario", format!("cannot read `{}`: {e}", rel.get_ref()), "check the path"),
+            }
+        }
+    }
+    if !ctx.diags.is_empty() {
+        return Err(Error::Input(InputErrors(ctx.diags)));
+    }
+    let points = design_points(&parameters, design, seed);
+    let sweep = Sweep {
+        name,
+        source: shown.clone(),
+        scenario_path,
+        chain,
+        seed,
+        replicates,
+        steps,
+        design,
+        parameters,
+        points,
+    };
+    let runs = (sweep.points.len() as u128) * replicates as u128;
+    if runs > MAX_RUNS as u128 && !force {
+        return Err(Error::input(
+            &shown,
+            format!("this sweep makes {runs} runs; more than {MAX_RUNS} need --force"),
+            Some("use fewer values, samples or replicates, or pass --force"),
+        ));
+    }
+    // Every parameter path must exist: validate the first point (unknown keys are named with a suggestion).
+    if !sweep.points.is_empty() {
+        sweep.scenario_at(0)?;
+    }
+    Ok(sweep)
+}
+
+fn t_has_scenario(doc: &toml::Spanned<DeTable<'_>>) -> bool {
+    doc.get_ref().iter().any(|(k, _)| k.get_ref() == "scenario")
+}
+
+/// `n` values from `a` to `b`, each computed from its index (no accumulated
+/// rounding); the last is exactly `b`. Logarithmic spacing with `log`.
+pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
+    if n == 1 {
+        return vec![a];
+    }
+    (0..n)
+        .map(|k| {
+            if k == n - 1 {
+                b
+            } else if log {
+                (a.ln() + (b.ln() - a.ln()) * k as f64 / (n - 1) as f64).exp()
+            } else {
+                a + (b - a) * k as f64 / (n - 1) as f64
+            }
+        })
+        .collect()
+}
+
+fn design_points(params: &[Parameter], design: Design, seed: u64) -> Vec<Vec<f64>> {
+    use rand::Rng as _;
+    let scale = |u: f64, (lo, hi, log): (f64, f64, bool)| {
+        if log {
+            (lo.ln() + u * (hi.ln() - lo.ln())).exp()
+        } else {
+            lo + u * (hi - lo)
+        }
+    };
+    match design {
+        Design::Grid => {
+            // The last parameter varies fastest.
+            let mut points = vec![Vec::new()];
+            for p in params {
+                points = points
+                    .into_iter()
+                    .flat_map(|pt| {
+                        p.values.iter().map(move |&v| {
+                            let mut q = pt.clone();
+                            q.push(v);
+                            q
+                        })
+                    })
+                    .collect();
+            }
+            points
+        }
+        Design::Random { samples } => (0..samples)
+            .map(|i| {
+                let mut rng = stream(seed, i as u64, 0, 0, purpose::SWEEP);
+                params
+                    .iter()
+                    .map(|p| scale(rng.random::<f64>(), p.range.unwrap_or((0.0, 1.0, false))))
+                    .collect()
+            })
+            .collect(),
+        Design::Lhs { samples } => {
+            let n = samples;
+            let mut cols: Vec<Vec<f64>> = Vec::with_capacity(params.len());
+            for (d, p) in params.iter().enumerate() {
+                let mut rng = stream(seed, d as u64, 1, 0, purpose::SWEEP);
+                let mut perm: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = rng.random_range(0..=i);
+                    perm.swap(i, j);
+                }
+                cols.push(
+                    perm.iter()
+                        .map(|&s| {
+                            scale(
+                                (s as f64 + rng.random::<f64>()) / n as f64,
+                                p.range.unwrap_or((0.0, 1.0, false)),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            (0..n)
+                .map(|i| cols.iter().map(|c| c[i]).collect())
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Parameter sweeps: many runs of one scenario over a design of parameter
+//! points, with replicates, in parallel, into tidy long-format files.
+//!
+//! A sweep file names a base scenario, the parameters to vary by their path
+//! in the scenario (`rules.coercion.harm`, `populations.worker.exit_cost`,
+//! `agents.sam.motive`), their values (a list, or a linear or logarithmic
+//! range with an exact number of steps, or a range to sample), a design
+//! (`grid`: every combination; `random`: independent uniform draws; `lhs`:
+//! a Latin hypercube, McKay, Beckman & Conover 1979) and a number of
+//! replicates. Run `r` of point `p` uses the seed `mix(sweep seed, p, r)`, so
+//! every run can be reproduced alone.
+//!
+//! Runs go in fixed batches; within a batch they run in parallel and their
+//! results are written in run order, so the files are byte-identical
+//! whatever the thread count, and memory is bounded by the batch.
+
+pub mod file;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::Simulation;
+use crate::error::{Error, Result};
+use crate::metrics::{self, HEADLINE};
+use crate::output::{fmt_f64, prepare_dir, PartFile};
+use crate::verdict::{judge, VerdictConfig};
+pub use file::{Design, Parameter, Sweep};
+
+/// Runs per batch: results of a batch are held in memory, then written.
+pub const BATCH: usize = 64;
+
+/// What one run produced.
+struct RunResult {
+    columns: Vec<String>,
+    rows: Vec<(u64, Vec<f64>)>,
+    verdicts: Vec<&'static str>,
+}
+
+fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
+    let scenario = sweep.scenario_at(point)?;
+    let seed = sweep.run_seed(point, replicate);
+    let run_id = sweep.run_id(point, replicate);
+    let mut sim = Simulation::new(&scenario, seed, run_id)?;
+    let steps = sweep.steps.unwrap_or(scenario.steps);
+    let columns = metrics::column_names(&sim);
+    let mut rows = Vec::new();
+    let mut record = |sim: &mut Simulation| {
+        let c = sim.take_counters();
+        rows.push((sim.step, metrics::compute(sim, &c)));
+    };
+    record(&mut sim);
+    while sim.step < steps {
+        sim.step();
+        if sim.step % scenario.record_every == 0 || sim.step == steps {
+            record(&mut sim);
+        }
+    }
+    let steps_at: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    let cfg = VerdictConfig::default();
+    let verdicts = HEADLINE
+        .iter()
+        .map(|h| {
+            let k = columns
+                .iter()
+                .position(|c| c == h)
+                .expect("headline column");
+            let v: Vec<f64> = rows.iter().map(|r| r.1[k]).collect();
+            judge(&steps_at, &v, &cfg).verdict.as_str()
+        })
+        .collect();
+    Ok(RunResult {
+        columns,
+        rows,
+        verdicts,
+    })
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    /// Folder to write into.
+    pub out_dir: PathBuf,
+    /// Worker threads; 0 uses one per core.
+    pub threads: usize,
+}
+
+/// What a finished sweep reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepSummary {
+    /// Sweep name.
+    pub name: String,
+    /// Parameter points.
+    pub points: usize,
+    /// Runs done.
+    pub runs: u64,
+    /// Wall time in seconds.
+    pub wall_seconds: f64,
+}
+
+/// Per point and step: count, sum and sum of squares of each metric, in run order.
+struct Accumulator {
+    steps: Vec<u64>,
+    n: Vec<u64>,
+    sum: Vec<Vec<f64>>,
+    sumsq: Vec<Vec<f64>>,
+}
+
+impl Accumulator {
+    fn add(&mut self, rows: &[(u64, Vec<f64>)]) {
+        if self.steps.is_empty() {
+            self.steps = rows.iter().map(|r| r.0).collect();
+            self.n = vec![0; rows.len()];
+            self.sum = rows.iter().map(|r| vec![0.0; r.1.len()]).collect();
+            self.sumsq = self.sum.clone();
+        }
+        for (k, (_, v)) in rows.iter().enumerate().take(self.steps.len()) {
+            self.n[k] += 1;
+            for (m, x) in v.iter().enumerate() {
+                let x = if x.is_finite() { *x } else { 0.0 };
+                self.sum[k][m] += x;
+                self.sumsq[k][m] += x * x;
+            }
+        }
+    }
+}
+
+/// Runs a sweep. `progress(done, total)` is called after each batch.
+pub fn run(
+    sweep: &Sweep,
+    cfg: &SweepConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<SweepSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| run_in_pool(sweep, cfg, progress))
+}
+
+fn run_in_pool(
+    sweep: &Sweep,
+    cfg: &SweepConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<SweepSummary> {
+    let started = Instant::now();
+    // Fail on a bad point before anything is written.
+    for p in [0, sweep.points.len().saturating_sub(1)] {
+        sweep.scenario_at(p)?;
+    }
+    prepare_dir(&cfg.out_dir)?;
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "sweep-manifest.json",
+    ] {
+        let _ = std::fs::remove_file(cfg.out_dir.join(f));
+    }
+    let io = |p: PathBuf| move |e: csv::Error| Error::Run(format!("{}: {e}", p.display()));
+    let mut runs_f = PartFile::create(&cfg.out_dir, "runs.csv")?;
+    let mut ts_f = PartFile::create(&cfg.out_dir, "timeseries.csv")?;
+    let runs_path = runs_f.part_path().to_path_buf();
+    let ts_path = ts_f.part_path().to_path_buf();
+    let mut runs_w = csv::Writer::from_writer(runs_f.writer());
+    let mut ts_w = csv::Writer::from_writer(ts_f.writer());
+    let total = sweep.total_runs();
+    let names: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
+    let mut columns: Option<Vec<String>> = None;
+    let mut acc: Vec<Accumulator> = Vec::new();
+    let mut done = 0u64;
+    let mut next = 0u64;
+    progress(0, total);
+    while next < total {
+        let batch: Vec<u64> = (next..(next + BATCH as u64).min(total)).collect();
+        next += batch.len() as u64;
+        let results: Vec<Result<RunResult>> = batch
+            .par_iter()
+            .map(|&id| {
+                let (point, replicate) = sweep.point_of(id);
+                run_one(sweep, point, replicate)
+            })
+            .collect();
+        for (&id, r) in batch.iter().zip(results) {
+            let r = r?;
+            let (point, replicate) = sweep.point_of(id);
+            let cols = columns.get_or_insert_with(|| r.columns.clone());
+            if *cols != r.columns {
+                return Err(Error::Run(format!(
+                    "run {id} has different metric columns from the first run (a parameter changed the scenario's structure)"
+                )));
+            }
+            if done == 0 {
+                let mut h = vec![
+                    "run_id".to_string(),
+                    "point".into(),
+                    "replicate".into(),
+                    "seed".into(),
+                ];
+                h.extend(names.iter().cloned());
+                h.extend(cols.iter().map(|c| format!("final_{c}")));
+                h.extend(HEADLINE.iter().map(|c| format!("verdict_{c}")));
+                runs_w.write_record(&h).map_err(io(runs_path.clone()))?;
+                let mut th = vec!["run_id".to_string(), "step".into()];
+                th.extend(cols.iter().cloned());
+                ts_w.write_record(&th).map_err(io(ts_path.clone()))?;
+            }
+            let mut rec = vec![
+                id.to_string(),
+                point.to_string(),
+                replicate.to_string(),
+                sweep.run_seed(point, replicate).to_string(),
+            ];
+            rec.extend(sweep.points[point].iter().map(|&v| fmt_f64(v)));
+            let last = r.rows.last().map(|x| x.1.clone()).unwrap_or_default();
+            rec.extend(last.iter().map(|&v| fmt_f64(v)));
+            rec.extend(r.verdicts.iter().map(|v| v.to_string()));
+            runs_w.write_record(&rec).map_err(io(runs_path.clone()))?;
+            for (step, v) in &r.rows {
+                let mut row = vec![id.to_string(), step.to_string()];
+                row.extend(v.iter().map(|&x| fmt_f64(x)));
+                ts_w.write_record(&row).map_err(io(ts_path.clone()))?;
+            }
+            while acc.len() <= point {
+                acc.push(Accumulator {
+                    steps: Vec::new(),
+                    n: Vec::new(),
+                    sum: Vec::new(),
+                    sumsq: Vec::new(),
+                });
+            }
+            acc[point].add(&r.rows);
+            done += 1;
+        }
+        progress(done, total);
+    }
+    runs_w.flush().map_err(|e| Error::io(&runs_path, e))?;
+    drop(runs_w);
+    ts_w.flush().map_err(|e| Error::io(&ts_path, e))?;
+    drop(ts_w);
+
+    // Aggregate: per point and step, mean, sd and a 95% interval of each metric.
+    let mut ag_f = PartFile::create(&cfg.out_dir, "aggregate.csv")?;
+    let ag_path = ag_f.part_path().to_path_buf();
+    {
+        let mut w = csv::Writer::from_writer(ag_f.writer());
+        let cols = columns.clone().unwrap_or_default();
+        let mut h = vec!["point".to_string(), "step".into(), "runs".into()];
+        h.extend(names.iter().cloned());
+        for c in &cols {
+            for s in ["mean", "sd", "lo95", "hi95"] {
+                h.push(format!("{c}_{s}"));
+            }
+        }
+        w.write_record(&h).map_err(io(ag_path.clone()))?;
+        for (point, a) in acc.iter().enumerate() {
+            for (k, step) in a.steps.iter().enumerate() {
+                let n = a.n[k] as f64;
+                let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
+                rec.extend(sweep.points[point].iter().map(|&v| fmt_f64(v)));
+                for m in 0..cols.len() {
+                    let mean = a.sum[k][m] / n;
+                    let var = if n > 1.0 {
+                        ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
+                    } else {
+                        0.0
+                    };
+                    let sd = var.sqrt();
+                    let half = 1.96 * sd / n.sqrt();
+                    rec.extend(
+                        [mean, sd, mean - half, mean + half]
+                            .iter()
+                            .map(|&x| fmt_f64(x)),
+                    );
+                }
+                w.write_record(&rec).map_err(io(ag_path.clone()))?;
+            }
+        }
+        w.flush().map_err(|e| Error::io(&ag_path, e))?;
+    }
+    let summary = SweepSummary {
+        name: sweep.name.clone(),
+        points: sweep.points.len(),
+        runs: done,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    let mut mf = PartFile::create(&cfg.out_dir, "sweep-manifest.json")?;
+    let mf_path = mf.part_path().to_path_buf();
+    let manifest = serde_json::json!({
+        "powerdyn_version": env!("CARGO_PKG_VERSION"),
+        "sweep": sweep.name,
+        "sweep_path": sweep.source,
+        "scenario_path": sweep.scenario_path.display().to_string(),
+        "seed": sweep.seed,
+        "design": sweep.design.name(),
+        "points": sweep.points.len(),
+        "replicates": sweep.replicates,
+        "runs": done,
+        "parameters": names,
+        "threads": rayon::current_num_threads(),
+        "wall_seconds": summary.wall_seconds,
+    });
+    serde_json::to_writer_pretty(mf.writer(), &manifest)
+        .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
+    writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
+    runs_f.commit()?;
+    ts_f.commit()?;
+    ag_f.commit()?;
+    mf.commit()?;
+    Ok(summary)
+}

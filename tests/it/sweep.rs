@@ -1,0 +1,153 @@
+//! Parameter sweeps: designs, determinism, outputs and bad sweep files.
+
+use std::fs;
+use std::path::Path;
+
+use powerdyn::sweep::{self, file::range};
+
+use crate::support::root;
+
+fn write_sweep(dir: &Path, body: &str) -> std::path::PathBuf {
+    // The sweep sits one folder below a copy of the bullying scenario.
+    let scen = dir.join("scen");
+    fs::create_dir_all(scen.join("sweeps")).unwrap();
+    fs::copy(
+        root().join("scenarios/bully-target-stays.toml"),
+        scen.join("bully.toml"),
+    )
+    .unwrap();
+    let path = scen.join("sweeps/s.toml");
+    fs::write(
+        &path,
+        format!("name = \"s\"\nscenario = \"../bully.toml\"\nsteps = 60\n{body}"),
+    )
+    .unwrap();
+    path
+}
+
+fn run(path: &Path, out: &Path, threads: usize) {
+    let sw = sweep::file::load(path, false).expect("valid sweep");
+    let cfg = sweep::SweepConfig {
+        out_dir: out.to_path_buf(),
+        threads,
+    };
+    sweep::run(&sw, &cfg, &mut |_, _| {}).expect("sweep runs");
+}
+
+#[test]
+fn ranges_are_exact_at_both_ends_and_log_ranges_are_geometric() {
+    let r = range(0.1, 0.9, 9, false);
+    assert_eq!(r.len(), 9);
+    assert_eq!((r[0], r[8]), (0.1, 0.9));
+    assert!((r[4] - 0.5).abs() < 1e-15);
+    let l = range(0.001, 0.1, 3, true);
+    assert_eq!(l[2], 0.1);
+    assert!((l[1] - 0.01).abs() < 1e-15);
+}
+
+#[test]
+fn a_grid_sweep_runs_every_combination_with_replicates_the_same_on_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 3\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n\"agents.employee.exit_cost\" = { from = 0.1, to = 0.9, steps = 3 }\n",
+    );
+    let (a, b) = (tmp.path().join("one"), tmp.path().join("two"));
+    run(&path, &a, 1);
+    run(&path, &b, 2);
+    for f in ["runs.csv", "timeseries.csv", "aggregate.csv"] {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let runs = fs::read_to_string(a.join("runs.csv")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1 + 2 * 3 * 3,
+        "6 points x 3 replicates"
+    );
+    assert!(runs.lines().next().unwrap().contains("verdict_power_gini"));
+    // Runs differ by seed, and each can be reproduced alone from runs.csv.
+    let seeds: std::collections::BTreeSet<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 18);
+    let aggregate = fs::read_to_string(a.join("aggregate.csv")).unwrap();
+    assert!(aggregate
+        .lines()
+        .next()
+        .unwrap()
+        .contains("power_gini_lo95"));
+}
+
+#[test]
+fn random_and_latin_hypercube_designs_draw_the_asked_number_of_points_in_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    for design in ["random", "lhs"] {
+        let path = write_sweep(
+            tmp.path(),
+            &format!("design = \"{design}\"\nsamples = 10\n[parameters]\n\"rules.coercion.harm\" = {{ low = 0.1, high = 0.5 }}\n\"rules.tactics.stake\" = {{ low = 0.001, high = 0.1, scale = \"log\" }}\n"),
+        );
+        let sw = sweep::file::load(&path, false).unwrap();
+        assert_eq!(sw.points.len(), 10);
+        assert!(sw
+            .points
+            .iter()
+            .all(|p| (0.1..=0.5).contains(&p[0]) && (0.001..=0.1).contains(&p[1])));
+        if design == "lhs" {
+            // One point per tenth of each range.
+            let mut strata: Vec<usize> = sw
+                .points
+                .iter()
+                .map(|p| ((p[0] - 0.1) / 0.04).floor() as usize)
+                .collect();
+            strata.sort_unstable();
+            assert_eq!(strata, (0..10).collect::<Vec<_>>());
+        }
+    }
+}
+
+#[test]
+fn bad_sweep_files_are_refused_before_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[parameters]\n\"rules.coercion.harn\" = { values = [0.1] }\n", "did you mean `harm`"),
+        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 0 }\n", "steps >= 1"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [] }\n", "empty"),
+        ("design = \"sobolx\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "unknown design"),
+        ("replicates = 1000000\n[parameters]\n\"rules.tactics.stake\" = { from = 0.001, to = 0.1, steps = 1000 }\n\"rules.coercion.harm\" = { from = 0.1, to = 1.0, steps = 100 }\n", "need --force"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [5000000.0] }\n", "out of range"),
+    ];
+    for (body, expect) in cases {
+        let path = write_sweep(tmp.path(), body);
+        let err = sweep::file::load(&path, false).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{body}");
+        assert!(err.to_string().contains(expect), "{body}: {err}");
+    }
+}
+
+#[test]
+fn the_cli_dry_run_counts_runs_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            root()
+                .join("scenarios/sweeps/bully-harm.toml")
+                .to_str()
+                .unwrap(),
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("9 points x 4 replicates = 36 runs"), "{text}");
+    assert!(!dir.path().join("output").exists());
+}
