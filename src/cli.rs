@@ -27,6 +27,18 @@ enum Command {
     Validate(ValidateArgs),
     /// Run a parameter sweep: many runs of a scenario over a design of parameter points.
     Sweep(SweepArgs),
+    /// Combine the output folders of a sharded sweep into one.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shards' output folders.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, short, required = true)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -48,6 +60,9 @@ struct SweepArgs {
     /// Allow more than 10^7 runs.
     #[arg(long)]
     force: bool,
+    /// Run only shard K of N (K from 0 to N-1): the runs whose id is K modulo N.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +108,14 @@ pub fn main() -> i32 {
         Command::Run(a) => cmd_run(a),
         Command::Validate(a) => cmd_validate(a),
         Command::Sweep(a) => cmd_sweep(a),
+        Command::Merge(a) => powerdyn::sweep::merge(&a.shards, &a.out).map(|n| {
+            out_line(&format!(
+                "merged {n} runs from {} shards -> {}",
+                a.shards.len(),
+                a.out.display()
+            ));
+            0
+        }),
     };
     match result {
         Ok(code) => code,
@@ -244,9 +267,34 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&sw.name));
+    let shard = match &a.shard {
+        None => None,
+        Some(s) => {
+            let parsed = s
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+                .filter(|&(k, n)| n >= 1 && k < n);
+            match parsed {
+                Some(kn) => Some(kn),
+                None => {
+                    return Err(Error::input(
+                        "--shard",
+                        format!("`{s}` is not a shard"),
+                        Some("write K/N with 0 <= K < N, such as 0/4"),
+                    ))
+                }
+            }
+        }
+    };
+    let out = match (&a.out, shard) {
+        (Some(o), _) => o.clone(),
+        (None, Some((k, n))) => Path::new("output").join(format!("{}-shard-{k}-of-{n}", sw.name)),
+        (None, None) => out,
+    };
     let cfg = sweep::SweepConfig {
         out_dir: out.clone(),
         threads: a.threads as usize,
+        shard,
     };
     let show = !a.quiet && std::io::stderr().is_terminal();
     let bar = if show {

@@ -68,6 +68,7 @@ pub mod rng;
 pub mod rules;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sweep;
 pub mod verdict;
 

@@ -17,7 +17,7 @@
 pub mod file;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -86,6 +86,8 @@ pub struct SweepConfig {
     pub out_dir: PathBuf,
     /// Worker threads; 0 uses one per core.
     pub threads: usize,
+    /// Run only shard `k` of `n`: the runs whose id is `k` modulo `n`.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// What a finished sweep reports.
@@ -126,6 +128,59 @@ impl Accumulator {
             }
         }
     }
+}
+
+/// Writes aggregate.csv (under its temporary name) from per-point accumulators.
+fn write_aggregate(
+    out_dir: &Path,
+    names: &[String],
+    cols: &[String],
+    acc: &[Accumulator],
+    point_values: &dyn Fn(usize) -> Vec<f64>,
+) -> Result<PartFile> {
+    let mut ag_f = PartFile::create(out_dir, "aggregate.csv")?;
+    let ag_path = ag_f.part_path().to_path_buf();
+    let io = |e: csv::Error| Error::Run(format!("{}: {e}", ag_path.display()));
+    {
+        let mut w = csv::Writer::from_writer(ag_f.writer());
+        let mut h = vec!["point".to_string(), "step".into(), "runs".into()];
+        h.extend(names.iter().cloned());
+        for c in cols {
+            for s in ["mean", "sd", "lo95", "hi95"] {
+                h.push(format!("{c}_{s}"));
+            }
+        }
+        w.write_record(&h).map_err(io)?;
+        for (point, a) in acc.iter().enumerate() {
+            if a.steps.is_empty() {
+                continue;
+            }
+            let values = point_values(point);
+            for (k, step) in a.steps.iter().enumerate() {
+                let n = a.n[k] as f64;
+                let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
+                rec.extend(values.iter().map(|&v| fmt_f64(v)));
+                for m in 0..cols.len() {
+                    let mean = a.sum[k][m] / n;
+                    let var = if n > 1.0 {
+                        ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
+                    } else {
+                        0.0
+                    };
+                    let sd = var.sqrt();
+                    let half = 1.96 * sd / n.sqrt();
+                    rec.extend(
+                        [mean, sd, mean - half, mean + half]
+                            .iter()
+                            .map(|&x| fmt_f64(x)),
+                    );
+                }
+                w.write_record(&rec).map_err(io)?;
+            }
+        }
+        w.flush().map_err(|e| Error::io(&ag_path, e))?;
+    }
+    Ok(ag_f)
 }
 
 /// Runs a sweep. `progress(done, total)` is called after each batch.
@@ -172,11 +227,13 @@ fn run_in_pool(
     let mut columns: Option<Vec<String>> = None;
     let mut acc: Vec<Accumulator> = Vec::new();
     let mut done = 0u64;
-    let mut next = 0u64;
+    let ids: Vec<u64> = match cfg.shard {
+        Some((k, n)) => (k..total).step_by(n as usize).collect(),
+        None => (0..total).collect(),
+    };
+    let total = ids.len() as u64;
     progress(0, total);
-    while next < total {
-        let batch: Vec<u64> = (next..(next + BATCH as u64).min(total)).collect();
-        next += batch.len() as u64;
+    for batch in ids.chunks(BATCH) {
         let results: Vec<Result<RunResult>> = batch
             .par_iter()
             .map(|&id| {
@@ -243,44 +300,14 @@ fn run_in_pool(
     drop(ts_w);
 
     // Aggregate: per point and step, mean, sd and a 95% interval of each metric.
-    let mut ag_f = PartFile::create(&cfg.out_dir, "aggregate.csv")?;
-    let ag_path = ag_f.part_path().to_path_buf();
-    {
-        let mut w = csv::Writer::from_writer(ag_f.writer());
+    let ag_f = if cfg.shard.is_none() {
         let cols = columns.clone().unwrap_or_default();
-        let mut h = vec!["point".to_string(), "step".into(), "runs".into()];
-        h.extend(names.iter().cloned());
-        for c in &cols {
-            for s in ["mean", "sd", "lo95", "hi95"] {
-                h.push(format!("{c}_{s}"));
-            }
-        }
-        w.write_record(&h).map_err(io(ag_path.clone()))?;
-        for (point, a) in acc.iter().enumerate() {
-            for (k, step) in a.steps.iter().enumerate() {
-                let n = a.n[k] as f64;
-                let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
-                rec.extend(sweep.points[point].iter().map(|&v| fmt_f64(v)));
-                for m in 0..cols.len() {
-                    let mean = a.sum[k][m] / n;
-                    let var = if n > 1.0 {
-                        ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
-                    } else {
-                        0.0
-                    };
-                    let sd = var.sqrt();
-                    let half = 1.96 * sd / n.sqrt();
-                    rec.extend(
-                        [mean, sd, mean - half, mean + half]
-                            .iter()
-                            .map(|&x| fmt_f64(x)),
-                    );
-                }
-                w.write_record(&rec).map_err(io(ag_path.clone()))?;
-            }
-        }
-        w.flush().map_err(|e| Error::io(&ag_path, e))?;
-    }
+        Some(write_aggregate(&cfg.out_dir, &names, &cols, &acc, &|p| {
+            sweep.points[p].clone()
+        })?)
+    } else {
+        None
+    };
     let summary = SweepSummary {
         name: sweep.name.clone(),
         points: sweep.points.len(),
@@ -299,6 +326,7 @@ fn run_in_pool(
         "points": sweep.points.len(),
         "replicates": sweep.replicates,
         "runs": done,
+        "shard": cfg.shard.map(|(k, n)| format!("{k}/{n}")),
         "parameters": names,
         "threads": rayon::current_num_threads(),
         "wall_seconds": summary.wall_seconds,
@@ -308,7 +336,184 @@ fn run_in_pool(
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
     runs_f.commit()?;
     ts_f.commit()?;
-    ag_f.commit()?;
+    if let Some(f) = ag_f {
+        f.commit()?;
+    }
     mf.commit()?;
     Ok(summary)
+}
+
+/// Combines the folders of a sharded sweep (`--shard K/N`, every K) into one:
+/// runs.csv and timeseries.csv in run order and aggregate.csv computed as an
+/// unsharded sweep computes it, so the three files are byte-identical to
+/// those of the same sweep run without sharding.
+pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
+    if shards.is_empty() {
+        return Err(Error::input(
+            "merge",
+            "no shard folders given",
+            Some("give the folders of every shard"),
+        ));
+    }
+    let bad = |p: &Path, m: String| {
+        Error::input(
+            p.display().to_string(),
+            m,
+            Some("give the output folders of finished shards of one sweep"),
+        )
+    };
+    // Runs of every shard, with their shard.
+    let mut header: Option<csv::StringRecord> = None;
+    let mut runs: Vec<(u64, usize, csv::StringRecord)> = Vec::new();
+    for (s, dir) in shards.iter().enumerate() {
+        let path = dir.join("runs.csv");
+        let mut r =
+            csv::Reader::from_path(&path).map_err(|e| bad(&path, format!("cannot read: {e}")))?;
+        let h = r.headers().map_err(|e| bad(&path, e.to_string()))?.clone();
+        match &header {
+            None => header = Some(h),
+            Some(h0) if *h0 != h => {
+                return Err(bad(
+                    &path,
+                    "its columns differ from the first shard's".into(),
+                ))
+            }
+            Some(_) => {}
+        }
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(&path, e.to_string()))?;
+            let id: u64 = rec
+                .get(0)
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| bad(&path, "a run without an id".into()))?;
+            runs.push((id, s, rec));
+        }
+    }
+    runs.sort_by_key(|r| r.0);
+    for (k, r) in runs.iter().enumerate() {
+        if r.0 != k as u64 {
+            return Err(bad(
+                &shards[r.1],
+                format!("run {k} is missing or repeated; are all shards finished and given once?"),
+            ));
+        }
+    }
+    let header = header.unwrap_or_default();
+    let n_params = header
+        .iter()
+        .skip(4)
+        .take_while(|c| !c.starts_with("final_"))
+        .count();
+    let names: Vec<String> = header
+        .iter()
+        .skip(4)
+        .take(n_params)
+        .map(str::to_string)
+        .collect();
+
+    prepare_dir(out_dir)?;
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "sweep-manifest.json",
+    ] {
+        let _ = std::fs::remove_file(out_dir.join(f));
+    }
+    let mut runs_f = PartFile::create(out_dir, "runs.csv")?;
+    let runs_path = runs_f.part_path().to_path_buf();
+    {
+        let mut w = csv::Writer::from_writer(runs_f.writer());
+        w.write_record(&header)
+            .map_err(|e| Error::Run(format!("{}: {e}", runs_path.display())))?;
+        for (_, _, rec) in &runs {
+            w.write_record(rec)
+                .map_err(|e| Error::Run(format!("{}: {e}", runs_path.display())))?;
+        }
+        w.flush().map_err(|e| Error::io(&runs_path, e))?;
+    }
+    // Time series: each run's rows come from its shard, in run order.
+    let mut readers = Vec::new();
+    let mut ts_header: Option<csv::StringRecord> = None;
+    for dir in shards {
+        let path = dir.join("timeseries.csv");
+        let mut r =
+            csv::Reader::from_path(&path).map_err(|e| bad(&path, format!("cannot read: {e}")))?;
+        let h = r.headers().map_err(|e| bad(&path, e.to_string()))?.clone();
+        if ts_header.as_ref().is_some_and(|h0| *h0 != h) {
+            return Err(bad(
+                &path,
+                "its columns differ from the first shard's".into(),
+            ));
+        }
+        ts_header.get_or_insert(h);
+        readers.push(r.into_records().peekable());
+    }
+    let ts_header = ts_header.unwrap_or_default();
+    let cols: Vec<String> = ts_header.iter().skip(2).map(str::to_string).collect();
+    let mut ts_f = PartFile::create(out_dir, "timeseries.csv")?;
+    let ts_path = ts_f.part_path().to_path_buf();
+    let mut acc: Vec<Accumulator> = Vec::new();
+    let mut point_values: Vec<Vec<f64>> = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(ts_f.writer());
+        let werr = |e: csv::Error| Error::Run(format!("{}: {e}", ts_path.display()));
+        w.write_record(&ts_header).map_err(werr)?;
+        for (id, s, rec) in &runs {
+            let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+            while acc.len() <= point {
+                acc.push(Accumulator {
+                    steps: Vec::new(),
+                    n: Vec::new(),
+                    sum: Vec::new(),
+                    sumsq: Vec::new(),
+                });
+                point_values.push(Vec::new());
+            }
+            point_values[point] = rec
+                .iter()
+                .skip(4)
+                .take(n_params)
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect();
+            let mut rows = Vec::new();
+            let reader = &mut readers[*s];
+            while let Some(Ok(row)) = reader.peek() {
+                if row.get(0).and_then(|x| x.parse::<u64>().ok()) != Some(*id) {
+                    break;
+                }
+                let row = reader
+                    .next()
+                    .expect("peeked")
+                    .map_err(|e| bad(&shards[*s], e.to_string()))?;
+                w.write_record(&row).map_err(werr)?;
+                let step: u64 = row.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+                let values: Vec<f64> = row
+                    .iter()
+                    .skip(2)
+                    .map(|x| x.parse().unwrap_or(f64::NAN))
+                    .collect();
+                rows.push((step, values));
+            }
+            acc[point].add(&rows);
+        }
+        w.flush().map_err(|e| Error::io(&ts_path, e))?;
+    }
+    let ag_f = write_aggregate(out_dir, &names, &cols, &acc, &|p| point_values[p].clone())?;
+    let mut mf = PartFile::create(out_dir, "sweep-manifest.json")?;
+    let mf_path = mf.part_path().to_path_buf();
+    let manifest = serde_json::json!({
+        "powerdyn_version": env!("CARGO_PKG_VERSION"),
+        "merged_from": shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "runs": runs.len(),
+        "parameters": names,
+    });
+    serde_json::to_writer_pretty(mf.writer(), &manifest)
+        .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
+    writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
+    runs_f.commit()?;
+    ts_f.commit()?;
+    ag_f.commit()?;
+    mf.commit()?;
+    Ok(runs.len() as u64)
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod hostile;
 mod influence;
 mod interventions;
 mod rules;

@@ -30,6 +30,7 @@ fn run(path: &Path, out: &Path, threads: usize) {
     let cfg = sweep::SweepConfig {
         out_dir: out.to_path_buf(),
         threads,
+        shard: None,
     };
     sweep::run(&sw, &cfg, &mut |_, _| {}).expect("sweep runs");
 }
@@ -150,4 +151,45 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("9 points x 4 replicates = 36 runs"), "{text}");
     assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn shards_merged_give_exactly_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 2\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3, 0.6] }\n\"agents.employee.exit_cost\" = { values = [0.2, 0.8] }\n",
+    );
+    let sw = sweep::file::load(&path, false).unwrap();
+    let whole = tmp.path().join("whole");
+    run(&path, &whole, 2);
+    let mut shards = Vec::new();
+    for k in 0..3 {
+        let dir = tmp.path().join(format!("shard{k}"));
+        let cfg = sweep::SweepConfig {
+            out_dir: dir.clone(),
+            threads: 1,
+            shard: Some((k, 3)),
+        };
+        sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
+        assert!(
+            !dir.join("aggregate.csv").exists(),
+            "shards leave the aggregate to the merge"
+        );
+        shards.push(dir);
+    }
+    // Given in any order.
+    shards.reverse();
+    let merged = tmp.path().join("merged");
+    assert_eq!(sweep::merge(&shards, &merged).unwrap(), 12);
+    for f in ["runs.csv", "timeseries.csv", "aggregate.csv"] {
+        assert_eq!(
+            fs::read(merged.join(f)).unwrap(),
+            fs::read(whole.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A missing shard is an error, not a silently smaller sweep.
+    let err = sweep::merge(&shards[..2], &tmp.path().join("bad")).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
 }

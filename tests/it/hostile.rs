@@ -1,0 +1,707 @@
+//! A corpus of hostile scenario files (`tests/hostile/`), one problem each:
+//! broken TOML, wrong types, unknown keys, values out of range, unsafe names,
+//! bad encodings, garbage, escaping or cyclic `extends`, impossible networks.
+//! Both `validate` and `run` must refuse every one with exit code 2, without
+//! panicking, with a message that names the file, says what is wrong and
+//! gives a help line, and must write nothing.
+//!
+//! A long `description` (1 MB) is accepted on purpose (it is free text), so
+//! the corpus holds a huge *name* instead. Trailing commas in inline tables
+//! are valid TOML 1.1 and are accepted too.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+use crate::support::root;
+
+/// Every file of the corpus and fragments its message must contain.
+const CASES: &[(&str, &[&str])] = &[
+    // TOML syntax
+    (
+        "syntax-unclosed-table.toml",
+        &[":2:9: TOML syntax: unclosed table"],
+    ),
+    (
+        "syntax-unclosed-array-table.toml",
+        &[":2:10: TOML syntax: unclosed array table"],
+    ),
+    (
+        "syntax-unclosed-string.toml",
+        &[":1:10: TOML syntax: invalid basic string"],
+    ),
+    ("syntax-missing-value.toml", &[":2:8: TOML syntax:"]),
+    (
+        "syntax-unclosed-inline-table.toml",
+        &["TOML syntax:", "inline table"],
+    ),
+    (
+        "syntax-unclosed-array.toml",
+        &["TOML syntax: missing comma between array elements"],
+    ),
+    (
+        "syntax-bad-escape.toml",
+        &[":1:11: TOML syntax: missing escaped value"],
+    ),
+    (
+        "syntax-leading-zero.toml",
+        &[":2:9: TOML syntax: unexpected leading zero"],
+    ),
+    (
+        "syntax-bare-word-value.toml",
+        &[":1:8: TOML syntax: string values must be quoted"],
+    ),
+    (
+        "syntax-duplicate-key.toml",
+        &[":3:1: TOML syntax: duplicate key"],
+    ),
+    (
+        "syntax-duplicate-table.toml",
+        &["TOML syntax: duplicate key"],
+    ),
+    (
+        "syntax-nested-arrays-10000.toml",
+        &["TOML syntax: cannot recurse further"],
+    ),
+    // Encodings and garbage
+    ("encoding-bom.toml", &["starts with a byte-order mark"]),
+    (
+        "encoding-invalid-utf8.toml",
+        &["not UTF-8 text (invalid byte at offset 9)"],
+    ),
+    ("garbage-binary.bin", &["not UTF-8 text"]),
+    ("garbage-nul-bytes.toml", &[":2:", "TOML syntax:"]),
+    (
+        "empty.toml",
+        &[
+            "missing required key `name`",
+            "missing the [network] section",
+        ],
+    ),
+    // Wrong types
+    (
+        "type-string-for-number.toml",
+        &[":2:9: steps: expected a whole number, found a string"],
+    ),
+    (
+        "type-table-for-number.toml",
+        &[":2:8: seed: expected a whole number, found a table"],
+    ),
+    (
+        "type-number-for-list.toml",
+        &["agents[0].groups: expected a list of strings, found an integer"],
+    ),
+    (
+        "type-string-for-bool.toml",
+        &["rules.coercion.enabled: expected true or false, found a string"],
+    ),
+    (
+        "type-datetime-for-number.toml",
+        &["agents[0].motive: expected a number or a distribution, found a date-time"],
+    ),
+    (
+        "type-number-for-table.toml",
+        &["rules.coercion: expected a table, found a float"],
+    ),
+    (
+        "type-number-for-name.toml",
+        &[":1:8: name: expected a string, found an integer"],
+    ),
+    (
+        "type-table-for-agents.toml",
+        &["agents: expected an array of tables, found a table"],
+    ),
+    (
+        "type-number-for-edges.toml",
+        &["network.edges: expected a list of pairs, found an integer"],
+    ),
+    // Unknown keys at each level, each with its near miss
+    (
+        "unknown-key-top.toml",
+        &[
+            ":2:1: stpes: unknown key `stpes`",
+            "help: did you mean `steps`?",
+        ],
+    ),
+    (
+        "unknown-key-agents.toml",
+        &[
+            "agents[0].motiv: unknown key",
+            "help: did you mean `motive`?",
+        ],
+    ),
+    (
+        "unknown-key-populations.toml",
+        &[
+            "populations[0].incme: unknown key",
+            "help: did you mean `income`?",
+        ],
+    ),
+    (
+        "unknown-key-network.toml",
+        &["network.beat: unknown key", "help: did you mean `beta`?"],
+    ),
+    (
+        "unknown-key-rules-reward.toml",
+        &[
+            "rules.reward.payy: unknown key",
+            "help: did you mean `pay`?",
+        ],
+    ),
+    (
+        "unknown-key-rules-table.toml",
+        &[
+            "rules.coersion: unknown key",
+            "help: did you mean `coercion`?",
+        ],
+    ),
+    (
+        "unknown-key-groups.toml",
+        &[
+            "groups.staff.payy: unknown key",
+            "help: did you mean `pay`?",
+        ],
+    ),
+    (
+        "unknown-key-events.toml",
+        &[
+            "events[0].detectoin: unknown key",
+            "help: did you mean `detection`?",
+        ],
+    ),
+    (
+        "unknown-key-metrics.toml",
+        &[
+            "metrics.randomizations: unknown key",
+            "help: did you mean `randomisations`?",
+        ],
+    ),
+    (
+        "unknown-key-bases.toml",
+        &[
+            "agents[0].bases.cohercive: unknown key",
+            "help: did you mean `coercive`?",
+        ],
+    ),
+    (
+        "unknown-key-distribution.toml",
+        &[
+            "agents[0].motive.hihg: unknown key",
+            "help: did you mean `high`?",
+        ],
+    ),
+    // Non-finite and negative numbers
+    (
+        "number-negative-resources.toml",
+        &["agents[0].resources: -5 is out of range"],
+    ),
+    (
+        "number-nan-motive.toml",
+        &["agents[0].motive: NaN is out of range"],
+    ),
+    (
+        "number-inf-income.toml",
+        &["agents[0].income: inf is out of range"],
+    ),
+    (
+        "number-neg-inf-rule.toml",
+        &["rules.tactics.stake: must be a finite number, found -inf"],
+    ),
+    ("seed-negative.toml", &["seed: -1 is out of range"]),
+    // Out of range, one per kind of attribute
+    (
+        "range-bases.toml",
+        &["agents[0].bases.expert: 2000000 is out of range"],
+    ),
+    (
+        "range-resources.toml",
+        &["agents[0].resources: 10000000000000 is out of range"],
+    ),
+    (
+        "range-income.toml",
+        &["agents[0].income: 2000000000000 is out of range"],
+    ),
+    (
+        "range-motive.toml",
+        &["agents[0].motive: 1.5 is out of range", "between 0 and 1"],
+    ),
+    (
+        "range-exit-cost.toml",
+        &["agents[0].exit_cost: 1.01 is out of range"],
+    ),
+    (
+        "range-self-esteem.toml",
+        &["agents[0].self_esteem: 3 is out of range"],
+    ),
+    (
+        "range-alternatives.toml",
+        &["agents[0].alternatives: 10000000 is out of range"],
+    ),
+    (
+        "range-opinion.toml",
+        &["agents[0].opinion: -0.5 is out of range"],
+    ),
+    (
+        "range-prejudice.toml",
+        &["agents[0].prejudice: 2 is out of range"],
+    ),
+    (
+        "range-self-weight.toml",
+        &["agents[0].self_weight: 1.5 is out of range"],
+    ),
+    (
+        "range-susceptibility.toml",
+        &["agents[0].susceptibility: 1.0001 is out of range"],
+    ),
+    (
+        "range-group-acceptance.toml",
+        &["groups.staff.acceptance: 2 is out of range"],
+    ),
+    (
+        "range-metrics-hierarchy.toml",
+        &["metrics.hierarchy_max_agents: 100000 is out of range"],
+    ),
+    (
+        "range-rule-parameter.toml",
+        &["rules.coercion.isolation: 1.5 is out of range"],
+    ),
+    (
+        "range-event-probability.toml",
+        &["events[0].probability: 1.5 is out of range"],
+    ),
+    // Counts and steps
+    (
+        "count-1e12-agents.toml",
+        &["populations[0].count: 1000000000000 is out of range"],
+    ),
+    (
+        "count-zero.toml",
+        &["populations[0].count: 0 is out of range"],
+    ),
+    (
+        "count-too-big-integer.toml",
+        &["populations[0].count: 99999999999999999999999 is out of range"],
+    ),
+    (
+        "count-sum-over-max.toml",
+        &["asks for 300000000 agents; at most 200000000"],
+    ),
+    (
+        "agents-only-one.toml",
+        &["the scenario has 1 agent(s); at least 2 are needed"],
+    ),
+    ("steps-zero.toml", &[":2:9: steps: 0 is out of range"]),
+    (
+        "record-every-zero.toml",
+        &[":2:16: record_every: 0 is out of range"],
+    ),
+    // extends
+    (
+        "extends-self.toml",
+        &["extends: `extends-self.toml` extends itself"],
+    ),
+    (
+        "extends-cycle-a.toml",
+        &["extends: `extends-cycle-a.toml` extends itself"],
+    ),
+    (
+        "extends-cycle-b.toml",
+        &["extends: `extends-cycle-b.toml` extends itself"],
+    ),
+    (
+        "extends-missing-base.toml",
+        &["extends: cannot read `no-such-base.toml`"],
+    ),
+    (
+        "extends-escape.toml",
+        &["extends: `../base.toml` lies outside the scenario's folder"],
+    ),
+    (
+        "extends-absolute.toml",
+        &["extends: `/etc/hostname` is an absolute path"],
+    ),
+    (
+        "extends-not-a-string.toml",
+        &[":1:11: extends: expected a string, found an integer"],
+    ),
+    // Names
+    (
+        "name-markup.toml",
+        &[":1:8: name: the scenario name contains '<'"],
+    ),
+    (
+        "name-control-character.toml",
+        &[":1:8: name: the scenario name contains '\\u{7}'"],
+    ),
+    (
+        "name-space.toml",
+        &[":1:8: name: the scenario name contains ' '"],
+    ),
+    (
+        "name-slash.toml",
+        &[":1:8: name: the scenario name contains '/'"],
+    ),
+    (
+        "name-dotdot.toml",
+        &[":1:8: name: the scenario name must not start with a dot"],
+    ),
+    (
+        "name-200-characters.toml",
+        &["the scenario name is 200 characters long; at most 64"],
+    ),
+    (
+        "name-huge.toml",
+        &["the scenario name is 100000 characters long; at most 64"],
+    ),
+    (
+        "name-empty.toml",
+        &[":1:8: name: the scenario name is empty"],
+    ),
+    ("name-missing.toml", &["name: missing required key `name`"]),
+    (
+        "name-agent-markup.toml",
+        &["agents[0].name: the agent name contains '<'"],
+    ),
+    (
+        "name-group-space.toml",
+        &["groups.the staff: group name contains ' '"],
+    ),
+    (
+        "name-duplicate-agent.toml",
+        &["populations[0].name: the name `a` is used twice"],
+    ),
+    // Groups
+    (
+        "group-undeclared.toml",
+        &[
+            "group `worker` is not declared",
+            "help: did you mean `workers`?",
+        ],
+    ),
+    (
+        "group-intersection-undeclared.toml",
+        &["intersections[0].groups: group `c` is not declared"],
+    ),
+    // Networks
+    (
+        "network-missing.toml",
+        &["network: missing the [network] section"],
+    ),
+    (
+        "network-unknown-kind.toml",
+        &["unknown network kind `rign`", "help: did you mean `ring`?"],
+    ),
+    (
+        "network-ring-odd-k.toml",
+        &["network.k: k = 3 must be even"],
+    ),
+    (
+        "network-ring-k-too-big.toml",
+        &["network.k: k = 10 must be even and below the 10 agents"],
+    ),
+    (
+        "network-edge-unknown-agent.toml",
+        &[
+            "network.edges[0]: no agent is called `samm`",
+            "help: did you mean `sam`?",
+        ],
+    ),
+    (
+        "network-edge-self-loop.toml",
+        &["network.edges[1]: an agent cannot be tied to itself"],
+    ),
+    (
+        "network-edge-duplicate.toml",
+        &["network.edges[1]: this pair repeats network.edges[0]"],
+    ),
+    (
+        "network-edge-population-index-out-of-range.toml",
+        &["no agent is called `p#10`"],
+    ),
+    (
+        "network-edges-empty.toml",
+        &["network.edges: the edge list is empty"],
+    ),
+    (
+        "network-ba-m-too-big.toml",
+        &["network.m: m = 10 must be below the 10 agents"],
+    ),
+    (
+        "network-er-no-ties.toml",
+        &["this network would have no ties"],
+    ),
+    (
+        "network-hierarchy-too-large.toml",
+        &[
+            ":6:8: network: this network would have about",
+            "ties; at most",
+        ],
+    ),
+    (
+        "network-complete-too-large.toml",
+        &["a complete network of 100000 agents has 4999950000 ties, too many"],
+    ),
+    // Distributions
+    (
+        "dist-low-above-high.toml",
+        &["uniform needs low <= high, found low = 0.8, high = 0.2"],
+    ),
+    (
+        "dist-unknown.toml",
+        &[
+            "unknown distribution `unifrom`",
+            "help: did you mean `uniform`?",
+        ],
+    ),
+    (
+        "dist-beta-a-zero.toml",
+        &["agents[0].motive.a: 0 is out of range"],
+    ),
+    (
+        "dist-missing-dist-key.toml",
+        &["agents[0].motive: a distribution needs a `dist` key"],
+    ),
+    (
+        "dist-normal-negative-sd.toml",
+        &["agents[0].resources.sd: -1 is out of range"],
+    ),
+    // Influence
+    (
+        "influence-matrix-wrong-size.toml",
+        &["the matrix has 3 rows; the scenario has 2 agents"],
+    ),
+    (
+        "influence-weights-unknown-agent.toml",
+        &["rules.influence.weights[0]: no agent is called `samuel`"],
+    ),
+    (
+        "influence-weights-and-matrix.toml",
+        &["give either weights or matrix, not both"],
+    ),
+    // Events
+    (
+        "event-unknown-kind.toml",
+        &[
+            "unknown event kind `sanction`",
+            "help: did you mean `sanctions`?",
+        ],
+    ),
+    (
+        "event-unknown-group.toml",
+        &[
+            "group `stafff` is not declared",
+            "help: did you mean `staff`?",
+        ],
+    ),
+    (
+        "event-unknown-target.toml",
+        &[
+            "no individual or population is called `alexx`",
+            "help: did you mean `alex`?",
+        ],
+    ),
+    (
+        "event-step-and-schedule.toml",
+        &["give either step (once) or from/every/until"],
+    ),
+    (
+        "event-job-market-empty.toml",
+        &["a job_market event changes nothing"],
+    ),
+    (
+        "event-tie-cut-self.toml",
+        &["events[0].pairs[0]: expected a pair of two different agents"],
+    ),
+    (
+        "event-arbitrator-unknown.toml",
+        &["events[0].arbitrator: no individual is called `judge`"],
+    ),
+];
+
+/// Files that `validate` accepts (each is well-formed on its own) but `run`
+/// refuses once the network is built, with the fragment of its message.
+const RUN_ONLY: &[(&str, &[&str])] = &[
+    (
+        "run-only-tie-cut-not-in-network.toml",
+        &["events: agents 0 and 2 are not tied in the network"],
+    ),
+    (
+        "run-only-influence-weight-not-tied.toml",
+        &["rules.influence: agent 0 gives weight to agent 2, but they are not tied"],
+    ),
+];
+
+/// What one run of the binary did.
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn powerdyn(dir: &Path, args: &[&str]) -> Ran {
+    let out = Command::cargo_bin("powerdyn")
+        .expect("the powerdyn binary is built")
+        .current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .expect("powerdyn starts and ends within 20 s");
+    Ran {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn corpus() -> PathBuf {
+    root().join("tests").join("hostile")
+}
+
+/// Every entry under `dir`, recursively, relative to it.
+fn tree(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("folder readable") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.insert(p.strip_prefix(dir).expect("below dir").to_path_buf());
+        }
+    }
+    out
+}
+
+/// A fresh folder holding `file` in `work/`, with the companions it needs:
+/// the other half of an extends cycle, or (for the escape) a valid base in
+/// the folder above. Returns the outer folder and the working folder.
+fn setup(file: &str) -> (TempDir, PathBuf) {
+    let outer = tempfile::tempdir().expect("a temporary folder");
+    let work = outer.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let mut copy = vec![file];
+    if file.starts_with("extends-cycle-") {
+        copy = vec!["extends-cycle-a.toml", "extends-cycle-b.toml"];
+    }
+    for f in copy {
+        std::fs::copy(corpus().join(f), work.join(f)).unwrap();
+    }
+    if file == "extends-escape.toml" {
+        std::fs::copy(
+            root().join("scenarios").join("balanced-couple.toml"),
+            outer.path().join("base.toml"),
+        )
+        .unwrap();
+    }
+    (outer, work)
+}
+
+/// Checks a refusal: exit code 2, no panic, `error: ` first, the file named
+/// on the first line, every fragment, a help line, nothing on stdout.
+fn check_refused(r: &Ran, what: &str, file: &str, fragments: &[&str]) {
+    let err = &r.stderr;
+    assert_eq!(r.code, Some(2), "{what} {file}: exit code; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "{what} {file} panicked:\n{err}");
+    assert!(err.starts_with("error: "), "{what} {file}:\n{err}");
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(file),
+        "{what} {file}: file not named:\n{err}"
+    );
+    for f in fragments {
+        assert!(err.contains(f), "{what} {file}: no `{f}` in:\n{err}");
+    }
+    assert!(err.contains("\n  help: "), "{what} {file}: no help:\n{err}");
+    assert!(r.stdout.is_empty(), "{what} {file}: stdout:\n{}", r.stdout);
+}
+
+/// Runs `validate` (refusing, or accepting when `validate_refuses` is false)
+/// and `run` (refusing) on one file and
+/// checks that both left the folders as they were.
+fn exercise(file: &str, fragments: &[&str], validate_refuses: bool) {
+    let (outer, work) = setup(file);
+    let before = tree(outer.path());
+    let v = powerdyn(&work, &["validate", file]);
+    if validate_refuses {
+        check_refused(&v, "validate", file, fragments);
+        assert!(
+            v.stderr.contains("1 of 1 file(s) have problems"),
+            "{}",
+            v.stderr
+        );
+    } else {
+        assert_eq!(v.code, Some(0), "validate {file}: {}", v.stderr);
+        assert!(v.stderr.is_empty(), "validate {file}: {}", v.stderr);
+    }
+    let r = powerdyn(&work, &["run", file, "--steps", "5", "--quiet"]);
+    check_refused(&r, "run", file, fragments);
+    assert!(!work.join("output").exists(), "run {file}: output folder");
+    assert_eq!(tree(outer.path()), before, "{file}: something was written");
+}
+
+#[test]
+fn every_hostile_file_is_refused_by_validate_and_run_with_a_helpful_message() {
+    let start = Instant::now();
+    for (file, fragments) in CASES {
+        exercise(file, fragments, true);
+    }
+    assert!(
+        start.elapsed().as_secs() < 30,
+        "the corpus took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn files_valid_on_their_own_but_impossible_on_their_network_are_refused_by_run() {
+    for (file, fragments) in RUN_ONLY {
+        exercise(file, fragments, false);
+    }
+}
+
+#[test]
+fn the_corpus_is_large_and_every_file_in_it_is_listed() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(corpus())
+        .expect("tests/hostile exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(on_disk.len() >= 40, "only {} files", on_disk.len());
+    let listed: Vec<&str> = CASES.iter().chain(RUN_ONLY).map(|(f, _)| *f).collect();
+    let unique: BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), listed.len(), "a file is listed twice");
+    for f in &on_disk {
+        assert!(unique.contains(f.as_str()), "{f} is not in the table");
+    }
+    for f in &unique {
+        assert!(on_disk.contains(*f), "{f} is listed but missing");
+    }
+}
+
+#[test]
+fn a_file_over_16_mib_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut text = String::from("name = \"big\"\n");
+    let pad = format!("# {}\n", "x".repeat(1000));
+    while text.len() <= 16 * 1024 * 1024 {
+        text.push_str(&pad);
+    }
+    std::fs::write(dir.path().join("big.toml"), text).unwrap();
+    let before = tree(dir.path());
+    for args in [
+        &["validate", "big.toml"][..],
+        &["run", "big.toml", "--steps", "5", "--quiet"][..],
+    ] {
+        let r = powerdyn(dir.path(), args);
+        check_refused(
+            &r,
+            args[0],
+            "big.toml",
+            &["scenario files are at most 16777216"],
+        );
+    }
+    assert_eq!(tree(dir.path()), before, "something was written");
+}
