@@ -130,19 +130,38 @@ impl Accumulator {
     }
 }
 
-/// Writes aggregate.csv (under its temporary name) from per-point accumulators.
-fn write_aggregate(
-    out_dir: &Path,
-    names: &[String],
-    cols: &[String],
-    acc: &[Accumulator],
-    point_values: &dyn Fn(usize) -> Vec<f64>,
-) -> Result<PartFile> {
-    let mut ag_f = PartFile::create(out_dir, "aggregate.csv")?;
-    let ag_path = ag_f.part_path().to_path_buf();
-    let io = |e: csv::Error| Error::Run(format!("{}: {e}", ag_path.display()));
-    {
-        let mut w = csv::Writer::from_writer(ag_f.writer());
+/// One CSV record as bytes (the same quoting as the csv crate's writer).
+fn csv_line<I, T>(fields: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
+}
+
+/// The four verdict words, in the order of the verdict-share columns.
+const VERDICTS: [&str; 4] = ["settles", "grows", "shrinks", "oscillates"];
+
+/// The point being accumulated: its index, parameter values, metric sums and verdict counts.
+type PointAcc = (usize, Vec<f64>, Accumulator, Vec<[u64; 4]>);
+
+/// Streams aggregate.csv and verdicts.csv point by point: runs arrive in run
+/// order, so a point's replicates are contiguous and only the current point
+/// is held in memory.
+struct AggregateWriter {
+    aggregate: PartFile,
+    verdicts: PartFile,
+    cols: usize,
+    current: Option<PointAcc>,
+}
+
+impl AggregateWriter {
+    fn new(out_dir: &Path, names: &[String], cols: &[String]) -> Result<Self> {
+        let mut aggregate = PartFile::create(out_dir, "aggregate.csv")?;
+        let mut verdicts = PartFile::create(out_dir, "verdicts.csv")?;
         let mut h = vec!["point".to_string(), "step".into(), "runs".into()];
         h.extend(names.iter().cloned());
         for c in cols {
@@ -150,37 +169,117 @@ fn write_aggregate(
                 h.push(format!("{c}_{s}"));
             }
         }
-        w.write_record(&h).map_err(io)?;
-        for (point, a) in acc.iter().enumerate() {
-            if a.steps.is_empty() {
-                continue;
-            }
-            let values = point_values(point);
-            for (k, step) in a.steps.iter().enumerate() {
-                let n = a.n[k] as f64;
-                let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
-                rec.extend(values.iter().map(|&v| fmt_f64(v)));
-                for m in 0..cols.len() {
-                    let mean = a.sum[k][m] / n;
-                    let var = if n > 1.0 {
-                        ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
-                    } else {
-                        0.0
-                    };
-                    let sd = var.sqrt();
-                    let half = 1.96 * sd / n.sqrt();
-                    rec.extend(
-                        [mean, sd, mean - half, mean + half]
-                            .iter()
-                            .map(|&x| fmt_f64(x)),
-                    );
-                }
-                w.write_record(&rec).map_err(io)?;
+        let path = aggregate.part_path().to_path_buf();
+        aggregate
+            .writer()
+            .write_all(&csv_line(&h))
+            .map_err(|e| Error::io(&path, e))?;
+        let mut v = vec!["point".to_string(), "runs".into()];
+        v.extend(names.iter().cloned());
+        for m in HEADLINE {
+            for w in VERDICTS {
+                v.push(format!("{m}_{w}"));
             }
         }
-        w.flush().map_err(|e| Error::io(&ag_path, e))?;
+        let path = verdicts.part_path().to_path_buf();
+        verdicts
+            .writer()
+            .write_all(&csv_line(&v))
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(AggregateWriter {
+            aggregate,
+            verdicts,
+            cols: cols.len(),
+            current: None,
+        })
     }
-    Ok(ag_f)
+
+    fn add(
+        &mut self,
+        point: usize,
+        values: &[f64],
+        rows: &[(u64, Vec<f64>)],
+        verdicts: &[&str],
+    ) -> Result<()> {
+        if self.current.as_ref().is_some_and(|c| c.0 != point) {
+            self.flush()?;
+        }
+        let cur = self.current.get_or_insert_with(|| {
+            (
+                point,
+                values.to_vec(),
+                Accumulator {
+                    steps: Vec::new(),
+                    n: Vec::new(),
+                    sum: Vec::new(),
+                    sumsq: Vec::new(),
+                },
+                vec![[0u64; 4]; HEADLINE.len()],
+            )
+        });
+        cur.2.add(rows);
+        for (k, v) in verdicts.iter().enumerate().take(HEADLINE.len()) {
+            if let Some(w) = VERDICTS.iter().position(|x| x == v) {
+                cur.3[k][w] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let Some((point, values, a, counts)) = self.current.take() else {
+            return Ok(());
+        };
+        let path = self.aggregate.part_path().to_path_buf();
+        for (k, step) in a.steps.iter().enumerate() {
+            let n = a.n[k] as f64;
+            let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
+            rec.extend(values.iter().map(|&v| fmt_f64(v)));
+            for m in 0..self.cols {
+                let mean = a.sum[k][m] / n;
+                let var = if n > 1.0 {
+                    ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
+                } else {
+                    0.0
+                };
+                let sd = var.sqrt();
+                let half = 1.96 * sd / n.sqrt();
+                rec.extend(
+                    [mean, sd, mean - half, mean + half]
+                        .iter()
+                        .map(|&x| fmt_f64(x)),
+                );
+            }
+            self.aggregate
+                .writer()
+                .write_all(&csv_line(&rec))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        let runs: u64 = counts.first().map_or(0, |c| c.iter().sum());
+        let mut rec = vec![point.to_string(), runs.to_string()];
+        rec.extend(values.iter().map(|&v| fmt_f64(v)));
+        for c in &counts {
+            let total: u64 = c.iter().sum();
+            rec.extend(c.iter().map(|&x| {
+                fmt_f64(if total > 0 {
+                    x as f64 / total as f64
+                } else {
+                    0.0
+                })
+            }));
+        }
+        let path = self.verdicts.part_path().to_path_buf();
+        self.verdicts
+            .writer()
+            .write_all(&csv_line(&rec))
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(PartFile, PartFile)> {
+        self.flush()?;
+        Ok((self.aggregate, self.verdicts))
+    }
 }
 
 /// Runs a sweep. `progress(done, total)` is called after each batch.
@@ -225,7 +324,7 @@ fn run_in_pool(
     let total = sweep.total_runs();
     let names: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
     let mut columns: Option<Vec<String>> = None;
-    let mut acc: Vec<Accumulator> = Vec::new();
+    let mut agg: Option<AggregateWriter> = None;
     let mut done = 0u64;
     let ids: Vec<u64> = match cfg.shard {
         Some((k, n)) => (k..total).step_by(n as usize).collect(),
@@ -281,15 +380,13 @@ fn run_in_pool(
                 row.extend(v.iter().map(|&x| fmt_f64(x)));
                 ts_w.write_record(&row).map_err(io(ts_path.clone()))?;
             }
-            while acc.len() <= point {
-                acc.push(Accumulator {
-                    steps: Vec::new(),
-                    n: Vec::new(),
-                    sum: Vec::new(),
-                    sumsq: Vec::new(),
-                });
+            if cfg.shard.is_none() {
+                let ag = match agg.as_mut() {
+                    Some(a) => a,
+                    None => agg.insert(AggregateWriter::new(&cfg.out_dir, &names, cols)?),
+                };
+                ag.add(point, &sweep.points[point], &r.rows, &r.verdicts)?;
             }
-            acc[point].add(&r.rows);
             done += 1;
         }
         progress(done, total);
@@ -299,14 +396,10 @@ fn run_in_pool(
     ts_w.flush().map_err(|e| Error::io(&ts_path, e))?;
     drop(ts_w);
 
-    // Aggregate: per point and step, mean, sd and a 95% interval of each metric.
-    let ag_f = if cfg.shard.is_none() {
-        let cols = columns.clone().unwrap_or_default();
-        Some(write_aggregate(&cfg.out_dir, &names, &cols, &acc, &|p| {
-            sweep.points[p].clone()
-        })?)
-    } else {
-        None
+    // Aggregate (per point and step: mean, sd, 95% interval) and verdict shares.
+    let ag_f = match agg {
+        Some(a) => Some(a.finish()?),
+        None => None,
     };
     let summary = SweepSummary {
         name: sweep.name.clone(),
@@ -336,8 +429,9 @@ fn run_in_pool(
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
     runs_f.commit()?;
     ts_f.commit()?;
-    if let Some(f) = ag_f {
-        f.commit()?;
+    if let Some((a, v)) = ag_f {
+        a.commit()?;
+        v.commit()?;
     }
     mf.commit()?;
     Ok(summary)
@@ -453,28 +547,32 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     let cols: Vec<String> = ts_header.iter().skip(2).map(str::to_string).collect();
     let mut ts_f = PartFile::create(out_dir, "timeseries.csv")?;
     let ts_path = ts_f.part_path().to_path_buf();
-    let mut acc: Vec<Accumulator> = Vec::new();
-    let mut point_values: Vec<Vec<f64>> = Vec::new();
+    let names_v = names.clone();
+    let mut agg = AggregateWriter::new(out_dir, &names_v, &cols)?;
+    let verdict_at: Vec<usize> = HEADLINE
+        .iter()
+        .map(|h| {
+            header
+                .iter()
+                .position(|c| c == format!("verdict_{h}"))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
     {
         let mut w = csv::Writer::from_writer(ts_f.writer());
         let werr = |e: csv::Error| Error::Run(format!("{}: {e}", ts_path.display()));
         w.write_record(&ts_header).map_err(werr)?;
         for (id, s, rec) in &runs {
             let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
-            while acc.len() <= point {
-                acc.push(Accumulator {
-                    steps: Vec::new(),
-                    n: Vec::new(),
-                    sum: Vec::new(),
-                    sumsq: Vec::new(),
-                });
-                point_values.push(Vec::new());
-            }
-            point_values[point] = rec
+            let point_values: Vec<f64> = rec
                 .iter()
                 .skip(4)
                 .take(n_params)
                 .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect();
+            let verdicts: Vec<&str> = verdict_at
+                .iter()
+                .map(|&k| rec.get(k).unwrap_or(""))
                 .collect();
             let mut rows = Vec::new();
             let reader = &mut readers[*s];
@@ -495,11 +593,11 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
                     .collect();
                 rows.push((step, values));
             }
-            acc[point].add(&rows);
+            agg.add(point, &point_values, &rows, &verdicts)?;
         }
         w.flush().map_err(|e| Error::io(&ts_path, e))?;
     }
-    let ag_f = write_aggregate(out_dir, &names, &cols, &acc, &|p| point_values[p].clone())?;
+    let (ag_f, vd_f) = agg.finish()?;
     let mut mf = PartFile::create(out_dir, "sweep-manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -514,6 +612,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     runs_f.commit()?;
     ts_f.commit()?;
     ag_f.commit()?;
+    vd_f.commit()?;
     mf.commit()?;
     Ok(runs.len() as u64)
 }
