@@ -45,6 +45,13 @@ pub enum Design {
         /// Number of points.
         samples: usize,
     },
+    /// Saltelli's cross-sampling of a Sobol sequence with `samples` base
+    /// points: `samples * (d + 2)` points, from which first-order and total
+    /// Sobol indices are estimated (see [`crate::sensitivity`]).
+    Sobol {
+        /// Base points.
+        samples: usize,
+    },
 }
 
 impl Design {
@@ -54,6 +61,7 @@ impl Design {
             Design::Grid => "grid",
             Design::Random { .. } => "random",
             Design::Lhs { .. } => "lhs",
+            Design::Sobol { .. } => "sobol",
         }
     }
 }
@@ -217,13 +225,14 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         "grid" => Design::Grid,
         "random" => Design::Random { samples },
         "lhs" => Design::Lhs { samples },
+        "sobol" => Design::Sobol { samples },
         other => {
             let span = design_name.as_ref().map(|d| d.span());
             ctx.error(
                 span,
                 "design",
                 format!("unknown design `{other}`"),
-                suggest(other, &["grid", "random", "lhs"]),
+                suggest(other, &["grid", "random", "lhs", "sobol"]),
             );
             Design::Grid
         }
@@ -358,12 +367,16 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                         "a grid design needs values or a from/to/steps range",
                         "add values = [...] or from, to and steps",
                     ),
-                    Design::Random { .. } | Design::Lhs { .. } if sampled.is_none() => ctx.error(
-                        Some(v.span()),
-                        &field,
-                        "a random or lhs design needs low and high",
-                        "add low and high (and scale = \"log\" for a log-uniform range)",
-                    ),
+                    Design::Random { .. } | Design::Lhs { .. } | Design::Sobol { .. }
+                        if sampled.is_none() =>
+                    {
+                        ctx.error(
+                            Some(v.span()),
+                            &field,
+                            "a random or lhs design needs low and high",
+                            "add low and high (and scale = \"log\" for a log-uniform range)",
+                        )
+                    }
                     _ => {}
                 }
                 s.finish(&mut ctx);
@@ -431,6 +444,20 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
     }
     if !ctx.diags.is_empty() {
         return Err(Error::Input(InputErrors(ctx.diags)));
+    }
+    if let Design::Sobol { .. } = design {
+        if parameters.len() > 10 {
+            ctx.error(
+                Some(doc.span()),
+                "parameters",
+                format!(
+                    "a sobol design takes at most 10 parameters; this sweep has {}",
+                    parameters.len()
+                ),
+                "vary fewer parameters, or use lhs",
+            );
+            return Err(Error::Input(InputErrors(ctx.diags)));
+        }
     }
     let points = design_points(&parameters, design, seed);
     let sweep = Sweep {
@@ -516,6 +543,16 @@ fn design_points(params: &[Parameter], design: Design, seed: u64) -> Vec<Vec<f64
                 params
                     .iter()
                     .map(|p| scale(rng.random::<f64>(), p.range.unwrap_or((0.0, 1.0, false))))
+                    .collect()
+            })
+            .collect(),
+        Design::Sobol { samples } => crate::sensitivity::saltelli(samples, params.len())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| {
+                u.iter()
+                    .zip(params)
+                    .map(|(&x, p)| scale(x, p.range.unwrap_or((0.0, 1.0, false))))
                     .collect()
             })
             .collect(),

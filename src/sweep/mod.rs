@@ -282,6 +282,70 @@ impl AggregateWriter {
     }
 }
 
+/// Writes sensitivity.csv: for each metric's final value (mean over a
+/// point's replicates) and each parameter, the first-order and total Sobol
+/// indices (Saltelli 2010; Jansen 1999); metrics with no variance are skipped.
+fn write_sensitivity(
+    out_dir: &Path,
+    names: &[String],
+    cols: &[String],
+    finals: &[Vec<f64>],
+) -> Result<PartFile> {
+    let mut f = PartFile::create(out_dir, "sensitivity.csv")?;
+    let path = f.part_path().to_path_buf();
+    f.writer()
+        .write_all(&csv_line(["metric", "parameter", "first_order", "total"]))
+        .map_err(|e| Error::io(&path, e))?;
+    for (m, col) in cols.iter().enumerate() {
+        let y: Vec<f64> = finals
+            .iter()
+            .map(|r| r.get(m).copied().unwrap_or(0.0))
+            .collect();
+        if let Ok(ix) = crate::sensitivity::sobol_indices(&y, names.len()) {
+            for (k, name) in names.iter().enumerate() {
+                let line = csv_line([
+                    format!("final_{col}"),
+                    name.clone(),
+                    fmt_f64(ix.first[k]),
+                    fmt_f64(ix.total[k]),
+                ]);
+                f.writer()
+                    .write_all(&line)
+                    .map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// Per-point means of each metric's final value, in point order.
+#[derive(Default)]
+struct FinalMeans {
+    sums: Vec<Vec<f64>>,
+    counts: Vec<u64>,
+}
+
+impl FinalMeans {
+    fn add(&mut self, point: usize, last: &[f64]) {
+        while self.sums.len() <= point {
+            self.sums.push(vec![0.0; last.len()]);
+            self.counts.push(0);
+        }
+        for (s, x) in self.sums[point].iter_mut().zip(last) {
+            *s += if x.is_finite() { *x } else { 0.0 };
+        }
+        self.counts[point] += 1;
+    }
+
+    fn means(&self) -> Vec<Vec<f64>> {
+        self.sums
+            .iter()
+            .zip(&self.counts)
+            .map(|(s, &c)| s.iter().map(|x| x / c.max(1) as f64).collect())
+            .collect()
+    }
+}
+
 /// Runs a sweep. `progress(done, total)` is called after each batch.
 pub fn run(
     sweep: &Sweep,
@@ -325,6 +389,14 @@ fn run_in_pool(
     let names: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
     let mut columns: Option<Vec<String>> = None;
     let mut agg: Option<AggregateWriter> = None;
+    let mut finals = FinalMeans::default();
+    // The design, in a form SALib and other tools read.
+    let mut design_f = PartFile::create(&cfg.out_dir, "design.csv")?;
+    let design_path = design_f.part_path().to_path_buf();
+    design_f
+        .writer()
+        .write_all(crate::sensitivity::design_csv(&names, &sweep.points).as_bytes())
+        .map_err(|e| Error::io(&design_path, e))?;
     let mut done = 0u64;
     let ids: Vec<u64> = match cfg.shard {
         Some((k, n)) => (k..total).step_by(n as usize).collect(),
@@ -380,6 +452,9 @@ fn run_in_pool(
                 row.extend(v.iter().map(|&x| fmt_f64(x)));
                 ts_w.write_record(&row).map_err(io(ts_path.clone()))?;
             }
+            if let Some(last) = r.rows.last() {
+                finals.add(point, &last.1);
+            }
             if cfg.shard.is_none() {
                 let ag = match agg.as_mut() {
                     Some(a) => a,
@@ -400,6 +475,16 @@ fn run_in_pool(
     let ag_f = match agg {
         Some(a) => Some(a.finish()?),
         None => None,
+    };
+    let sens_f = if cfg.shard.is_none() && matches!(sweep.design, Design::Sobol { .. }) {
+        Some(write_sensitivity(
+            &cfg.out_dir,
+            &names,
+            &columns.clone().unwrap_or_default(),
+            &finals.means(),
+        )?)
+    } else {
+        None
     };
     let summary = SweepSummary {
         name: sweep.name.clone(),
@@ -433,6 +518,10 @@ fn run_in_pool(
         a.commit()?;
         v.commit()?;
     }
+    if let Some(f) = sens_f {
+        f.commit()?;
+    }
+    design_f.commit()?;
     mf.commit()?;
     Ok(summary)
 }
@@ -598,6 +687,35 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         w.flush().map_err(|e| Error::io(&ts_path, e))?;
     }
     let (ag_f, vd_f) = agg.finish()?;
+    // Sensitivity indices, when the shards come from a sobol design.
+    let design: String = std::fs::read_to_string(shards[0].join("sweep-manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["design"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let sens_f = if design == "sobol" {
+        let mut finals = FinalMeans::default();
+        let first_final = 4 + n_params;
+        for (_, _, rec) in &runs {
+            let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let last: Vec<f64> = rec
+                .iter()
+                .skip(first_final)
+                .take(cols.len())
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect();
+            finals.add(point, &last);
+        }
+        Some(write_sensitivity(out_dir, &names, &cols, &finals.means())?)
+    } else {
+        None
+    };
+    if let Ok(d) = std::fs::read(shards[0].join("design.csv")) {
+        let mut f = PartFile::create(out_dir, "design.csv")?;
+        let p = f.part_path().to_path_buf();
+        f.writer().write_all(&d).map_err(|e| Error::io(&p, e))?;
+        f.commit()?;
+    }
     let mut mf = PartFile::create(out_dir, "sweep-manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -613,6 +731,9 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     ts_f.commit()?;
     ag_f.commit()?;
     vd_f.commit()?;
+    if let Some(f) = sens_f {
+        f.commit()?;
+    }
     mf.commit()?;
     Ok(runs.len() as u64)
 }
