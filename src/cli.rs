@@ -29,6 +29,32 @@ enum Command {
     Sweep(SweepArgs),
     /// Combine the output folders of a sharded sweep into one.
     Merge(MergeArgs),
+    /// Write SLURM scripts that run a sweep as a job array, then merge it.
+    Slurm(SlurmArgs),
+}
+
+#[derive(clap::Args)]
+struct SlurmArgs {
+    /// The sweep file (TOML).
+    sweep: PathBuf,
+    /// Array tasks (shards).
+    #[arg(long)]
+    tasks: u64,
+    /// SLURM partition.
+    #[arg(long)]
+    partition: Option<String>,
+    /// Time limit per task (e.g. 01:00:00).
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs per task.
+    #[arg(long, default_value_t = 1)]
+    cpus: u32,
+    /// Memory per task (e.g. 4G).
+    #[arg(long)]
+    mem: Option<String>,
+    /// Folder for the scripts, shards, logs and merged results [default: output/<sweep name>-slurm].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -108,6 +134,7 @@ pub fn main() -> i32 {
         Command::Run(a) => cmd_run(a),
         Command::Validate(a) => cmd_validate(a),
         Command::Sweep(a) => cmd_sweep(a),
+        Command::Slurm(a) => cmd_slurm(a),
         Command::Merge(a) => powerdyn::sweep::merge(&a.shards, &a.out).map(|n| {
             out_line(&format!(
                 "merged {n} runs from {} shards -> {}",
@@ -323,6 +350,50 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             out.display()
         ));
     }
+    Ok(0)
+}
+
+fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
+    use powerdyn::sweep;
+    let sw = sweep::file::load(&a.sweep, false)?;
+    if a.tasks > sw.total_runs().max(1) {
+        return Err(Error::input(
+            "--tasks",
+            format!("{} tasks for {} runs", a.tasks, sw.total_runs()),
+            Some("use at most one task per run"),
+        ));
+    }
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-slurm", sw.name)));
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let out = out.canonicalize().map_err(|e| Error::io(&out, e))?;
+    let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
+    let binary = std::env::current_exe()
+        .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
+    let opts = sweep::slurm::SlurmOptions {
+        tasks: a.tasks,
+        partition: a.partition.clone(),
+        time: a.time.clone(),
+        cpus: a.cpus.max(1),
+        mem: a.mem.clone(),
+    };
+    for (name, text) in sweep::slurm::scripts(&binary, &file, &sw.name, &out, &opts)? {
+        let path = out.join(&name);
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+    out_line(&format!(
+        "wrote {}/sweep.sbatch ({} tasks), merge.sbatch and submit.sh; run {}/submit.sh on the cluster",
+        out.display(),
+        a.tasks,
+        out.display()
+    ));
     Ok(0)
 }
 

@@ -15,6 +15,7 @@
 //! whatever the thread count, and memory is bounded by the batch.
 
 pub mod file;
+pub mod slurm;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

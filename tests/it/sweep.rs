@@ -249,3 +249,75 @@ fn a_sobol_sweep_estimates_which_parameter_matters_and_merges_exactly() {
         );
     }
 }
+
+#[test]
+fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
+    // Without a cluster, run each array task's script as SLURM would, with
+    // its task id in the environment, then the merge script.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 2\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n\"agents.employee.exit_cost\" = { values = [0.2, 0.5, 0.8] }\n",
+    );
+    let out = tmp.path().join("cluster");
+    let bin = assert_cmd::cargo::cargo_bin("powerdyn");
+    let status = std::process::Command::new(&bin)
+        .args([
+            "slurm",
+            path.to_str().unwrap(),
+            "--tasks",
+            "3",
+            "--time",
+            "00:05:00",
+            "--mem",
+            "1G",
+            "--out",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --time=00:05:00"));
+    for k in 0..3 {
+        let ok = std::process::Command::new("bash")
+            .arg(out.join("sweep.sbatch"))
+            .env("SLURM_ARRAY_TASK_ID", k.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .status()
+            .unwrap();
+        assert!(ok.success(), "task {k}");
+    }
+    assert!(std::process::Command::new("bash")
+        .arg(out.join("merge.sbatch"))
+        .status()
+        .unwrap()
+        .success());
+    let local = tmp.path().join("local");
+    run(&path, &local, 2);
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "verdicts.csv",
+    ] {
+        assert_eq!(
+            fs::read(out.join("merged").join(f)).unwrap(),
+            fs::read(local.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Unsafe option values never reach a script.
+    let bad = std::process::Command::new(&bin)
+        .args([
+            "slurm",
+            path.to_str().unwrap(),
+            "--tasks",
+            "2",
+            "--partition",
+            "x;rm -rf /",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
