@@ -126,6 +126,34 @@ impl Sweep {
         crate::rng::mix(&[self.seed, point as u64, replicate]) >> 1
     }
 
+    /// SHA-256 of the sweep as defined: its points, replicates, steps and
+    /// seed, and the bytes of the base scenario and the files it extends.
+    /// A sweep resumes only into a folder started by the same sweep.
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(format!(
+            "{} {} {:?} {}\n",
+            self.seed,
+            self.replicates,
+            self.steps,
+            self.design.name()
+        ));
+        for p in &self.parameters {
+            h.update(p.path.as_bytes());
+            h.update(b"\n");
+        }
+        for pt in &self.points {
+            for v in pt {
+                h.update(v.to_le_bytes());
+            }
+        }
+        for (_, bytes) in &self.chain {
+            h.update(bytes);
+        }
+        format!("{:x}", h.finalize())
+    }
+
     /// The TOML that sets a point's values over the base scenario.
     pub fn overrides(&self, point: usize) -> String {
         let mut root = String::new();

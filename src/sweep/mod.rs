@@ -365,47 +365,76 @@ fn run_in_pool(
     cfg: &SweepConfig,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<SweepSummary> {
+    use std::fs::OpenOptions;
     let started = Instant::now();
     // Fail on a bad point before anything is written.
     for p in [0, sweep.points.len().saturating_sub(1)] {
         sweep.scenario_at(p)?;
     }
-    prepare_dir(&cfg.out_dir)?;
-    for f in [
-        "runs.csv",
-        "timeseries.csv",
-        "aggregate.csv",
-        "sweep-manifest.json",
-    ] {
-        let _ = std::fs::remove_file(cfg.out_dir.join(f));
+    let out = &cfg.out_dir;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let state_path = out.join(".sweep-state");
+    let runs_part = out.join("runs.csv.part");
+    let ts_part = out.join("timeseries.csv.part");
+    let key = format!("{}\nshard {:?}\n", sweep.hash(), cfg.shard);
+    // A finished sweep of the same definition in this folder: nothing to do.
+    let finished: Option<serde_json::Value> =
+        std::fs::read_to_string(out.join("sweep-manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+    if let Some(m) = finished {
+        let shard = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
+        if m["sweep_hash"].as_str() == Some(sweep.hash().as_str())
+            && m["shard"].as_str() == shard.as_deref()
+        {
+            let runs = m["runs"].as_u64().unwrap_or(0);
+            progress(runs, runs);
+            return Ok(SweepSummary {
+                name: sweep.name.clone(),
+                points: sweep.points.len(),
+                runs,
+                wall_seconds: 0.0,
+            });
+        }
     }
-    let io = |p: PathBuf| move |e: csv::Error| Error::Run(format!("{}: {e}", p.display()));
-    let mut runs_f = PartFile::create(&cfg.out_dir, "runs.csv")?;
-    let mut ts_f = PartFile::create(&cfg.out_dir, "timeseries.csv")?;
-    let runs_path = runs_f.part_path().to_path_buf();
-    let ts_path = ts_f.part_path().to_path_buf();
-    let mut runs_w = csv::Writer::from_writer(runs_f.writer());
-    let mut ts_w = csv::Writer::from_writer(ts_f.writer());
-    let total = sweep.total_runs();
+    let resume = std::fs::read_to_string(&state_path).is_ok_and(|k| k == key)
+        && runs_part.exists()
+        && ts_part.exists();
     let names: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
-    let mut columns: Option<Vec<String>> = None;
-    let mut agg: Option<AggregateWriter> = None;
-    let mut finals = FinalMeans::default();
-    // The design, in a form SALib and other tools read.
-    let mut design_f = PartFile::create(&cfg.out_dir, "design.csv")?;
-    let design_path = design_f.part_path().to_path_buf();
-    design_f
-        .writer()
-        .write_all(crate::sensitivity::design_csv(&names, &sweep.points).as_bytes())
-        .map_err(|e| Error::io(&design_path, e))?;
-    let mut done = 0u64;
+    let total = sweep.total_runs();
     let ids: Vec<u64> = match cfg.shard {
         Some((k, n)) => (k..total).step_by(n as usize).collect(),
         None => (0..total).collect(),
     };
-    let total = ids.len() as u64;
-    progress(0, total);
-    for batch in ids.chunks(BATCH) {
+    let mut done = 0usize;
+    if resume {
+        done = resume_point(&runs_part, &ts_part, &ids)?;
+    } else {
+        prepare_dir(out)?;
+        for f in OUTPUTS {
+            let _ = std::fs::remove_file(out.join(f));
+        }
+        std::fs::write(&state_path, &key).map_err(|e| Error::io(&state_path, e))?;
+        for p in [&runs_part, &ts_part] {
+            std::fs::write(p, b"").map_err(|e| Error::io(p, e))?;
+        }
+    }
+    let open = |p: &Path| {
+        OpenOptions::new()
+            .append(true)
+            .open(p)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| Error::io(p, e))
+    };
+    let (mut runs_w, mut ts_w) = (open(&runs_part)?, open(&ts_part)?);
+    let mut header_written = done > 0
+        || std::fs::metadata(&runs_part)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false);
+    let mut columns: Option<Vec<String>> = None;
+    let n = ids.len() as u64;
+    progress(done as u64, n);
+    for batch in ids[done..].chunks(BATCH) {
         let results: Vec<Result<RunResult>> = batch
             .par_iter()
             .map(|&id| {
@@ -413,6 +442,8 @@ fn run_in_pool(
                 run_one(sweep, point, replicate)
             })
             .collect();
+        let mut runs_bytes = Vec::new();
+        let mut ts_bytes = Vec::new();
         for (&id, r) in batch.iter().zip(results) {
             let r = r?;
             let (point, replicate) = sweep.point_of(id);
@@ -422,7 +453,7 @@ fn run_in_pool(
                     "run {id} has different metric columns from the first run (a parameter changed the scenario's structure)"
                 )));
             }
-            if done == 0 {
+            if !header_written {
                 let mut h = vec![
                     "run_id".to_string(),
                     "point".into(),
@@ -432,10 +463,11 @@ fn run_in_pool(
                 h.extend(names.iter().cloned());
                 h.extend(cols.iter().map(|c| format!("final_{c}")));
                 h.extend(HEADLINE.iter().map(|c| format!("verdict_{c}")));
-                runs_w.write_record(&h).map_err(io(runs_path.clone()))?;
+                runs_bytes.extend(csv_line(&h));
                 let mut th = vec!["run_id".to_string(), "step".into()];
                 th.extend(cols.iter().cloned());
-                ts_w.write_record(&th).map_err(io(ts_path.clone()))?;
+                ts_bytes.extend(csv_line(&th));
+                header_written = true;
             }
             let mut rec = vec![
                 id.to_string(),
@@ -447,58 +479,58 @@ fn run_in_pool(
             let last = r.rows.last().map(|x| x.1.clone()).unwrap_or_default();
             rec.extend(last.iter().map(|&v| fmt_f64(v)));
             rec.extend(r.verdicts.iter().map(|v| v.to_string()));
-            runs_w.write_record(&rec).map_err(io(runs_path.clone()))?;
+            runs_bytes.extend(csv_line(&rec));
             for (step, v) in &r.rows {
                 let mut row = vec![id.to_string(), step.to_string()];
                 row.extend(v.iter().map(|&x| fmt_f64(x)));
-                ts_w.write_record(&row).map_err(io(ts_path.clone()))?;
-            }
-            if let Some(last) = r.rows.last() {
-                finals.add(point, &last.1);
-            }
-            if cfg.shard.is_none() {
-                let ag = match agg.as_mut() {
-                    Some(a) => a,
-                    None => agg.insert(AggregateWriter::new(&cfg.out_dir, &names, cols)?),
-                };
-                ag.add(point, &sweep.points[point], &r.rows, &r.verdicts)?;
+                ts_bytes.extend(csv_line(&row));
             }
             done += 1;
         }
-        progress(done, total);
+        // Time series first, then the runs that make them count: a run is
+        // complete once its row is in runs.csv (see `resume_point`).
+        for (w, bytes, p) in [
+            (&mut ts_w, &ts_bytes, &ts_part),
+            (&mut runs_w, &runs_bytes, &runs_part),
+        ] {
+            w.write_all(bytes).map_err(|e| Error::io(p, e))?;
+            w.flush().map_err(|e| Error::io(p, e))?;
+            w.get_ref().sync_data().map_err(|e| Error::io(p, e))?;
+        }
+        progress(done as u64, n);
     }
-    runs_w.flush().map_err(|e| Error::io(&runs_path, e))?;
-    drop(runs_w);
-    ts_w.flush().map_err(|e| Error::io(&ts_path, e))?;
-    drop(ts_w);
-
-    // Aggregate (per point and step: mean, sd, 95% interval) and verdict shares.
-    let ag_f = match agg {
-        Some(a) => Some(a.finish()?),
-        None => None,
-    };
-    let sens_f = if cfg.shard.is_none() && matches!(sweep.design, Design::Sobol { .. }) {
-        Some(write_sensitivity(
-            &cfg.out_dir,
-            &names,
-            &columns.clone().unwrap_or_default(),
-            &finals.means(),
-        )?)
-    } else {
-        None
-    };
+    drop((runs_w, ts_w));
+    for (part, name) in [(&runs_part, "runs.csv"), (&ts_part, "timeseries.csv")] {
+        std::fs::rename(part, out.join(name)).map_err(|e| Error::io(part, e))?;
+    }
+    // The design, in a form SALib and other tools read.
+    let mut design_f = PartFile::create(out, "design.csv")?;
+    let design_path = design_f.part_path().to_path_buf();
+    design_f
+        .writer()
+        .write_all(crate::sensitivity::design_csv(&names, &sweep.points).as_bytes())
+        .map_err(|e| Error::io(&design_path, e))?;
+    design_f.commit()?;
+    if cfg.shard.is_none() {
+        summarize(
+            out,
+            names.len(),
+            matches!(sweep.design, Design::Sobol { .. }),
+        )?;
+    }
     let summary = SweepSummary {
         name: sweep.name.clone(),
         points: sweep.points.len(),
-        runs: done,
+        runs: done as u64,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let mut mf = PartFile::create(&cfg.out_dir, "sweep-manifest.json")?;
+    let mut mf = PartFile::create(out, "sweep-manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
         "sweep": sweep.name,
         "sweep_path": sweep.source,
+        "sweep_hash": sweep.hash(),
         "scenario_path": sweep.scenario_path.display().to_string(),
         "seed": sweep.seed,
         "design": sweep.design.name(),
@@ -513,24 +545,179 @@ fn run_in_pool(
     serde_json::to_writer_pretty(mf.writer(), &manifest)
         .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
-    runs_f.commit()?;
-    ts_f.commit()?;
-    if let Some((a, v)) = ag_f {
-        a.commit()?;
-        v.commit()?;
-    }
-    if let Some(f) = sens_f {
-        f.commit()?;
-    }
-    design_f.commit()?;
     mf.commit()?;
+    let _ = std::fs::remove_file(&state_path);
     Ok(summary)
 }
 
+/// Every file a sweep writes (cleared when a sweep starts afresh).
+const OUTPUTS: [&str; 9] = [
+    "runs.csv",
+    "timeseries.csv",
+    "aggregate.csv",
+    "verdicts.csv",
+    "sensitivity.csv",
+    "design.csv",
+    "sweep-manifest.json",
+    "runs.csv.part",
+    "timeseries.csv.part",
+];
+
+/// Where an interrupted sweep resumes: the number of runs completed (their
+/// rows in runs.csv.part, which must be the first runs of the list). Cuts a
+/// partly written last line from runs.csv.part, and the time series of runs
+/// that did not complete from timeseries.csv.part.
+fn resume_point(runs_part: &Path, ts_part: &Path, ids: &[u64]) -> Result<usize> {
+    let whole_lines = |p: &Path| -> Result<Vec<u8>> {
+        let mut b = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+        let keep = b.iter().rposition(|&c| c == b'\n').map_or(0, |k| k + 1);
+        b.truncate(keep);
+        Ok(b)
+    };
+    let runs = whole_lines(runs_part)?;
+    let mut completed = 0usize;
+    for (k, line) in runs
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .skip(1)
+        .enumerate()
+    {
+        let id: Option<u64> = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| l.split(',').next())
+            .and_then(|x| x.parse().ok());
+        if id != ids.get(k).copied() {
+            return Err(Error::Run(format!(
+                "{}: the runs done so far are not those of this sweep; remove the folder or use another --out",
+                runs_part.display()
+            )));
+        }
+        completed = k + 1;
+    }
+    std::fs::write(runs_part, &runs).map_err(|e| Error::io(runs_part, e))?;
+    // Keep the header and the rows of completed runs (they come first).
+    let ts = whole_lines(ts_part)?;
+    let done: std::collections::HashSet<u64> = ids[..completed].iter().copied().collect();
+    let mut keep = 0usize;
+    let mut offset = 0usize;
+    for (k, line) in ts.split_inclusive(|&c| c == b'\n').enumerate() {
+        let id: Option<u64> = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| l.split(',').next())
+            .and_then(|x| x.trim().parse().ok());
+        let ok = k == 0 || id.is_some_and(|i| done.contains(&i));
+        offset += line.len();
+        if !ok {
+            break;
+        }
+        keep = offset;
+    }
+    if completed == 0 {
+        // Nothing counted yet: start both logs again.
+        std::fs::write(runs_part, b"").map_err(|e| Error::io(runs_part, e))?;
+        keep = 0;
+    }
+    std::fs::write(ts_part, &ts[..keep]).map_err(|e| Error::io(ts_part, e))?;
+    Ok(completed)
+}
+
+/// Computes aggregate.csv, verdicts.csv and (for sobol designs)
+/// sensitivity.csv from a folder's runs.csv and timeseries.csv, reading both
+/// in run order.
+fn summarize(out_dir: &Path, n_params: usize, sobol: bool) -> Result<()> {
+    let runs_path = out_dir.join("runs.csv");
+    let ts_path = out_dir.join("timeseries.csv");
+    let bad = |p: &Path, m: String| Error::Run(format!("{}: {m}", p.display()));
+    let mut runs =
+        csv::Reader::from_path(&runs_path).map_err(|e| bad(&runs_path, e.to_string()))?;
+    let header = runs
+        .headers()
+        .map_err(|e| bad(&runs_path, e.to_string()))?
+        .clone();
+    let names: Vec<String> = header
+        .iter()
+        .skip(4)
+        .take(n_params)
+        .map(str::to_string)
+        .collect();
+    let mut ts = csv::Reader::from_path(&ts_path).map_err(|e| bad(&ts_path, e.to_string()))?;
+    let ts_header = ts
+        .headers()
+        .map_err(|e| bad(&ts_path, e.to_string()))?
+        .clone();
+    let cols: Vec<String> = ts_header.iter().skip(2).map(str::to_string).collect();
+    let verdict_at: Vec<usize> = HEADLINE
+        .iter()
+        .map(|h| {
+            header
+                .iter()
+                .position(|c| c == format!("verdict_{h}"))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    let mut agg = AggregateWriter::new(out_dir, &names, &cols)?;
+    let mut finals = FinalMeans::default();
+    let mut rows_iter = ts.records().peekable();
+    for rec in runs.records() {
+        let rec = rec.map_err(|e| bad(&runs_path, e.to_string()))?;
+        let id: u64 = rec.get(0).and_then(|x| x.parse().ok()).unwrap_or(u64::MAX);
+        let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+        let values: Vec<f64> = rec
+            .iter()
+            .skip(4)
+            .take(n_params)
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
+        let verdicts: Vec<&str> = verdict_at
+            .iter()
+            .map(|&k| rec.get(k).unwrap_or(""))
+            .collect();
+        let last: Vec<f64> = rec
+            .iter()
+            .skip(4 + n_params)
+            .take(cols.len())
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
+        finals.add(point, &last);
+        let mut rows = Vec::new();
+        while let Some(Ok(row)) = rows_iter.peek() {
+            if row.get(0).and_then(|x| x.parse::<u64>().ok()) != Some(id) {
+                break;
+            }
+            let row = rows_iter
+                .next()
+                .expect("peeked")
+                .map_err(|e| bad(&ts_path, e.to_string()))?;
+            let step: u64 = row.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+            rows.push((
+                step,
+                row.iter()
+                    .skip(2)
+                    .map(|x| x.parse().unwrap_or(f64::NAN))
+                    .collect(),
+            ));
+        }
+        agg.add(point, &values, &rows, &verdicts)?;
+    }
+    let (a, v) = agg.finish()?;
+    let sens = if sobol {
+        Some(write_sensitivity(out_dir, &names, &cols, &finals.means())?)
+    } else {
+        None
+    };
+    a.commit()?;
+    v.commit()?;
+    if let Some(s) = sens {
+        s.commit()?;
+    }
+    Ok(())
+}
+
 /// Combines the folders of a sharded sweep (`--shard K/N`, every K) into one:
-/// runs.csv and timeseries.csv in run order and aggregate.csv computed as an
-/// unsharded sweep computes it, so the three files are byte-identical to
-/// those of the same sweep run without sharding.
+/// runs.csv and timeseries.csv in run order, then aggregate.csv, verdicts.csv
+/// and sensitivity.csv computed from them as an unsharded sweep computes
+/// them, so every file is byte-identical to those of the same sweep run
+/// without sharding.
 pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     if shards.is_empty() {
         return Err(Error::input(
@@ -546,7 +733,6 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
             Some("give the output folders of finished shards of one sweep"),
         )
     };
-    // Runs of every shard, with their shard.
     let mut header: Option<csv::StringRecord> = None;
     let mut runs: Vec<(u64, usize, csv::StringRecord)> = Vec::new();
     for (s, dir) in shards.iter().enumerate() {
@@ -588,35 +774,29 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         .skip(4)
         .take_while(|c| !c.starts_with("final_"))
         .count();
-    let names: Vec<String> = header
-        .iter()
-        .skip(4)
-        .take(n_params)
-        .map(str::to_string)
-        .collect();
+    let manifest: Option<serde_json::Value> =
+        std::fs::read_to_string(shards[0].join("sweep-manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+    let sobol = manifest.as_ref().and_then(|v| v["design"].as_str()) == Some("sobol");
+    let design = std::fs::read(shards[0].join("design.csv")).ok();
 
     prepare_dir(out_dir)?;
-    for f in [
-        "runs.csv",
-        "timeseries.csv",
-        "aggregate.csv",
-        "sweep-manifest.json",
-    ] {
+    for f in OUTPUTS {
         let _ = std::fs::remove_file(out_dir.join(f));
     }
     let mut runs_f = PartFile::create(out_dir, "runs.csv")?;
     let runs_path = runs_f.part_path().to_path_buf();
-    {
-        let mut w = csv::Writer::from_writer(runs_f.writer());
-        w.write_record(&header)
-            .map_err(|e| Error::Run(format!("{}: {e}", runs_path.display())))?;
-        for (_, _, rec) in &runs {
-            w.write_record(rec)
-                .map_err(|e| Error::Run(format!("{}: {e}", runs_path.display())))?;
-        }
-        w.flush().map_err(|e| Error::io(&runs_path, e))?;
+    runs_f
+        .writer()
+        .write_all(&csv_line(&header))
+        .map_err(|e| Error::io(&runs_path, e))?;
+    for (_, _, rec) in &runs {
+        runs_f
+            .writer()
+            .write_all(&csv_line(rec))
+            .map_err(|e| Error::io(&runs_path, e))?;
     }
-    // Time series: each run's rows come from its shard, in run order.
     let mut readers = Vec::new();
     let mut ts_header: Option<csv::StringRecord> = None;
     for dir in shards {
@@ -633,108 +813,46 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         ts_header.get_or_insert(h);
         readers.push(r.into_records().peekable());
     }
-    let ts_header = ts_header.unwrap_or_default();
-    let cols: Vec<String> = ts_header.iter().skip(2).map(str::to_string).collect();
     let mut ts_f = PartFile::create(out_dir, "timeseries.csv")?;
     let ts_path = ts_f.part_path().to_path_buf();
-    let names_v = names.clone();
-    let mut agg = AggregateWriter::new(out_dir, &names_v, &cols)?;
-    let verdict_at: Vec<usize> = HEADLINE
-        .iter()
-        .map(|h| {
-            header
-                .iter()
-                .position(|c| c == format!("verdict_{h}"))
-                .unwrap_or(usize::MAX)
-        })
-        .collect();
-    {
-        let mut w = csv::Writer::from_writer(ts_f.writer());
-        let werr = |e: csv::Error| Error::Run(format!("{}: {e}", ts_path.display()));
-        w.write_record(&ts_header).map_err(werr)?;
-        for (id, s, rec) in &runs {
-            let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
-            let point_values: Vec<f64> = rec
-                .iter()
-                .skip(4)
-                .take(n_params)
-                .map(|x| x.parse().unwrap_or(f64::NAN))
-                .collect();
-            let verdicts: Vec<&str> = verdict_at
-                .iter()
-                .map(|&k| rec.get(k).unwrap_or(""))
-                .collect();
-            let mut rows = Vec::new();
-            let reader = &mut readers[*s];
-            while let Some(Ok(row)) = reader.peek() {
-                if row.get(0).and_then(|x| x.parse::<u64>().ok()) != Some(*id) {
-                    break;
-                }
-                let row = reader
-                    .next()
-                    .expect("peeked")
-                    .map_err(|e| bad(&shards[*s], e.to_string()))?;
-                w.write_record(&row).map_err(werr)?;
-                let step: u64 = row.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
-                let values: Vec<f64> = row
-                    .iter()
-                    .skip(2)
-                    .map(|x| x.parse().unwrap_or(f64::NAN))
-                    .collect();
-                rows.push((step, values));
+    ts_f.writer()
+        .write_all(&csv_line(&ts_header.unwrap_or_default()))
+        .map_err(|e| Error::io(&ts_path, e))?;
+    for (id, s, _) in &runs {
+        let reader = &mut readers[*s];
+        while let Some(Ok(row)) = reader.peek() {
+            if row.get(0).and_then(|x| x.parse::<u64>().ok()) != Some(*id) {
+                break;
             }
-            agg.add(point, &point_values, &rows, &verdicts)?;
+            let row = reader
+                .next()
+                .expect("peeked")
+                .map_err(|e| bad(&shards[*s], e.to_string()))?;
+            ts_f.writer()
+                .write_all(&csv_line(&row))
+                .map_err(|e| Error::io(&ts_path, e))?;
         }
-        w.flush().map_err(|e| Error::io(&ts_path, e))?;
     }
-    let (ag_f, vd_f) = agg.finish()?;
-    // Sensitivity indices, when the shards come from a sobol design.
-    let design: String = std::fs::read_to_string(shards[0].join("sweep-manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v["design"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    let sens_f = if design == "sobol" {
-        let mut finals = FinalMeans::default();
-        let first_final = 4 + n_params;
-        for (_, _, rec) in &runs {
-            let point: usize = rec.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
-            let last: Vec<f64> = rec
-                .iter()
-                .skip(first_final)
-                .take(cols.len())
-                .map(|x| x.parse().unwrap_or(f64::NAN))
-                .collect();
-            finals.add(point, &last);
-        }
-        Some(write_sensitivity(out_dir, &names, &cols, &finals.means())?)
-    } else {
-        None
-    };
-    if let Ok(d) = std::fs::read(shards[0].join("design.csv")) {
+    runs_f.commit()?;
+    ts_f.commit()?;
+    if let Some(d) = design {
         let mut f = PartFile::create(out_dir, "design.csv")?;
         let p = f.part_path().to_path_buf();
         f.writer().write_all(&d).map_err(|e| Error::io(&p, e))?;
         f.commit()?;
     }
+    summarize(out_dir, n_params, sobol)?;
     let mut mf = PartFile::create(out_dir, "sweep-manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
         "merged_from": shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "design": if sobol { "sobol" } else { manifest.as_ref().and_then(|v| v["design"].as_str()).unwrap_or("") },
         "runs": runs.len(),
-        "parameters": names,
     });
     serde_json::to_writer_pretty(mf.writer(), &manifest)
         .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
-    runs_f.commit()?;
-    ts_f.commit()?;
-    ag_f.commit()?;
-    vd_f.commit()?;
-    if let Some(f) = sens_f {
-        f.commit()?;
-    }
     mf.commit()?;
     Ok(runs.len() as u64)
 }

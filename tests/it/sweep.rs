@@ -321,3 +321,102 @@ fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 40\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3, 0.6] }\n\"agents.employee.exit_cost\" = { values = [0.2, 0.8] }\n",
+    )
+    .to_path_buf();
+    // steps = 60 for every run; 240 runs in batches of 64.
+    let whole = tmp.path().join("whole");
+    run(&path, &whole, 2);
+    let bin = assert_cmd::cargo::cargo_bin("powerdyn");
+    let resumed = tmp.path().join("resumed");
+    // Kill a run partway (SIGKILL), at several moments, then tear its logs
+    // the way a crash mid-write would; each time the next run resumes.
+    for wait_ms in [15u64, 40, 80] {
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "sweep",
+                path.to_str().unwrap(),
+                "--threads",
+                "1",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&resumed)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        for part in ["runs.csv.part", "timeseries.csv.part"] {
+            if let Ok(mut f) = fs::OpenOptions::new().append(true).open(resumed.join(part)) {
+                use std::io::Write;
+                f.write_all(b"99999,torn").unwrap();
+            }
+        }
+        assert!(
+            !resumed.join("aggregate.csv").exists() || resumed.join("sweep-manifest.json").exists()
+        );
+    }
+    let status = std::process::Command::new(&bin)
+        .args([
+            "sweep",
+            path.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&resumed)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "verdicts.csv",
+    ] {
+        assert_eq!(
+            fs::read(resumed.join(f)).unwrap(),
+            fs::read(whole.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert!(!resumed.join("runs.csv.part").exists());
+}
+
+#[test]
+fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one_starts_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
+    );
+    let out = tmp.path().join("o");
+    run(&path, &out, 1);
+    let before = fs::read(out.join("sweep-manifest.json")).unwrap();
+    run(&path, &out, 2);
+    assert_eq!(
+        fs::read(out.join("sweep-manifest.json")).unwrap(),
+        before,
+        "nothing was redone"
+    );
+    let changed = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3, 0.5] }\n",
+    );
+    run(&changed, &out, 1);
+    assert_eq!(
+        fs::read_to_string(out.join("runs.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
+}
