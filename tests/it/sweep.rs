@@ -420,3 +420,79 @@ fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one
         4
     );
 }
+
+/// On a real SLURM cluster (`.ci/slurm-cluster.sh` starts one; set
+/// POWERDYN_SLURM=1): submit the array and the merge that `powerdyn slurm`
+/// wrote, wait, and compare with the local sweep. Skipped (and says so)
+/// without POWERDYN_SLURM.
+#[test]
+fn a_real_slurm_cluster_runs_the_array_and_the_merge() {
+    if std::env::var("POWERDYN_SLURM").is_err() {
+        eprintln!(
+            "skipped: set POWERDYN_SLURM=1 with a running SLURM cluster (.ci/slurm-cluster.sh)"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 3\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n\"agents.employee.exit_cost\" = { values = [0.2, 0.8] }\n",
+    );
+    let out = tmp.path().join("cluster");
+    let bin = assert_cmd::cargo::cargo_bin("powerdyn");
+    let ok = std::process::Command::new(&bin)
+        .args([
+            "slurm",
+            path.to_str().unwrap(),
+            "--tasks",
+            "4",
+            "--time",
+            "00:05:00",
+            "--out",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let submitted = std::process::Command::new("bash")
+        .arg(out.join("submit.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let merge_job = String::from_utf8_lossy(&submitted.stdout)
+        .trim()
+        .to_string();
+    let merged = out.join("merged").join("sweep-manifest.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
+    while !merged.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the merge job {merge_job} did not finish; squeue: {}",
+            String::from_utf8_lossy(
+                &std::process::Command::new("squeue")
+                    .output()
+                    .unwrap()
+                    .stdout
+            )
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let local = tmp.path().join("local");
+    run(&path, &local, 2);
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "verdicts.csv",
+    ] {
+        assert_eq!(
+            fs::read(out.join("merged").join(f)).unwrap(),
+            fs::read(local.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
