@@ -379,7 +379,7 @@ fn run_in_pool(
     let key = format!("{}\nshard {:?}\n", sweep.hash(), cfg.shard);
     // A finished sweep of the same definition in this folder: nothing to do.
     let finished: Option<serde_json::Value> =
-        std::fs::read_to_string(out.join("sweep-manifest.json"))
+        std::fs::read_to_string(out.join("manifest.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
     if let Some(m) = finished {
@@ -524,7 +524,7 @@ fn run_in_pool(
         runs: done as u64,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let mut mf = PartFile::create(out, "sweep-manifest.json")?;
+    let mut mf = PartFile::create(out, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
@@ -558,7 +558,7 @@ const OUTPUTS: [&str; 9] = [
     "verdicts.csv",
     "sensitivity.csv",
     "design.csv",
-    "sweep-manifest.json",
+    "manifest.json",
     "runs.csv.part",
     "timeseries.csv.part",
 ];
@@ -775,7 +775,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         .take_while(|c| !c.starts_with("final_"))
         .count();
     let manifest: Option<serde_json::Value> =
-        std::fs::read_to_string(shards[0].join("sweep-manifest.json"))
+        std::fs::read_to_string(shards[0].join("manifest.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
     let sobol = manifest.as_ref().and_then(|v| v["design"].as_str()) == Some("sobol");
@@ -842,7 +842,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         f.commit()?;
     }
     summarize(out_dir, n_params, sobol)?;
-    let mut mf = PartFile::create(out_dir, "sweep-manifest.json")?;
+    let mut mf = PartFile::create(out_dir, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),

@@ -360,7 +360,7 @@ fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_on
             }
         }
         assert!(
-            !resumed.join("aggregate.csv").exists() || resumed.join("sweep-manifest.json").exists()
+            !resumed.join("aggregate.csv").exists() || resumed.join("manifest.json").exists()
         );
     }
     let status = std::process::Command::new(&bin)
@@ -400,10 +400,10 @@ fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one
     );
     let out = tmp.path().join("o");
     run(&path, &out, 1);
-    let before = fs::read(out.join("sweep-manifest.json")).unwrap();
+    let before = fs::read(out.join("manifest.json")).unwrap();
     run(&path, &out, 2);
     assert_eq!(
-        fs::read(out.join("sweep-manifest.json")).unwrap(),
+        fs::read(out.join("manifest.json")).unwrap(),
         before,
         "nothing was redone"
     );
@@ -466,7 +466,7 @@ fn a_real_slurm_cluster_runs_the_array_and_the_merge() {
     let merge_job = String::from_utf8_lossy(&submitted.stdout)
         .trim()
         .to_string();
-    let merged = out.join("merged").join("sweep-manifest.json");
+    let merged = out.join("merged").join("manifest.json");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
     while !merged.exists() {
         assert!(
