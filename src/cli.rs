@@ -31,7 +31,74 @@ enum Command {
     Merge(MergeArgs),
     /// Write SLURM scripts that run a sweep as a job array, then merge it.
     Slurm(SlurmArgs),
+    /// Turn a run's or a sweep's output folder into one self-contained report.html.
+    Report(ReportArgs),
+    /// Run a bundled teaching scenario, tell what happened, and write its report.
+    Demo(DemoArgs),
 }
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The output folder of a run or a sweep.
+    dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// The demo to run [default: couple-money].
+    name: Option<String>,
+    /// List the demos.
+    #[arg(long)]
+    list: bool,
+    /// Output folder [default: output/demo-<name>].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+/// The bundled teaching scenarios, embedded so a demo runs anywhere, with
+/// the metric its terminal chart shows.
+const DEMOS: [(&str, &str, &str); 8] = [
+    (
+        "couple-money",
+        include_str!("../scenarios/couple-money.toml"),
+        "resources_gini",
+    ),
+    (
+        "balanced-couple",
+        include_str!("../scenarios/balanced-couple.toml"),
+        "dyad_imbalance",
+    ),
+    (
+        "bully-target-stays",
+        include_str!("../scenarios/bully-target-stays.toml"),
+        "mean_resentment",
+    ),
+    (
+        "bully-target-leaves",
+        include_str!("../scenarios/bully-target-leaves.toml"),
+        "mean_engagement",
+    ),
+    (
+        "abusive-isolation",
+        include_str!("../scenarios/abusive-isolation.toml"),
+        "mean_resentment",
+    ),
+    (
+        "seven-bases",
+        include_str!("../scenarios/seven-bases.toml"),
+        "power_gini",
+    ),
+    (
+        "domworld-despotic",
+        include_str!("../scenarios/domworld-despotic.toml"),
+        "dominance_cv",
+    ),
+    (
+        "exchange-star",
+        include_str!("../scenarios/exchange-star.toml"),
+        "bargain_share_gini",
+    ),
+];
 
 #[derive(clap::Args)]
 struct SlurmArgs {
@@ -135,6 +202,11 @@ pub fn main() -> i32 {
         Command::Validate(a) => cmd_validate(a),
         Command::Sweep(a) => cmd_sweep(a),
         Command::Slurm(a) => cmd_slurm(a),
+        Command::Report(a) => powerdyn::report::report(&a.dir).map(|p| {
+            out_line(&format!("wrote {}", p.display()));
+            0
+        }),
+        Command::Demo(a) => cmd_demo(a),
         Command::Merge(a) => powerdyn::sweep::merge(&a.shards, &a.out).map(|n| {
             out_line(&format!(
                 "merged {n} runs from {} shards -> {}",
@@ -393,6 +465,71 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         out.display(),
         a.tasks,
         out.display()
+    ));
+    Ok(0)
+}
+
+fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
+    if a.list {
+        for (name, text, _) in DEMOS {
+            let desc = text
+                .lines()
+                .find_map(|l| l.strip_prefix("description = "))
+                .unwrap_or("")
+                .trim_matches('"');
+            out_line(&format!("{name:<22} {desc}"));
+        }
+        return Ok(0);
+    }
+    let name = a.name.clone().unwrap_or_else(|| "couple-money".to_string());
+    let Some((_, text, metric)) = DEMOS.iter().find(|(n, _, _)| *n == name) else {
+        let names: Vec<&str> = DEMOS.iter().map(|d| d.0).collect();
+        return Err(Error::input(
+            "demo",
+            format!("there is no demo called `{name}`"),
+            Some(&format!(
+                "choose one of: {} (powerdyn demo --list)",
+                names.join(", ")
+            )),
+        ));
+    };
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("demo-{name}")));
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    // The scenario beside its outputs, so the report can tell its story.
+    let scen_path = out.join("scenario.toml");
+    std::fs::write(&scen_path, text).map_err(|e| Error::io(&scen_path, e))?;
+    out_line(&format!("powerdyn demo: {name}\n"));
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        out_line(line.trim_start_matches('#').trim_start());
+    }
+    out_line("");
+    cmd_run(RunArgs {
+        scenario: scen_path,
+        out: Some(out.clone()),
+        seed: None,
+        steps: None,
+        threads: 0,
+        quiet: false,
+        force: false,
+    })?;
+    out_line("\nWhat happened:");
+    out_line(powerdyn::report::narrative(&out)?.trim_end());
+    let ts = powerdyn::report::Table::read(&out.join("timeseries.csv"))?;
+    out_line("");
+    out_line(&powerdyn::report::svg::ascii_chart(
+        &format!("{metric} over time"),
+        &ts.values("step"),
+        &ts.values(metric),
+        12,
+        64,
+    ));
+    let report = powerdyn::report::report(&out)?;
+    out_line(&format!(
+        "\nThe full report, with charts: {}",
+        report.display()
     ));
     Ok(0)
 }

@@ -64,6 +64,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod rules;
 pub mod run;

@@ -378,10 +378,9 @@ fn run_in_pool(
     let ts_part = out.join("timeseries.csv.part");
     let key = format!("{}\nshard {:?}\n", sweep.hash(), cfg.shard);
     // A finished sweep of the same definition in this folder: nothing to do.
-    let finished: Option<serde_json::Value> =
-        std::fs::read_to_string(out.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
+    let finished: Option<serde_json::Value> = std::fs::read_to_string(out.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
     if let Some(m) = finished {
         let shard = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
         if m["sweep_hash"].as_str() == Some(sweep.hash().as_str())

@@ -5,6 +5,7 @@ mod determinism;
 mod hostile;
 mod influence;
 mod interventions;
+mod report;
 mod rules;
 mod science;
 mod stories;

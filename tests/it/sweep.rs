@@ -359,9 +359,7 @@ fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_on
                 f.write_all(b"99999,torn").unwrap();
             }
         }
-        assert!(
-            !resumed.join("aggregate.csv").exists() || resumed.join("manifest.json").exists()
-        );
+        assert!(!resumed.join("aggregate.csv").exists() || resumed.join("manifest.json").exists());
     }
     let status = std::process::Command::new(&bin)
         .args([

@@ -1,0 +1,659 @@
+//! Reports: one self-contained HTML page per run or sweep folder, with
+//! inline SVG charts and CSS (nothing fetched), and the narrative that
+//! `powerdyn demo` prints.
+//!
+//! A run's report tells the scenario's story (its opening comment), lists its
+//! parameters, and charts the headline metrics over time with their verdicts
+//! (the settle step marked), the seven bases' Gini coefficients, the tactic
+//! mix, resentment and withdrawal, group gaps, events on the time axis, and
+//! the network at its snapshots for small groups (node size by total power,
+//! edge colour by resentment, withdrawn ties dashed). A sweep's report charts
+//! each headline metric against each parameter with 95% bands, a heatmap over
+//! the first two parameters, verdict shares and sensitivity indices.
+
+pub mod svg;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::metrics::HEADLINE;
+use crate::model::{BASE_NAMES, TACTIC_NAMES};
+use crate::output::PartFile;
+use svg::{escape, Series};
+
+/// A CSV file read whole: header and rows of text.
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Reads a CSV file.
+    pub fn read(path: &Path) -> Result<Table> {
+        let mut r = csv::Reader::from_path(path)
+            .map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
+        let header = r
+            .headers()
+            .map_err(|e| Error::Run(format!("{}: {e}", path.display())))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
+            rows.push(rec.iter().map(str::to_string).collect());
+        }
+        Ok(Table { header, rows })
+    }
+
+    /// The index of a column.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// A numeric column (unparsable cells are NaN).
+    pub fn values(&self, name: &str) -> Vec<f64> {
+        match self.col(name) {
+            Some(k) => self
+                .rows
+                .iter()
+                .map(|r| r.get(k).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+fn json(path: &Path) -> Option<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+}
+
+const W: u32 = 900;
+const H: u32 = 360;
+
+/// Writes `report.html` into a run's or a sweep's output folder and returns its path.
+pub fn report(dir: &Path) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        return Err(Error::input(
+            dir.display().to_string(),
+            "is not a folder",
+            Some("give the output folder of a run or a sweep"),
+        ));
+    }
+    let body = if dir.join("runs.csv").exists() {
+        sweep_report(dir)?
+    } else if dir.join("timeseries.csv").exists() && dir.join("summary.json").exists() {
+        run_report(dir)?
+    } else {
+        return Err(Error::input(
+            dir.display().to_string(),
+            "holds no finished run or sweep (no summary.json or runs.csv)",
+            Some("give the output folder of a finished powerdyn run or sweep"),
+        ));
+    };
+    let mut f = PartFile::create(dir, "report.html")?;
+    let path = f.part_path().to_path_buf();
+    use std::io::Write;
+    f.writer()
+        .write_all(body.as_bytes())
+        .map_err(|e| Error::io(&path, e))?;
+    f.commit()?;
+    Ok(dir.join("report.html"))
+}
+
+fn page(title: &str, sections: &[String]) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\n\
+body{{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;font-size:18px;max-width:960px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.5}}\n\
+h1{{font-size:2em}} h2{{margin-top:2em;border-bottom:2px solid #ddd}} pre{{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:15px}}\n\
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .7em;text-align:left}}\n\
+.grows{{color:#b2182b;font-weight:bold}} .shrinks{{color:#2166ac;font-weight:bold}} .settles{{color:#1b7837;font-weight:bold}} .oscillates{{color:#8c510a;font-weight:bold}}\n\
+svg{{max-width:100%;height:auto;margin:.5em 0}}\n</style></head><body>\n<h1>{t}</h1>\n{}\n<p><small>Written by powerdyn {v}. Self-contained: no network needed.</small></p>\n</body></html>\n",
+        sections.join("\n"),
+        t = escape(title),
+        v = env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// The opening comment of a scenario file: its story, question and what to watch.
+fn story(path: &str) -> Option<String> {
+    let p = Path::new(path);
+    if p.extension().is_none_or(|e| e != "toml") || !p.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(p).ok()?;
+    let lines: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.trim_start_matches('#').trim_start())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn run_report(dir: &Path) -> Result<String> {
+    let ts = Table::read(&dir.join("timeseries.csv"))?;
+    let summary = json(&dir.join("summary.json")).unwrap_or_default();
+    let manifest = json(&dir.join("manifest.json")).unwrap_or_default();
+    let steps = ts.values("step");
+    let name = summary["scenario"].as_str().unwrap_or("run").to_string();
+    let events = Table::read(&dir.join("events.csv")).ok();
+    let markers: Vec<(f64, String)> = events
+        .as_ref()
+        .map(|e| {
+            let (s, k) = (e.col("step").unwrap_or(0), e.col("kind").unwrap_or(1));
+            e.rows
+                .iter()
+                .map(|r| (r[s].parse().unwrap_or(0.0), r[k].clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut sections = Vec::new();
+    // Story and parameters.
+    let scenario_path = manifest["scenario_path"].as_str().unwrap_or("");
+    let mut intro = String::from("<h2>The story</h2>\n");
+    match story(scenario_path) {
+        Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
+        None => intro
+            .push_str("<p>(The scenario file is not at hand; its name and numbers follow.)</p>\n"),
+    }
+    intro.push_str(&format!(
+        "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr></table>\n",
+        escape(&name),
+        summary["agents"],
+        summary["ties"],
+        summary["steps"],
+        summary["seed"],
+        escape(scenario_path)
+    ));
+    sections.push(intro);
+    // Verdicts.
+    let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th>final</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
+    for h in HEADLINE {
+        let x = &summary["verdicts"][h];
+        let word = x["verdict"].as_str().unwrap_or("");
+        v.push_str(&format!(
+            "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",
+            x["final_value"].as_f64().unwrap_or(f64::NAN),
+            x["settle_step"].as_u64().map(|s| format!("step {s}")).unwrap_or_else(|| "—".into()),
+            x["sen_slope_per_step"].as_f64().unwrap_or(0.0),
+            x["mann_kendall_p"].as_f64().unwrap_or(1.0),
+        ));
+    }
+    v.push_str("</table>\n");
+    sections.push(v);
+    let series = |cols: &[&str]| -> Vec<Series> {
+        cols.iter()
+            .filter(|c| ts.col(c).is_some())
+            .map(|c| Series {
+                name: c.to_string(),
+                xs: steps.clone(),
+                ys: ts.values(c),
+                band: None,
+            })
+            .collect()
+    };
+    let settle_markers = |cols: &[&str]| -> Vec<(f64, String)> {
+        let mut m = markers.clone();
+        for c in cols {
+            if let Some(s) = summary["verdicts"][*c]["settle_step"].as_u64() {
+                m.push((s as f64, format!("{c} settles")));
+            }
+        }
+        m
+    };
+    let chart = |title: &str, cols: &[&str], y: &str| {
+        svg::line_chart(title, "step", y, &series(cols), &settle_markers(cols), W, H)
+    };
+    sections.push(format!(
+        "<h2>Imbalance over time</h2>\n{}\n",
+        chart(
+            "Inequality and imbalance",
+            &["power_gini", "resources_gini", "dyad_imbalance"],
+            "index (0 to 1)"
+        )
+    ));
+    sections.push(format!(
+        "<h2>Resentment and withdrawal</h2>\n{}\n{}\n",
+        chart("Mean resentment", &["mean_resentment"], "resentment"),
+        chart(
+            "Engagement and withdrawal",
+            &["mean_engagement", "withdrawn_share", "compliance_rate"],
+            "share"
+        )
+    ));
+    let ginis: Vec<String> = BASE_NAMES.iter().map(|b| format!("gini_{b}")).collect();
+    let gini_refs: Vec<&str> = ginis.iter().map(String::as_str).collect();
+    sections.push(format!(
+        "<h2>The seven bases</h2>\n{}\n",
+        svg::line_chart(
+            "Gini of each power base",
+            "step",
+            "Gini",
+            &series(&gini_refs),
+            &markers,
+            W,
+            H
+        )
+    ));
+    let layers: Vec<(String, Vec<f64>)> = TACTIC_NAMES
+        .iter()
+        .map(|t| (t.to_string(), ts.values(&format!("tactic_{t}"))))
+        .collect();
+    sections.push(format!(
+        "<h2>What agents do</h2>\n{}\n",
+        svg::stacked_area("Tactic mix (share of acts)", "step", &steps, &layers, W, H)
+    ));
+    let groups: Vec<String> = ts
+        .header
+        .iter()
+        .filter_map(|h| {
+            h.strip_prefix("group_")
+                .and_then(|g| g.strip_suffix("_power"))
+                .map(str::to_string)
+        })
+        .collect();
+    if !groups.is_empty() {
+        let pw: Vec<String> = groups.iter().map(|g| format!("group_{g}_power")).collect();
+        let rs: Vec<String> = groups
+            .iter()
+            .map(|g| format!("group_{g}_resources"))
+            .collect();
+        let pw_refs: Vec<&str> = pw.iter().map(String::as_str).collect();
+        let rs_refs: Vec<&str> = rs.iter().map(String::as_str).collect();
+        sections.push(format!(
+            "<h2>Groups</h2>\n{}\n{}\n",
+            svg::line_chart(
+                "Mean total power by group",
+                "step",
+                "power",
+                &series(&pw_refs),
+                &markers,
+                W,
+                H
+            ),
+            svg::line_chart(
+                "Mean resources by group",
+                "step",
+                "resources",
+                &series(&rs_refs),
+                &markers,
+                W,
+                H
+            )
+        ));
+    }
+    if let Some(e) = &events {
+        let mut t = String::from("<h2>Events</h2>\n<table><tr><th>step</th><th>kind</th><th>targets</th><th>effect</th></tr>\n");
+        for r in &e.rows {
+            t.push_str("<tr>");
+            for c in r {
+                t.push_str(&format!("<td>{}</td>", escape(c)));
+            }
+            t.push_str("</tr>\n");
+        }
+        t.push_str("</table>\n");
+        sections.push(t);
+    }
+    if let Some(net) = network_section(dir)? {
+        sections.push(net);
+    }
+    Ok(page(&format!("powerdyn: {name}"), &sections))
+}
+
+/// Network pictures at up to three snapshot steps, for groups of at most 60 agents.
+fn network_section(dir: &Path) -> Result<Option<String>> {
+    let (Ok(agents), Ok(ties)) = (
+        Table::read(&dir.join("agents.csv")),
+        Table::read(&dir.join("ties.csv")),
+    ) else {
+        return Ok(None);
+    };
+    let (Some(ac), Some(an), Some(tc)) = (agents.col("step"), agents.col("name"), ties.col("step"))
+    else {
+        return Ok(None);
+    };
+    let mut by_step: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (k, r) in agents.rows.iter().enumerate() {
+        by_step
+            .entry(r[ac].parse().unwrap_or(0))
+            .or_default()
+            .push(k);
+    }
+    let n = by_step.values().next().map_or(0, Vec::len);
+    if n == 0 || n > 60 {
+        return Ok(None);
+    }
+    let snaps: Vec<u64> = by_step.keys().copied().collect();
+    let chosen: Vec<u64> = match snaps.len() {
+        0 => return Ok(None),
+        1 | 2 | 3 => snaps.clone(),
+        k => vec![snaps[0], snaps[k / 2], snaps[k - 1]],
+    };
+    let base_cols: Vec<usize> = BASE_NAMES.iter().filter_map(|b| agents.col(b)).collect();
+    let (tf, tt, te, tr) = (
+        ties.col("from"),
+        ties.col("to"),
+        ties.col("engagement"),
+        ties.col("resentment"),
+    );
+    let (Some(tf), Some(tt), Some(te), Some(tr)) = (tf, tt, te, tr) else {
+        return Ok(None);
+    };
+    let max_r = ties
+        .rows
+        .iter()
+        .filter_map(|r| r[tr].parse::<f64>().ok())
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let mut out = String::from("<h2>The network</h2>\n<p>Node size: total power. Edge colour: resentment (grey calm, red hot). Dashed: withdrawn (engagement below 0.25).</p>\n");
+    for s in chosen {
+        let rows = &by_step[&s];
+        let nodes: Vec<(String, f64)> = rows
+            .iter()
+            .map(|&k| {
+                let r = &agents.rows[k];
+                let power: f64 = base_cols
+                    .iter()
+                    .map(|&c| r[c].parse::<f64>().unwrap_or(0.0))
+                    .sum();
+                (r[an].clone(), power)
+            })
+            .collect();
+        // One edge per pair: the larger resentment of the two halves; dashed if either side withdrew.
+        let mut pairs: BTreeMap<(usize, usize), (f64, bool)> = BTreeMap::new();
+        for r in ties
+            .rows
+            .iter()
+            .filter(|r| r[tc].parse::<u64>().ok() == Some(s))
+        {
+            let (a, b): (usize, usize) = (r[tf].parse().unwrap_or(0), r[tt].parse().unwrap_or(0));
+            let key = (a.min(b), a.max(b));
+            let res = r[tr].parse::<f64>().unwrap_or(0.0) / max_r;
+            let withdrawn = r[te].parse::<f64>().unwrap_or(1.0) < 0.25;
+            let e = pairs.entry(key).or_insert((0.0, false));
+            e.0 = e.0.max(res);
+            e.1 |= withdrawn;
+        }
+        let edges: Vec<(usize, usize, f64, bool)> = pairs
+            .into_iter()
+            .map(|((a, b), (r, w))| (a, b, r, w))
+            .collect();
+        out.push_str(&svg::network(
+            &format!("Step {s}"),
+            &nodes,
+            &edges,
+            600,
+            480,
+        ));
+        out.push('\n');
+    }
+    Ok(Some(out))
+}
+
+fn sweep_report(dir: &Path) -> Result<String> {
+    let runs = Table::read(&dir.join("runs.csv"))?;
+    let manifest = json(&dir.join("manifest.json")).unwrap_or_default();
+    let params: Vec<String> = runs
+        .header
+        .iter()
+        .skip(4)
+        .take_while(|c| !c.starts_with("final_"))
+        .cloned()
+        .collect();
+    let mut sections = vec![format!(
+        "<h2>The sweep</h2>\n<table><tr><th>runs</th><td>{}</td></tr><tr><th>design</th><td>{}</td></tr><tr><th>parameters</th><td>{}</td></tr></table>\n",
+        runs.rows.len(),
+        escape(manifest["design"].as_str().unwrap_or("")),
+        escape(&params.join(", "))
+    )];
+    // Each headline metric's final value against each parameter: mean and 95% interval over runs at each value.
+    let mut charts = String::from("<h2>Final values against each parameter</h2>\n");
+    for p in &params {
+        let xs = runs.values(p);
+        for h in [
+            "power_gini",
+            "dyad_imbalance",
+            "mean_resentment",
+            "withdrawn_share",
+        ] {
+            let ys = runs.values(&format!("final_{h}"));
+            if ys.is_empty() {
+                continue;
+            }
+            let mut groups: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+            for (x, y) in xs.iter().zip(&ys) {
+                if x.is_finite() && y.is_finite() {
+                    groups.entry(x.to_bits()).or_default().push(*y);
+                }
+            }
+            let mut pts: Vec<(f64, f64, f64)> = groups
+                .iter()
+                .map(|(x, v)| {
+                    let n = v.len() as f64;
+                    let mean = v.iter().sum::<f64>() / n;
+                    let sd = if n > 1.0 {
+                        (v.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                    } else {
+                        0.0
+                    };
+                    (f64::from_bits(*x), mean, 1.96 * sd / n.sqrt())
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if pts.len() > 200 {
+                continue;
+            }
+            let s = Series {
+                name: h.to_string(),
+                xs: pts.iter().map(|p| p.0).collect(),
+                ys: pts.iter().map(|p| p.1).collect(),
+                band: Some((
+                    pts.iter().map(|p| p.1 - p.2).collect(),
+                    pts.iter().map(|p| p.1 + p.2).collect(),
+                )),
+            };
+            charts.push_str(&svg::line_chart(
+                &format!("{h} against {p}"),
+                p,
+                h,
+                &[s],
+                &[],
+                W,
+                300,
+            ));
+            charts.push('\n');
+        }
+    }
+    sections.push(charts);
+    if params.len() >= 2 {
+        let (px, py) = (runs.values(&params[0]), runs.values(&params[1]));
+        let z_all = runs.values("final_power_gini");
+        let mut xs: Vec<f64> = px.iter().copied().filter(|x| x.is_finite()).collect();
+        let mut ys: Vec<f64> = py.iter().copied().filter(|x| x.is_finite()).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        ys.sort_by(f64::total_cmp);
+        ys.dedup();
+        if xs.len() <= 50 && ys.len() <= 50 {
+            let mut z = vec![vec![f64::NAN; xs.len()]; ys.len()];
+            let mut n = vec![vec![0.0; xs.len()]; ys.len()];
+            for ((x, y), v) in px.iter().zip(&py).zip(&z_all) {
+                if let (Ok(i), Ok(j)) = (
+                    xs.binary_search_by(|a| a.total_cmp(x)),
+                    ys.binary_search_by(|a| a.total_cmp(y)),
+                ) {
+                    if v.is_finite() {
+                        z[j][i] = if n[j][i] == 0.0 { *v } else { z[j][i] + v };
+                        n[j][i] += 1.0;
+                    }
+                }
+            }
+            for (zr, nr) in z.iter_mut().zip(&n) {
+                for (zv, nv) in zr.iter_mut().zip(nr) {
+                    if *nv > 0.0 {
+                        *zv /= nv;
+                    }
+                }
+            }
+            sections.push(format!(
+                "<h2>Two parameters at once</h2>\n{}\n",
+                svg::heatmap(
+                    "Final power Gini (mean over runs)",
+                    &params[0],
+                    &params[1],
+                    &xs,
+                    &ys,
+                    &z,
+                    W,
+                    480
+                )
+            ));
+        }
+    }
+    if let Ok(v) = Table::read(&dir.join("verdicts.csv")) {
+        let mut bars = Vec::new();
+        for w in ["settles", "grows", "shrinks", "oscillates"] {
+            let col = format!("power_gini_{w}");
+            let vals = v.values(&col);
+            if !vals.is_empty() {
+                bars.push((
+                    format!("power_gini {w}"),
+                    vals.iter().filter(|x| x.is_finite()).sum::<f64>() / vals.len() as f64,
+                ));
+            }
+        }
+        sections.push(format!(
+            "<h2>Verdicts</h2>\n{}\n",
+            svg::bar_chart(
+                "Share of runs by verdict of power_gini (all points)",
+                &bars,
+                W,
+                260
+            )
+        ));
+    }
+    if let Ok(s) = Table::read(&dir.join("sensitivity.csv")) {
+        let mut out = String::from("<h2>Sensitivity</h2>\n");
+        for h in [
+            "final_power_gini",
+            "final_mean_resentment",
+            "final_mean_engagement",
+        ] {
+            let bars: Vec<(String, f64)> = s
+                .rows
+                .iter()
+                .filter(|r| r[0] == h)
+                .map(|r| (r[1].clone(), r[3].parse().unwrap_or(0.0)))
+                .collect();
+            if !bars.is_empty() {
+                out.push_str(&svg::bar_chart(
+                    &format!("Total Sobol index: {h}"),
+                    &bars,
+                    W,
+                    220,
+                ));
+                out.push('\n');
+            }
+        }
+        sections.push(out);
+    }
+    Ok(page(
+        &format!(
+            "powerdyn sweep: {}",
+            manifest["sweep"].as_str().unwrap_or("")
+        ),
+        &sections,
+    ))
+}
+
+/// A short account of a run in words and numbers, for the terminal: whether
+/// imbalance settled or grew, where resentment peaked, who withdrew and when.
+pub fn narrative(dir: &Path) -> Result<String> {
+    let ts = Table::read(&dir.join("timeseries.csv"))?;
+    let summary = json(&dir.join("summary.json")).unwrap_or_default();
+    let steps = ts.values("step");
+    let mut out = String::new();
+    let verdict = |m: &str| -> String {
+        let v = &summary["verdicts"][m];
+        let word = v["verdict"].as_str().unwrap_or("?");
+        let fin = v["final_value"].as_f64().unwrap_or(f64::NAN);
+        match (word, v["settle_step"].as_u64()) {
+            ("settles", Some(s)) => format!("settles at {fin:.2} from step {s}"),
+            (w, _) => format!("{w} (ends near {fin:.2})"),
+        }
+    };
+    out.push_str(&format!(
+        "Power inequality (Gini): {}.\n",
+        verdict("power_gini")
+    ));
+    out.push_str(&format!(
+        "Imbalance within relationships: {}.\n",
+        verdict("dyad_imbalance")
+    ));
+    out.push_str(&format!(
+        "Money inequality (Gini): {}.\n",
+        verdict("resources_gini")
+    ));
+    let res = ts.values("mean_resentment");
+    if let Some((k, peak)) = res
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .max_by(|a, b| a.1.total_cmp(b.1))
+    {
+        out.push_str(&format!(
+            "Resentment peaked at {peak:.2} at step {} and ended at {:.2}.\n",
+            steps.get(k).copied().unwrap_or(0.0),
+            res.last().copied().unwrap_or(0.0)
+        ));
+    }
+    // Who withdrew from whom, and by when (from the tie snapshots).
+    if let (Ok(ties), Ok(agents)) = (
+        Table::read(&dir.join("ties.csv")),
+        Table::read(&dir.join("agents.csv")),
+    ) {
+        let names: BTreeMap<String, String> = match (agents.col("agent"), agents.col("name")) {
+            (Some(a), Some(n)) => agents
+                .rows
+                .iter()
+                .map(|r| (r[a].clone(), r[n].clone()))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        if let (Some(s), Some(f), Some(t), Some(e)) = (
+            ties.col("step"),
+            ties.col("from"),
+            ties.col("to"),
+            ties.col("engagement"),
+        ) {
+            let mut first: BTreeMap<(String, String), String> = BTreeMap::new();
+            for r in &ties.rows {
+                if r[e].parse::<f64>().unwrap_or(1.0) < 0.25 {
+                    first
+                        .entry((r[f].clone(), r[t].clone()))
+                        .or_insert_with(|| r[s].clone());
+                }
+            }
+            let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
+            for ((a, b), step) in first.iter().take(8) {
+                out.push_str(&format!(
+                    "{} withdrew from {} (by step {step}).\n",
+                    name(a),
+                    name(b)
+                ));
+            }
+            if first.len() > 8 {
+                out.push_str(&format!("... and {} more withdrawals.\n", first.len() - 8));
+            }
+            if first.is_empty() {
+                out.push_str("Nobody withdrew.\n");
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,166 @@
+//! Reports and demos.
+
+use std::fs;
+
+use assert_cmd::Command;
+
+use crate::support::{bundled, root, run_into};
+
+fn html_is_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert!(!html.contains("<script"), "no scripts");
+    for fetch in ["src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!html.contains(fetch), "nothing fetched: {fetch}");
+    }
+    assert!(!html.contains("NaN"));
+}
+
+#[test]
+fn a_run_report_tells_the_story_and_charts_every_section_with_nothing_fetched() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A scenario file whose story holds markup: it must come out as text.
+    let scen = tmp.path().join("story.toml");
+    let mut text =
+        fs::read_to_string(root().join("scenarios/couple-money-counseling.toml")).unwrap();
+    text = text.replace("extends = \"couple-money.toml\"", "");
+    let base = fs::read_to_string(root().join("scenarios/couple-money.toml")).unwrap();
+    let body: String = base
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let story = "# A story with <script>alert(1)</script> & friends.\n";
+    let events = text
+        .lines()
+        .skip_while(|l| !l.starts_with("[[events]]"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(&scen, format!("{story}{body}\n{events}\n")).unwrap();
+    let s = powerdyn::scenario::load(&scen).unwrap();
+    let out = tmp.path().join("out");
+    run_into(&s, 1, 1200, 1, &out);
+    let path = powerdyn::report::report(&out).unwrap();
+    let html = fs::read_to_string(path).unwrap();
+    html_is_self_contained(&html);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends"));
+    for section in [
+        "The story",
+        "Does imbalance grow or settle?",
+        "Imbalance over time",
+        "Resentment and withdrawal",
+        "The seven bases",
+        "What agents do",
+        "Events",
+        "The network",
+    ] {
+        assert!(html.contains(section), "section {section}");
+    }
+    assert!(html.contains("counseling"), "events are listed and marked");
+    assert!(html.matches("<svg").count() >= 7);
+}
+
+#[test]
+fn a_sweep_report_charts_metrics_against_parameters_with_a_heatmap_and_sensitivity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scen = tmp.path().join("scen");
+    fs::create_dir_all(scen.join("sweeps")).unwrap();
+    fs::copy(
+        root().join("scenarios/bully-target-stays.toml"),
+        scen.join("bully.toml"),
+    )
+    .unwrap();
+    let sweep_file = scen.join("sweeps/s.toml");
+    fs::write(
+        &sweep_file,
+        "name = \"s\"\nscenario = \"../bully.toml\"\nsteps = 60\ndesign = \"sobol\"\nsamples = 16\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.6 }\n\"agents.employee.exit_cost\" = { low = 0.0, high = 1.0 }\n",
+    )
+    .unwrap();
+    let sw = powerdyn::sweep::file::load(&sweep_file, false).unwrap();
+    let out = tmp.path().join("out");
+    let cfg = powerdyn::sweep::SweepConfig {
+        out_dir: out.clone(),
+        threads: 1,
+        shard: None,
+    };
+    powerdyn::sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
+    let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();
+    html_is_self_contained(&html);
+    for section in [
+        "Final values against each parameter",
+        "Two parameters at once",
+        "Verdicts",
+        "Sensitivity",
+    ] {
+        assert!(html.contains(section), "section {section}");
+    }
+}
+
+#[test]
+fn report_refuses_a_folder_without_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .args(["report"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no finished run or sweep"));
+}
+
+#[test]
+fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(tmp.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(text.contains("couple-money"));
+    assert!(text.contains("What happened:"));
+    assert!(text.contains("Money inequality (Gini): grows"), "{text}");
+    assert!(text.contains("resources_gini over time"));
+    assert!(tmp
+        .path()
+        .join("output/demo-couple-money/report.html")
+        .exists());
+    let list = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .args(["demo", "--list"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).lines().count() >= 8);
+    let bad = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args(["demo", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn every_demo_is_a_valid_bundled_scenario() {
+    for name in [
+        "couple-money",
+        "balanced-couple",
+        "bully-target-stays",
+        "bully-target-leaves",
+        "abusive-isolation",
+        "seven-bases",
+        "domworld-despotic",
+        "exchange-star",
+    ] {
+        let s = bundled(name);
+        assert!(s.n_agents() >= 2);
+    }
+}
