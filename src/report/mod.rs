@@ -331,7 +331,7 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
     let snaps: Vec<u64> = by_step.keys().copied().collect();
     let chosen: Vec<u64> = match snaps.len() {
         0 => return Ok(None),
-        1 | 2 | 3 => snaps.clone(),
+        1..=3 => snaps.clone(),
         k => vec![snaps[0], snaps[k / 2], snaps[k - 1]],
     };
     let base_cols: Vec<usize> = BASE_NAMES.iter().filter_map(|b| agents.col(b)).collect();
