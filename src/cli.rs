@@ -35,6 +35,19 @@ enum Command {
     Report(ReportArgs),
     /// Run a bundled teaching scenario, tell what happened, and write its report.
     Demo(DemoArgs),
+    /// Put two runs side by side in one report (compare.html).
+    Compare(CompareArgs),
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// The first run's output folder.
+    a: PathBuf,
+    /// The second run's output folder.
+    b: PathBuf,
+    /// Where to write compare.html [default: the first run's folder].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -207,6 +220,13 @@ pub fn main() -> i32 {
             0
         }),
         Command::Demo(a) => cmd_demo(a),
+        Command::Compare(c) => {
+            let out = c.out.clone().unwrap_or_else(|| c.a.clone());
+            powerdyn::report::compare(&c.a, &c.b, &out).map(|p| {
+                out_line(&format!("wrote {}", p.display()));
+                0
+            })
+        }
         Command::Merge(a) => powerdyn::sweep::merge(&a.shards, &a.out).map(|n| {
             out_line(&format!(
                 "merged {n} runs from {} shards -> {}",

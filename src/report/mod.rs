@@ -161,6 +161,14 @@ fn run_report(dir: &Path) -> Result<String> {
         None => intro
             .push_str("<p>(The scenario file is not at hand; its name and numbers follow.)</p>\n"),
     }
+    if story(scenario_path).is_some() {
+        if let Ok(full) = std::fs::read_to_string(scenario_path) {
+            intro.push_str(&format!(
+                "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
+                escape(&full)
+            ));
+        }
+    }
     intro.push_str(&format!(
         "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr></table>\n",
         escape(&name),
@@ -656,4 +664,97 @@ pub fn narrative(dir: &Path) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// Writes `compare.html` into `out`: two runs side by side (for example with
+/// and without counseling): their verdicts in one table, and each headline
+/// metric of both runs on one chart, events of both marked.
+pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
+    for d in [a, b] {
+        if !(d.join("timeseries.csv").exists() && d.join("summary.json").exists()) {
+            return Err(Error::input(
+                d.display().to_string(),
+                "holds no finished run (no timeseries.csv and summary.json)",
+                Some("give the output folders of two finished runs"),
+            ));
+        }
+    }
+    let load = |d: &Path| -> Result<(String, Table, serde_json::Value, Vec<(f64, String)>)> {
+        let ts = Table::read(&d.join("timeseries.csv"))?;
+        let s = json(&d.join("summary.json")).unwrap_or_default();
+        let name = s["scenario"].as_str().unwrap_or("run").to_string();
+        let ev = Table::read(&d.join("events.csv"))
+            .map(|e| {
+                let (st, k) = (e.col("step").unwrap_or(0), e.col("kind").unwrap_or(1));
+                e.rows
+                    .iter()
+                    .map(|r| (r[st].parse().unwrap_or(0.0), format!("{}: {}", name, r[k])))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((name, ts, s, ev))
+    };
+    let (na, ta, sa, ea) = load(a)?;
+    let (mut nb, tb, sb, eb) = load(b)?;
+    if nb == na {
+        nb = format!("{nb} (B)");
+    }
+    let mut sections = Vec::new();
+    let mut t = format!(
+        "<h2>Verdicts side by side</h2>\n<table><tr><th>metric</th><th>{}</th><th>{}</th></tr>\n",
+        escape(&na),
+        escape(&nb)
+    );
+    for h in HEADLINE {
+        let cell = |s: &serde_json::Value| {
+            let v = &s["verdicts"][h];
+            let w = v["verdict"].as_str().unwrap_or("");
+            format!(
+                "<td class=\"{w}\">{w} ({:.3})</td>",
+                v["final_value"].as_f64().unwrap_or(f64::NAN)
+            )
+        };
+        t.push_str(&format!(
+            "<tr><td>{h}</td>{}{}</tr>\n",
+            cell(&sa),
+            cell(&sb)
+        ));
+    }
+    t.push_str("</table>\n");
+    sections.push(t);
+    let markers: Vec<(f64, String)> = ea.into_iter().chain(eb).collect();
+    let mut charts = String::from("<h2>Over time</h2>\n");
+    for m in [
+        "power_gini",
+        "resources_gini",
+        "dyad_imbalance",
+        "mean_resentment",
+        "mean_engagement",
+        "withdrawn_share",
+        "tactic_coercive",
+        "tactic_consult",
+    ] {
+        let series: Vec<Series> = [(&na, &ta), (&nb, &tb)]
+            .iter()
+            .filter(|(_, t)| t.col(m).is_some())
+            .map(|(n, t)| Series {
+                name: n.to_string(),
+                xs: t.values("step"),
+                ys: t.values(m),
+                band: None,
+            })
+            .collect();
+        charts.push_str(&svg::line_chart(m, "step", m, &series, &markers, W, 320));
+        charts.push('\n');
+    }
+    sections.push(charts);
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut f = PartFile::create(out, "compare.html")?;
+    let path = f.part_path().to_path_buf();
+    use std::io::Write;
+    f.writer()
+        .write_all(page(&format!("powerdyn: {na} and {nb}"), &sections).as_bytes())
+        .map_err(|e| Error::io(&path, e))?;
+    f.commit()?;
+    Ok(out.join("compare.html"))
 }

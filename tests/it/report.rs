@@ -164,3 +164,118 @@ fn every_demo_is_a_valid_bundled_scenario() {
         assert!(s.n_agents() >= 2);
     }
 }
+
+#[test]
+fn compare_puts_two_runs_side_by_side_in_one_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let with =
+        powerdyn::scenario::load(&root().join("scenarios/couple-money-counseling.toml")).unwrap();
+    let without = bundled("couple-money");
+    run_into(&without, 1, 1500, 1, &a);
+    run_into(&with, 1, 1500, 1, &b);
+    let r = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let html = fs::read_to_string(a.join("compare.html")).unwrap();
+    html_is_self_contained(&html);
+    assert!(html.contains("Verdicts side by side"));
+    assert!(html.contains("couple-money-counseling") && html.contains("couple-money"));
+    assert!(html.contains("counseling"), "the sessions are marked");
+    assert!(html.matches("<svg").count() >= 8);
+    let bad = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .arg("compare")
+        .arg(&a)
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// In a real browser (Debian's chromium, headless; `.ci/run` installs it and
+/// sets POWERDYN_BROWSER=1): the default demo's report renders to a page
+/// that is not blank and raises no errors. Skipped (and says so) otherwise.
+#[test]
+fn a_real_browser_renders_the_demo_report_without_errors() {
+    if std::env::var("POWERDYN_BROWSER").is_err() {
+        eprintln!("skipped: set POWERDYN_BROWSER=1 with chromium installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(tmp.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(r.status.success());
+    let page = tmp.path().join("output/demo-couple-money/report.html");
+    let url = format!("file://{}", page.display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let profile = format!("--user-data-dir={}", tmp.path().join("profile").display());
+    let shot = tmp.path().join("report.png");
+    let out = std::process::Command::new("chromium")
+        .args(flags)
+        .arg(&profile)
+        .args(["--hide-scrollbars", "--window-size=1000,2400"])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // A blank page of this size compresses to a few kilobytes; charts and text make it large.
+    assert!(
+        png.len() > 60_000,
+        "the screenshot looks blank ({} bytes)",
+        png.len()
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    for bad in [
+        "Uncaught",
+        "CONSOLE",
+        "Failed to load resource",
+        "net::ERR_",
+    ] {
+        assert!(!log.contains(bad), "the page raised an error: {bad}\n{log}");
+    }
+    let dom = std::process::Command::new("chromium")
+        .args(flags)
+        .arg(format!(
+            "--user-data-dir={}",
+            tmp.path().join("profile2").display()
+        ))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("Does imbalance grow or settle?") && dom.matches("<svg").count() >= 6);
+}
