@@ -666,6 +666,9 @@ pub fn narrative(dir: &Path) -> Result<String> {
     Ok(out)
 }
 
+/// A run read for comparison: name, time series, summary and event markers.
+type LoadedRun = (String, Table, serde_json::Value, Vec<(f64, String)>);
+
 /// Writes `compare.html` into `out`: two runs side by side (for example with
 /// and without counseling): their verdicts in one table, and each headline
 /// metric of both runs on one chart, events of both marked.
@@ -679,7 +682,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
             ));
         }
     }
-    let load = |d: &Path| -> Result<(String, Table, serde_json::Value, Vec<(f64, String)>)> {
+    let load = |d: &Path| -> Result<LoadedRun> {
         let ts = Table::read(&d.join("timeseries.csv"))?;
         let s = json(&d.join("summary.json")).unwrap_or_default();
         let name = s["scenario"].as_str().unwrap_or("run").to_string();
