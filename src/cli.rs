@@ -203,6 +203,8 @@ struct ValidateArgs {
 }
 
 pub fn main() -> i32 {
+    // Ctrl-C asks the run or sweep to stop cleanly at its next check.
+    let _ = ctrlc::set_handler(powerdyn::interrupt::request);
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -76,14 +76,19 @@ pub enum Error {
     /// The run failed for another reason.
     #[error("{0}")]
     Run(String),
+    /// The user interrupted the run (Ctrl-C).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl Error {
-    /// Exit code for the command line: 2 for bad input, 1 for a failure while running.
+    /// Exit code for the command line: 2 for bad input, 1 for a failure while
+    /// running, 130 for an interruption (as a shell reports SIGINT).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
             Error::Io { .. } | Error::Run(_) => 1,
+            Error::Interrupted(_) => 130,
         }
     }
 

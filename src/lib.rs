@@ -60,6 +60,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod fastmath;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod network;

@@ -393,6 +393,12 @@ fn run_in_pool(
     tie_snapshot(&sim, &mut tiew)?;
     progress(0, steps);
     while sim.step < steps {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted(format!(
+                "stopped at step {} of {steps}; nothing was kept (run it again)",
+                sim.step
+            )));
+        }
         sim.step();
         event_rows(&mut sim, &mut evw)?;
         issue_rows(&mut sim, &mut issw)?;

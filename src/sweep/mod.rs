@@ -434,6 +434,11 @@ fn run_in_pool(
     let n = ids.len() as u64;
     progress(done as u64, n);
     for batch in ids[done..].chunks(BATCH) {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted(format!(
+                "stopped after {done} of {n} runs, which are kept; run the same command again to resume"
+            )));
+        }
         let results: Vec<Result<RunResult>> = batch
             .par_iter()
             .map(|&id| {

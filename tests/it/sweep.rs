@@ -494,3 +494,97 @@ fn a_real_slurm_cluster_runs_the_array_and_the_merge() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_sweep_keeping_its_completed_runs_and_a_run_leaving_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(
+        root().join("benches/sweep-base.toml"),
+        tmp.path().join("base.toml"),
+    )
+    .unwrap();
+    let sweep_file = tmp.path().join("big.toml");
+    fs::write(
+        &sweep_file,
+        "name = \"big\"\nscenario = \"base.toml\"\nreplicates = 100\nsteps = 300\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("powerdyn");
+    let interrupt = |args: &[&str], wait_ms: u64| {
+        let child = std::process::Command::new(&bin)
+            .args(args)
+            .current_dir(tmp.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        child.wait_with_output().unwrap()
+    };
+    let out = interrupt(
+        &[
+            "sweep",
+            "big.toml",
+            "--out",
+            "s",
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+        400,
+    );
+    if out.status.code() == Some(130) {
+        assert!(
+            tmp.path().join("s/runs.csv.part").exists(),
+            "completed runs are kept"
+        );
+        assert!(!tmp.path().join("s/manifest.json").exists());
+    }
+    // Resume, and compare with an uninterrupted sweep.
+    let ok = std::process::Command::new(&bin)
+        .args(["sweep", "big.toml", "--out", "s", "--quiet"])
+        .current_dir(tmp.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let whole = std::process::Command::new(&bin)
+        .args(["sweep", "big.toml", "--out", "w", "--quiet"])
+        .current_dir(tmp.path())
+        .status()
+        .unwrap();
+    assert!(whole.success());
+    for f in ["runs.csv", "timeseries.csv", "aggregate.csv"] {
+        assert_eq!(
+            fs::read(tmp.path().join("s").join(f)).unwrap(),
+            fs::read(tmp.path().join("w").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A run interrupted: exit 130, and no part or final files left behind.
+    let out = interrupt(
+        &[
+            "run",
+            "base.toml",
+            "--steps",
+            "200000",
+            "--out",
+            "r",
+            "--quiet",
+        ],
+        400,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    let left: Vec<_> = fs::read_dir(tmp.path().join("r")).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "an interrupted run leaves nothing: {left:?}"
+    );
+}
