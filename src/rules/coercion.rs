@@ -55,7 +55,9 @@ pub struct Params {
     /// Probability a coercive act is detected and sanctioned (a sanctions
     /// event sets it from its step on). Default 0.
     pub sanction_detection: f64,
-    /// Share of its resources a sanctioned coercer pays its target. Default 0.
+    /// Share of its resources a sanctioned coercer pays its target, at most
+    /// 0.5 (with the stakes others may take in the same step, at most half,
+    /// an agent can never pay out more than it has). Default 0.
     pub sanction_penalty: f64,
 }
 
@@ -89,7 +91,7 @@ impl Params {
             isolation: t.f64(ctx, "isolation", d.isolation, 0.0, 1.0),
             isolation_cut: t.f64(ctx, "isolation_cut", d.isolation_cut, 0.0, 1.0),
             sanction_detection: t.f64(ctx, "sanction_detection", d.sanction_detection, 0.0, 1.0),
-            sanction_penalty: t.f64(ctx, "sanction_penalty", d.sanction_penalty, 0.0, 1.0),
+            sanction_penalty: t.f64(ctx, "sanction_penalty", d.sanction_penalty, 0.0, 0.5),
         };
         t.finish(ctx);
         p

@@ -1472,7 +1472,7 @@ fn read_event(
         },
         "sanctions" => Kind::Sanctions {
             detection: t.f64(ctx, "detection", 0.5, 0.0, 1.0),
-            penalty: t.f64(ctx, "penalty", 0.05, 0.0, 1.0),
+            penalty: t.f64(ctx, "penalty", 0.05, 0.0, 0.5),
         },
         "job_market" => {
             let exit_cost = t

@@ -2,9 +2,11 @@
 
 mod cli;
 mod determinism;
+mod disk;
 mod hostile;
 mod influence;
 mod interventions;
+mod invariants;
 mod report;
 mod rules;
 mod science;
