@@ -37,6 +37,40 @@ enum Command {
     Demo(DemoArgs),
     /// Put two runs side by side in one report (compare.html).
     Compare(CompareArgs),
+    /// Time the core model on a generated population and print one JSON line
+    /// (speed per phase, peak memory): a capacity check before a big job.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Number of agents.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(3..=scenario::MAX_AGENTS))]
+    agents: u64,
+    /// Mean degree of the network (even).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    degree: u32,
+    /// Steps to time.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    steps: u64,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
+    /// Rewiring probability of the Watts–Strogatz network: 0 a ring lattice, 1 a random network.
+    #[arg(long, default_value_t = 0.1)]
+    beta: f64,
+    /// Record metrics and write a time-series row every this many steps (0: never).
+    #[arg(long, default_value_t = 1)]
+    record_every: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder for the benchmark's time series [default: output/bench].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Run even if the estimated memory exceeds what the machine has available.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -222,6 +256,7 @@ pub fn main() -> i32 {
             0
         }),
         Command::Demo(a) => cmd_demo(a),
+        Command::Bench(a) => cmd_bench(a),
         Command::Compare(c) => {
             let out = c.out.clone().unwrap_or_else(|| c.a.clone());
             powerdyn::report::compare(&c.a, &c.b, &out).map(|p| {
@@ -321,6 +356,58 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
         }
     }
     Ok(0)
+}
+
+fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
+    use powerdyn::bench;
+    let sc = bench::scenario(a.agents, a.degree, a.beta)?;
+    if !a.force {
+        check_memory(&sc, Path::new("powerdyn bench"))?;
+    }
+    let cfg = bench::BenchConfig {
+        agents: a.agents,
+        degree: a.degree,
+        beta: a.beta,
+        steps: a.steps,
+        record_every: a.record_every,
+        seed: a.seed,
+        out_dir: a.out.unwrap_or_else(|| Path::new("output").join("bench")),
+        threads: a.threads as usize,
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(Some(cfg.steps), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut progress = |s: u64, _n: u64| bar.set_position(s);
+    let report = bench::run(&cfg, &mut progress);
+    bar.finish_and_clear();
+    let report = report?;
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(flatten)]
+        report: &'a bench::BenchReport,
+        peak_rss_bytes: Option<u64>,
+        bytes_per_agent: Option<f64>,
+    }
+    let peak = peak_rss_bytes();
+    let line = Line {
+        report: &report,
+        peak_rss_bytes: peak,
+        bytes_per_agent: peak.map(|b| b as f64 / a.agents as f64),
+    };
+    let text = serde_json::to_string(&line)
+        .map_err(|e| Error::Run(format!("cannot format the report: {e}")))?;
+    out_line(&text);
+    Ok(0)
+}
+
+/// Peak resident memory of this process (VmHWM in /proc/self/status; Linux), None elsewhere.
+fn peak_rss_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Memory available to a new process, from /proc/meminfo (Linux); None elsewhere.

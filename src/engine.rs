@@ -47,7 +47,9 @@ use crate::model::{
     LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
 };
 use crate::network::{self, Csr};
+use crate::prefetch;
 use crate::rng::{purpose, stream, StepStreams};
+use crate::rules::dependence::Offer;
 use crate::rules::influence::{self, Dense};
 use crate::rules::negotiation;
 use crate::rules::response::Response;
@@ -133,8 +135,11 @@ impl Effect {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 #[repr(C)]
 pub struct Profile {
-    /// The seven bases.
-    pub bases: [f32; N_BASES],
+    /// What the agent's bases offer those who depend on it (see
+    /// [`crate::rules::dependence::Params::offer`]).
+    pub offer: Offer,
+    /// The coercive base (deterrence and contests).
+    pub coercive: f32,
     /// Resources.
     pub resources: f32,
     /// `1 + k_x * exit_cost`.
@@ -145,8 +150,6 @@ pub struct Profile {
     pub reward_susceptibility: f32,
     /// Self-esteem.
     pub esteem: f32,
-    /// How far others accept the agent's legitimate power.
-    pub acceptance: f32,
 }
 
 /// Integer counts of what happened, summed over steps since the last reset.
@@ -197,7 +200,9 @@ impl Counters {
 /// part of any output that must be reproducible).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PhaseTimes {
-    /// Decide phase.
+    /// Opinion influence.
+    pub influence: Duration,
+    /// Decide phase (and bargaining).
     pub decide: Duration,
     /// Apply phase.
     pub apply: Duration,
@@ -323,10 +328,11 @@ impl Simulation {
         if self.events.iter().any(|e| e.due(self.step)) {
             self.apply_events();
         }
-        let t0 = Instant::now();
+        let t = Instant::now();
         if self.params.influence.enabled {
             self.influence();
         }
+        let t0 = Instant::now();
         self.decide();
         if self.bargaining.is_some() {
             self.negotiate();
@@ -336,6 +342,7 @@ impl Simulation {
         let t2 = Instant::now();
         self.derive();
         let t3 = Instant::now();
+        self.timings.influence += t0 - t;
         self.timings.decide += t1 - t0;
         self.timings.apply += t2 - t1;
         self.timings.derive += t3 - t2;
@@ -371,7 +378,7 @@ impl Simulation {
         let p = &self.params.negotiation;
         let a = &self.world.agents;
         for (i, o) in self.outside.iter_mut().enumerate() {
-            *o = p.outside_option(a.alternatives[i], self.profiles[i].bases[CONNECTION]);
+            *o = p.outside_option(a.alternatives[i], a.bases[CONNECTION][i]);
         }
         let state = &self.world.ties.state;
         let floor = self.params.withdrawal.withdrawn_below as f32;
@@ -461,6 +468,7 @@ impl Simulation {
                     for &i in &targets {
                         if let Some(x) = exit_cost {
                             a.exit_cost[i] = x as f32;
+                            a.mobility[i] = self.params.withdrawal.mobility(x as f32);
                         }
                         if let Some(x) = alternatives {
                             a.alternatives[i] = x as f32;
@@ -610,8 +618,19 @@ impl Simulation {
             .par_chunks_mut(CHUNK)
             .enumerate()
             .for_each(|(c, chunk)| {
+                let csr = &world.ties.csr;
                 for (o, x) in chunk.iter_mut().enumerate() {
-                    *x = influence_one(world, profiles, params, c * CHUNK + o);
+                    let i = c * CHUNK + o;
+                    let ahead = i + prefetch::AHEAD;
+                    if ahead < profiles.len() {
+                        for e in csr.row(ahead) {
+                            let j = csr.targets[e] as usize;
+                            prefetch::read(&profiles[j]);
+                            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
+                            prefetch::read(&world.agents.opinion[j]);
+                        }
+                    }
+                    *x = influence_one(world, profiles, params, i);
                 }
             });
         std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
@@ -691,6 +710,14 @@ impl Simulation {
             .for_each(|(c, (chunk, targets))| {
                 for (o, (eff, target)) in chunk.iter_mut().zip(targets.iter_mut()).enumerate() {
                     let i = c * CHUNK + o;
+                    let ahead = i + prefetch::AHEAD;
+                    if ahead < profiles.len() {
+                        let csr = &world.ties.csr;
+                        for e in csr.row(ahead) {
+                            prefetch::read(&profiles[csr.targets[e] as usize]);
+                            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
+                        }
+                    }
                     *eff = decide_one(world, profiles, params, &allowed, &streams, i);
                     *target = eff.target;
                 }
@@ -744,7 +771,7 @@ impl Simulation {
             params: &self.params,
             income: &a.income,
             baseline: &a.esteem_baseline,
-            exit_cost: &a.exit_cost,
+            mobility: &a.mobility,
             motive: &a.motive,
             coercive_baseline: &a.coercive_baseline,
             info_baseline: &a.info_baseline,
@@ -757,22 +784,41 @@ impl Simulation {
 
     /// Recomputes derived bases and profiles from the current state.
     pub fn derive(&mut self) {
+        // The three derived columns are taken out while the rest of the world is read.
+        let bases = &mut self.world.agents.bases;
+        let mut reward = std::mem::take(&mut bases[REWARD]);
+        let mut connection = std::mem::take(&mut bases[CONNECTION]);
+        let mut referent = std::mem::take(&mut bases[REFERENT]);
         let world = &self.world;
         let params = &self.params;
         self.profiles
             .par_chunks_mut(CHUNK)
+            .zip(reward.par_chunks_mut(CHUNK))
+            .zip(connection.par_chunks_mut(CHUNK))
+            .zip(referent.par_chunks_mut(CHUNK))
             .enumerate()
-            .for_each(|(c, chunk)| {
-                for (o, p) in chunk.iter_mut().enumerate() {
-                    *p = derive_one(world, params, c * CHUNK + o);
+            .for_each(|(c, (((p, rw), cn), rf))| {
+                for o in 0..p.len() {
+                    let i = c * CHUNK + o;
+                    prefetch_reverse_halves(&world.ties, i + prefetch::AHEAD);
+                    let (profile, derived) = derive_one(world, params, i);
+                    p[o] = profile;
+                    [rw[o], cn[o], rf[o]] = derived;
                 }
             });
-        let profiles = &self.profiles;
-        for k in [REWARD, CONNECTION, REFERENT] {
-            self.world.agents.bases[k]
-                .par_iter_mut()
-                .zip(profiles.par_iter())
-                .for_each(|(b, p)| *b = p.bases[k]);
+        let bases = &mut self.world.agents.bases;
+        bases[REWARD] = reward;
+        bases[CONNECTION] = connection;
+        bases[REFERENT] = referent;
+    }
+}
+
+/// Announces the far halves of agent `i`'s ties (no-op past the last agent).
+#[inline(always)]
+fn prefetch_reverse_halves(ties: &Ties, i: usize) {
+    if i < ties.csr.n() {
+        for e in ties.csr.row(i) {
+            prefetch::read(&ties.state[ties.csr.reverse[e] as usize]);
         }
     }
 }
@@ -789,8 +835,10 @@ fn split<'a, T>(mut v: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
     out
 }
 
-#[inline(never)]
-fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
+/// Agent `i`'s profile and its derived reward, connection and referent bases
+/// (the derived columns of `world` are not read: they are being rewritten).
+#[inline]
+fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3]) {
     let a = &world.agents;
     let ties = &world.ties;
     let mut engaged = 0.0f32;
@@ -801,21 +849,23 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
     }
     let d = &params.derived;
     let mut bases = [0.0f32; N_BASES];
-    for (k, b) in bases.iter_mut().enumerate() {
-        *b = a.bases[k][i];
+    for k in [COERCIVE, LEGITIMATE, INFORMATIONAL, EXPERT] {
+        bases[k] = a.bases[k][i];
     }
     bases[REWARD] = d.reward(a.endowment[0][i], a.resources[i]);
     bases[CONNECTION] = d.connection(a.endowment[1][i], engaged);
     bases[REFERENT] = d.referent(a.endowment[2][i], liked);
-    Profile {
-        bases,
+    let acceptance = params.legitimate.acceptance as f32 * a.acceptance[i];
+    let profile = Profile {
+        offer: params.dependence.offer(&bases, acceptance),
+        coercive: bases[COERCIVE],
         resources: a.resources[i] as f32,
         exit_factor: params.dependence.exit_factor(a.exit_cost[i]),
         alternatives: engaged + a.alternatives[i],
         reward_susceptibility: params.dependence.reward_susceptibility(a.resources[i]),
         esteem: a.self_esteem[i],
-        acceptance: a.acceptance[i],
-    }
+    };
+    (profile, [bases[REWARD], bases[CONNECTION], bases[REFERENT]])
 }
 
 /// `P(j over i)` from `i`'s profile and half (i -> j) and `j`'s profile.
@@ -823,13 +873,12 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> Profile {
 pub fn power_over(params: &RuleParams, pi: &Profile, pj: &Profile, ti: &TieState) -> f32 {
     let dp = &params.dependence;
     let dep_i = dp.dependence(pi.exit_factor, pi.alternatives - ti.engagement);
-    dp.power_over(
+    dp.power_from(
         ti.engagement,
         dep_i,
-        &pj.bases,
+        pj.offer,
         pi.reward_susceptibility,
         ti.affect,
-        params.legitimate.acceptance as f32 * pj.acceptance,
     )
 }
 
@@ -1005,19 +1054,17 @@ fn voice(
             .sum();
         let dp = &params.dependence;
         let dep = dp.dependence(pj.exit_factor, pj.alternatives - joint);
-        let acc = params.legitimate.acceptance as f32;
         csr.row(j)
             .filter(|&f| member(f))
             .map(|f| {
                 let t = &state[f];
                 let pk = &profiles[csr.targets[f] as usize];
-                dp.power_over(
+                dp.power_from(
                     t.engagement,
                     dep,
-                    &pk.bases,
+                    pk.offer,
                     pj.reward_susceptibility,
                     t.affect,
-                    acc * pk.acceptance,
                 )
             })
             .sum()
@@ -1083,8 +1130,7 @@ fn decide_act(
     let contests = &params.contests;
     if contests.enabled && rng.random::<f32>() < contests.rate as f32 {
         // A dominance encounter (DomWorld): a contest, no decision at stake.
-        let (won, delta) =
-            contests.contest(pi.bases[COERCIVE], pj.bases[COERCIVE], rng.random::<f32>());
+        let (won, delta) = contests.contest(pi.coercive, pj.coercive, rng.random::<f32>());
         return Effect {
             target: j as u32,
             tie: e as u32,
@@ -1094,13 +1140,12 @@ fn decide_act(
             ..Effect::IDLE
         };
     }
-    let props = params.tactics.propensities(
-        &pi.bases,
-        world.agents.motive[i],
-        ti.resentment,
-        pj.bases[COERCIVE],
-        allowed,
-    );
+    let a = &world.agents;
+    let bases_i: [f32; N_BASES] = std::array::from_fn(|k| a.bases[k][i]);
+    let props =
+        params
+            .tactics
+            .propensities(&bases_i, a.motive[i], ti.resentment, pj.coercive, allowed);
     let mut props = props;
     props[COERCIVE] *= 1.0 - params.coercion.sanction_detection as f32;
     let Some(k) = crate::rules::tactic::choose(&props, rng.random::<f32>()) else {
@@ -1138,12 +1183,9 @@ fn decide_act(
     match k {
         COERCIVE => {
             let c = &params.coercion;
-            eff.harm = c.harm_to(tj.engagement, pi.bases[LEGITIMATE]);
+            eff.harm = c.harm_to(tj.engagement, bases_i[LEGITIMATE]);
             if !complied {
-                let (won, delta) =
-                    params
-                        .contests
-                        .contest(pi.bases[COERCIVE], pj.bases[COERCIVE], u_contest);
+                let (won, delta) = params.contests.contest(pi.coercive, pj.coercive, u_contest);
                 eff.flags |= CONTEST | if won { ACTOR_WON } else { 0 };
                 eff.value = delta;
                 decision = won;
@@ -1156,8 +1198,10 @@ fn decide_act(
                 eff.pay = (c.sanction_penalty * pi.resources.max(0.0) as f64) as f32;
             }
         }
-        LEGITIMATE if complied => eff.harm = params.legitimate.resentment_from_order(pi.acceptance),
-        INFORMATIONAL | EXPERT => eff.value = pi.bases[k],
+        LEGITIMATE if complied => {
+            eff.harm = params.legitimate.resentment_from_order(a.acceptance[i])
+        }
+        INFORMATIONAL | EXPERT => eff.value = bases_i[k],
         _ => {}
     }
     if decision {
@@ -1183,7 +1227,7 @@ struct ApplyCtx<'a> {
     params: &'a RuleParams,
     income: &'a [f32],
     baseline: &'a [f32],
-    exit_cost: &'a [f32],
+    mobility: &'a [f32],
     motive: &'a [f32],
     coercive_baseline: &'a [f32],
     info_baseline: &'a [f32],
@@ -1211,6 +1255,12 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
     let tie_base = ctx.csr.offsets[u.start] as usize;
     for o in 0..u.resources.len() {
         let i = u.start + o;
+        let ahead = i + prefetch::AHEAD;
+        if ahead < ctx.csr.n() {
+            for e in ctx.csr.row(ahead) {
+                prefetch::read(&ctx.effect_targets[ctx.csr.targets[e] as usize]);
+            }
+        }
         let row = ctx.csr.row(i);
         let local = row.start - tie_base..row.end - tie_base;
         let state = &mut u.state[local.clone()];
@@ -1382,9 +1432,8 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let withdrawn = p.withdrawal.row_step(
             state,
             esteem,
-            ctx.exit_cost[i],
+            scale * ctx.mobility[i],
             alternatives,
-            scale,
             closed_row,
         );
         u.alternatives[o] = p
@@ -1621,6 +1670,11 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.esteem_baseline = agents.self_esteem.clone();
     agents.motive = drawn.iter().map(|d| d.motive).collect();
     agents.exit_cost = drawn.iter().map(|d| d.exit_cost).collect();
+    agents.mobility = agents
+        .exit_cost
+        .iter()
+        .map(|&x| scenario.rules.withdrawal.mobility(x))
+        .collect();
     agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
     agents.opinion = drawn.iter().map(|d| d.opinion).collect();
     agents.prejudice = drawn.iter().map(|d| d.prejudice).collect();

@@ -56,6 +56,7 @@
 //! The contract is tested in `tests/` at 1 and 2 threads and for the same seed
 //! twice; different seeds give different outputs.
 
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod events;
@@ -65,6 +66,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod output;
+mod prefetch;
 pub mod report;
 pub mod rng;
 pub mod rules;

@@ -122,6 +122,9 @@ pub struct Agents {
     pub motive: Vec<f32>,
     /// Cost of leaving in [0, 1].
     pub exit_cost: Vec<f32>,
+    /// How freely the agent withdraws, `(1 - exit_cost)^damping` (derived
+    /// from `exit_cost`; see [`crate::rules::withdrawal`]).
+    pub mobility: Vec<f32>,
     /// Alternatives outside the network (job offers, other partners), >= 0.
     pub alternatives: Vec<f32>,
     /// Cohort index of each agent.

@@ -86,6 +86,47 @@ impl Params {
         (1.0 / (1.0 + resources.max(0.0) / self.resource_scale)) as f32
     }
 
+    /// What `j`'s bases offer anyone who depends on it, split by how the
+    /// dependent's susceptibility enters: `acceptance` is how far others
+    /// accept `j`'s position (the rule's acceptance times `j`'s group's).
+    /// The engine computes this once per agent and step, so a dyadic power
+    /// costs a few multiplications instead of a loop over seven bases.
+    #[inline]
+    pub fn offer(&self, bases_j: &[f32; N_BASES], acceptance: f32) -> Offer {
+        let w = |k: usize| self.weights[k] as f32;
+        let mut fixed = 0.0f32;
+        for (k, &b) in bases_j.iter().enumerate() {
+            fixed += match k {
+                REWARD | REFERENT => 0.0,
+                crate::model::LEGITIMATE => w(k) * b * acceptance,
+                _ => w(k) * b,
+            };
+        }
+        Offer {
+            fixed,
+            reward: w(REWARD) * bases_j[REWARD],
+            referent: w(REFERENT) * bases_j[REFERENT],
+        }
+    }
+
+    /// `P(j over i)` from what `j` offers and `i`'s engagement, dependence,
+    /// susceptibility to reward and affect toward `j`.
+    #[inline]
+    pub fn power_from(
+        &self,
+        engagement: f32,
+        dependence: f32,
+        offer: Offer,
+        reward_susceptibility: f32,
+        affect_toward_j: f32,
+    ) -> f32 {
+        engagement
+            * dependence
+            * (offer.fixed
+                + offer.reward * reward_susceptibility
+                + offer.referent * affect_toward_j.max(0.0))
+    }
+
     /// `P(j over i)`: `i`'s engagement and dependence, `j`'s bases, and `i`'s
     /// susceptibilities (to reward, through affect toward `j`, and acceptance of `j`'s position).
     #[inline]
@@ -98,18 +139,26 @@ impl Params {
         affect_toward_j: f32,
         acceptance: f32,
     ) -> f32 {
-        let mut sum = 0.0f32;
-        for (k, (&b, &w)) in bases_j.iter().zip(self.weights.iter()).enumerate() {
-            let s = match k {
-                REWARD => reward_susceptibility,
-                REFERENT => affect_toward_j.max(0.0),
-                crate::model::LEGITIMATE => acceptance,
-                _ => 1.0,
-            };
-            sum += w as f32 * b * s;
-        }
-        engagement * dependence * sum
+        self.power_from(
+            engagement,
+            dependence,
+            self.offer(bases_j, acceptance),
+            reward_susceptibility,
+            affect_toward_j,
+        )
     }
+}
+
+/// The part of `P(j over i)` that depends on `j` alone (see [`Params::offer`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Offer {
+    /// `sum_k w_k base_j[k]` over the bases every dependent feels fully
+    /// (legitimate scaled by acceptance of `j`'s position).
+    pub fixed: f32,
+    /// `w_reward * base_j[reward]`, felt as far as the dependent needs resources.
+    pub reward: f32,
+    /// `w_referent * base_j[referent]`, felt through the dependent's affect toward `j`.
+    pub referent: f32,
 }
 
 /// `|a - b| / (a + b)`, 0 when both are 0.

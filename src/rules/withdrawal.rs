@@ -104,18 +104,18 @@ impl Params {
     }
 
     /// One step over all the halves an agent owns, for an agent with this
-    /// self-esteem, exit cost and outside alternatives: moves each engagement
-    /// and returns the total withdrawn. `scale` multiplies the withdrawal
-    /// rate (its response to dissatisfaction: 1 for exit, 0.5 for neglect, 0
-    /// for voice and loyalty, which stay; see [`super::response`]). Halves
-    /// marked in `closed` (cut ties; empty for none) are left alone.
+    /// self-esteem, mobility (see [`Params::mobility`], already multiplied by
+    /// the scale of its response to dissatisfaction: 1 for exit, 0.5 for
+    /// neglect, 0 for voice and loyalty, which stay; see [`super::response`])
+    /// and outside alternatives: moves each engagement and returns the total
+    /// withdrawn. Halves marked in `closed` (cut ties; empty for none) are
+    /// left alone.
     pub fn row_step(
         &self,
         row: &mut [TieState],
         esteem: f32,
-        exit_cost: f32,
+        mobility: f32,
         alternatives: f32,
-        scale: f32,
         closed: &[bool],
     ) -> f32 {
         if !self.enabled {
@@ -124,7 +124,7 @@ impl Params {
         let threshold = self.threshold as f32;
         let reengage = self.reengage as f32 / (1.0 + alternatives.max(0.0));
         let esteem_pressure = self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
-        let mut mobility = None;
+        let rate = self.rate as f32 * mobility;
         let mut withdrawn = 0.0;
         for (k, t) in row.iter_mut().enumerate() {
             if closed.get(k) == Some(&true) {
@@ -132,8 +132,7 @@ impl Params {
             }
             let pressure = (t.resentment - threshold).max(0.0) + esteem_pressure;
             if pressure > 0.0 {
-                let m = *mobility.get_or_insert_with(|| scale * self.mobility(exit_cost));
-                let cut = (self.rate as f32 * pressure / (1.0 + pressure) * m).min(t.engagement);
+                let cut = (rate * pressure / (1.0 + pressure)).min(t.engagement);
                 t.engagement -= cut;
                 withdrawn += cut;
             } else {
@@ -143,7 +142,6 @@ impl Params {
         withdrawn
     }
 
-    /// Self-esteem after withdrawing `withdrawn` in total this step and recovering toward `baseline`.
     #[inline]
     pub fn esteem_after(&self, esteem: f32, withdrawn: f32, baseline: f32) -> f32 {
         if !self.enabled {
@@ -178,7 +176,7 @@ mod tests {
             affect: 0.0,
             wins: 0,
         }];
-        let cut = p.row_step(&mut row, esteem, exit_cost, 0.0, 1.0, &[]);
+        let cut = p.row_step(&mut row, esteem, p.mobility(exit_cost), 0.0, &[]);
         (row[0].engagement, cut)
     }
 
@@ -217,7 +215,7 @@ mod tests {
                 wins: 0,
             },
         ];
-        let total = p.row_step(&mut row, 0.5, 0.3, 0.0, 1.0, &[]);
+        let total = p.row_step(&mut row, 0.5, p.mobility(0.3), 0.0, &[]);
         let (e0, c0) = one(&p, 1.0, 3.0, 0.5, 0.3);
         let (e1, c1) = one(&p, 0.5, 0.2, 0.5, 0.3);
         assert_eq!((row[0].engagement, row[1].engagement), (e0, e1));
@@ -235,8 +233,8 @@ mod tests {
             wins: 0,
         };
         let (mut committed, mut free) = ([calm], [calm]);
-        p.row_step(&mut committed, 0.6, 0.5, 0.0, 1.0, &[]);
-        p.row_step(&mut free, 0.6, 0.5, 3.0, 1.0, &[]);
+        p.row_step(&mut committed, 0.6, p.mobility(0.5), 0.0, &[]);
+        p.row_step(&mut free, 0.6, p.mobility(0.5), 3.0, &[]);
         assert!(committed[0].engagement > free[0].engagement && free[0].engagement > 0.2);
     }
 
