@@ -243,7 +243,8 @@ pub struct Simulation {
     attributes: Vec<crate::scenario::Attributes>,
     /// Current issue (reflected appraisal), from 0.
     pub issue: u64,
-    /// Opinions at the start of the current issue.
+    /// Opinions at the start of the current issue (kept for groups of at
+    /// most `max_exact` agents, which get closed forms; empty otherwise).
     pub issue_start: Vec<f64>,
     /// Issues ended since the last [`Simulation::take_issues`].
     issues: Vec<IssueRecord>,
@@ -305,10 +306,19 @@ impl Simulation {
                 .negotiation
                 .enabled
                 .then(|| negotiation::Bargaining::new(n, &scenario.rules.negotiation)),
-            deals: vec![negotiation::Deal::default(); n],
-            outside: vec![0.0; n],
+            // Bargaining columns exist only when bargaining is on.
+            deals: if scenario.rules.negotiation.enabled {
+                vec![negotiation::Deal::default(); n]
+            } else {
+                Vec::new()
+            },
+            outside: if scenario.rules.negotiation.enabled {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
         };
-        sim.issue_start = sim.world.agents.opinion.clone();
+        sim.keep_issue_start();
         sim.derive();
         Ok(sim)
     }
@@ -367,7 +377,7 @@ impl Simulation {
         let mut m = vec![0.0; n * n];
         for i in 0..n {
             for e in csr.row(i) {
-                m[i * n + csr.targets[e] as usize] = self.world.ties.state[e].wins as f64;
+                m[i * n + csr.targets[e] as usize] = self.world.ties.wins_of(e) as f64;
             }
         }
         m
@@ -670,6 +680,15 @@ impl Simulation {
         Some((eq, sp))
     }
 
+    /// Keeps the opinions at the start of the issue, which the closed forms
+    /// need (only for groups small enough for them).
+    fn keep_issue_start(&mut self) {
+        let a = &self.world.agents;
+        if a.len() <= self.params.influence.max_exact {
+            self.issue_start.clone_from(&a.opinion);
+        }
+    }
+
     /// Reflected appraisal: self-weights become social powers, and a new issue starts.
     fn end_issue(&mut self) {
         let power = self
@@ -694,7 +713,7 @@ impl Simulation {
             a.opinion[i] = x;
             a.prejudice[i] = u;
         }
-        self.issue_start = a.opinion.clone();
+        self.keep_issue_start();
     }
 
     fn decide(&mut self) {
@@ -737,6 +756,12 @@ impl Simulation {
         let mut units: Vec<ApplyUnit<'_>> = Vec::with_capacity(bounds.len());
         {
             let mut state = split(&mut self.world.ties.state, &tie_bounds).into_iter();
+            let mut wins = if self.world.ties.wins.is_empty() {
+                Vec::new()
+            } else {
+                split(&mut self.world.ties.wins, &tie_bounds)
+            }
+            .into_iter();
             let mut res = split(&mut a.resources, &bounds).into_iter();
             let mut est = split(&mut a.self_esteem, &bounds).into_iter();
             let mut coe = split(coercive, &bounds).into_iter();
@@ -750,6 +775,7 @@ impl Simulation {
                 units.push(ApplyUnit {
                     start: w[0],
                     state: state.next().unwrap_or_default(),
+                    wins: wins.next().unwrap_or_default(),
                     resources: res.next().unwrap_or_default(),
                     esteem: est.next().unwrap_or_default(),
                     coercive: coe.next().unwrap_or_default(),
@@ -1237,6 +1263,8 @@ struct ApplyCtx<'a> {
 struct ApplyUnit<'a> {
     start: usize,
     state: &'a mut [TieState],
+    /// This unit's wins (empty when wins are not kept).
+    wins: &'a mut [u32],
     resources: &'a mut [f64],
     esteem: &'a mut [f32],
     coercive: &'a mut [f32],
@@ -1246,6 +1274,14 @@ struct ApplyUnit<'a> {
     referent_endowment: &'a mut [f32],
     alternatives: &'a mut [f32],
     response: &'a mut [u8],
+}
+
+/// Counts a win on the agent's half `l` (when wins are kept).
+#[inline]
+fn win(wins: &mut [u32], l: usize) {
+    if let Some(w) = wins.get_mut(l) {
+        *w = w.saturating_add(1);
+    }
 }
 
 #[inline(never)]
@@ -1264,6 +1300,11 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let row = ctx.csr.row(i);
         let local = row.start - tie_base..row.end - tie_base;
         let state = &mut u.state[local.clone()];
+        let wins: &mut [u32] = if u.wins.is_empty() {
+            &mut []
+        } else {
+            &mut u.wins[local.clone()]
+        };
         let mut resources = u.resources[o];
         let mut esteem = u.esteem[o];
         let mut coercive = u.coercive[o];
@@ -1272,12 +1313,13 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let own = ctx.effects[i];
         if own.target != NONE {
             let k = own.tactic as usize;
-            let t = &mut state[own.tie as usize - row.start];
+            let l = own.tie as usize - row.start;
+            let t = &mut state[l];
             if k == VOICE {
                 counts.voices += 1;
                 if own.decision() {
                     counts.heard += 1;
-                    t.wins = t.wins.saturating_add(1);
+                    win(wins, l);
                     resources += own.stake as f64;
                     t.resentment *= 1.0 - p.response.relief as f32;
                 }
@@ -1286,7 +1328,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 counts.encounters += 1;
                 coercive = (coercive + own.value).max(0.0);
                 if own.flags & ACTOR_WON != 0 {
-                    t.wins = t.wins.saturating_add(1);
+                    win(wins, l);
                 }
             } else if k == CONSULT {
                 counts.tactics[k] += 1;
@@ -1301,7 +1343,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 counts.complied += u64::from(own.complied());
                 t.resentment += own.envy_actor;
                 if own.decision() {
-                    t.wins = t.wins.saturating_add(1);
+                    win(wins, l);
                     resources += own.stake as f64;
                 }
                 resources -= own.pay as f64;
@@ -1340,7 +1382,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             if f.flags & CONTEST != 0 {
                 coercive = (coercive - f.value).max(0.0);
                 if f.flags & ACTOR_WON == 0 {
-                    t.wins = t.wins.saturating_add(1);
+                    win(wins, l);
                 }
             }
             if k == ENCOUNTER {
@@ -1445,7 +1487,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         resources = p.resources.after(resources, ctx.income[i]);
 
         // The agent's share of this round's exchange, if it made one.
-        let deal = ctx.deals[i];
+        let deal = ctx.deals.get(i).copied().unwrap_or_default();
         if deal.partner != negotiation::NO_PARTNER {
             resources += deal.share as f64;
             counts.exchanges += 1;
@@ -1657,8 +1699,12 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     for k in 0..N_BASES {
         agents.bases[k] = drawn.iter().map(|d| d.bases[k]).collect();
     }
-    agents.coercive_baseline = agents.bases[COERCIVE].clone();
-    agents.info_baseline = agents.bases[INFORMATIONAL].clone();
+    if scenario.rules.contests.forgetting > 0.0 {
+        agents.coercive_baseline = agents.bases[COERCIVE].clone();
+    }
+    if scenario.rules.knowledge.renewal > 0.0 {
+        agents.info_baseline = agents.bases[INFORMATIONAL].clone();
+    }
     agents.endowment = [
         agents.bases[REWARD].clone(),
         agents.bases[CONNECTION].clone(),
@@ -1690,15 +1736,17 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         .map(|&c| modifiers[c as usize].promotion as f32)
         .collect();
     drop(drawn);
-    agents.groups = cohort_of
-        .iter()
-        .map(|&c| {
-            cohorts[c as usize]
-                .groups
-                .iter()
-                .fold(0u64, |m, &g| m | (1u64 << g))
-        })
-        .collect();
+    if !scenario.groups.is_empty() {
+        agents.groups = cohort_of
+            .iter()
+            .map(|&c| {
+                cohorts[c as usize]
+                    .groups
+                    .iter()
+                    .fold(0u64, |m, &g| m | (1u64 << g))
+            })
+            .collect();
+    }
     agents.cohort = cohort_of;
 
     let net_err = |e: network::NetworkError| {
@@ -1734,9 +1782,18 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         Some(entries) => explicit_weights(scenario, &csr, entries, &mut agents.self_weight)?,
         None => Vec::new(),
     };
+    // Wins are shown by the hierarchy metrics and ties.csv only.
+    let wins = if n as usize <= scenario.metrics.hierarchy_max_agents
+        || csr.targets.len() <= crate::run::MAX_TIE_SNAPSHOT_HALVES
+    {
+        vec![0; csr.targets.len()]
+    } else {
+        Vec::new()
+    };
     let mut ties = Ties {
         csr,
         state,
+        wins,
         relative,
         closed: Vec::new(),
     };

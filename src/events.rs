@@ -69,7 +69,7 @@ impl Targets {
             || self
                 .groups
                 .iter()
-                .any(|&g| world.agents.groups[i] & (1u64 << g) != 0)
+                .any(|&g| world.agents.groups_of(i) & (1u64 << g) != 0)
     }
 }
 

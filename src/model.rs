@@ -7,10 +7,10 @@
 //! memberships. A relationship between `i` and `j` is stored as two halves,
 //! `i -> j` in `i`'s row and `j -> i` in `j`'s row; `reverse` finds one from
 //! the other in O(1). Each half holds the owner's engagement, resentment and
-//! affect toward the other, and how often the owner prevailed over the other.
-//! The four fields of a half are kept together ([`TieState`]) because every
-//! rule that reads one reads the others, and a half is read from the far end
-//! of a tie in one cache line.
+//! affect toward the other ([`TieState`], kept together because every rule
+//! that reads one reads the others, and a half is read from the far end of a
+//! tie in one cache line), and how often the owner prevailed over the other
+//! (a column of its own, kept only for groups whose outputs show it).
 
 use crate::network::Csr;
 
@@ -66,11 +66,6 @@ pub struct TieState {
     pub resentment: f32,
     /// The owner's liking of the other, in [-1, 1].
     pub affect: f32,
-    /// Times the owner prevailed over the other: decisions it won as the actor
-    /// (by compliance or by winning the contest it started), contests and
-    /// dominance encounters it won on either side, complaints it voiced that
-    /// were heard.
-    pub wins: u32,
 }
 
 impl Default for TieState {
@@ -79,7 +74,6 @@ impl Default for TieState {
             engagement: 1.0,
             resentment: 0.0,
             affect: 0.0,
-            wins: 0,
         }
     }
 }
@@ -106,9 +100,11 @@ pub struct Agents {
     pub bases: [Vec<f32>; N_BASES],
     /// Fixed endowments of the derived bases: reward, connection, referent.
     pub endowment: [Vec<f32>; 3],
-    /// The coercive base an agent's dominance relaxes toward (its starting value).
+    /// The coercive base an agent's dominance relaxes toward (its starting
+    /// value); empty unless contests forget.
     pub coercive_baseline: Vec<f32>,
-    /// The informational base an agent's information recovers toward (its starting value).
+    /// The informational base an agent's information recovers toward (its
+    /// starting value); empty unless knowledge renews.
     pub info_baseline: Vec<f32>,
     /// Resources (money, means), >= 0.
     pub resources: Vec<f64>,
@@ -129,7 +125,8 @@ pub struct Agents {
     pub alternatives: Vec<f32>,
     /// Cohort index of each agent.
     pub cohort: Vec<u32>,
-    /// Group memberships as a bit set (at most 64 groups).
+    /// Group memberships as a bit set (at most 64 groups); empty when the
+    /// scenario declares no groups (see [`Agents::groups_of`]).
     pub groups: Vec<u64>,
     /// Opinion on the current issue, in [0, 1].
     pub opinion: Vec<f64>,
@@ -158,6 +155,11 @@ impl Agents {
         self.resources.is_empty()
     }
 
+    /// Agent `i`'s group memberships as a bit set (0 without groups).
+    pub fn groups_of(&self, i: usize) -> u64 {
+        self.groups.get(i).copied().unwrap_or(0)
+    }
+
     /// Sum of an agent's seven bases: its total power.
     pub fn total_power(&self, i: usize) -> f32 {
         self.bases.iter().map(|col| col[i]).sum()
@@ -171,6 +173,13 @@ pub struct Ties {
     pub csr: Csr,
     /// State of each half, indexed like `csr.targets`.
     pub state: Vec<TieState>,
+    /// Times the owner of each half prevailed over the other side, indexed
+    /// like `csr.targets`: decisions it won as the actor (by compliance or by
+    /// winning the contest it started), contests and dominance encounters it
+    /// won on either side, complaints it voiced that were heard. Kept only
+    /// where an output shows them — groups small enough for the hierarchy
+    /// metrics or for `ties.csv`; empty otherwise (see [`Ties::wins_of`]).
+    pub wins: Vec<u32>,
     /// Explicit relative influence weights `C_ij` per half (row-normalised
     /// over the agent's ties); empty unless the scenario fixes the weights.
     pub relative: Vec<f64>,
@@ -180,6 +189,11 @@ pub struct Ties {
 }
 
 impl Ties {
+    /// Wins of half `e` (0 when wins are not kept).
+    pub fn wins_of(&self, e: usize) -> u32 {
+        self.wins.get(e).copied().unwrap_or(0)
+    }
+
     /// The half from `i` to `j`, if they are tied.
     pub fn half(&self, i: usize, j: usize) -> Option<usize> {
         let row = self.csr.row(i);

@@ -263,7 +263,7 @@ fn run_in_pool(
                     fmt_f32(t.engagement),
                     fmt_f32(t.resentment),
                     fmt_f32(t.affect),
-                    t.wins.to_string(),
+                    sim.world.ties.wins_of(e).to_string(),
                 ])
                 .map_err(io(&tf_path))?;
             }

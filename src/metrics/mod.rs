@@ -245,7 +245,7 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
                 s.power += pw;
                 s.resources += a.resources[i];
                 s.esteem += a.self_esteem[i] as f64;
-                let mut bits = a.groups[i];
+                let mut bits = a.groups_of(i);
                 while bits != 0 {
                     let g = bits.trailing_zeros() as usize;
                     bits &= bits - 1;

@@ -174,7 +174,6 @@ mod tests {
             engagement,
             resentment,
             affect: 0.0,
-            wins: 0,
         }];
         let cut = p.row_step(&mut row, esteem, p.mobility(exit_cost), 0.0, &[]);
         (row[0].engagement, cut)
@@ -206,13 +205,11 @@ mod tests {
                 engagement: 1.0,
                 resentment: 3.0,
                 affect: 0.0,
-                wins: 0,
             },
             TieState {
                 engagement: 0.5,
                 resentment: 0.2,
                 affect: 0.0,
-                wins: 0,
             },
         ];
         let total = p.row_step(&mut row, 0.5, p.mobility(0.3), 0.0, &[]);
@@ -230,7 +227,6 @@ mod tests {
             engagement: 0.2,
             resentment: 0.0,
             affect: 0.0,
-            wins: 0,
         };
         let (mut committed, mut free) = ([calm], [calm]);
         p.row_step(&mut committed, 0.6, p.mobility(0.5), 0.0, &[]);

@@ -221,7 +221,8 @@ fn resisted_coercion_is_a_contest_that_moves_both_coercive_bases() {
         (c[0] + c[1] - sum0).abs() < 1e-4,
         "winner gains what loser loses: {c:?}"
     );
-    assert!(half(&s, 0).wins > 0, "the actor won some contests");
+    let e = s.world.ties.half(0, 1).expect("tied");
+    assert!(s.world.ties.wins_of(e) > 0, "the actor won some contests");
 }
 
 #[test]
