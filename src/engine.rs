@@ -1783,7 +1783,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         None => Vec::new(),
     };
     // Wins are shown by the hierarchy metrics and ties.csv only.
-    let wins = if n as usize <= scenario.metrics.hierarchy_max_agents
+    let wins = if n <= scenario.metrics.hierarchy_max_agents
         || csr.targets.len() <= crate::run::MAX_TIE_SNAPSHOT_HALVES
     {
         vec![0; csr.targets.len()]
