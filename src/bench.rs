@@ -46,9 +46,8 @@ pub struct BenchConfig {
 /// Seconds spent in each phase over the whole benchmark.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct PhaseSeconds {
-    /// Opinion influence.
-    pub influence: f64,
-    /// Decide (responses, partners, tactics; bargaining when on).
+    /// Opinion influence and decide (responses, partners, tactics) in one
+    /// pass over the agents; bargaining when on.
     pub decide: f64,
     /// Apply (owner computes).
     pub apply: f64,
@@ -81,7 +80,7 @@ pub struct BenchReport {
     pub recorded: u64,
     /// Seconds to draw agents, generate the network and derive the bases.
     pub setup_seconds: f64,
-    /// Agent-steps per second of the step itself (influence, decide, apply, derive).
+    /// Agent-steps per second of the step itself (influence and decide, apply, derive).
     pub agent_steps_per_sec: f64,
     /// Agent-steps per second including metrics and output.
     pub agent_steps_per_sec_recorded: f64,
@@ -173,7 +172,7 @@ fn run_in_pool(
     ts.commit()?;
     output_time += t.elapsed();
     let p = sim.timings;
-    let step = p.influence + p.decide + p.apply + p.derive;
+    let step = p.decide + p.apply + p.derive;
     let agent_steps = cfg.agents as f64 * cfg.steps as f64;
     let rate = |d: Duration| {
         if d.is_zero() {
@@ -201,7 +200,6 @@ fn run_in_pool(
             recording.as_secs_f64() / step.as_secs_f64()
         },
         seconds: PhaseSeconds {
-            influence: p.influence.as_secs_f64(),
             decide: p.decide.as_secs_f64(),
             apply: p.apply.as_secs_f64(),
             derive: p.derive.as_secs_f64(),

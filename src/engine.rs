@@ -3,8 +3,10 @@
 //! A step reads state `t` and writes state `t+1`. Events due at this step
 //! ([`crate::events`]) apply first; then:
 //!
-//! 0. **Influence** (parallel, when on): opinions at `t+1` from opinions at
-//!    `t` ([`crate::rules::influence`]).
+//! 0. **Influence** (when on): opinions at `t+1` from opinions at `t`
+//!    ([`crate::rules::influence`]). It runs in the same pass over the
+//!    agents as the decide phase, since both read state `t` and gather the
+//!    same far ends of ties.
 //! 1. **Decide** (parallel, read-only): a dissatisfied agent draws its
 //!    response ([`crate::rules::response`]) — a complaint (voice), idling
 //!    (neglect) or its usual act; otherwise each agent picks a partner
@@ -200,9 +202,7 @@ impl Counters {
 /// part of any output that must be reproducible).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PhaseTimes {
-    /// Opinion influence.
-    pub influence: Duration,
-    /// Decide phase (and bargaining).
+    /// Influence and decide (one pass), and bargaining.
     pub decide: Duration,
     /// Apply phase.
     pub apply: Duration,
@@ -338,12 +338,8 @@ impl Simulation {
         if self.events.iter().any(|e| e.due(self.step)) {
             self.apply_events();
         }
-        let t = Instant::now();
-        if self.params.influence.enabled {
-            self.influence();
-        }
         let t0 = Instant::now();
-        self.decide();
+        self.act();
         if self.bargaining.is_some() {
             self.negotiate();
         }
@@ -352,7 +348,6 @@ impl Simulation {
         let t2 = Instant::now();
         self.derive();
         let t3 = Instant::now();
-        self.timings.influence += t0 - t;
         self.timings.decide += t1 - t0;
         self.timings.apply += t2 - t1;
         self.timings.derive += t3 - t2;
@@ -620,32 +615,6 @@ impl Simulation {
         std::mem::take(&mut self.issues)
     }
 
-    fn influence(&mut self) {
-        let world = &self.world;
-        let profiles = &self.profiles;
-        let params = &self.params;
-        self.opinion_next
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let csr = &world.ties.csr;
-                for (o, x) in chunk.iter_mut().enumerate() {
-                    let i = c * CHUNK + o;
-                    let ahead = i + prefetch::AHEAD;
-                    if ahead < profiles.len() {
-                        for e in csr.row(ahead) {
-                            let j = csr.targets[e] as usize;
-                            prefetch::read(&profiles[j]);
-                            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
-                            prefetch::read(&world.agents.opinion[j]);
-                        }
-                    }
-                    *x = influence_one(world, profiles, params, i);
-                }
-            });
-        std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
-    }
-
     /// The influence matrix `W` and susceptibilities `lambda` of the current
     /// state, for groups of at most `max_exact` agents.
     pub fn influence_matrix(&self) -> Option<(Dense, Vec<f64>)> {
@@ -716,31 +685,49 @@ impl Simulation {
         self.keep_issue_start();
     }
 
-    fn decide(&mut self) {
+    /// Influence and decide in one pass over the agents: both read state
+    /// `t` and gather the same far ends (partners' profiles and halves), so
+    /// each far end is fetched once. Writes opinions `t+1` (when influence is
+    /// on) and each agent's effect.
+    fn act(&mut self) {
         let world = &self.world;
         let profiles = &self.profiles;
         let params = &self.params;
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
-        self.effects
+        let chunk = |c: usize, effects: &mut [Effect], targets: &mut [u32], next: &mut [f64]| {
+            let csr = &world.ties.csr;
+            for o in 0..effects.len() {
+                let i = c * CHUNK + o;
+                let ahead = i + prefetch::AHEAD;
+                if ahead < profiles.len() {
+                    for e in csr.row(ahead) {
+                        let j = csr.targets[e] as usize;
+                        prefetch::read(&profiles[j]);
+                        prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
+                    }
+                }
+                if let Some(x) = next.get_mut(o) {
+                    *x = influence_one(world, profiles, params, i);
+                }
+                let eff = decide_one(world, profiles, params, &allowed, &streams, i);
+                targets[o] = eff.target;
+                effects[o] = eff;
+            }
+        };
+        let units = self
+            .effects
             .par_chunks_mut(CHUNK)
             .zip(self.effect_targets.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(c, (chunk, targets))| {
-                for (o, (eff, target)) in chunk.iter_mut().zip(targets.iter_mut()).enumerate() {
-                    let i = c * CHUNK + o;
-                    let ahead = i + prefetch::AHEAD;
-                    if ahead < profiles.len() {
-                        let csr = &world.ties.csr;
-                        for e in csr.row(ahead) {
-                            prefetch::read(&profiles[csr.targets[e] as usize]);
-                            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
-                        }
-                    }
-                    *eff = decide_one(world, profiles, params, &allowed, &streams, i);
-                    *target = eff.target;
-                }
-            });
+            .enumerate();
+        if params.influence.enabled {
+            units
+                .zip(self.opinion_next.par_chunks_mut(CHUNK))
+                .for_each(|((c, (e, t)), x)| chunk(c, e, t, x));
+            std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
+        } else {
+            units.for_each(|(c, (e, t))| chunk(c, e, t, &mut []));
+        }
     }
 
     fn apply(&mut self) {
@@ -869,9 +856,10 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3
     let ties = &world.ties;
     let mut engaged = 0.0f32;
     let mut liked = 0.0f32;
-    for e in ties.csr.row(i) {
-        engaged += ties.state[e].engagement;
-        liked += ties.state[ties.csr.reverse[e] as usize].affect.max(0.0);
+    let row = ties.csr.row(i);
+    for (t, &r) in ties.state[row.clone()].iter().zip(&ties.csr.reverse[row]) {
+        engaged += t.engagement;
+        liked += ties.state[r as usize].affect.max(0.0);
     }
     let d = &params.derived;
     let mut bases = [0.0f32; N_BASES];
@@ -957,24 +945,32 @@ fn influence_row(
             }
         }
     } else {
+        // Both powers of a tie share the form engagement * exit factor *
+        // pull / divisor, so the share 2 P(j over i) / (P(i over j) + P(j over i))
+        // takes one division.
+        let dp = &params.dependence;
         let pi = &profiles[i];
         let per_tie = open / row.len().max(1) as f64;
-        for e in row {
-            if ties.state[e].engagement <= 0.0 {
+        let targets = &csr.targets[row.clone()];
+        let reverse = &csr.reverse[row.clone()];
+        let state = &ties.state[row];
+        for ((&j, &r), t) in targets.iter().zip(reverse).zip(state) {
+            if t.engagement <= 0.0 {
                 continue;
             }
-            let j = csr.targets[e] as usize;
+            let j = j as usize;
             let pj = &profiles[j];
-            let (p_i_over_j, p_j_over_i) = dyad_powers(
-                params,
-                pi,
-                pj,
-                &ties.state[e],
-                &ties.state[csr.reverse[e] as usize],
-            );
-            let total = (p_i_over_j + p_j_over_i) as f64;
-            let share = if total > 0.0 {
-                (2.0 * p_j_over_i as f64 / total).min(1.0)
+            let tr = &ties.state[r as usize];
+            // P(j over i) = n_ji / d_i and P(i over j) = n_ij / d_j.
+            let n_ji =
+                t.engagement * pi.exit_factor * pj.offer.pull(pi.reward_susceptibility, t.affect);
+            let d_i = dp.alternatives_divisor(pi.alternatives - t.engagement);
+            let n_ij =
+                tr.engagement * pj.exit_factor * pi.offer.pull(pj.reward_susceptibility, tr.affect);
+            let d_j = dp.alternatives_divisor(pj.alternatives - tr.engagement);
+            let (a, b) = (n_ji * d_j, n_ij * d_i);
+            let share = if a + b > 0.0 {
+                (2.0 * a / (a + b)).min(1.0) as f64
             } else {
                 1.0
             };
@@ -1291,10 +1287,14 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
     let tie_base = ctx.csr.offsets[u.start] as usize;
     for o in 0..u.resources.len() {
         let i = u.start + o;
-        let ahead = i + prefetch::AHEAD;
-        if ahead < ctx.csr.n() {
-            for e in ctx.csr.row(ahead) {
-                prefetch::read(&ctx.effect_targets[ctx.csr.targets[e] as usize]);
+        // Announce the acts aimed at an agent a few places ahead.
+        let near = i + prefetch::AHEAD;
+        if near < ctx.csr.n() {
+            for e in ctx.csr.row(near) {
+                let j = ctx.csr.targets[e] as usize;
+                if ctx.effect_targets[j] == near as u32 {
+                    prefetch::read(&ctx.effects[j]);
+                }
             }
         }
         let row = ctx.csr.row(i);
@@ -1371,8 +1371,8 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let mut isolate_keep: Option<usize> = None;
         let mut isolations = 0u32;
         let mut introduced_by: Option<usize> = None;
-        for (l, e) in row.clone().enumerate() {
-            let j = ctx.csr.targets[e] as usize;
+        for (l, &j) in ctx.csr.targets[row.clone()].iter().enumerate() {
+            let j = j as usize;
             if ctx.effect_targets[j] != i as u32 {
                 continue;
             }
@@ -1455,13 +1455,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             }
         }
 
-        // Decay and withdrawal on every half the agent owns.
-        let closed_row: &[bool] = if ctx.closed.is_empty() {
-            &[]
-        } else {
-            &ctx.closed[row.clone()]
-        };
-        p.resentment.decay_row(state);
+        // Decay and withdrawal on every half the agent owns (one pass).
         let response = Response::from_u8(own.response);
         u.response[o] = own.response;
         counts.responses[own.response as usize] += 1;
@@ -1471,13 +1465,25 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             Response::Exit | Response::None => 1.0,
         };
         let alternatives = u.alternatives[o];
-        let withdrawn = p.withdrawal.row_step(
-            state,
-            esteem,
-            scale * ctx.mobility[i],
-            alternatives,
-            closed_row,
-        );
+        let step = p
+            .withdrawal
+            .prepare(esteem, scale * ctx.mobility[i], alternatives);
+        let mut withdrawn = 0.0;
+        if ctx.closed.is_empty() {
+            for t in state.iter_mut() {
+                t.resentment = p.resentment.decayed(t.resentment).max(0.0);
+                if let Some(w) = &step {
+                    withdrawn += w.half_step(t);
+                }
+            }
+        } else {
+            for (t, &closed) in state.iter_mut().zip(&ctx.closed[row.clone()]) {
+                t.resentment = p.resentment.decayed(t.resentment).max(0.0);
+                if let (Some(w), false) = (&step, closed) {
+                    withdrawn += w.half_step(t);
+                }
+            }
+        }
         u.alternatives[o] = p
             .extension
             .after(alternatives, withdrawn > 0.0 || response == Response::Exit);

@@ -9,7 +9,7 @@
 //! no value and so cannot change any result.
 
 /// How many agents ahead the phases announce their gathers.
-pub const AHEAD: usize = 4;
+pub const AHEAD: usize = 8;
 
 /// Hints that the cache line holding `*p` will be read soon.
 #[inline(always)]

@@ -77,7 +77,13 @@ impl Params {
     /// `dep(i,j)` from `i`'s exit factor and its alternatives to `j`.
     #[inline]
     pub fn dependence(&self, exit_factor: f32, alternatives: f32) -> f32 {
-        exit_factor / (1.0 + self.alternatives_weight as f32 * alternatives.max(0.0))
+        exit_factor / self.alternatives_divisor(alternatives)
+    }
+
+    /// The denominator of `dep(i,j)`, `1 + k_a * alt(i,j)`.
+    #[inline]
+    pub fn alternatives_divisor(&self, alternatives: f32) -> f32 {
+        1.0 + self.alternatives_weight as f32 * alternatives.max(0.0)
     }
 
     /// Reward susceptibility of an agent with these resources.
@@ -120,11 +126,7 @@ impl Params {
         reward_susceptibility: f32,
         affect_toward_j: f32,
     ) -> f32 {
-        engagement
-            * dependence
-            * (offer.fixed
-                + offer.reward * reward_susceptibility
-                + offer.referent * affect_toward_j.max(0.0))
+        engagement * dependence * offer.pull(reward_susceptibility, affect_toward_j)
     }
 
     /// `P(j over i)`: `i`'s engagement and dependence, `j`'s bases, and `i`'s
@@ -151,6 +153,7 @@ impl Params {
 
 /// The part of `P(j over i)` that depends on `j` alone (see [`Params::offer`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C)]
 pub struct Offer {
     /// `sum_k w_k base_j[k]` over the bases every dependent feels fully
     /// (legitimate scaled by acceptance of `j`'s position).
@@ -159,6 +162,15 @@ pub struct Offer {
     pub reward: f32,
     /// `w_referent * base_j[referent]`, felt through the dependent's affect toward `j`.
     pub referent: f32,
+}
+
+impl Offer {
+    /// What the offer is worth to a dependent with this susceptibility to
+    /// reward and affect toward `j`: `P(j over i)` divided by `i`'s engagement and dependence.
+    #[inline]
+    pub fn pull(&self, reward_susceptibility: f32, affect_toward_j: f32) -> f32 {
+        self.fixed + self.reward * reward_susceptibility + self.referent * affect_toward_j.max(0.0)
+    }
 }
 
 /// `|a - b| / (a + b)`, 0 when both are 0.

@@ -118,28 +118,27 @@ impl Params {
         alternatives: f32,
         closed: &[bool],
     ) -> f32 {
-        if !self.enabled {
+        let Some(w) = self.prepare(esteem, mobility, alternatives) else {
             return 0.0;
-        }
-        let threshold = self.threshold as f32;
-        let reengage = self.reengage as f32 / (1.0 + alternatives.max(0.0));
-        let esteem_pressure = self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0);
-        let rate = self.rate as f32 * mobility;
+        };
         let mut withdrawn = 0.0;
         for (k, t) in row.iter_mut().enumerate() {
-            if closed.get(k) == Some(&true) {
-                continue;
-            }
-            let pressure = (t.resentment - threshold).max(0.0) + esteem_pressure;
-            if pressure > 0.0 {
-                let cut = (rate * pressure / (1.0 + pressure)).min(t.engagement);
-                t.engagement -= cut;
-                withdrawn += cut;
-            } else {
-                t.engagement = (t.engagement + reengage * (1.0 - t.engagement)).min(1.0);
+            if closed.get(k) != Some(&true) {
+                withdrawn += w.half_step(t);
             }
         }
         withdrawn
+    }
+
+    /// What one agent's step needs for each of its halves (None when withdrawal is off).
+    #[inline]
+    pub fn prepare(&self, esteem: f32, mobility: f32, alternatives: f32) -> Option<RowStep> {
+        self.enabled.then(|| RowStep {
+            threshold: self.threshold as f32,
+            reengage: self.reengage as f32 / (1.0 + alternatives.max(0.0)),
+            esteem_pressure: self.insecurity as f32 * (self.esteem_floor as f32 - esteem).max(0.0),
+            rate: self.rate as f32 * mobility,
+        })
     }
 
     #[inline]
@@ -155,6 +154,33 @@ impl Params {
     #[inline]
     pub fn is_withdrawn(&self, engagement: f32) -> bool {
         engagement < self.withdrawn_below as f32
+    }
+}
+
+/// One agent's withdrawal step, prepared once for all its halves (see [`Params::prepare`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RowStep {
+    threshold: f32,
+    reengage: f32,
+    esteem_pressure: f32,
+    rate: f32,
+}
+
+impl RowStep {
+    /// Moves one half's engagement: withdraws under pressure (resentment
+    /// above the threshold, or self-esteem below its floor), re-engages
+    /// otherwise. Returns the engagement withdrawn.
+    #[inline]
+    pub fn half_step(&self, t: &mut TieState) -> f32 {
+        let pressure = (t.resentment - self.threshold).max(0.0) + self.esteem_pressure;
+        if pressure > 0.0 {
+            let cut = (self.rate * pressure / (1.0 + pressure)).min(t.engagement);
+            t.engagement -= cut;
+            cut
+        } else {
+            t.engagement = (t.engagement + self.reengage * (1.0 - t.engagement)).min(1.0);
+            0.0
+        }
     }
 }
 
