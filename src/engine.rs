@@ -696,17 +696,9 @@ impl Simulation {
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         let chunk = |c: usize, effects: &mut [Effect], targets: &mut [u32], next: &mut [f64]| {
-            let csr = &world.ties.csr;
             for o in 0..effects.len() {
                 let i = c * CHUNK + o;
-                let ahead = i + prefetch::AHEAD;
-                if ahead < profiles.len() {
-                    for e in csr.row(ahead) {
-                        let j = csr.targets[e] as usize;
-                        prefetch::read(&profiles[j]);
-                        prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
-                    }
-                }
+                prefetch_far_ends(world, profiles, i + prefetch::AHEAD);
                 if let Some(x) = next.get_mut(o) {
                     *x = influence_one(world, profiles, params, i);
                 }
@@ -826,6 +818,19 @@ impl Simulation {
     }
 }
 
+/// Announces the far ends of agent `i`'s ties, the partners' profiles and
+/// halves (no-op past the last agent).
+#[inline(always)]
+pub(crate) fn prefetch_far_ends(world: &World, profiles: &[Profile], i: usize) {
+    let csr = &world.ties.csr;
+    if i < profiles.len() {
+        for e in csr.row(i) {
+            prefetch::read(&profiles[csr.targets[e] as usize]);
+            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
+        }
+    }
+}
+
 /// Announces the far halves of agent `i`'s ties (no-op past the last agent).
 #[inline(always)]
 fn prefetch_reverse_halves(ties: &Ties, i: usize) {
@@ -911,6 +916,26 @@ pub fn dyad_powers(
     )
 }
 
+/// The two powers of a tie as fractions: `P(i over j) = n_ij / d_j` and
+/// `P(j over i) = n_ji / d_i`, from the profiles of `i` and `j`, `i`'s half
+/// `ti` (toward `j`) and `j`'s half `tj`. Ratios of the powers then take one
+/// division instead of three. Returns `(n_ij, d_j, n_ji, d_i)`.
+#[inline(always)]
+pub fn dyad_fractions(
+    params: &RuleParams,
+    pi: &Profile,
+    pj: &Profile,
+    ti: &TieState,
+    tj: &TieState,
+) -> (f32, f32, f32, f32) {
+    let dp = &params.dependence;
+    let n_ji = ti.engagement * pi.exit_factor * pj.offer.pull(pi.reward_susceptibility, ti.affect);
+    let d_i = dp.alternatives_divisor(pi.alternatives - ti.engagement);
+    let n_ij = tj.engagement * pj.exit_factor * pi.offer.pull(pj.reward_susceptibility, tj.affect);
+    let d_j = dp.alternatives_divisor(pj.alternatives - tj.engagement);
+    (n_ij, d_j, n_ji, d_i)
+}
+
 /// Agent `i`'s influence row: calls `visit(j, W_ij)` for each tie with
 /// weight and returns the self-weight `W_ii = 1 - sum_j W_ij`.
 ///
@@ -948,7 +973,6 @@ fn influence_row(
         // Both powers of a tie share the form engagement * exit factor *
         // pull / divisor, so the share 2 P(j over i) / (P(i over j) + P(j over i))
         // takes one division.
-        let dp = &params.dependence;
         let pi = &profiles[i];
         let per_tie = open / row.len().max(1) as f64;
         let targets = &csr.targets[row.clone()];
@@ -961,13 +985,8 @@ fn influence_row(
             let j = j as usize;
             let pj = &profiles[j];
             let tr = &ties.state[r as usize];
-            // P(j over i) = n_ji / d_i and P(i over j) = n_ij / d_j.
-            let n_ji =
-                t.engagement * pi.exit_factor * pj.offer.pull(pi.reward_susceptibility, t.affect);
-            let d_i = dp.alternatives_divisor(pi.alternatives - t.engagement);
-            let n_ij =
-                tr.engagement * pj.exit_factor * pi.offer.pull(pj.reward_susceptibility, tr.affect);
-            let d_j = dp.alternatives_divisor(pj.alternatives - tr.engagement);
+            let (n_ij, d_j, n_ji, d_i) = dyad_fractions(params, pi, pj, t, tr);
+            // 2 P(j over i) / (P(i over j) + P(j over i)), scaled by d_i d_j.
             let (a, b) = (n_ji * d_j, n_ij * d_i);
             let share = if a + b > 0.0 {
                 (2.0 * a / (a + b)).min(1.0) as f64

@@ -101,7 +101,28 @@ pub fn gini_in_place(values: &mut [f64]) -> f64 {
     for v in values.iter_mut() {
         *v = clean(*v);
     }
-    values.sort_unstable_by(f64::total_cmp);
+    // Exact radix sort: the same order as sort_unstable_by(f64::total_cmp).
+    super::sort::sort_f64(values, &mut Vec::new());
+    gini_of_sorted(values)
+}
+
+/// Gini coefficient of `f32` values (the bases), exactly as [`gini`] of the
+/// values converted to `f64`, without an `f64` copy to sort.
+pub fn gini_f32(values: &[f32]) -> f64 {
+    let clean32 = |x: f32| if x.is_finite() && x > 0.0 { x } else { 0.0 };
+    let mut sorted = Vec::new();
+    let mut scratch = Vec::new();
+    if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
+        super::sort::sort_f32_as_f64(values, &mut sorted, &mut scratch);
+    } else {
+        let cleaned: Vec<f32> = values.iter().map(|&x| clean32(x)).collect();
+        super::sort::sort_f32_as_f64(&cleaned, &mut sorted, &mut scratch);
+    }
+    gini_of_sorted(&sorted)
+}
+
+/// The Gini formula over cleaned values sorted ascending.
+fn gini_of_sorted(values: &[f64]) -> f64 {
     let n = values.len();
     if n < 2 {
         return 0.0;
@@ -138,24 +159,34 @@ pub fn gini(values: &[f64]) -> f64 {
 /// empty slice, a single value, or a zero total. Otherwise the result lies
 /// in `[0, ln n]`.
 pub fn theil(values: &[f64]) -> f64 {
+    use rayon::prelude::*;
+    // Sums over fixed chunks, combined in order: the same result whatever
+    // the number of threads.
+    const PART: usize = 1 << 14;
     let n = values.len();
     let max = clean_max(values);
     if n == 0 || max <= 0.0 {
         return 0.0;
     }
-    let mut sum = 0.0_f64;
-    for &x in values {
-        sum += clean(x) / max;
-    }
-    let mu = sum / n as f64;
-    let mut acc = 0.0_f64;
-    for &x in values {
-        let r = clean(x) / max / mu;
-        if r > 0.0 {
-            acc += r * r.ln();
-        }
-    }
-    (acc / n as f64).max(0.0)
+    let sums: Vec<f64> = values
+        .par_chunks(PART)
+        .map(|c| c.iter().map(|&x| clean(x) / max).sum::<f64>())
+        .collect();
+    let mu = sums.iter().sum::<f64>() / n as f64;
+    let parts: Vec<f64> = values
+        .par_chunks(PART)
+        .map(|c| {
+            let mut acc = 0.0_f64;
+            for &x in c {
+                let r = clean(x) / max / mu;
+                if r > 0.0 {
+                    acc += r * r.ln();
+                }
+            }
+            acc
+        })
+        .collect();
+    (parts.iter().sum::<f64>() / n as f64).max(0.0)
 }
 
 /// Theil T index decomposed into between-group and within-group parts.
@@ -358,6 +389,32 @@ mod tests {
         assert_eq!(gini(&doubled), gini(&x));
         let tripled: Vec<f64> = x.iter().map(|v| 3.0 * v).collect();
         assert!(close(gini(&tripled), gini(&x), 1e-14));
+    }
+
+    #[test]
+    fn gini_f32_equals_gini_of_the_values_as_f64() {
+        let mut x = 0.3f32;
+        let v: Vec<f32> = (0..5000)
+            .map(|k| {
+                x = (x * 3.7 + 0.11) % 1.0;
+                match k % 97 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => -1.5,
+                    3 => f32::NAN,
+                    4 => f32::INFINITY,
+                    _ => x * (1.0 + (k % 13) as f32),
+                }
+            })
+            .collect();
+        let as64: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+        assert_eq!(gini_f32(&v).to_bits(), gini(&as64).to_bits());
+        let clean: Vec<f32> = v
+            .iter()
+            .map(|&x| if x > 0.0 && x.is_finite() { x } else { 0.0 })
+            .collect();
+        let as64: Vec<f64> = clean.iter().map(|&x| x as f64).collect();
+        assert_eq!(gini_f32(&clean).to_bits(), gini(&as64).to_bits());
     }
 
     #[test]

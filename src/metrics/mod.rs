@@ -50,10 +50,11 @@
 
 pub mod hierarchy;
 pub mod inequality;
+pub mod sort;
 
 use rayon::prelude::*;
 
-use crate::engine::{dyad_powers, Counters, Simulation, CHUNK};
+use crate::engine::{dyad_fractions, Counters, Simulation, CHUNK};
 use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
 /// Names of the metric columns of a simulation, in output order (after `step`).
@@ -179,16 +180,19 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         .into_par_iter()
         .map(|i| a.total_power(i) as f64)
         .collect();
-    let mut sorted = power.clone();
-    let power_gini = inequality::gini_in_place(&mut sorted);
-    let power_theil = inequality::theil(&power);
-    let mut res = a.resources.clone();
-    let resources_gini = inequality::gini_in_place(&mut res);
+    // The Ginis (each an exact sort) run side by side, one column per task.
+    let ginis: Vec<f64> = (0..N_BASES + 2)
+        .into_par_iter()
+        .map(|k| match k {
+            0 => inequality::gini(&power),
+            1 => inequality::gini(&a.resources),
+            _ => inequality::gini_f32(&a.bases[k - 2]),
+        })
+        .collect();
+    let (power_gini, resources_gini) = (ginis[0], ginis[1]);
     let mut base_gini = [0.0; N_BASES];
-    for (k, g) in base_gini.iter_mut().enumerate() {
-        let mut v: Vec<f64> = a.bases[k].par_iter().map(|&x| x as f64).collect();
-        *g = inequality::gini_in_place(&mut v);
-    }
+    base_gini.copy_from_slice(&ginis[2..]);
+    let power_theil = inequality::theil(&power);
 
     // Tie sums over fixed agent chunks, combined in order.
     let chunks = n.div_ceil(CHUNK);
@@ -197,19 +201,28 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         .map(|c| {
             let mut s = TieSums::default();
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                for e in csr.row(i) {
-                    let t = &w.ties.state[e];
+                crate::engine::prefetch_far_ends(w, profiles, i + crate::prefetch::AHEAD);
+                let row = csr.row(i);
+                let pi = &profiles[i];
+                let halves = w.ties.state[row.clone()]
+                    .iter()
+                    .zip(&csr.targets[row.clone()])
+                    .zip(&csr.reverse[row]);
+                for ((t, &j), &r) in halves {
                     s.resentment += t.resentment as f64;
                     s.engagement += t.engagement as f64;
                     s.affect += t.affect as f64;
                     s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
                     s.halves += 1;
-                    let j = csr.targets[e] as usize;
+                    let j = j as usize;
                     if i < j {
-                        let tj = &w.ties.state[csr.reverse[e] as usize];
-                        let (pij, pji) = dyad_powers(p, &profiles[i], &profiles[j], t, tj);
-                        s.imbalance += crate::rules::dependence::imbalance(pij, pji) as f64;
-                        s.cohesion += 0.5 * (pij + pji) as f64;
+                        let tj = &w.ties.state[r as usize];
+                        // P(i over j) = n_ij / d_j, P(j over i) = n_ji / d_i:
+                        // imbalance and cohesion with one division each.
+                        let (n_ij, d_j, n_ji, d_i) = dyad_fractions(p, pi, &profiles[j], t, tj);
+                        let (a, b) = (n_ij * d_i, n_ji * d_j);
+                        s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+                        s.cohesion += ((a + b) / (2.0 * d_i * d_j)) as f64;
                         s.dyads += 1;
                     }
                 }

@@ -10,6 +10,7 @@ mod invariants;
 mod report;
 mod rules;
 mod science;
+mod sort;
 mod stories;
 mod stories_article;
 mod stories_groups;
