@@ -19,10 +19,11 @@
 //!    ([`crate::rules::negotiation`]) then makes this step's deals.
 //! 2. **Apply** (parallel, owner computes): each agent updates only its own
 //!    columns and its own row of tie halves, from its own effect and from the
-//!    effects aimed at it, which it finds by scanning its row (the far end of
-//!    each tie is one `effect_targets[j]` read). Nobody writes another
-//!    agent's state, so the result does not depend on the order threads run
-//!    in. In order: the agent's own act (and status from deference); the acts
+//!    effects aimed at it, which it finds by scanning the incoming flags of
+//!    its own row (an actor flags its target's half of their tie in the
+//!    decide phase; each flag has exactly one possible writer). Nobody writes
+//!    another agent's state, so the result does not depend on the order
+//!    threads run in. In order: the agent's own act (and status from deference); the acts
 //!    aimed at it, in row order; isolation and introductions; resentment
 //!    decay and withdrawal on each half (scaled by its response); network
 //!    extension; self-esteem; income, consumption and its bargaining share;
@@ -38,6 +39,7 @@
 //! same fixed chunks in index order, so outputs are byte-identical whatever
 //! the thread count.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng as _;
@@ -133,15 +135,15 @@ impl Effect {
     }
 }
 
-/// A compact snapshot of one agent at the end of a step, read by partners in the next decide phase.
+/// A compact snapshot of one agent at the end of a step, read by partners in
+/// the next decide phase: 32 bytes, aligned so that a partner's profile is
+/// one cache-line fetch.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[repr(C)]
+#[repr(C, align(32))]
 pub struct Profile {
     /// What the agent's bases offer those who depend on it (see
     /// [`crate::rules::dependence::Params::offer`]).
     pub offer: Offer,
-    /// The coercive base (deterrence and contests).
-    pub coercive: f32,
     /// Resources.
     pub resources: f32,
     /// `1 + k_x * exit_cost`.
@@ -225,8 +227,12 @@ pub struct Simulation {
     /// Agent profiles at the end of the last step.
     pub profiles: Vec<Profile>,
     effects: Vec<Effect>,
-    /// `effects[i].target` for every agent: what the apply phase scans (4 bytes a read, not 40).
-    effect_targets: Vec<u32>,
+    /// One flag per tie half: the actor of a tie sets it on its target's
+    /// half (the reverse of its own) in the decide phase; the half's owner
+    /// reads and clears it in the apply phase. A flag has exactly one
+    /// possible writer per phase (the owner of the reverse half) and is read
+    /// only after the phase ends, so flags do not depend on thread order.
+    incoming: Vec<AtomicBool>,
     /// Counts since the last [`Simulation::take_counters`].
     pub counters: Counters,
     /// Scheduled events and interventions.
@@ -274,6 +280,7 @@ impl Simulation {
     pub fn new(scenario: &Scenario, seed: u64, run: u64) -> Result<Simulation> {
         let world = build_world(scenario, seed, run)?;
         let n = world.agents.len();
+        let halves = world.ties.csr.targets.len();
         let mut sim = Simulation {
             world,
             params: scenario.rules.clone(),
@@ -282,7 +289,7 @@ impl Simulation {
             step: 0,
             profiles: vec![Profile::default(); n],
             effects: vec![Effect::IDLE; n],
-            effect_targets: vec![NONE; n],
+            incoming: (0..halves).map(|_| AtomicBool::new(false)).collect(),
             counters: Counters::default(),
             events: scenario.events.clone(),
             event_log: Vec::new(),
@@ -695,30 +702,48 @@ impl Simulation {
         let params = &self.params;
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
-        let chunk = |c: usize, effects: &mut [Effect], targets: &mut [u32], next: &mut [f64]| {
+        let incoming = &self.incoming;
+        let chunk = |c: usize, effects: &mut [Effect], next: &mut [f64]| {
             for o in 0..effects.len() {
                 let i = c * CHUNK + o;
-                prefetch_far_ends(world, profiles, i + prefetch::AHEAD);
+                let ahead = i + prefetch::AHEAD;
+                if ahead < profiles.len() {
+                    let csr = &world.ties.csr;
+                    let row = csr.row(ahead);
+                    let ties = csr.targets[row.clone()].iter().zip(&csr.reverse[row]);
+                    if next.is_empty() {
+                        for (&j, &r) in ties {
+                            prefetch::read(&profiles[j as usize]);
+                            prefetch::read(&world.ties.state[r as usize]);
+                        }
+                    } else {
+                        let x = &world.agents.opinion;
+                        for (&j, &r) in ties {
+                            prefetch::read(&profiles[j as usize]);
+                            prefetch::read(&world.ties.state[r as usize]);
+                            prefetch::read(&x[j as usize]);
+                        }
+                    }
+                }
                 if let Some(x) = next.get_mut(o) {
                     *x = influence_one(world, profiles, params, i);
                 }
                 let eff = decide_one(world, profiles, params, &allowed, &streams, i);
-                targets[o] = eff.target;
+                if eff.target != NONE {
+                    let r = world.ties.csr.reverse[eff.tie as usize] as usize;
+                    incoming[r].store(true, Ordering::Relaxed);
+                }
                 effects[o] = eff;
             }
         };
-        let units = self
-            .effects
-            .par_chunks_mut(CHUNK)
-            .zip(self.effect_targets.par_chunks_mut(CHUNK))
-            .enumerate();
+        let units = self.effects.par_chunks_mut(CHUNK).enumerate();
         if params.influence.enabled {
             units
                 .zip(self.opinion_next.par_chunks_mut(CHUNK))
-                .for_each(|((c, (e, t)), x)| chunk(c, e, t, x));
+                .for_each(|((c, e), x)| chunk(c, e, x));
             std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
         } else {
-            units.for_each(|(c, (e, t))| chunk(c, e, t, &mut []));
+            units.for_each(|(c, e)| chunk(c, e, &mut []));
         }
     }
 
@@ -770,7 +795,7 @@ impl Simulation {
         let ctx = ApplyCtx {
             csr,
             effects: &self.effects,
-            effect_targets: &self.effect_targets,
+            incoming: &self.incoming,
             closed: &self.world.ties.closed,
             deals: &self.deals,
             params: &self.params,
@@ -877,7 +902,6 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3
     let acceptance = params.legitimate.acceptance as f32 * a.acceptance[i];
     let profile = Profile {
         offer: params.dependence.offer(&bases, acceptance),
-        coercive: bases[COERCIVE],
         resources: a.resources[i] as f32,
         exit_factor: params.dependence.exit_factor(a.exit_cost[i]),
         alternatives: engaged + a.alternatives[i],
@@ -936,6 +960,17 @@ pub fn dyad_fractions(
     (n_ij, d_j, n_ji, d_i)
 }
 
+/// `max(x, 0)` as a comparison and select (vectorises; same value as
+/// `x.max(0.0)` for every non-NaN `x`, and 0 for NaN).
+#[inline(always)]
+fn max0(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
 /// Agent `i`'s influence row: calls `visit(j, W_ij)` for each tie with
 /// weight and returns the self-weight `W_ii = 1 - sum_j W_ij`.
 ///
@@ -971,32 +1006,76 @@ fn influence_row(
         }
     } else {
         // Both powers of a tie share the form engagement * exit factor *
-        // pull / divisor, so the share 2 P(j over i) / (P(i over j) + P(j over i))
-        // takes one division.
+        // pull / divisor (see `dyad_fractions`, whose arithmetic this
+        // repeats), so the share 2 P(j over i) / (P(i over j) + P(j over i))
+        // takes one division. Halves go in batches: the far ends are
+        // gathered, the shares computed lane by lane in straight-line code
+        // (which the compiler turns into SIMD; each lane's arithmetic is the
+        // scalar IEEE arithmetic, so results do not depend on it), then
+        // accumulated in row order.
+        const BATCH: usize = 8;
         let pi = &profiles[i];
+        let aw = params.dependence.alternatives_weight as f32;
         let per_tie = open / row.len().max(1) as f64;
         let targets = &csr.targets[row.clone()];
         let reverse = &csr.reverse[row.clone()];
         let state = &ties.state[row];
-        for ((&j, &r), t) in targets.iter().zip(reverse).zip(state) {
-            if t.engagement <= 0.0 {
-                continue;
+        for ((tb, rb), sb) in targets
+            .chunks(BATCH)
+            .zip(reverse.chunks(BATCH))
+            .zip(state.chunks(BATCH))
+        {
+            let mut eng = [0.0f32; BATCH];
+            let mut aff = [0.0f32; BATCH];
+            let mut eng_r = [0.0f32; BATCH];
+            let mut aff_r = [0.0f32; BATCH];
+            // The far ends, one array per field (lanes past the row's end stay 0).
+            let mut fixed = [0.0f32; BATCH];
+            let mut reward = [0.0f32; BATCH];
+            let mut referent = [0.0f32; BATCH];
+            let mut exit_factor = [0.0f32; BATCH];
+            let mut alternatives = [0.0f32; BATCH];
+            let mut susceptibility = [0.0f32; BATCH];
+            for k in 0..tb.len() {
+                eng[k] = sb[k].engagement;
+                aff[k] = sb[k].affect;
+                let tr = &ties.state[rb[k] as usize];
+                eng_r[k] = tr.engagement;
+                aff_r[k] = tr.affect;
+                let pj = &profiles[tb[k] as usize];
+                fixed[k] = pj.offer.fixed;
+                reward[k] = pj.offer.reward;
+                referent[k] = pj.offer.referent;
+                exit_factor[k] = pj.exit_factor;
+                alternatives[k] = pj.alternatives;
+                susceptibility[k] = pj.reward_susceptibility;
             }
-            let j = j as usize;
-            let pj = &profiles[j];
-            let tr = &ties.state[r as usize];
-            let (n_ij, d_j, n_ji, d_i) = dyad_fractions(params, pi, pj, t, tr);
-            // 2 P(j over i) / (P(i over j) + P(j over i)), scaled by d_i d_j.
-            let (a, b) = (n_ji * d_j, n_ij * d_i);
-            let share = if a + b > 0.0 {
-                (2.0 * a / (a + b)).min(1.0) as f64
-            } else {
-                1.0
-            };
-            let w = per_tie * share;
-            if w > 0.0 {
-                visit(j, w);
-                given += w;
+            let mut share = [0.0f32; BATCH];
+            for k in 0..BATCH {
+                let n_ji = eng[k]
+                    * pi.exit_factor
+                    * (fixed[k]
+                        + reward[k] * pi.reward_susceptibility
+                        + referent[k] * max0(aff[k]));
+                let d_i = 1.0 + aw * max0(pi.alternatives - eng[k]);
+                let n_ij = eng_r[k]
+                    * exit_factor[k]
+                    * (pi.offer.fixed
+                        + pi.offer.reward * susceptibility[k]
+                        + pi.offer.referent * max0(aff_r[k]));
+                let d_j = 1.0 + aw * max0(alternatives[k] - eng_r[k]);
+                let (a, b) = (n_ji * d_j, n_ij * d_i);
+                let q = 2.0 * a / (a + b);
+                let q = if q < 1.0 { q } else { 1.0 };
+                let positive = if a + b > 0.0 { q } else { 1.0 };
+                share[k] = if eng[k] > 0.0 { positive } else { 0.0 };
+            }
+            for (k, &j) in tb.iter().enumerate() {
+                let w = per_tie * share[k] as f64;
+                if w > 0.0 {
+                    visit(j as usize, w);
+                    given += w;
+                }
             }
         }
     }
@@ -1171,7 +1250,8 @@ fn decide_act(
     let contests = &params.contests;
     if contests.enabled && rng.random::<f32>() < contests.rate as f32 {
         // A dominance encounter (DomWorld): a contest, no decision at stake.
-        let (won, delta) = contests.contest(pi.coercive, pj.coercive, rng.random::<f32>());
+        let coercive = &world.agents.bases[COERCIVE];
+        let (won, delta) = contests.contest(coercive[i], coercive[j], rng.random::<f32>());
         return Effect {
             target: j as u32,
             tie: e as u32,
@@ -1183,10 +1263,13 @@ fn decide_act(
     }
     let a = &world.agents;
     let bases_i: [f32; N_BASES] = std::array::from_fn(|k| a.bases[k][i]);
-    let props =
-        params
-            .tactics
-            .propensities(&bases_i, a.motive[i], ti.resentment, pj.coercive, allowed);
+    let props = params.tactics.propensities(
+        &bases_i,
+        a.motive[i],
+        ti.resentment,
+        a.bases[COERCIVE][j],
+        allowed,
+    );
     let mut props = props;
     props[COERCIVE] *= 1.0 - params.coercion.sanction_detection as f32;
     let Some(k) = crate::rules::tactic::choose(&props, rng.random::<f32>()) else {
@@ -1226,7 +1309,10 @@ fn decide_act(
             let c = &params.coercion;
             eff.harm = c.harm_to(tj.engagement, bases_i[LEGITIMATE]);
             if !complied {
-                let (won, delta) = params.contests.contest(pi.coercive, pj.coercive, u_contest);
+                let (won, delta) =
+                    params
+                        .contests
+                        .contest(bases_i[COERCIVE], a.bases[COERCIVE][j], u_contest);
                 eff.flags |= CONTEST | if won { ACTOR_WON } else { 0 };
                 eff.value = delta;
                 decision = won;
@@ -1262,7 +1348,7 @@ fn decide_act(
 struct ApplyCtx<'a> {
     csr: &'a Csr,
     effects: &'a [Effect],
-    effect_targets: &'a [u32],
+    incoming: &'a [AtomicBool],
     closed: &'a [bool],
     deals: &'a [negotiation::Deal],
     params: &'a RuleParams,
@@ -1309,10 +1395,10 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         // Announce the acts aimed at an agent a few places ahead.
         let near = i + prefetch::AHEAD;
         if near < ctx.csr.n() {
-            for e in ctx.csr.row(near) {
-                let j = ctx.csr.targets[e] as usize;
-                if ctx.effect_targets[j] == near as u32 {
-                    prefetch::read(&ctx.effects[j]);
+            let row = ctx.csr.row(near);
+            for (flag, &j) in ctx.incoming[row.clone()].iter().zip(&ctx.csr.targets[row]) {
+                if flag.load(Ordering::Relaxed) {
+                    prefetch::read(&ctx.effects[j as usize]);
                 }
             }
         }
@@ -1390,11 +1476,13 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let mut isolate_keep: Option<usize> = None;
         let mut isolations = 0u32;
         let mut introduced_by: Option<usize> = None;
-        for (l, &j) in ctx.csr.targets[row.clone()].iter().enumerate() {
-            let j = j as usize;
-            if ctx.effect_targets[j] != i as u32 {
+        let flags = &ctx.incoming[row.clone()];
+        for (l, (flag, &j)) in flags.iter().zip(&ctx.csr.targets[row.clone()]).enumerate() {
+            if !flag.load(Ordering::Relaxed) {
                 continue;
             }
+            flag.store(false, Ordering::Relaxed);
+            let j = j as usize;
             let f = ctx.effects[j];
             let t = &mut state[l];
             let k = f.tactic as usize;
