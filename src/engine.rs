@@ -704,7 +704,7 @@ impl Simulation {
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         let incoming = &self.incoming;
         let chunk = |c: usize, effects: &mut [Effect], next: &mut [f64]| {
-            for o in 0..effects.len() {
+            for (o, slot) in effects.iter_mut().enumerate() {
                 let i = c * CHUNK + o;
                 let ahead = i + prefetch::AHEAD;
                 if ahead < profiles.len() {
@@ -733,7 +733,7 @@ impl Simulation {
                     let r = world.ties.csr.reverse[eff.tie as usize] as usize;
                     incoming[r].store(true, Ordering::Relaxed);
                 }
-                effects[o] = eff;
+                *slot = eff;
             }
         };
         let units = self.effects.par_chunks_mut(CHUNK).enumerate();
