@@ -711,17 +711,18 @@ impl Simulation {
                     let csr = &world.ties.csr;
                     let row = csr.row(ahead);
                     let ties = csr.targets[row.clone()].iter().zip(&csr.reverse[row]);
+                    let state = &world.ties.state;
                     if next.is_empty() {
                         for (&j, &r) in ties {
-                            prefetch::read(&profiles[j as usize]);
-                            prefetch::read(&world.ties.state[r as usize]);
+                            prefetch::element(profiles, j as usize);
+                            prefetch::element(state, r as usize);
                         }
                     } else {
                         let x = &world.agents.opinion;
                         for (&j, &r) in ties {
-                            prefetch::read(&profiles[j as usize]);
-                            prefetch::read(&world.ties.state[r as usize]);
-                            prefetch::read(&x[j as usize]);
+                            prefetch::element(profiles, j as usize);
+                            prefetch::element(state, r as usize);
+                            prefetch::element(x, j as usize);
                         }
                     }
                 }
@@ -849,9 +850,10 @@ impl Simulation {
 pub(crate) fn prefetch_far_ends(world: &World, profiles: &[Profile], i: usize) {
     let csr = &world.ties.csr;
     if i < profiles.len() {
-        for e in csr.row(i) {
-            prefetch::read(&profiles[csr.targets[e] as usize]);
-            prefetch::read(&world.ties.state[csr.reverse[e] as usize]);
+        let row = csr.row(i);
+        for (&j, &r) in csr.targets[row.clone()].iter().zip(&csr.reverse[row]) {
+            prefetch::element(profiles, j as usize);
+            prefetch::element(&world.ties.state, r as usize);
         }
     }
 }
@@ -860,8 +862,8 @@ pub(crate) fn prefetch_far_ends(world: &World, profiles: &[Profile], i: usize) {
 #[inline(always)]
 fn prefetch_reverse_halves(ties: &Ties, i: usize) {
     if i < ties.csr.n() {
-        for e in ties.csr.row(i) {
-            prefetch::read(&ties.state[ties.csr.reverse[e] as usize]);
+        for &r in &ties.csr.reverse[ties.csr.row(i)] {
+            prefetch::element(&ties.state, r as usize);
         }
     }
 }

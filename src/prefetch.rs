@@ -11,6 +11,14 @@
 /// How many agents ahead the phases announce their gathers.
 pub const AHEAD: usize = 8;
 
+/// Hints that the cache line of element `i` of `v` will be read soon. The
+/// address is formed without a bounds check (`wrapping_add`, never
+/// dereferenced), so an index past the end is a harmless hint.
+#[inline(always)]
+pub fn element<T>(v: &[T], i: usize) {
+    read(v.as_ptr().wrapping_add(i));
+}
+
 /// Hints that the cache line holding `*p` will be read soon.
 #[inline(always)]
 pub fn read<T>(p: *const T) {

@@ -878,3 +878,113 @@ fn a_run_that_cannot_fit_in_memory_is_refused_unless_forced() {
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
     assert!(!dir.path().join("output").exists(), "nothing written");
 }
+
+/// Runs `powerdyn bench` on a small population and parses its one JSON line.
+fn bench(dir: &Path, extra: &[&str]) -> (Ran, Value) {
+    let mut args = vec!["bench", "--agents", "3000", "--steps", "4"];
+    args.extend_from_slice(extra);
+    let r = powerdyn(dir, &args);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON line: {}", r.stdout);
+    let v: Value = serde_json::from_str(lines[0]).expect("valid JSON");
+    (r, v)
+}
+
+#[test]
+fn bench_prints_one_json_line_with_speed_memory_and_each_phase() {
+    let dir = tempdir();
+    let (_, v) = bench(dir.path(), &["--threads", "2", "--degree", "6"]);
+    assert_eq!(v["agents"], 3000);
+    assert_eq!(v["degree"], 6);
+    assert_eq!(v["steps"], 4);
+    assert_eq!(v["threads"], 2);
+    assert_eq!(v["recorded"], 4);
+    assert_eq!(
+        v["tie_halves"],
+        3000 * 6,
+        "Watts–Strogatz keeps the lattice's tie count"
+    );
+    assert!(v["agent_steps_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(v["agent_steps_per_sec_recorded"].as_f64().unwrap() > 0.0);
+    for phase in ["decide", "apply", "derive", "metrics", "output"] {
+        assert!(
+            v["seconds"][phase].as_f64().unwrap() >= 0.0,
+            "phase {phase}: {v}"
+        );
+    }
+    if cfg!(target_os = "linux") {
+        let rss = v["peak_rss_bytes"].as_u64().expect("peak RSS on Linux");
+        assert!(rss > 0);
+        let per = v["bytes_per_agent"].as_f64().unwrap();
+        assert!((per - rss as f64 / 3000.0).abs() < 1e-6);
+    }
+    // The time series was written, one row per step, under output/bench.
+    let (header, rows) = csv(&dir.path().join("output/bench/timeseries.csv"));
+    assert_eq!(header[0], "step");
+    assert!(
+        header.iter().any(|h| h == "opinion_sd"),
+        "influence metrics recorded"
+    );
+    assert_eq!(rows.len(), 4);
+}
+
+#[test]
+fn bench_time_series_is_the_same_on_one_and_two_threads() {
+    let dir = tempdir();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let (_, v1) = bench(
+        dir.path(),
+        &["--threads", "1", "--out", a.to_str().unwrap()],
+    );
+    let (_, v2) = bench(
+        dir.path(),
+        &["--threads", "2", "--out", b.to_str().unwrap()],
+    );
+    assert_eq!(
+        (v1["threads"].clone(), v2["threads"].clone()),
+        (1.into(), 2.into())
+    );
+    assert_eq!(
+        read(&a.join("timeseries.csv")),
+        read(&b.join("timeseries.csv")),
+        "the benchmark's run is deterministic across threads"
+    );
+}
+
+#[test]
+fn bench_without_recording_skips_metrics_and_output_rows() {
+    let dir = tempdir();
+    let (_, v) = bench(dir.path(), &["--record-every", "0"]);
+    assert_eq!(v["recorded"], 0);
+    assert_eq!(v["seconds"]["metrics"].as_f64(), Some(0.0));
+    let (_, rows) = csv(&dir.path().join("output/bench/timeseries.csv"));
+    assert!(rows.is_empty());
+}
+
+#[test]
+fn bench_refuses_bad_sizes_with_exit_code_2_and_nothing_written() {
+    let dir = tempdir();
+    for (args, needle) in [
+        (
+            vec!["bench", "--degree", "7", "--agents", "100"],
+            "--degree 7",
+        ),
+        (
+            vec!["bench", "--degree", "100", "--agents", "50"],
+            "--degree 100",
+        ),
+        (vec!["bench", "--beta", "1.5", "--agents", "100"], "--beta"),
+        (vec!["bench", "--beta", "NaN", "--agents", "100"], "--beta"),
+        (vec!["bench", "--agents", "1"], "--agents"),
+        (vec!["bench", "--agents", "1000000000000"], "--agents"),
+        (vec!["bench", "--steps", "0"], "--steps"),
+    ] {
+        let r = powerdyn(dir.path(), &args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert!(!dir.path().join("output").exists(), "nothing written");
+}
