@@ -46,6 +46,7 @@ use rand::Rng as _;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::fastmath::max0;
 use crate::model::{
     Agents, Cohort, TieState, Ties, World, COERCIVE, CONNECTION, CONSULT, EXPERT, INFORMATIONAL,
     LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
@@ -962,17 +963,6 @@ pub fn dyad_fractions(
     (n_ij, d_j, n_ji, d_i)
 }
 
-/// `max(x, 0)` as a comparison and select (vectorises; same value as
-/// `x.max(0.0)` for every non-NaN `x`, and 0 for NaN).
-#[inline(always)]
-fn max0(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
-
 /// Agent `i`'s influence row: calls `visit(j, W_ij)` for each tie with
 /// weight and returns the self-weight `W_ii = 1 - sum_j W_ij`.
 ///
@@ -1578,18 +1568,25 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             .withdrawal
             .prepare(esteem, scale * ctx.mobility[i], alternatives);
         let mut withdrawn = 0.0;
-        if ctx.closed.is_empty() {
-            for t in state.iter_mut() {
-                t.resentment = p.resentment.decayed(t.resentment).max(0.0);
-                if let Some(w) = &step {
+        let keep = p.resentment.keep();
+        match (&step, ctx.closed.is_empty()) {
+            (Some(w), true) => {
+                for t in state.iter_mut() {
+                    t.resentment = max0(t.resentment * keep);
                     withdrawn += w.half_step(t);
                 }
             }
-        } else {
-            for (t, &closed) in state.iter_mut().zip(&ctx.closed[row.clone()]) {
-                t.resentment = p.resentment.decayed(t.resentment).max(0.0);
-                if let (Some(w), false) = (&step, closed) {
-                    withdrawn += w.half_step(t);
+            (None, _) => {
+                for t in state.iter_mut() {
+                    t.resentment = max0(t.resentment * keep);
+                }
+            }
+            (Some(w), false) => {
+                for (t, &closed) in state.iter_mut().zip(&ctx.closed[row.clone()]) {
+                    t.resentment = max0(t.resentment * keep);
+                    if !closed {
+                        withdrawn += w.half_step(t);
+                    }
                 }
             }
         }

@@ -189,6 +189,28 @@ pub fn pow(x: f32, y: f32) -> f32 {
     exp(y * ln(x))
 }
 
+/// `max(x, 0)` as a comparison and a select, which vectorises (the same
+/// value as `x.max(0.0)` for every number; 0 for NaN).
+#[inline(always)]
+pub fn max0(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// `min(x, y)` as a comparison and a select, which vectorises (the same value
+/// as `x.min(y)` when neither is NaN).
+#[inline(always)]
+pub fn min(x: f32, y: f32) -> f32 {
+    if x < y {
+        x
+    } else {
+        y
+    }
+}
+
 /// The logistic function `1 / (1 + e^-x)`.
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {

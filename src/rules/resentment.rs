@@ -64,6 +64,16 @@ impl Params {
         }
     }
 
+    /// The factor resentment keeps in one step of decay (1 when the rule is off).
+    #[inline]
+    pub fn keep(&self) -> f32 {
+        if self.enabled {
+            1.0 - self.decay as f32
+        } else {
+            1.0
+        }
+    }
+
     /// One step of decay over all the halves an agent owns.
     #[inline]
     pub fn decay_row(&self, row: &mut [crate::model::TieState]) {

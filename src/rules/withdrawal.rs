@@ -172,13 +172,17 @@ impl RowStep {
     /// otherwise. Returns the engagement withdrawn.
     #[inline]
     pub fn half_step(&self, t: &mut TieState) -> f32 {
-        let pressure = (t.resentment - self.threshold).max(0.0) + self.esteem_pressure;
-        if pressure > 0.0 {
-            let cut = (self.rate * pressure / (1.0 + pressure)).min(t.engagement);
-            t.engagement -= cut;
+        use crate::fastmath::{max0, min};
+        // Both branches computed and one selected, so a row's loop has no
+        // unpredictable branch (the cut is 0 when there is no pressure).
+        let pressure = max0(t.resentment - self.threshold) + self.esteem_pressure;
+        let cut = min(self.rate * pressure / (1.0 + pressure), t.engagement);
+        let regained = min(t.engagement + self.reengage * (1.0 - t.engagement), 1.0);
+        let under = pressure > 0.0;
+        t.engagement = if under { t.engagement - cut } else { regained };
+        if under {
             cut
         } else {
-            t.engagement = (t.engagement + self.reengage * (1.0 - t.engagement)).min(1.0);
             0.0
         }
     }
