@@ -963,6 +963,93 @@ pub fn dyad_fractions(
     (n_ij, d_j, n_ji, d_i)
 }
 
+/// Halves processed together by [`DyadBatch`].
+pub(crate) const BATCH: usize = 8;
+
+/// The two powers of up to [`BATCH`] consecutive halves of agent `i`'s row,
+/// scaled so that ratios take one division: with `P(i over j) = n_ij / d_j`
+/// and `P(j over i) = n_ji / d_i` (see [`dyad_fractions`], whose arithmetic
+/// this repeats lane by lane), `a = n_ji d_j` and `b = n_ij d_i` are the two
+/// powers times `d_i d_j`. The far ends are gathered first, then every lane
+/// is computed in straight-line code that the compiler turns into SIMD; each
+/// lane does the scalar IEEE arithmetic, so results do not depend on it.
+/// Lanes past the row's end hold zeros.
+pub(crate) struct DyadBatch {
+    /// `P(j over i) * d_i * d_j`.
+    pub a: [f32; BATCH],
+    /// `P(i over j) * d_i * d_j`.
+    pub b: [f32; BATCH],
+    /// `1 + k_a alt(i, j)`.
+    pub d_i: [f32; BATCH],
+    /// `1 + k_a alt(j, i)`.
+    pub d_j: [f32; BATCH],
+    /// `i`'s engagement in each tie.
+    pub engagement: [f32; BATCH],
+}
+
+impl DyadBatch {
+    #[inline(always)]
+    pub(crate) fn new(
+        params: &RuleParams,
+        ties: &Ties,
+        profiles: &[Profile],
+        pi: &Profile,
+        targets: &[u32],
+        reverse: &[u32],
+        state: &[TieState],
+    ) -> DyadBatch {
+        let aw = params.dependence.alternatives_weight as f32;
+        let mut eng = [0.0f32; BATCH];
+        let mut aff = [0.0f32; BATCH];
+        let mut eng_r = [0.0f32; BATCH];
+        let mut aff_r = [0.0f32; BATCH];
+        let mut fixed = [0.0f32; BATCH];
+        let mut reward = [0.0f32; BATCH];
+        let mut referent = [0.0f32; BATCH];
+        let mut exit_factor = [0.0f32; BATCH];
+        let mut alternatives = [0.0f32; BATCH];
+        let mut susceptibility = [0.0f32; BATCH];
+        for (k, ((&j, &r), t)) in targets.iter().zip(reverse).zip(state).enumerate() {
+            eng[k] = t.engagement;
+            aff[k] = t.affect;
+            let tr = &ties.state[r as usize];
+            eng_r[k] = tr.engagement;
+            aff_r[k] = tr.affect;
+            let pj = &profiles[j as usize];
+            fixed[k] = pj.offer.fixed;
+            reward[k] = pj.offer.reward;
+            referent[k] = pj.offer.referent;
+            exit_factor[k] = pj.exit_factor;
+            alternatives[k] = pj.alternatives;
+            susceptibility[k] = pj.reward_susceptibility;
+        }
+        let mut d = DyadBatch {
+            a: [0.0; BATCH],
+            b: [0.0; BATCH],
+            d_i: [0.0; BATCH],
+            d_j: [0.0; BATCH],
+            engagement: eng,
+        };
+        for k in 0..BATCH {
+            let n_ji = eng[k]
+                * pi.exit_factor
+                * (fixed[k] + reward[k] * pi.reward_susceptibility + referent[k] * max0(aff[k]));
+            let d_i = 1.0 + aw * max0(pi.alternatives - eng[k]);
+            let n_ij = eng_r[k]
+                * exit_factor[k]
+                * (pi.offer.fixed
+                    + pi.offer.reward * susceptibility[k]
+                    + pi.offer.referent * max0(aff_r[k]));
+            let d_j = 1.0 + aw * max0(alternatives[k] - eng_r[k]);
+            d.a[k] = n_ji * d_j;
+            d.b[k] = n_ij * d_i;
+            d.d_i[k] = d_i;
+            d.d_j[k] = d_j;
+        }
+        d
+    }
+}
+
 /// Agent `i`'s influence row: calls `visit(j, W_ij)` for each tie with
 /// weight and returns the self-weight `W_ii = 1 - sum_j W_ij`.
 ///
@@ -997,17 +1084,9 @@ fn influence_row(
             }
         }
     } else {
-        // Both powers of a tie share the form engagement * exit factor *
-        // pull / divisor (see `dyad_fractions`, whose arithmetic this
-        // repeats), so the share 2 P(j over i) / (P(i over j) + P(j over i))
-        // takes one division. Halves go in batches: the far ends are
-        // gathered, the shares computed lane by lane in straight-line code
-        // (which the compiler turns into SIMD; each lane's arithmetic is the
-        // scalar IEEE arithmetic, so results do not depend on it), then
-        // accumulated in row order.
-        const BATCH: usize = 8;
+        // The share 2 P(j over i) / (P(i over j) + P(j over i)) takes one
+        // division (see `DyadBatch`); weights are accumulated in row order.
         let pi = &profiles[i];
-        let aw = params.dependence.alternatives_weight as f32;
         let per_tie = open / row.len().max(1) as f64;
         let targets = &csr.targets[row.clone()];
         let reverse = &csr.reverse[row.clone()];
@@ -1017,50 +1096,14 @@ fn influence_row(
             .zip(reverse.chunks(BATCH))
             .zip(state.chunks(BATCH))
         {
-            let mut eng = [0.0f32; BATCH];
-            let mut aff = [0.0f32; BATCH];
-            let mut eng_r = [0.0f32; BATCH];
-            let mut aff_r = [0.0f32; BATCH];
-            // The far ends, one array per field (lanes past the row's end stay 0).
-            let mut fixed = [0.0f32; BATCH];
-            let mut reward = [0.0f32; BATCH];
-            let mut referent = [0.0f32; BATCH];
-            let mut exit_factor = [0.0f32; BATCH];
-            let mut alternatives = [0.0f32; BATCH];
-            let mut susceptibility = [0.0f32; BATCH];
-            for k in 0..tb.len() {
-                eng[k] = sb[k].engagement;
-                aff[k] = sb[k].affect;
-                let tr = &ties.state[rb[k] as usize];
-                eng_r[k] = tr.engagement;
-                aff_r[k] = tr.affect;
-                let pj = &profiles[tb[k] as usize];
-                fixed[k] = pj.offer.fixed;
-                reward[k] = pj.offer.reward;
-                referent[k] = pj.offer.referent;
-                exit_factor[k] = pj.exit_factor;
-                alternatives[k] = pj.alternatives;
-                susceptibility[k] = pj.reward_susceptibility;
-            }
+            let d = DyadBatch::new(params, ties, profiles, pi, tb, rb, sb);
             let mut share = [0.0f32; BATCH];
             for k in 0..BATCH {
-                let n_ji = eng[k]
-                    * pi.exit_factor
-                    * (fixed[k]
-                        + reward[k] * pi.reward_susceptibility
-                        + referent[k] * max0(aff[k]));
-                let d_i = 1.0 + aw * max0(pi.alternatives - eng[k]);
-                let n_ij = eng_r[k]
-                    * exit_factor[k]
-                    * (pi.offer.fixed
-                        + pi.offer.reward * susceptibility[k]
-                        + pi.offer.referent * max0(aff_r[k]));
-                let d_j = 1.0 + aw * max0(alternatives[k] - eng_r[k]);
-                let (a, b) = (n_ji * d_j, n_ij * d_i);
+                let (a, b) = (d.a[k], d.b[k]);
                 let q = 2.0 * a / (a + b);
                 let q = if q < 1.0 { q } else { 1.0 };
                 let positive = if a + b > 0.0 { q } else { 1.0 };
-                share[k] = if eng[k] > 0.0 { positive } else { 0.0 };
+                share[k] = if d.engagement[k] > 0.0 { positive } else { 0.0 };
             }
             for (k, &j) in tb.iter().enumerate() {
                 let w = per_tie * share[k] as f64;

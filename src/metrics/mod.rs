@@ -54,7 +54,7 @@ pub mod sort;
 
 use rayon::prelude::*;
 
-use crate::engine::{dyad_fractions, Counters, Simulation, CHUNK};
+use crate::engine::{Counters, DyadBatch, Simulation, BATCH, CHUNK};
 use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
 /// Names of the metric columns of a simulation, in output order (after `step`).
@@ -204,26 +204,34 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
                 crate::engine::prefetch_far_ends(w, profiles, i + crate::prefetch::AHEAD);
                 let row = csr.row(i);
                 let pi = &profiles[i];
-                let halves = w.ties.state[row.clone()]
-                    .iter()
-                    .zip(&csr.targets[row.clone()])
-                    .zip(&csr.reverse[row]);
-                for ((t, &j), &r) in halves {
+                for t in &w.ties.state[row.clone()] {
                     s.resentment += t.resentment as f64;
                     s.engagement += t.engagement as f64;
                     s.affect += t.affect as f64;
                     s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
                     s.halves += 1;
-                    let j = j as usize;
-                    if i < j {
-                        let tj = &w.ties.state[r as usize];
-                        // P(i over j) = n_ij / d_j, P(j over i) = n_ji / d_i:
-                        // imbalance and cohesion with one division each.
-                        let (n_ij, d_j, n_ji, d_i) = dyad_fractions(p, pi, &profiles[j], t, tj);
-                        let (a, b) = (n_ij * d_i, n_ji * d_j);
-                        s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
-                        s.cohesion += ((a + b) / (2.0 * d_i * d_j)) as f64;
-                        s.dyads += 1;
+                }
+                // Each dyad once, from its lower end; the powers come scaled
+                // by d_i d_j, so imbalance and cohesion take one division each.
+                let targets = &csr.targets[row.clone()];
+                let reverse = &csr.reverse[row.clone()];
+                let state = &w.ties.state[row];
+                for ((tb, rb), sb) in targets
+                    .chunks(BATCH)
+                    .zip(reverse.chunks(BATCH))
+                    .zip(state.chunks(BATCH))
+                {
+                    if tb.last().is_some_and(|&j| (j as usize) < i) {
+                        continue;
+                    }
+                    let d = DyadBatch::new(p, &w.ties, profiles, pi, tb, rb, sb);
+                    for (k, &j) in tb.iter().enumerate() {
+                        if (j as usize) > i {
+                            let (a, b) = (d.b[k], d.a[k]);
+                            s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+                            s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
+                            s.dyads += 1;
+                        }
                     }
                 }
             }
