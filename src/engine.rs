@@ -1098,12 +1098,12 @@ fn influence_row(
         {
             let d = DyadBatch::new(params, ties, profiles, pi, tb, rb, sb);
             let mut share = [0.0f32; BATCH];
-            for k in 0..BATCH {
+            for (k, out) in share.iter_mut().enumerate() {
                 let (a, b) = (d.a[k], d.b[k]);
                 let q = 2.0 * a / (a + b);
                 let q = if q < 1.0 { q } else { 1.0 };
                 let positive = if a + b > 0.0 { q } else { 1.0 };
-                share[k] = if d.engagement[k] > 0.0 { positive } else { 0.0 };
+                *out = if d.engagement[k] > 0.0 { positive } else { 0.0 };
             }
             for (k, &j) in tb.iter().enumerate() {
                 let w = per_tie * share[k] as f64;
