@@ -459,8 +459,8 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             first.n_agents()
         ));
         out_line(&format!(
-            "estimate: {:.0} s at 5 million agent-steps per second; about {:.1} MB of time series",
-            agent_steps / 5e6,
+            "estimate: {:.0} s at 8 million agent-steps per second (two cores; `powerdyn bench` measures this machine); about {:.1} MB of time series",
+            agent_steps / 8e6,
             records as f64 * columns * 12.0 / 1e6
         ));
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
