@@ -1335,15 +1335,15 @@ fn decide_act(
         }
     }
     let rs = &params.resentment;
-    eff.envy_actor = ti.engagement * rs.envy_from(pi.resources as f64, pj.resources as f64);
-    eff.envy_target = tj.engagement * rs.envy_from(pj.resources as f64, pi.resources as f64);
-    let u_contest = rng.random::<f32>();
-    let u_isolate = rng.random::<f32>();
+    let (envy_actor, envy_target) = rs.envy_pair(pi.resources as f64, pj.resources as f64);
+    eff.envy_actor = ti.engagement * envy_actor;
+    eff.envy_target = tj.engagement * envy_target;
     match k {
         COERCIVE => {
             let c = &params.coercion;
             eff.harm = c.harm_to(tj.engagement, bases_i[LEGITIMATE]);
             if !complied {
+                let u_contest = rng.random::<f32>();
                 let (won, delta) =
                     params
                         .contests
@@ -1352,6 +1352,7 @@ fn decide_act(
                 eff.value = delta;
                 decision = won;
             }
+            let u_isolate = rng.random::<f32>();
             if c.isolates(world.agents.motive[i], u_isolate) {
                 eff.flags |= ISOLATE;
             }

@@ -417,6 +417,7 @@ impl Csr {
     /// # Panics
     ///
     /// If `i >= self.n()`, like slice indexing.
+    #[inline]
     pub fn degree(&self, i: usize) -> usize {
         self.row(i).len()
     }

@@ -97,6 +97,26 @@ impl Params {
         }
         (self.envy * (other - own).max(0.0) / total) as f32
     }
+
+    /// The envy of both sides of an interaction at once, `(envy of a, envy of
+    /// b)` for sides holding `a` and `b`: only the poorer side envies, and the
+    /// two share one division. Each equals [`Params::envy_from`] up to
+    /// rounding.
+    #[inline]
+    pub fn envy_pair(&self, a: f64, b: f64) -> (f32, f32) {
+        if !self.enabled {
+            return (0.0, 0.0);
+        }
+        let total = a.max(0.0) + b.max(0.0);
+        if total <= 0.0 {
+            return (0.0, 0.0);
+        }
+        let scale = self.envy / total;
+        (
+            ((b - a).max(0.0) * scale) as f32,
+            ((a - b).max(0.0) * scale) as f32,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +131,16 @@ mod tests {
         assert_eq!(p.envy_from(90.0, 10.0), 0.0);
         assert_eq!(p.envy_from(0.0, 0.0), 0.0);
         assert!((p.envy_from(0.0, 1.0) - 0.05).abs() < 1e-7);
+        for (a, b) in [
+            (10.0, 90.0),
+            (90.0, 10.0),
+            (0.0, 0.0),
+            (0.0, 1.0),
+            (3.5, 3.5),
+        ] {
+            let (ea, eb) = p.envy_pair(a, b);
+            assert!((ea - p.envy_from(a, b)).abs() < 1e-7, "{a} {b}");
+            assert!((eb - p.envy_from(b, a)).abs() < 1e-7, "{a} {b}");
+        }
     }
 }
