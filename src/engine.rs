@@ -500,7 +500,7 @@ impl Simulation {
                 } => {
                     let mut changed = 0;
                     for &i in &targets {
-                        let p = probability * self.world.agents.promotion[i] as f64;
+                        let p = probability * self.world.agents.promotion_of(i) as f64;
                         let mut rng = stream(self.seed, self.run, step, i as u64, purpose::EVENT);
                         if rng.random::<f64>() < p {
                             let b = &mut self.world.agents.bases[LEGITIMATE][i];
@@ -902,7 +902,7 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3
     bases[REWARD] = d.reward(a.endowment[0][i], a.resources[i]);
     bases[CONNECTION] = d.connection(a.endowment[1][i], engaged);
     bases[REFERENT] = d.referent(a.endowment[2][i], liked);
-    let acceptance = params.legitimate.acceptance as f32 * a.acceptance[i];
+    let acceptance = params.legitimate.acceptance as f32 * a.acceptance_of(i);
     let profile = Profile {
         offer: params.dependence.offer(&bases, acceptance),
         resources: a.resources[i] as f32,
@@ -1362,7 +1362,7 @@ fn decide_act(
             }
         }
         LEGITIMATE if complied => {
-            eff.harm = params.legitimate.resentment_from_order(a.acceptance[i])
+            eff.harm = params.legitimate.resentment_from_order(a.acceptance_of(i))
         }
         INFORMATIONAL | EXPERT => eff.value = bases_i[k],
         _ => {}
@@ -1883,14 +1883,8 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
     agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
     agents.response = vec![Response::None as u8; n];
-    agents.acceptance = cohort_of
-        .iter()
-        .map(|&c| modifiers[c as usize].acceptance as f32)
-        .collect();
-    agents.promotion = cohort_of
-        .iter()
-        .map(|&c| modifiers[c as usize].promotion as f32)
-        .collect();
+    agents.acceptance = modifiers.iter().map(|m| m.acceptance as f32).collect();
+    agents.promotion = modifiers.iter().map(|m| m.promotion as f32).collect();
     drop(drawn);
     if !scenario.groups.is_empty() {
         agents.groups = cohort_of

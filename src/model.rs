@@ -138,9 +138,13 @@ pub struct Agents {
     pub susceptibility: Vec<f64>,
     /// Response to dissatisfaction in the last step (see `rules::response::Response`).
     pub response: Vec<u8>,
-    /// How far others accept the agent's legitimate power (its groups' acceptance), in [0, 1].
+    /// How far others accept the legitimate power of each cohort's members
+    /// (their groups' acceptance), in [0, 1], indexed by cohort (see
+    /// [`Agents::acceptance_of`]): group modifiers are the same for every
+    /// member of a cohort, so they are stored once per cohort.
     pub acceptance: Vec<f32>,
-    /// Multiplier of the agent's chance of promotion (its groups').
+    /// Multiplier of each cohort's members' chance of promotion (their
+    /// groups'), indexed by cohort (see [`Agents::promotion_of`]).
     pub promotion: Vec<f32>,
 }
 
@@ -153,6 +157,16 @@ impl Agents {
     /// Whether there are no agents.
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty()
+    }
+
+    /// How far others accept agent `i`'s legitimate power.
+    pub fn acceptance_of(&self, i: usize) -> f32 {
+        self.acceptance[self.cohort[i] as usize]
+    }
+
+    /// Multiplier of agent `i`'s chance of promotion.
+    pub fn promotion_of(&self, i: usize) -> f32 {
+        self.promotion[self.cohort[i] as usize]
     }
 
     /// Agent `i`'s group memberships as a bit set (0 without groups).

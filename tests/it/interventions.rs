@@ -148,7 +148,7 @@ fn group_modifiers_and_intersections_shape_pay_acceptance_and_promotion() {
     assert_eq!(a.income[0], 2.0);
     assert_eq!(a.income[40], 1.0, "group b earns half");
     assert_eq!(a.income[80], 0.5, "b and c: a super-additive penalty");
-    assert_eq!(a.acceptance[40], 0.5);
+    assert_eq!(a.acceptance_of(40), 0.5);
     for _ in 0..10 {
         sim.step();
     }
