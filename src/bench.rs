@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::engine::Simulation;
 use crate::error::{Error, Result};
 use crate::metrics;
-use crate::output::{fmt_f64, prepare_dir, PartFile};
+use crate::output::{fmt_f64, PartFile};
 use crate::scenario::{self, Scenario};
 
 /// What to benchmark.
@@ -127,7 +127,18 @@ fn run_in_pool(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<BenchReport> {
     let s = scenario(cfg.agents, cfg.degree, cfg.beta)?;
-    prepare_dir(&cfg.out_dir)?;
+    // The benchmark writes only timeseries.csv: a folder holding a run's or
+    // a sweep's outputs is refused rather than half overwritten.
+    for name in ["manifest.json", "summary.json", "runs.csv", "agents.csv"] {
+        if cfg.out_dir.join(name).exists() {
+            return Err(Error::input(
+                cfg.out_dir.display().to_string(),
+                format!("this folder holds the output of a run or sweep ({name}); the benchmark would replace its timeseries.csv"),
+                Some("choose another --out, such as output/bench"),
+            ));
+        }
+    }
+    std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
     let t = Instant::now();
     let mut sim = Simulation::new(&s, cfg.seed, 0)?;
     let setup = t.elapsed();

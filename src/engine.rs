@@ -217,7 +217,11 @@ pub struct PhaseTimes {
 pub struct Simulation {
     /// The state.
     pub world: World,
-    /// Rule parameters.
+    /// Rule parameters. Columns derived from them when the simulation is
+    /// built (withdrawal mobility from `exit_damping`; the coercive and
+    /// informational baselines, kept only when forgetting or renewal is on)
+    /// are not rebuilt if they change later; a baseline that was not kept
+    /// is the current value.
     pub params: RuleParams,
     /// Seed of all random streams.
     pub seed: u64,
@@ -943,34 +947,16 @@ pub fn dyad_powers(
     )
 }
 
-/// The two powers of a tie as fractions: `P(i over j) = n_ij / d_j` and
-/// `P(j over i) = n_ji / d_i`, from the profiles of `i` and `j`, `i`'s half
-/// `ti` (toward `j`) and `j`'s half `tj`. Ratios of the powers then take one
-/// division instead of three. Returns `(n_ij, d_j, n_ji, d_i)`.
-#[inline(always)]
-pub fn dyad_fractions(
-    params: &RuleParams,
-    pi: &Profile,
-    pj: &Profile,
-    ti: &TieState,
-    tj: &TieState,
-) -> (f32, f32, f32, f32) {
-    let dp = &params.dependence;
-    let n_ji = ti.engagement * pi.exit_factor * pj.offer.pull(pi.reward_susceptibility, ti.affect);
-    let d_i = dp.alternatives_divisor(pi.alternatives - ti.engagement);
-    let n_ij = tj.engagement * pj.exit_factor * pi.offer.pull(pj.reward_susceptibility, tj.affect);
-    let d_j = dp.alternatives_divisor(pj.alternatives - tj.engagement);
-    (n_ij, d_j, n_ji, d_i)
-}
-
 /// Halves processed together by [`DyadBatch`].
 pub(crate) const BATCH: usize = 8;
 
 /// The two powers of up to [`BATCH`] consecutive halves of agent `i`'s row,
 /// scaled so that ratios take one division: with `P(i over j) = n_ij / d_j`
-/// and `P(j over i) = n_ji / d_i` (see [`dyad_fractions`], whose arithmetic
-/// this repeats lane by lane), `a = n_ji d_j` and `b = n_ij d_i` are the two
-/// powers times `d_i d_j`. The far ends are gathered first, then every lane
+/// and `P(j over i) = n_ji / d_i`, where `n` is engagement times exit factor
+/// times the partner's offer as the dependent feels it
+/// ([`crate::rules::dependence::Offer::pull`]) and `d` is the divisor of
+/// dependence (the same arithmetic as [`power_over`]), `a = n_ji d_j` and
+/// `b = n_ij d_i` are the two powers times `d_i d_j`. The far ends are gathered first, then every lane
 /// is computed in straight-line code that the compiler turns into SIMD; each
 /// lane does the scalar IEEE arithmetic, so results do not depend on it.
 /// Lanes past the row's end hold zeros.
@@ -1338,12 +1324,15 @@ fn decide_act(
     let (envy_actor, envy_target) = rs.envy_pair(pi.resources as f64, pj.resources as f64);
     eff.envy_actor = ti.engagement * envy_actor;
     eff.envy_target = tj.engagement * envy_target;
+    // Two draws for every influence attempt, used or not, so that the
+    // streams of later draws do not depend on the act.
+    let u_contest = rng.random::<f32>();
+    let u_isolate = rng.random::<f32>();
     match k {
         COERCIVE => {
             let c = &params.coercion;
             eff.harm = c.harm_to(tj.engagement, bases_i[LEGITIMATE]);
             if !complied {
-                let u_contest = rng.random::<f32>();
                 let (won, delta) =
                     params
                         .contests
@@ -1352,7 +1341,6 @@ fn decide_act(
                 eff.value = delta;
                 decision = won;
             }
-            let u_isolate = rng.random::<f32>();
             if c.isolates(world.agents.motive[i], u_isolate) {
                 eff.flags |= ISOLATE;
             }
@@ -1650,10 +1638,12 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         }
         if p.knowledge.renewal > 0.0 {
             let info = &mut u.info[o];
-            *info += p.knowledge.renewal as f32 * (ctx.info_baseline[i] - *info);
+            let base = ctx.info_baseline.get(i).copied().unwrap_or(*info);
+            *info += p.knowledge.renewal as f32 * (base - *info);
         }
         if p.contests.forgetting > 0.0 {
-            coercive = p.contests.forget(coercive, ctx.coercive_baseline[i]);
+            let base = ctx.coercive_baseline.get(i).copied().unwrap_or(coercive);
+            coercive = p.contests.forget(coercive, base);
         }
         u.resources[o] = resources.max(0.0);
         u.esteem[o] = esteem.clamp(0.0, 1.0);
@@ -1883,8 +1873,8 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
     agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
     agents.response = vec![Response::None as u8; n];
-    agents.acceptance = modifiers.iter().map(|m| m.acceptance as f32).collect();
-    agents.promotion = modifiers.iter().map(|m| m.promotion as f32).collect();
+    agents.cohort_acceptance = modifiers.iter().map(|m| m.acceptance as f32).collect();
+    agents.cohort_promotion = modifiers.iter().map(|m| m.promotion as f32).collect();
     drop(drawn);
     if !scenario.groups.is_empty() {
         agents.groups = cohort_of

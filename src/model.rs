@@ -142,10 +142,10 @@ pub struct Agents {
     /// (their groups' acceptance), in [0, 1], indexed by cohort (see
     /// [`Agents::acceptance_of`]): group modifiers are the same for every
     /// member of a cohort, so they are stored once per cohort.
-    pub acceptance: Vec<f32>,
+    pub cohort_acceptance: Vec<f32>,
     /// Multiplier of each cohort's members' chance of promotion (their
     /// groups'), indexed by cohort (see [`Agents::promotion_of`]).
-    pub promotion: Vec<f32>,
+    pub cohort_promotion: Vec<f32>,
 }
 
 impl Agents {
@@ -161,12 +161,12 @@ impl Agents {
 
     /// How far others accept agent `i`'s legitimate power.
     pub fn acceptance_of(&self, i: usize) -> f32 {
-        self.acceptance[self.cohort[i] as usize]
+        self.cohort_acceptance[self.cohort[i] as usize]
     }
 
     /// Multiplier of agent `i`'s chance of promotion.
     pub fn promotion_of(&self, i: usize) -> f32 {
-        self.promotion[self.cohort[i] as usize]
+        self.cohort_promotion[self.cohort[i] as usize]
     }
 
     /// Agent `i`'s group memberships as a bit set (0 without groups).

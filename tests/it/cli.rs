@@ -988,3 +988,34 @@ fn bench_refuses_bad_sizes_with_exit_code_2_and_nothing_written() {
     }
     assert!(!dir.path().join("output").exists(), "nothing written");
 }
+
+#[test]
+fn bench_refuses_a_folder_holding_a_run_and_leaves_the_run_alone() {
+    let dir = tempdir();
+    let scenario = root().join("scenarios/couple-money.toml");
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            "x",
+            "--steps",
+            "20",
+            "-q",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let before = entries(&dir.path().join("x"));
+    let r = powerdyn(
+        dir.path(),
+        &["bench", "--agents", "100", "--steps", "2", "--out", "x"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("choose another --out"), "{}", r.stderr);
+    assert_eq!(
+        entries(&dir.path().join("x")),
+        before,
+        "the run's files are untouched"
+    );
+}

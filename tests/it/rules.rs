@@ -297,3 +297,14 @@ enabled = false
     run(&mut s, 30);
     assert!(half(&s, 1).resentment < r);
 }
+
+#[test]
+fn rules_switched_on_after_the_simulation_is_built_run_without_panicking() {
+    // Baselines are kept only when forgetting or renewal is on at build
+    // time; switching them on later relaxes toward the current value.
+    let mut s = sim(&dyad("coercive = 1.0", "exit_cost = 0.5", ""));
+    s.params.contests.forgetting = 0.1;
+    s.params.knowledge.renewal = 0.1;
+    run(&mut s, 20);
+    assert!(s.world.agents.bases[powerdyn::model::COERCIVE][0].is_finite());
+}
