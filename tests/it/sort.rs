@@ -3,16 +3,15 @@
 
 use powerdyn::metrics::sort::{sort_f32_as_f64, sort_f64, SMALL_N, SMALL_N_F32};
 
-/// SplitMix64: small deterministic PRNG.
+/// SplitMix64 as a small deterministic generator: output `k` is the mixer
+/// applied to the counter `k` (powerdyn's own mixer).
 struct Rng(u64);
 
 impl Rng {
     fn next_u64(&mut self) -> u64 {
+        let z = powerdyn::rng::splitmix64(self.0);
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        z
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
