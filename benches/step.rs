@@ -1,5 +1,6 @@
 //! One simulation step at 10^4, 10^5 and 10^6 agents, mean degree 8
-//! (Watts–Strogatz, beta 0.1), every rule on. Throughput is in agent-steps.
+//! (Watts–Strogatz, beta 0.1), every core rule and influence on: the
+//! population of `powerdyn bench`. Throughput is in agent-steps.
 //!
 //! Run: `cargo bench --bench step`. Set-up (drawing agents, building the
 //! network) happens outside the timed loop.
@@ -7,12 +8,11 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use powerdyn::engine::Simulation;
-use powerdyn::scenario;
 
 fn bench_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");
     for n in [10_000u64, 100_000, 1_000_000] {
-        let s = scenario::synthetic_population(n, 8).expect("valid");
+        let s = powerdyn::bench::scenario(n, 8, 0.1).expect("valid");
         let mut sim = Simulation::new(&s, 1, 0).expect("builds");
         // Let the state leave its uniform start before timing.
         for _ in 0..5 {

@@ -90,7 +90,7 @@ pub struct BenchReport {
     pub seconds: PhaseSeconds,
 }
 
-/// The benchmark population as a scenario (also what `examples/phases.rs` and the criterion benches use).
+/// The benchmark population as a scenario (also what the criterion bench `benches/step.rs` uses).
 pub fn scenario(agents: u64, degree: u32, beta: f64) -> Result<Scenario> {
     if degree < 2 || degree % 2 == 1 || u64::from(degree) >= agents {
         return Err(Error::input(
