@@ -849,20 +849,6 @@ impl Simulation {
     }
 }
 
-/// Announces the far ends of agent `i`'s ties, the partners' profiles and
-/// halves (no-op past the last agent).
-#[inline(always)]
-pub(crate) fn prefetch_far_ends(world: &World, profiles: &[Profile], i: usize) {
-    let csr = &world.ties.csr;
-    if i < profiles.len() {
-        let row = csr.row(i);
-        for (&j, &r) in csr.targets[row.clone()].iter().zip(&csr.reverse[row]) {
-            prefetch::element(profiles, j as usize);
-            prefetch::element(&world.ties.state, r as usize);
-        }
-    }
-}
-
 /// Announces the far halves of agent `i`'s ties (no-op past the last agent).
 #[inline(always)]
 fn prefetch_reverse_halves(ties: &Ties, i: usize) {

@@ -201,7 +201,17 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         .map(|c| {
             let mut s = TieSums::default();
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                crate::engine::prefetch_far_ends(w, profiles, i + crate::prefetch::AHEAD);
+                // Announce the far ends of the dyads a few agents ahead.
+                let ahead = i + crate::prefetch::AHEAD;
+                if ahead < n {
+                    for e in csr.row(ahead) {
+                        let j = csr.targets[e] as usize;
+                        if j > ahead {
+                            crate::prefetch::element(profiles, j);
+                            crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
+                        }
+                    }
+                }
                 let row = csr.row(i);
                 let pi = &profiles[i];
                 for t in &w.ties.state[row.clone()] {
@@ -211,27 +221,27 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
                     s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
                     s.halves += 1;
                 }
-                // Each dyad once, from its lower end; the powers come scaled
-                // by d_i d_j, so imbalance and cohesion take one division each.
-                let targets = &csr.targets[row.clone()];
-                let reverse = &csr.reverse[row.clone()];
-                let state = &w.ties.state[row];
+                // Each dyad once, from its lower end (rows are sorted, so the
+                // partners above `i` are the row's tail); the powers come
+                // scaled by d_i d_j, so imbalance and cohesion take one
+                // division each.
+                let upper =
+                    row.start + csr.targets[row.clone()].partition_point(|&j| (j as usize) < i);
+                let upper = upper..row.end;
+                let targets = &csr.targets[upper.clone()];
+                let reverse = &csr.reverse[upper.clone()];
+                let state = &w.ties.state[upper];
                 for ((tb, rb), sb) in targets
                     .chunks(BATCH)
                     .zip(reverse.chunks(BATCH))
                     .zip(state.chunks(BATCH))
                 {
-                    if tb.last().is_some_and(|&j| (j as usize) < i) {
-                        continue;
-                    }
                     let d = DyadBatch::new(p, &w.ties, profiles, pi, tb, rb, sb);
-                    for (k, &j) in tb.iter().enumerate() {
-                        if (j as usize) > i {
-                            let (a, b) = (d.b[k], d.a[k]);
-                            s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
-                            s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
-                            s.dyads += 1;
-                        }
+                    for k in 0..tb.len() {
+                        let (a, b) = (d.b[k], d.a[k]);
+                        s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+                        s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
+                        s.dyads += 1;
                     }
                 }
             }
