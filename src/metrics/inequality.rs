@@ -102,23 +102,38 @@ pub fn gini_in_place(values: &mut [f64]) -> f64 {
         *v = clean(*v);
     }
     // Exact radix sort: the same order as sort_unstable_by(f64::total_cmp).
-    super::sort::sort_f64(values, &mut Vec::new());
+    BUFFERS.with(|b| super::sort::sort_f64(values, &mut b.borrow_mut().scratch64));
     gini_of_sorted(values)
+}
+
+/// Sort buffers kept by each thread between records, so that a record's
+/// sorts reuse memory instead of faulting in fresh pages every time (the
+/// memory peak of a recording run includes them either way).
+#[derive(Default)]
+struct Buffers {
+    values: Vec<f64>,
+    scratch64: Vec<f64>,
+    scratch32: Vec<u32>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
 }
 
 /// Gini coefficient of `f32` values (the bases), exactly as [`gini`] of the
 /// values converted to `f64`, without an `f64` copy to sort.
 pub fn gini_f32(values: &[f32]) -> f64 {
     let clean32 = |x: f32| if x.is_finite() && x > 0.0 { x } else { 0.0 };
-    let mut sorted = Vec::new();
-    let mut scratch = Vec::new();
-    if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
-        super::sort::sort_f32_as_f64(values, &mut sorted, &mut scratch);
-    } else {
-        let cleaned: Vec<f32> = values.iter().map(|&x| clean32(x)).collect();
-        super::sort::sort_f32_as_f64(&cleaned, &mut sorted, &mut scratch);
-    }
-    gini_of_sorted(&sorted)
+    BUFFERS.with(|b| {
+        let b = &mut *b.borrow_mut();
+        if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
+            super::sort::sort_f32_as_f64(values, &mut b.values, &mut b.scratch32);
+        } else {
+            let cleaned: Vec<f32> = values.iter().map(|&x| clean32(x)).collect();
+            super::sort::sort_f32_as_f64(&cleaned, &mut b.values, &mut b.scratch32);
+        }
+        gini_of_sorted(&b.values)
+    })
 }
 
 /// The Gini formula over cleaned values sorted ascending.
@@ -149,8 +164,13 @@ fn gini_of_sorted(values: &[f64]) -> f64 {
 ///
 /// Same conventions as [`gini_in_place`]; `values` is left untouched.
 pub fn gini(values: &[f64]) -> f64 {
-    let mut copy = values.to_vec();
-    gini_in_place(&mut copy)
+    BUFFERS.with(|b| {
+        let b = &mut *b.borrow_mut();
+        b.values.clear();
+        b.values.extend(values.iter().map(|&x| clean(x)));
+        super::sort::sort_f64(&mut b.values, &mut b.scratch64);
+        gini_of_sorted(&b.values)
+    })
 }
 
 /// Theil T index `T = (1/n) sum_i (x_i/mu) ln(x_i/mu)`, with `0 ln 0 = 0`.
