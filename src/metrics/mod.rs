@@ -306,11 +306,7 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let (opinion_mean, opinion_sd) = mean_sd(&a.opinion);
     let self_weight_gini = inequality::gini(&a.self_weight);
     let self_weight_max = a.self_weight.iter().copied().fold(0.0, f64::max);
-    let coercive: Vec<f64> = a.bases[crate::model::COERCIVE]
-        .iter()
-        .map(|&x| x as f64)
-        .collect();
-    let (c_mean, c_sd) = mean_sd(&coercive);
+    let (c_mean, c_sd) = mean_sd(&a.bases[crate::model::COERCIVE]);
     let dominance_cv = ratio(c_sd, c_mean);
     let halves = ts.halves as f64;
     let acts: u64 = counters.tactics.iter().sum();
@@ -402,16 +398,26 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
 
 /// Mean and population standard deviation, summed over fixed chunks in order
 /// (two passes, so the deviation does not suffer from cancellation).
-pub fn mean_sd(x: &[f64]) -> (f64, f64) {
+pub fn mean_sd<T: Copy + Into<f64> + Sync>(x: &[T]) -> (f64, f64) {
     let n = x.len();
     if n == 0 {
         return (0.0, 0.0);
     }
-    let sums: Vec<f64> = x.par_chunks(CHUNK).map(|c| c.iter().sum::<f64>()).collect();
+    let sums: Vec<f64> = x
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().map(|&v| v.into()).sum::<f64>())
+        .collect();
     let mean = sums.iter().sum::<f64>() / n as f64;
     let sq: Vec<f64> = x
         .par_chunks(CHUNK)
-        .map(|c| c.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>())
+        .map(|c| {
+            c.iter()
+                .map(|&v| {
+                    let d = v.into() - mean;
+                    d * d
+                })
+                .sum::<f64>()
+        })
         .collect();
     (mean, (sq.iter().sum::<f64>() / n as f64).sqrt())
 }
