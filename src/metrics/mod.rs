@@ -180,74 +180,80 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         .into_par_iter()
         .map(|i| a.total_power(i) as f64)
         .collect();
-    // The Ginis (each an exact sort) run side by side, one column per task.
-    let ginis: Vec<f64> = (0..N_BASES + 2)
-        .into_par_iter()
-        .map(|k| match k {
-            0 => inequality::gini(&power),
-            1 => inequality::gini(&a.resources),
-            _ => inequality::gini_f32(&a.bases[k - 2]),
-        })
-        .collect();
+    // The Ginis: each an exact sort, one column per task.
+    let ginis = || -> Vec<f64> {
+        (0..N_BASES + 2)
+            .into_par_iter()
+            .map(|k| match k {
+                0 => inequality::gini(&power),
+                1 => inequality::gini(&a.resources),
+                _ => inequality::gini_f32(&a.bases[k - 2]),
+            })
+            .collect()
+    };
+    // Tie sums over fixed agent chunks, combined in order.
+    let chunks = n.div_ceil(CHUNK);
+    let tie_sums = || -> Vec<TieSums> {
+        (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let mut s = TieSums::default();
+                for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    // Announce the far ends of the dyads a few agents ahead.
+                    let ahead = i + crate::prefetch::AHEAD;
+                    if ahead < n {
+                        for e in csr.row(ahead) {
+                            let j = csr.targets[e] as usize;
+                            if j > ahead {
+                                crate::prefetch::element(profiles, j);
+                                crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
+                            }
+                        }
+                    }
+                    let row = csr.row(i);
+                    let pi = &profiles[i];
+                    for t in &w.ties.state[row.clone()] {
+                        s.resentment += t.resentment as f64;
+                        s.engagement += t.engagement as f64;
+                        s.affect += t.affect as f64;
+                        s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
+                        s.halves += 1;
+                    }
+                    // Each dyad once, from its lower end (rows are sorted, so the
+                    // partners above `i` are the row's tail); the powers come
+                    // scaled by d_i d_j, so imbalance and cohesion take one
+                    // division each.
+                    let upper =
+                        row.start + csr.targets[row.clone()].partition_point(|&j| (j as usize) < i);
+                    let upper = upper..row.end;
+                    let targets = &csr.targets[upper.clone()];
+                    let reverse = &csr.reverse[upper.clone()];
+                    let state = &w.ties.state[upper];
+                    for ((tb, rb), sb) in targets
+                        .chunks(BATCH)
+                        .zip(reverse.chunks(BATCH))
+                        .zip(state.chunks(BATCH))
+                    {
+                        let d = DyadBatch::new(p, &w.ties, profiles, pi, tb, rb, sb);
+                        for k in 0..tb.len() {
+                            let (a, b) = (d.b[k], d.a[k]);
+                            s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+                            s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
+                            s.dyads += 1;
+                        }
+                    }
+                }
+                s
+            })
+            .collect()
+    };
+    // The sorts and the gathers of the tie pass load the machine differently:
+    // run them side by side.
+    let (ginis, tie_parts) = rayon::join(ginis, tie_sums);
     let (power_gini, resources_gini) = (ginis[0], ginis[1]);
     let mut base_gini = [0.0; N_BASES];
     base_gini.copy_from_slice(&ginis[2..]);
     let power_theil = inequality::theil(&power);
-
-    // Tie sums over fixed agent chunks, combined in order.
-    let chunks = n.div_ceil(CHUNK);
-    let tie_parts: Vec<TieSums> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut s = TieSums::default();
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                // Announce the far ends of the dyads a few agents ahead.
-                let ahead = i + crate::prefetch::AHEAD;
-                if ahead < n {
-                    for e in csr.row(ahead) {
-                        let j = csr.targets[e] as usize;
-                        if j > ahead {
-                            crate::prefetch::element(profiles, j);
-                            crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
-                        }
-                    }
-                }
-                let row = csr.row(i);
-                let pi = &profiles[i];
-                for t in &w.ties.state[row.clone()] {
-                    s.resentment += t.resentment as f64;
-                    s.engagement += t.engagement as f64;
-                    s.affect += t.affect as f64;
-                    s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
-                    s.halves += 1;
-                }
-                // Each dyad once, from its lower end (rows are sorted, so the
-                // partners above `i` are the row's tail); the powers come
-                // scaled by d_i d_j, so imbalance and cohesion take one
-                // division each.
-                let upper =
-                    row.start + csr.targets[row.clone()].partition_point(|&j| (j as usize) < i);
-                let upper = upper..row.end;
-                let targets = &csr.targets[upper.clone()];
-                let reverse = &csr.reverse[upper.clone()];
-                let state = &w.ties.state[upper];
-                for ((tb, rb), sb) in targets
-                    .chunks(BATCH)
-                    .zip(reverse.chunks(BATCH))
-                    .zip(state.chunks(BATCH))
-                {
-                    let d = DyadBatch::new(p, &w.ties, profiles, pi, tb, rb, sb);
-                    for k in 0..tb.len() {
-                        let (a, b) = (d.b[k], d.a[k]);
-                        s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
-                        s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
-                        s.dyads += 1;
-                    }
-                }
-            }
-            s
-        })
-        .collect();
     let mut ts = TieSums::default();
     for s in &tie_parts {
         ts.imbalance += s.imbalance;
