@@ -57,31 +57,17 @@ impl Params {
     /// Resentment after one step of decay.
     #[inline]
     pub fn decayed(&self, r: f32) -> f32 {
-        if self.enabled {
-            r * (1.0 - self.decay as f32)
-        } else {
-            r
-        }
+        r * self.keep()
     }
 
-    /// The factor resentment keeps in one step of decay (1 when the rule is off).
+    /// The factor resentment keeps in one step of decay (1 when the rule is
+    /// off); the apply phase multiplies each half's resentment by it.
     #[inline]
     pub fn keep(&self) -> f32 {
         if self.enabled {
             1.0 - self.decay as f32
         } else {
             1.0
-        }
-    }
-
-    /// One step of decay over all the halves an agent owns.
-    #[inline]
-    pub fn decay_row(&self, row: &mut [crate::model::TieState]) {
-        if self.enabled {
-            let keep = 1.0 - self.decay as f32;
-            for t in row.iter_mut() {
-                t.resentment = (t.resentment * keep).max(0.0);
-            }
         }
     }
 
