@@ -249,7 +249,7 @@ pub struct Simulation {
     /// Metric options of the scenario.
     pub metrics: crate::scenario::MetricsConfig,
     /// Opinions being written (t+1) while the current ones (t) are read.
-    opinion_next: Vec<f64>,
+    opinion_next: Vec<f32>,
     /// Each cohort's attributes, for new opinions at the start of an issue.
     attributes: Vec<crate::scenario::Attributes>,
     /// Current issue (reflected appraisal), from 0.
@@ -656,7 +656,8 @@ impl Simulation {
     pub fn influence_closed_form(&self) -> Option<(Vec<f64>, Vec<f64>)> {
         let (w, lambda) = self.influence_matrix()?;
         let a = &self.world.agents;
-        let eq = influence::equilibrium(&w, &lambda, &self.issue_start, &a.prejudice)?;
+        let prejudice: Vec<f64> = a.prejudice.iter().map(|&u| u as f64).collect();
+        let eq = influence::equilibrium(&w, &lambda, &self.issue_start, &prejudice)?;
         let sp = influence::social_power(&w, &lambda)?;
         Some((eq, sp))
     }
@@ -666,7 +667,8 @@ impl Simulation {
     fn keep_issue_start(&mut self) {
         let a = &self.world.agents;
         if a.len() <= self.params.influence.max_exact {
-            self.issue_start.clone_from(&a.opinion);
+            self.issue_start.clear();
+            self.issue_start.extend(a.opinion.iter().map(|&x| x as f64));
         }
     }
 
@@ -677,7 +679,7 @@ impl Simulation {
             .and_then(|(w, lambda)| influence::social_power(&w, &lambda));
         if let Some(c) = &power {
             for (s, &p) in self.world.agents.self_weight.iter_mut().zip(c) {
-                *s = p.clamp(0.0, 1.0);
+                *s = p.clamp(0.0, 1.0) as f32;
             }
         }
         self.issues.push(IssueRecord {
@@ -691,8 +693,8 @@ impl Simulation {
             let spec = &self.attributes[a.cohort[i] as usize];
             let mut rng = stream(self.seed, self.run, self.issue, i as u64, purpose::ISSUE);
             let (x, u) = draw_opinion(spec, &mut rng);
-            a.opinion[i] = x;
-            a.prejudice[i] = u;
+            a.opinion[i] = x as f32;
+            a.prejudice[i] = u as f32;
         }
         self.keep_issue_start();
     }
@@ -708,7 +710,7 @@ impl Simulation {
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         let incoming = &self.incoming;
-        let chunk = |c: usize, effects: &mut [Effect], next: &mut [f64]| {
+        let chunk = |c: usize, effects: &mut [Effect], next: &mut [f32]| {
             for (o, slot) in effects.iter_mut().enumerate() {
                 let i = c * CHUNK + o;
                 let ahead = i + prefetch::AHEAD;
@@ -732,7 +734,7 @@ impl Simulation {
                     }
                 }
                 if let Some(x) = next.get_mut(o) {
-                    *x = influence_one(world, profiles, params, i);
+                    *x = influence_one(world, profiles, params, i) as f32;
                 }
                 let eff = decide_one(world, profiles, params, &allowed, &streams, i);
                 if eff.target != NONE {
@@ -1040,7 +1042,7 @@ fn influence_row(
     let ties = &world.ties;
     let csr = &ties.csr;
     let row = csr.row(i);
-    let open = 1.0 - world.agents.self_weight[i];
+    let open = 1.0 - world.agents.self_weight[i] as f64;
     let mut given = 0.0;
     if params.influence.fixed() {
         let total: f64 = ties.relative[row.clone()].iter().sum();
@@ -1094,7 +1096,7 @@ fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64
     if params.influence.coupled {
         1.0 - self_weight
     } else {
-        world.agents.susceptibility[i]
+        world.agents.susceptibility[i] as f64
     }
 }
 
@@ -1102,9 +1104,10 @@ fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64
 fn influence_one(world: &World, profiles: &[Profile], params: &RuleParams, i: usize) -> f64 {
     let x = &world.agents.opinion;
     let mut social = 0.0;
-    let s = influence_row(world, profiles, params, i, |j, w| social += w * x[j]);
+    let s = influence_row(world, profiles, params, i, |j, w| social += w * x[j] as f64);
     let lambda = susceptibility(world, params, i, s);
-    (lambda * (s * x[i] + social) + (1.0 - lambda) * world.agents.prejudice[i]).clamp(0.0, 1.0)
+    let (xi, ui) = (x[i] as f64, world.agents.prejudice[i] as f64);
+    (lambda * (s * xi + social) + (1.0 - lambda) * ui).clamp(0.0, 1.0)
 }
 
 #[inline(never)]
@@ -1657,7 +1660,7 @@ fn explicit_weights(
     scenario: &Scenario,
     csr: &Csr,
     entries: &[(u32, u32, f64)],
-    self_weight: &mut [f64],
+    self_weight: &mut [f32],
 ) -> Result<Vec<f64>> {
     let n = csr.n();
     let mut relative = vec![0.0; csr.targets.len()];
@@ -1695,7 +1698,7 @@ fn explicit_weights(
         }
         // Without a diagonal entry the agent keeps its self_weight attribute.
         if has_own[i] {
-            self_weight[i] = own[i] / total;
+            self_weight[i] = (own[i] / total) as f32;
         }
         if others > 0.0 {
             for c in &mut relative[row] {
@@ -1854,10 +1857,10 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         .map(|&x| scenario.rules.withdrawal.mobility(x))
         .collect();
     agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
-    agents.opinion = drawn.iter().map(|d| d.opinion).collect();
-    agents.prejudice = drawn.iter().map(|d| d.prejudice).collect();
-    agents.self_weight = drawn.iter().map(|d| d.self_weight).collect();
-    agents.susceptibility = drawn.iter().map(|d| d.susceptibility).collect();
+    agents.opinion = drawn.iter().map(|d| d.opinion as f32).collect();
+    agents.prejudice = drawn.iter().map(|d| d.prejudice as f32).collect();
+    agents.self_weight = drawn.iter().map(|d| d.self_weight as f32).collect();
+    agents.susceptibility = drawn.iter().map(|d| d.susceptibility as f32).collect();
     agents.response = vec![Response::None as u8; n];
     agents.cohort_acceptance = modifiers.iter().map(|m| m.acceptance as f32).collect();
     agents.cohort_promotion = modifiers.iter().map(|m| m.promotion as f32).collect();

@@ -129,13 +129,13 @@ pub struct Agents {
     /// scenario declares no groups (see [`Agents::groups_of`]).
     pub groups: Vec<u64>,
     /// Opinion on the current issue, in [0, 1].
-    pub opinion: Vec<f64>,
+    pub opinion: Vec<f32>,
     /// Prejudice: the anchor of the opinion on the current issue.
-    pub prejudice: Vec<f64>,
+    pub prejudice: Vec<f32>,
     /// Self-weight `W_ii` in influence, in [0, 1].
-    pub self_weight: Vec<f64>,
+    pub self_weight: Vec<f32>,
     /// Susceptibility `lambda_i` to influence, in [0, 1].
-    pub susceptibility: Vec<f64>,
+    pub susceptibility: Vec<f32>,
     /// Response to dissatisfaction in the last step (see `rules::response::Response`).
     pub response: Vec<u8>,
     /// How far others accept the legitimate power of each cohort's members

@@ -249,8 +249,8 @@ fn check_state(sim: &Simulation, step: u64) -> Result<(), TestCaseError> {
         prop_assert!(unit(m.into()), "step {step}: motive[{i}] = {m}");
         prop_assert!(unit(x.into()), "step {step}: exit_cost[{i}] = {x}");
         let (o, w) = (a.opinion[i], a.self_weight[i]);
-        prop_assert!(unit(o), "step {step}: opinion[{i}] = {o}");
-        prop_assert!(unit(w), "step {step}: self_weight[{i}] = {w}");
+        prop_assert!(unit(o.into()), "step {step}: opinion[{i}] = {o}");
+        prop_assert!(unit(w.into()), "step {step}: self_weight[{i}] = {w}");
     }
     for (e, t) in sim.world.ties.state.iter().enumerate() {
         prop_assert!(
