@@ -21,7 +21,8 @@
 //!    columns and its own row of tie halves, from its own effect and from the
 //!    effects aimed at it, which it finds by scanning the incoming flags of
 //!    its own row (an actor flags its target's half of their tie in the
-//!    decide phase; each flag has exactly one possible writer). Nobody writes
+//!    decide phase, a bit per half set by atomic OR; each flag has exactly
+//!    one possible writer). Nobody writes
 //!    another agent's state, so the result does not depend on the order
 //!    threads run in. In order: the agent's own act (and status from deference); the acts
 //!    aimed at it, in row order; isolation and introductions; resentment
@@ -39,7 +40,7 @@
 //! same fixed chunks in index order, so outputs are byte-identical whatever
 //! the thread count.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng as _;
@@ -234,10 +235,11 @@ pub struct Simulation {
     effects: Vec<Effect>,
     /// One flag per tie half: the actor of a tie sets it on its target's
     /// half (the reverse of its own) in the decide phase; the half's owner
-    /// reads and clears it in the apply phase. A flag has exactly one
-    /// possible writer per phase (the owner of the reverse half) and is read
-    /// only after the phase ends, so flags do not depend on thread order.
-    incoming: Vec<AtomicBool>,
+    /// reads it in the apply phase, and all are cleared after it. A flag has
+    /// exactly one possible writer (the owner of the reverse half), bits are
+    /// set by atomic OR and read only after the phase ends, so flags do not
+    /// depend on thread order.
+    incoming: HalfFlags,
     /// Counts since the last [`Simulation::take_counters`].
     pub counters: Counters,
     /// Scheduled events and interventions.
@@ -294,7 +296,7 @@ impl Simulation {
             step: 0,
             profiles: vec![Profile::default(); n],
             effects: vec![Effect::IDLE; n],
-            incoming: (0..halves).map(|_| AtomicBool::new(false)).collect(),
+            incoming: HalfFlags::new(halves),
             counters: Counters::default(),
             events: scenario.events.clone(),
             event_log: Vec::new(),
@@ -739,7 +741,7 @@ impl Simulation {
                 let eff = decide_one(world, profiles, params, &allowed, &streams, i);
                 if eff.target != NONE {
                     let r = world.ties.csr.reverse[eff.tie as usize] as usize;
-                    incoming[r].store(true, Ordering::Relaxed);
+                    incoming.set(r);
                 }
                 *slot = eff;
             }
@@ -818,6 +820,7 @@ impl Simulation {
         for c in &counts {
             self.counters.add(c);
         }
+        self.incoming.clear();
     }
 
     /// Recomputes derived bases and profiles from the current state.
@@ -1358,10 +1361,64 @@ fn decide_act(
     eff
 }
 
+/// One flag per tie half, set when the half's partner acts on it this step:
+/// a bit each (one byte per agent at degree 8). Set in the decide phase by
+/// the actor (an atomic OR, so the bits do not depend on the order threads
+/// run in), read by the half's owner in the apply phase, cleared after it.
+struct HalfFlags {
+    words: Vec<AtomicU64>,
+}
+
+impl HalfFlags {
+    fn new(halves: usize) -> Self {
+        HalfFlags {
+            words: (0..halves.div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// Flags half `e`.
+    #[inline]
+    fn set(&self, e: usize) {
+        self.words[e >> 6].fetch_or(1 << (e & 63), Ordering::Relaxed);
+    }
+
+    /// The flagged halves of `row`, ascending, as positions within the row.
+    #[inline]
+    fn flagged(&self, row: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+        let (start, end) = (row.start, row.end);
+        (start >> 6..end.div_ceil(64)).flat_map(move |w| {
+            let base = w << 6;
+            let mut bits = self.words[w].load(Ordering::Relaxed);
+            if base < start {
+                bits &= u64::MAX << (start - base);
+            }
+            if end - base < 64 {
+                bits &= (1u64 << (end - base)) - 1;
+            }
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    base + b - start
+                })
+            })
+        })
+    }
+
+    /// Clears every flag.
+    fn clear(&mut self) {
+        for w in &mut self.words {
+            *w.get_mut() = 0;
+        }
+    }
+}
+
 struct ApplyCtx<'a> {
     csr: &'a Csr,
     effects: &'a [Effect],
-    incoming: &'a [AtomicBool],
+    incoming: &'a HalfFlags,
     closed: &'a [bool],
     deals: &'a [negotiation::Deal],
     params: &'a RuleParams,
@@ -1409,10 +1466,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let near = i + prefetch::AHEAD;
         if near < ctx.csr.n() {
             let row = ctx.csr.row(near);
-            for (flag, &j) in ctx.incoming[row.clone()].iter().zip(&ctx.csr.targets[row]) {
-                if flag.load(Ordering::Relaxed) {
-                    prefetch::read(&ctx.effects[j as usize]);
-                }
+            let targets = &ctx.csr.targets[row.clone()];
+            for l in ctx.incoming.flagged(row) {
+                prefetch::read(&ctx.effects[targets[l] as usize]);
             }
         }
         let row = ctx.csr.row(i);
@@ -1489,12 +1545,9 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let mut isolate_keep: Option<usize> = None;
         let mut isolations = 0u32;
         let mut introduced_by: Option<usize> = None;
-        let flags = &ctx.incoming[row.clone()];
-        for (l, (flag, &j)) in flags.iter().zip(&ctx.csr.targets[row.clone()]).enumerate() {
-            if !flag.load(Ordering::Relaxed) {
-                continue;
-            }
-            flag.store(false, Ordering::Relaxed);
+        let targets = &ctx.csr.targets[row.clone()];
+        for l in ctx.incoming.flagged(row.clone()) {
+            let j = targets[l];
             let j = j as usize;
             let f = ctx.effects[j];
             let t = &mut state[l];
@@ -1933,4 +1986,39 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         cohorts,
         groups: scenario.groups.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HalfFlags;
+
+    #[test]
+    fn flagged_halves_are_those_set_within_the_row_in_order() {
+        let mut f = HalfFlags::new(300);
+        let set = [0, 5, 63, 64, 70, 127, 128, 200, 299];
+        for &e in &set {
+            f.set(e);
+        }
+        f.set(5); // setting twice changes nothing
+        for (start, end) in [
+            (0, 8),
+            (60, 72),
+            (63, 130),
+            (0, 300),
+            (6, 63),
+            (128, 129),
+            (299, 300),
+            (10, 10),
+        ] {
+            let got: Vec<usize> = f.flagged(start..end).collect();
+            let want: Vec<usize> = set
+                .iter()
+                .filter(|&&e| e >= start && e < end)
+                .map(|&e| e - start)
+                .collect();
+            assert_eq!(got, want, "row {start}..{end}");
+        }
+        f.clear();
+        assert_eq!(f.flagged(0..300).count(), 0);
+    }
 }
