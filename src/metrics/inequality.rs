@@ -28,10 +28,13 @@
 //! * Degenerate inputs (empty, a single value, or a zero total) are treated
 //!   as perfectly equal: Gini and Theil return 0.0 and [`top_share`] returns
 //!   the (clamped) fraction itself.
-//! * Values are divided by their maximum before summing. The measures are
-//!   scale invariant, so this changes nothing mathematically, but it rules
-//!   out overflow of the sums for values near `f64::MAX`. Scaling by a power
-//!   of two therefore gives bit-identical results.
+//! * Values are scaled before summing: the Gini by the power of two nearest
+//!   below the reciprocal of the maximum (exact, so scaling the input by a
+//!   power of two gives bit-identical results), the Theil index by dividing
+//!   by the maximum. The measures are scale invariant, so this changes
+//!   nothing mathematically, but it rules out overflow of the sums for
+//!   values near `f64::MAX`. The Gini's weighted sum is taken over
+//!   differences from the smallest value, so equal values give exactly 0.
 //! * Every sum is accumulated sequentially in `f64`, in index order (of the
 //!   sorted values where the method sorts), so results are deterministic.
 //! * Results are clamped to their mathematical range (`[0, 1]` for Gini and
@@ -84,8 +87,8 @@ fn clean(x: f64) -> f64 {
 }
 
 /// Largest cleaned value (0.0 for an empty slice).
-fn clean_max(values: &[f64]) -> f64 {
-    values.iter().fold(0.0_f64, |m, &x| m.max(clean(x)))
+fn clean_max<T: Copy + Into<f64>>(values: &[T]) -> f64 {
+    values.iter().fold(0.0_f64, |m, &x| m.max(clean(x.into())))
 }
 
 /// Gini coefficient of non-negative values, computed in place.
@@ -104,6 +107,70 @@ pub fn gini_in_place(values: &mut [f64]) -> f64 {
     // Exact radix sort: the same order as sort_unstable_by(f64::total_cmp).
     BUFFERS.with(|b| super::sort::sort_f64(values, &mut b.borrow_mut().scratch64));
     gini_of_sorted(values)
+}
+
+/// The Gini formula accumulated over cleaned values visited in ascending
+/// order: `sum_i (2i - n - 1) (y_(i) - y_(1))` (equal to `sum_i (2i - n - 1)
+/// y_(i)`, as the coefficients sum to zero, and exactly 0 when all values
+/// are equal) and `sum y`, with `y = x * scale`.
+///
+/// `scale` is a power of two (so scaling is exact and the result does not
+/// depend on it) that keeps the sums finite for any finite input.
+struct GiniSums {
+    n: f64,
+    i: f64,
+    scale: f64,
+    lowest: f64,
+    sum: f64,
+    weighted: f64,
+}
+
+impl GiniSums {
+    fn new(n: usize, max: f64) -> Self {
+        GiniSums {
+            n: n as f64,
+            i: 0.0,
+            scale: pow2_near_reciprocal(max),
+            lowest: 0.0,
+            sum: 0.0,
+            weighted: 0.0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, v: f64) {
+        let y = v * self.scale;
+        if self.i == 0.0 {
+            self.lowest = y;
+        }
+        self.i += 1.0;
+        self.sum += y;
+        self.weighted += (2.0 * self.i - self.n - 1.0) * (y - self.lowest);
+    }
+
+    fn gini(&self) -> f64 {
+        if self.n < 2.0 || self.sum <= 0.0 {
+            return 0.0;
+        }
+        (self.weighted / (self.n * self.sum)).clamp(0.0, 1.0)
+    }
+}
+
+/// The power of two `2^-e` where `2^e <= max < 2^(e+1)` (1 for zero or
+/// non-finite `max`): `max * 2^-e` lies in [1, 2).
+fn pow2_near_reciprocal(max: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let biased = ((max.to_bits() >> 52) & 0x7ff) as i64;
+    // A subnormal maximum (biased exponent 0) is scaled by 2^1022.
+    let e = (biased - 1023).max(-1022);
+    let field = 1023 - e; // the biased exponent of 2^-e, in 1..=2045 unless e = 1023
+    if field >= 1 {
+        f64::from_bits((field as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << 51) // 2^-1023, a subnormal power of two
+    }
 }
 
 /// Sort buffers kept by each thread between records, so that a record's
@@ -126,13 +193,17 @@ pub fn gini_f32(values: &[f32]) -> f64 {
     let clean32 = |x: f32| if x.is_finite() && x > 0.0 { x } else { 0.0 };
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
+        // The cleaned values' maximum, from which GiniSums takes its scale
+        // as gini() does from the sorted values' last.
+        let max = values.iter().fold(0.0f32, |m, &x| m.max(clean32(x)));
+        let mut g = GiniSums::new(values.len(), f64::from(max));
         if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
-            super::sort::sort_f32_as_f64(values, &mut b.values, &mut b.scratch32);
+            super::sort::visit_sorted_f32_as_f64(values, &mut b.scratch32, |v| g.add(v));
         } else {
             let cleaned: Vec<f32> = values.iter().map(|&x| clean32(x)).collect();
-            super::sort::sort_f32_as_f64(&cleaned, &mut b.values, &mut b.scratch32);
+            super::sort::visit_sorted_f32_as_f64(&cleaned, &mut b.scratch32, |v| g.add(v));
         }
-        gini_of_sorted(&b.values)
+        g.gini()
     })
 }
 
@@ -146,18 +217,11 @@ fn gini_of_sorted(values: &[f64]) -> f64 {
     if max <= 0.0 {
         return 0.0;
     }
-    let nf = n as f64;
-    let mut sum = 0.0_f64;
-    let mut weighted = 0.0_f64;
-    for (i, &v) in values.iter().enumerate() {
-        let y = v / max;
-        sum += y;
-        weighted += (2.0 * (i as f64 + 1.0) - nf - 1.0) * y;
+    let mut g = GiniSums::new(n, max);
+    for &v in values {
+        g.add(v);
     }
-    if sum <= 0.0 {
-        return 0.0;
-    }
-    (weighted / (nf * sum)).clamp(0.0, 1.0)
+    g.gini()
 }
 
 /// Gini coefficient of non-negative values, computed on a copy.
@@ -178,7 +242,7 @@ pub fn gini(values: &[f64]) -> f64 {
 /// Negative, NaN and infinite values are treated as 0. Returns 0.0 for an
 /// empty slice, a single value, or a zero total. Otherwise the result lies
 /// in `[0, ln n]`.
-pub fn theil(values: &[f64]) -> f64 {
+pub fn theil<T: Copy + Into<f64> + Sync>(values: &[T]) -> f64 {
     use rayon::prelude::*;
     // Sums over fixed chunks, combined in order: the same result whatever
     // the number of threads.
@@ -190,7 +254,7 @@ pub fn theil(values: &[f64]) -> f64 {
     }
     let sums: Vec<f64> = values
         .par_chunks(PART)
-        .map(|c| c.iter().map(|&x| clean(x) / max).sum::<f64>())
+        .map(|c| c.iter().map(|&x| clean(x.into()) / max).sum::<f64>())
         .collect();
     let mu = sums.iter().sum::<f64>() / n as f64;
     let parts: Vec<f64> = values
@@ -198,7 +262,7 @@ pub fn theil(values: &[f64]) -> f64 {
         .map(|c| {
             let mut acc = 0.0_f64;
             for &x in c {
-                let r = clean(x) / max / mu;
+                let r = clean(x.into()) / max / mu;
                 if r > 0.0 {
                     acc += r * r.ln();
                 }
@@ -223,7 +287,11 @@ pub fn theil(values: &[f64]) -> f64 {
 /// no value is used or their total is zero. Groups that receive no value,
 /// or only zeros, contribute nothing. Memory is proportional to the largest
 /// group index actually used, not to `n_groups`.
-pub fn theil_decomposition(values: &[f64], group_of: &[usize], n_groups: usize) -> TheilParts {
+pub fn theil_decomposition<T: Copy + Into<f64>>(
+    values: &[T],
+    group_of: &[usize],
+    n_groups: usize,
+) -> TheilParts {
     let zero = TheilParts {
         total: 0.0,
         between: 0.0,
@@ -237,7 +305,7 @@ pub fn theil_decomposition(values: &[f64], group_of: &[usize], n_groups: usize) 
     let mut n_used_groups = 0_usize;
     let mut n = 0_usize;
     for i in used() {
-        max = max.max(clean(values[i]));
+        max = max.max(clean(values[i].into()));
         n_used_groups = n_used_groups.max(group_of[i] + 1);
         n += 1;
     }
@@ -251,7 +319,7 @@ pub fn theil_decomposition(values: &[f64], group_of: &[usize], n_groups: usize) 
     let mut sum = 0.0_f64;
     for i in used() {
         let g = group_of[i];
-        let y = clean(values[i]) / max;
+        let y = clean(values[i].into()) / max;
         count[g] += 1;
         gsum[g] += y;
         sum += y;
@@ -263,7 +331,7 @@ pub fn theil_decomposition(values: &[f64], group_of: &[usize], n_groups: usize) 
     let mut gacc = vec![0.0_f64; n_used_groups];
     for i in used() {
         let g = group_of[i];
-        let y = clean(values[i]) / max;
+        let y = clean(values[i].into()) / max;
         let r = y / mu;
         if r > 0.0 {
             total_acc += r * r.ln();
@@ -480,7 +548,7 @@ mod tests {
 
     #[test]
     fn theil_of_degenerate_inputs_is_zero() {
-        assert_eq!(theil(&[]), 0.0);
+        assert_eq!(theil::<f64>(&[]), 0.0);
         assert_eq!(theil(&[2.0]), 0.0);
         assert_eq!(theil(&[0.0, 0.0]), 0.0);
         assert_eq!(theil(&[f64::NAN, -1.0]), 0.0);
@@ -529,7 +597,7 @@ mod tests {
         assert!(close(parts.total, theil(&[1.0, 3.0]), EPS));
         let short = theil_decomposition(&[1.0, 3.0, 100.0], &[0, 1], usize::MAX);
         assert!(close(short.total, theil(&[1.0, 3.0]), EPS));
-        let none = theil_decomposition(&[], &[], 0);
+        let none = theil_decomposition::<f64>(&[], &[], 0);
         assert_eq!((none.total, none.between, none.within), (0.0, 0.0, 0.0));
     }
 

@@ -176,16 +176,15 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let groups = w.groups.len();
 
     // Per-agent values for the inequality measures (order-preserving collects).
-    let power: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map(|i| a.total_power(i) as f64)
-        .collect();
+    // Total power is an f32 sum of f32 bases: kept in f32, it sorts on
+    // 32-bit keys, and every measure converts it to f64 exactly.
+    let power: Vec<f32> = (0..n).into_par_iter().map(|i| a.total_power(i)).collect();
     // The Ginis: each an exact sort, one column per task.
     let ginis = || -> Vec<f64> {
         (0..N_BASES + 2)
             .into_par_iter()
             .map(|k| match k {
-                0 => inequality::gini(&power),
+                0 => inequality::gini_f32(&power),
                 1 => inequality::gini(&a.resources),
                 _ => inequality::gini_f32(&a.bases[k - 2]),
             })
@@ -279,6 +278,7 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
             };
             let range = c * CHUNK..((c + 1) * CHUNK).min(n);
             for (i, &pw) in range.clone().zip(&power[range]) {
+                let pw = pw as f64;
                 s.power += pw;
                 s.resources += a.resources[i];
                 s.esteem += a.self_esteem[i] as f64;

@@ -468,11 +468,24 @@ fn sort_groups<K: Key>(hist: &mut Hist, v: &mut [f64], scratch: &mut [f64], key:
 /// `scratch` is grown to `2 * src.len()` if shorter (two ping-pong key buffers). Reusing both
 /// across calls avoids allocation.
 pub fn sort_f32_as_f64(src: &[f32], out: &mut Vec<f64>, scratch: &mut Vec<u32>) {
-    let n = src.len();
     out.clear();
+    out.reserve(src.len());
+    visit_sorted_f32_as_f64(src, scratch, |x| out.push(x));
+}
+
+/// Calls `visit` on the values of `src` converted to `f64`, in the order of
+/// [`sort_f32_as_f64`], without an output buffer: the sorted keys are
+/// converted one by one as they are visited. `scratch` is as for
+/// [`sort_f32_as_f64`].
+pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: impl FnMut(f64)) {
+    let n = src.len();
+    let by_std = |visit: &mut dyn FnMut(f64)| {
+        let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v.into_iter().for_each(visit);
+    };
     if n < SMALL_N_F32 || n > u32::MAX as usize {
-        out.extend(src.iter().map(|&x| f64::from(x)));
-        out.sort_unstable_by(f64::total_cmp);
+        by_std(&mut visit);
         return;
     }
     let KeyRange {
@@ -485,19 +498,16 @@ pub fn sort_f32_as_f64(src: &[f32], out: &mut Vec<f64>, scratch: &mut Vec<u32>) 
     if nan {
         // f32 -> f64 conversion quiets signalling NaNs, which can reorder NaN payloads, so
         // sorting the f32 keys would not be exact: sort the converted values instead.
-        out.extend(src.iter().map(|&x| f64::from(x)));
-        out.sort_unstable_by(f64::total_cmp);
+        by_std(&mut visit);
         return;
     }
     let span = max - min;
     if span == 0 {
-        out.resize(n, f64::from(src[0]));
+        let x = f64::from(src[0]);
+        (0..n).for_each(|_| visit(x));
         return;
     }
     let sig = u32::BITS - span.leading_zeros();
-    // Every element of `out` is overwritten below; avoid re-zeroing a reused buffer.
-    out.truncate(n);
-    out.resize(n, 0.0);
     if scratch.len() < 2 * n {
         scratch.resize(2 * n, 0);
     }
@@ -506,13 +516,13 @@ pub fn sort_f32_as_f64(src: &[f32], out: &mut Vec<f64>, scratch: &mut Vec<u32>) 
         // Without sign bits key32(x) - min == bits - (min ^ SIGN) (mod 2^32), as for `Positive`.
         let c = min ^ SIGN32;
         let sorted = lsd32(src, s1, s2, |x| x.to_bits().wrapping_sub(c), sig);
-        for (o, &k) in out.iter_mut().zip(sorted.iter()) {
-            *o = f64::from(f32::from_bits(k.wrapping_add(c)));
+        for &k in sorted {
+            visit(f64::from(f32::from_bits(k.wrapping_add(c))));
         }
     } else {
         let sorted = lsd32(src, s1, s2, |x| key32(x) - min, sig);
-        for (o, &k) in out.iter_mut().zip(sorted.iter()) {
-            *o = f64::from(unkey32(k + min));
+        for &k in sorted {
+            visit(f64::from(unkey32(k + min)));
         }
     }
 }
