@@ -599,7 +599,7 @@ use fdlibm::*;
 /// Method: write `x = 2^k (1 + f)` with `sqrt(2)/2 < 1 + f < sqrt(2)`; then
 /// `ln x = k ln 2 + ln(1 + f)`, with `ln(1 + f)` from a minimax polynomial in
 /// `s = f / (2 + f)`. Error below 1 ulp.
-fn det_ln(x: f64) -> f64 {
+pub(crate) fn det_ln(x: f64) -> f64 {
     let mut x = x;
     let mut bits = x.to_bits();
     let mut hx = (bits >> 32) as u32;

@@ -76,6 +76,11 @@ pub struct TheilParts {
     pub within: f64,
 }
 
+// The natural logarithm from IEEE-754 basic operations only (fdlibm's
+// method), so that the Theil indices are the same bits on every platform and
+// build: the system `ln` may differ in the last bit.
+use crate::network::det_ln as ln;
+
 /// Maps a raw value to the non-negative value used by every measure here:
 /// negative, NaN and infinite values become 0.
 fn clean(x: f64) -> f64 {
@@ -264,7 +269,7 @@ pub fn theil<T: Copy + Into<f64> + Sync>(values: &[T]) -> f64 {
             for &x in c {
                 let r = clean(x.into()) / max / mu;
                 if r > 0.0 {
-                    acc += r * r.ln();
+                    acc += r * ln(r);
                 }
             }
             acc
@@ -334,12 +339,12 @@ pub fn theil_decomposition<T: Copy + Into<f64>>(
         let y = clean(values[i].into()) / max;
         let r = y / mu;
         if r > 0.0 {
-            total_acc += r * r.ln();
+            total_acc += r * ln(r);
         }
         let mu_g = gsum[g] / count[g] as f64;
         let r_g = y / mu_g;
         if r_g > 0.0 {
-            gacc[g] += r_g * r_g.ln();
+            gacc[g] += r_g * ln(r_g);
         }
     }
     let total = (total_acc / n as f64).max(0.0);
@@ -354,7 +359,7 @@ pub fn theil_decomposition<T: Copy + Into<f64>>(
         let mu_g = gsum[g] / count[g] as f64;
         let t_g = gacc[g] / count[g] as f64;
         within += share * t_g;
-        between += share * (mu_g / mu).ln();
+        between += share * ln(mu_g / mu);
     }
     TheilParts {
         total,
