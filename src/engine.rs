@@ -1547,8 +1547,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let mut introduced_by: Option<usize> = None;
         let targets = &ctx.csr.targets[row.clone()];
         for l in ctx.incoming.flagged(row.clone()) {
-            let j = targets[l];
-            let j = j as usize;
+            let j = targets[l] as usize;
             let f = ctx.effects[j];
             let t = &mut state[l];
             let k = f.tactic as usize;

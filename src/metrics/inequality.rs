@@ -59,6 +59,11 @@
 
 use serde::Serialize;
 
+// The natural logarithm from IEEE-754 basic operations only (fdlibm's
+// method), so that the Theil indices are the same bits on every platform and
+// build: the system `ln` may differ in the last bit.
+use crate::network::det_ln as ln;
+
 /// The Theil T index split into a between-group and a within-group part,
 /// as returned by [`theil_decomposition`].
 ///
@@ -75,11 +80,6 @@ pub struct TheilParts {
     /// the groups' own Theil indices.
     pub within: f64,
 }
-
-// The natural logarithm from IEEE-754 basic operations only (fdlibm's
-// method), so that the Theil indices are the same bits on every platform and
-// build: the system `ln` may differ in the last bit.
-use crate::network::det_ln as ln;
 
 /// Maps a raw value to the non-negative value used by every measure here:
 /// negative, NaN and infinite values become 0.
@@ -200,8 +200,7 @@ pub fn gini_f32(values: &[f32]) -> f64 {
         let b = &mut *b.borrow_mut();
         // The cleaned values' maximum, from which GiniSums takes its scale
         // as gini() does from the sorted values' last.
-        let max = values.iter().fold(0.0f32, |m, &x| m.max(clean32(x)));
-        let mut g = GiniSums::new(values.len(), f64::from(max));
+        let mut g = GiniSums::new(values.len(), clean_max(values));
         if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
             super::sort::visit_sorted_f32_as_f64(values, &mut b.scratch32, |v| g.add(v));
         } else {
