@@ -2,13 +2,10 @@
 # Determinism across builds: the binary `cargo test` built (baseline x86-64,
 # SSE2) and one built for x86-64-v3 (AVX2, FMA available to the compiler) must
 # write byte-identical CSV files for every bundled scenario. Rust never fuses
-# a multiply and an add on its own, and the step's, the network's and the
-# metrics' transcendental functions are powerdyn's own, so wider vectors may
-# change speed, not results. Not covered (and known to differ): starting
-# values drawn from log-normal, normal and beta distributions, which
-# rand_distr samples with the system's exp and ln (docs/model.md, section 6);
-# the bench population draws its resources that way, so it is not compared.
-# Skipped (loudly) on a CPU without AVX2.
+# a multiply and an add on its own, and every transcendental function and
+# sampler is powerdyn's own (src/fastmath.rs, src/portable.rs), so wider
+# vectors may change speed, not results. The bench population (log-normal
+# starting resources) is compared too. Skipped (loudly) on a CPU without AVX2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +26,8 @@ for f in scenarios/*.toml; do
   "$base" run "$f" -q -o "$out/a/$n"
   "$wide" run "$f" -q -o "$out/b/$n"
 done
+"$base" bench --agents 20000 --degree 8 --steps 20 --record-every 1 --out "$out/a/bench" >/dev/null
+"$wide" bench --agents 20000 --degree 8 --steps 20 --record-every 1 --out "$out/b/bench" >/dev/null
 count=0
 for a in "$out"/a/*/*.csv; do
   b="$out/b/${a#"$out"/a/}"

@@ -52,19 +52,17 @@
 //! - every floating-point reduction runs over fixed chunks of agents
 //!   ([`engine::CHUNK`]) combined in index order; counters are integers;
 //! - network generation is sequential from its own stream;
-//! - the logarithms, exponentials and powers of the step, the network and
-//!   the metrics are powerdyn's own ([`fastmath`], fdlibm's logarithm), built
-//!   from IEEE-754 basic operations, and Rust never fuses a multiply and an
-//!   add unasked.
+//! - every logarithm, exponential and power, and every sampler of starting
+//!   values, is powerdyn's own ([`fastmath`] in the step, [`portable`]
+//!   elsewhere: fdlibm's `exp` and `ln`, polar-method normals,
+//!   Marsaglia–Tsang gammas), built from IEEE-754 basic operations, and Rust
+//!   never fuses a multiply and an add unasked.
 //!
 //! The contract is tested in `tests/` at 1 and 2 threads and for the same seed
 //! twice; different seeds give different outputs. CI (`.ci/cross-build.sh`)
 //! checks that a build for x86-64-v3 (AVX2) writes the same files as the
-//! baseline x86-64 build for every bundled scenario. Starting values drawn
-//! from log-normal, normal and beta distributions, log-spaced sweep values
-//! and verdicts' normal tail probabilities still call the C library's `ln`
-//! and `exp`, which can give different last bits in a different build (see
-//! `docs/model.md`, section 6).
+//! baseline x86-64 build for every bundled scenario and for the bench
+//! population (see `docs/model.md`, section 6).
 
 pub mod bench;
 pub mod engine;
@@ -76,6 +74,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod output;
+pub mod portable;
 mod prefetch;
 pub mod report;
 pub mod rng;

@@ -91,6 +91,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rand::RngCore;
 use rayon::slice::ParallelSliceMut;
 
+use crate::portable::{ln as det_ln, uniform01, uniform_open0};
 use crate::rng::{purpose, splitmix64, stream, Rng};
 
 /// The most undirected edges any network may have: a [`Csr`] stores `2m`
@@ -543,18 +544,6 @@ fn validate(spec: &NetworkSpec, n: u32, blocks: &[u32]) -> Result<(), NetworkErr
 // ---------------------------------------------------------------------------
 // Deterministic sampling primitives
 
-/// Uniform on `(0, 1]`, in steps of `2^-53`.
-#[inline]
-fn uniform_open0(rng: &mut Rng) -> f64 {
-    ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// Uniform on `[0, 1)`, in steps of `2^-53`.
-#[inline]
-fn uniform01(rng: &mut Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
 /// Uniform integer in `0..s` for `s >= 1` (Lemire 2019), unbiased.
 #[inline]
 fn below(rng: &mut Rng, s: u64) -> u64 {
@@ -569,75 +558,6 @@ fn below(rng: &mut Rng, s: u64) -> u64 {
         }
     }
     (m >> 64) as u64
-}
-
-// fdlibm's coefficients, as printed there (more digits than an f64 holds;
-// the test `fdlibm_constants_have_the_published_bits` checks each one).
-#[allow(clippy::excessive_precision)]
-mod fdlibm {
-    pub const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01; // 0x3fe62e42_fee00000
-    pub const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10; // 0x3dea39ef_35793c76
-    pub const LG1: f64 = 6.666_666_666_666_735_130e-01; // 0x3fe55555_55555593
-    pub const LG2: f64 = 3.999_999_999_940_941_908e-01; // 0x3fd99999_9997fa04
-    pub const LG3: f64 = 2.857_142_874_366_239_149e-01; // 0x3fd24924_94229359
-    pub const LG4: f64 = 2.222_219_843_214_978_396e-01; // 0x3fcc71c5_1d8e78af
-    pub const LG5: f64 = 1.818_357_216_161_805_012e-01; // 0x3fc74664_96cb03de
-    pub const LG6: f64 = 1.531_383_769_920_937_332e-01; // 0x3fc39a09_d078c69f
-    pub const LG7: f64 = 1.479_819_860_511_658_591e-01; // 0x3fc2f112_df3e5244
-}
-use fdlibm::*;
-
-/// Natural logarithm using only IEEE-754 basic operations, so its result is
-/// the same on every platform (the system `ln` may differ in the last bit).
-///
-/// Ported from fdlibm `e_log.c`, which carries this notice:
-/// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
-/// Developed at SunSoft, a Sun Microsystems, Inc. business. Permission to
-/// use, copy, modify, and distribute this software is freely granted,
-/// provided that this notice is preserved.
-///
-/// Method: write `x = 2^k (1 + f)` with `sqrt(2)/2 < 1 + f < sqrt(2)`; then
-/// `ln x = k ln 2 + ln(1 + f)`, with `ln(1 + f)` from a minimax polynomial in
-/// `s = f / (2 + f)`. Error below 1 ulp.
-pub(crate) fn det_ln(x: f64) -> f64 {
-    let mut x = x;
-    let mut bits = x.to_bits();
-    let mut hx = (bits >> 32) as u32;
-    let mut k: i32 = 0;
-    if hx < 0x0010_0000 || (hx >> 31) != 0 {
-        if bits << 1 == 0 {
-            return f64::NEG_INFINITY; // ln(±0)
-        }
-        if hx >> 31 != 0 {
-            return f64::NAN; // ln(negative)
-        }
-        // Subnormal: scale up by 2^54.
-        k -= 54;
-        x *= f64::from_bits(0x4350_0000_0000_0000);
-        bits = x.to_bits();
-        hx = (bits >> 32) as u32;
-    } else if hx >= 0x7ff0_0000 {
-        return x; // inf or NaN
-    } else if hx == 0x3ff0_0000 && bits << 32 == 0 {
-        return 0.0;
-    }
-    // Reduce x into [sqrt(2)/2, sqrt(2)].
-    hx += 0x3ff0_0000 - 0x3fe6_a09e;
-    k += (hx >> 20) as i32 - 0x3ff;
-    hx = (hx & 0x000f_ffff) + 0x3fe6_a09e;
-    bits = ((hx as u64) << 32) | (bits & 0xffff_ffff);
-    x = f64::from_bits(bits);
-
-    let f = x - 1.0;
-    let hfsq = 0.5 * f * f;
-    let s = f / (2.0 + f);
-    let z = s * s;
-    let w = z * z;
-    let t1 = w * (LG2 + w * (LG4 + w * LG6));
-    let t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
-    let r = t2 + t1;
-    let dk = k as f64;
-    s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
 }
 
 /// `ln(1 - p)` for `0 < p < 1`, accurate for tiny `p` (Goldberg 1991, thm 4).
@@ -1659,47 +1579,10 @@ mod tests {
     }
 
     #[test]
-    fn deterministic_ln_matches_std_within_one_ulp() {
-        let mut rng = stream(5, 0, 0, 0, 0);
-        let ulps = |a: f64, b: f64| (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs();
-        let mut worst = 0;
-        for i in 0..1_000_000 {
-            let x = if i % 2 == 0 {
-                uniform_open0(&mut rng)
-            } else {
-                f64::from_bits(rng.next_u64() >> 1)
-            };
-            if !x.is_finite() || x == 0.0 {
-                continue;
-            }
-            worst = worst.max(ulps(det_ln(x), x.ln()));
-        }
-        assert!(worst <= 1, "det_ln differs from ln by {worst} ulps");
-        assert_eq!(det_ln(1.0), 0.0);
-        assert_eq!(det_ln(0.0), f64::NEG_INFINITY);
-        assert!(det_ln(-1.0).is_nan());
-        assert!(ulps(det_ln(f64::from_bits(1)), f64::from_bits(1).ln()) <= 1);
+    fn ln_one_minus_is_accurate_for_tiny_p() {
         let p = 1e-12;
         assert!((ln_one_minus(p) / (-p) - 1.0).abs() < 1e-10);
         assert!((ln_one_minus(0.5) - 0.5f64.ln()).abs() < 1e-16);
-    }
-
-    #[test]
-    fn fdlibm_constants_have_the_published_bits() {
-        let bits = [
-            (LN2_HI, 0x3fe62e42_fee00000u64),
-            (LN2_LO, 0x3dea39ef_35793c76),
-            (LG1, 0x3fe55555_55555593),
-            (LG2, 0x3fd99999_9997fa04),
-            (LG3, 0x3fd24924_94229359),
-            (LG4, 0x3fcc71c5_1d8e78af),
-            (LG5, 0x3fc74664_96cb03de),
-            (LG6, 0x3fc39a09_d078c69f),
-            (LG7, 0x3fc2f112_df3e5244),
-        ];
-        for (value, want) in bits {
-            assert_eq!(value.to_bits(), want, "{value:e}");
-        }
     }
 
     #[test]

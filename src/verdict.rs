@@ -264,7 +264,7 @@ fn erfc(x: f64) -> f64 {
                         + t * (0.278_868_07
                             + t * (-1.135_203_98
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let ans = t * (-z * z + poly).exp();
+    let ans = t * crate::portable::exp(-z * z + poly);
     if x >= 0.0 {
         ans
     } else {

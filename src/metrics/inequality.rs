@@ -62,7 +62,7 @@ use serde::Serialize;
 // The natural logarithm from IEEE-754 basic operations only (fdlibm's
 // method), so that the Theil indices are the same bits on every platform and
 // build: the system `ln` may differ in the last bit.
-use crate::network::det_ln as ln;
+use crate::portable::ln;
 
 /// The Theil T index split into a between-group and a within-group part,
 /// as returned by [`theil_decomposition`].

@@ -1,12 +1,14 @@
 //! Attribute values: a constant or a distribution to draw each agent's value from.
 //!
-//! Distributions are drawn with `rand_distr` from the agent's own set-up stream
-//! (see [`crate::rng`]), so an agent's attributes depend only on the seed and
-//! its index, not on how many threads build the population.
-
-use rand_distr::{Beta, Distribution, LogNormal, Normal};
+//! Distributions are drawn from the agent's own set-up stream (see
+//! [`crate::rng`]), so an agent's attributes depend only on the seed and its
+//! index, not on how many threads build the population. The samplers are
+//! powerdyn's own ([`crate::portable`]: polar-method normals, Marsaglia–Tsang
+//! gammas, fdlibm `exp` and `ln`), so the values are the same bits in every
+//! build and on every platform.
 
 use super::reader::{as_number, type_name, Ctx, Table};
+use crate::portable;
 use crate::rng::Rng;
 
 /// How one attribute's values are given.
@@ -53,23 +55,16 @@ impl Dist {
             Dist::Const(c) => c,
             Dist::Uniform { low, high } => {
                 if high > low {
-                    low + (high - low) * rand::Rng::random::<f64>(rng)
+                    low + (high - low) * portable::uniform01(rng)
                 } else {
                     low
                 }
             }
-            Dist::Normal { mean, sd } => match Normal::new(mean, sd) {
-                Ok(d) => d.sample(rng),
-                Err(_) => mean,
-            },
-            Dist::Beta { a, b, scale } => match Beta::new(a, b) {
-                Ok(d) => scale * d.sample(rng),
-                Err(_) => scale * a / (a + b),
-            },
-            Dist::LogNormal { mu, sigma } => match LogNormal::new(mu, sigma) {
-                Ok(d) => d.sample(rng),
-                Err(_) => mu.exp(),
-            },
+            Dist::Normal { mean, sd } => mean + sd * portable::standard_normal(rng),
+            Dist::Beta { a, b, scale } => scale * portable::beta(rng, a, b),
+            Dist::LogNormal { mu, sigma } => {
+                portable::exp(mu + sigma * portable::standard_normal(rng))
+            }
         };
         if x.is_finite() {
             x.clamp(0.0, upper)
@@ -85,7 +80,7 @@ impl Dist {
             Dist::Uniform { low, high } => 0.5 * (low + high),
             Dist::Normal { mean, .. } => mean,
             Dist::Beta { a, b, scale } => scale * a / (a + b),
-            Dist::LogNormal { mu, sigma } => (mu + 0.5 * sigma * sigma).exp(),
+            Dist::LogNormal { mu, sigma } => portable::exp(mu + 0.5 * sigma * sigma),
         }
     }
 }

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Error, InputErrors, Result};
+use crate::portable::{exp, ln};
 use crate::rng::{purpose, stream};
 use crate::scenario::reader::{as_number, suggest, Ctx, Table};
 use crate::scenario::{self, Scenario};
@@ -530,7 +531,8 @@ pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
             if k == n - 1 {
                 b
             } else if log {
-                (a.ln() + (b.ln() - a.ln()) * k as f64 / (n - 1) as f64).exp()
+                let (la, lb) = (ln(a), ln(b));
+                exp(la + (lb - la) * k as f64 / (n - 1) as f64)
             } else {
                 a + (b - a) * k as f64 / (n - 1) as f64
             }
@@ -542,7 +544,7 @@ fn design_points(params: &[Parameter], design: Design, seed: u64) -> Vec<Vec<f64
     use rand::Rng as _;
     let scale = |u: f64, (lo, hi, log): (f64, f64, bool)| {
         if log {
-            (lo.ln() + u * (hi.ln() - lo.ln())).exp()
+            exp(ln(lo) + u * (ln(hi) - ln(lo)))
         } else {
             lo + u * (hi - lo)
         }

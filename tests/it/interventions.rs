@@ -1,27 +1,9 @@
 //! Groups, events and interventions, and scenario composition.
 
-use std::path::Path;
-
 use powerdyn::engine::Simulation;
 use powerdyn::model::LEGITIMATE;
 
-use crate::support::{bundled, parse, root, run_into};
-
-/// The mean of a timeseries.csv column over recorded steps `>= from`.
-fn mean_after(dir: &Path, column: &str, from: u64) -> f64 {
-    let mut r = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
-    let header = r.headers().unwrap().clone();
-    let k = header.iter().position(|h| h == column).expect("column");
-    let (mut sum, mut n) = (0.0, 0);
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        if rec[0].parse::<u64>().unwrap() >= from {
-            sum += rec[k].parse::<f64>().unwrap();
-            n += 1;
-        }
-    }
-    sum / n as f64
-}
+use crate::support::{bundled, mean_after, parse, root, run_into};
 
 fn run_pair(
     a: &str,
