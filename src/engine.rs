@@ -86,9 +86,7 @@ pub const ENCOUNTER: usize = N_TACTICS;
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[repr(C)]
 pub struct Effect {
-    /// The partner acted on, or [`NONE`].
-    pub target: u32,
-    /// The actor's half of the tie (actor -> target).
+    /// The actor's half of the tie (actor -> target), or [`NONE`] for no act.
     pub tie: u32,
     /// Tactic index (a base, or [`CONSULT`]).
     pub tactic: u8,
@@ -104,17 +102,16 @@ pub struct Effect {
     pub harm: f32,
     /// Tactic-specific: a contest's change to the actor's coercive base, or the actor's level of the base used.
     pub value: f32,
-    /// Envy resentment the target feels toward the actor.
-    pub envy_target: f32,
-    /// Envy resentment the actor feels toward the target.
-    pub envy_actor: f32,
+    /// Envy: only the poorer side envies, so one number carries both sides:
+    /// positive, the resentment the target feels toward the actor; negative,
+    /// minus the resentment the actor feels toward the target.
+    pub envy: f32,
 }
 
 impl Effect {
     /// An agent that did nothing.
     pub const IDLE: Effect = Effect {
-        target: NONE,
-        tie: 0,
+        tie: NONE,
         tactic: 0,
         flags: 0,
         response: 0,
@@ -122,9 +119,23 @@ impl Effect {
         pay: 0.0,
         harm: 0.0,
         value: 0.0,
-        envy_target: 0.0,
-        envy_actor: 0.0,
+        envy: 0.0,
     };
+
+    /// Whether the agent acted on a partner.
+    pub fn acted(&self) -> bool {
+        self.tie != NONE
+    }
+
+    /// Envy resentment the target feels toward the actor.
+    pub fn envy_target(&self) -> f32 {
+        self.envy.max(0.0)
+    }
+
+    /// Envy resentment the actor feels toward the target.
+    pub fn envy_actor(&self) -> f32 {
+        (-self.envy).max(0.0)
+    }
 
     /// Whether the target complied.
     pub fn complied(&self) -> bool {
@@ -219,10 +230,9 @@ pub struct Simulation {
     /// The state.
     pub world: World,
     /// Rule parameters. Columns derived from them when the simulation is
-    /// built (withdrawal mobility from `exit_damping`; the coercive and
-    /// informational baselines, kept only when forgetting or renewal is on)
-    /// are not rebuilt if they change later; a baseline that was not kept
-    /// is the current value.
+    /// built (the coercive and informational baselines, kept only when
+    /// forgetting or renewal is on) are not rebuilt if they change later; a
+    /// baseline that was not kept is the current value.
     pub params: RuleParams,
     /// Seed of all random streams.
     pub seed: u64,
@@ -487,7 +497,6 @@ impl Simulation {
                     for &i in &targets {
                         if let Some(x) = exit_cost {
                             a.exit_cost[i] = x as f32;
-                            a.mobility[i] = self.params.withdrawal.mobility(x as f32);
                         }
                         if let Some(x) = alternatives {
                             a.alternatives[i] = x as f32;
@@ -692,7 +701,7 @@ impl Simulation {
         self.issue += 1;
         let a = &mut self.world.agents;
         for i in 0..a.len() {
-            let spec = &self.attributes[a.cohort[i] as usize];
+            let spec = &self.attributes[a.cohort_of(i)];
             let mut rng = stream(self.seed, self.run, self.issue, i as u64, purpose::ISSUE);
             let (x, u) = draw_opinion(spec, &mut rng);
             a.opinion[i] = x as f32;
@@ -739,7 +748,7 @@ impl Simulation {
                     *x = influence_one(world, profiles, params, i) as f32;
                 }
                 let eff = decide_one(world, profiles, params, &allowed, &streams, i);
-                if eff.target != NONE {
+                if eff.acted() {
                     let r = world.ties.csr.reverse[eff.tie as usize] as usize;
                     incoming.set(r);
                 }
@@ -811,7 +820,7 @@ impl Simulation {
             params: &self.params,
             income: &a.income,
             baseline: &a.esteem_baseline,
-            mobility: &a.mobility,
+            exit_cost: &a.exit_cost,
             motive: &a.motive,
             coercive_baseline: &a.coercive_baseline,
             info_baseline: &a.info_baseline,
@@ -1208,7 +1217,6 @@ fn voice(
         params.tactics.sensitivity as f32 * (bloc - p_ji) + params.response.voice_bias as f32;
     let heard = rng.random::<f32>() < crate::fastmath::sigmoid(logit);
     let mut eff = Effect {
-        target: j as u32,
         tie: e as u32,
         tactic: VOICE as u8,
         value: bloc,
@@ -1266,7 +1274,6 @@ fn decide_act(
         let coercive = &world.agents.bases[COERCIVE];
         let (won, delta) = contests.contest(coercive[i], coercive[j], rng.random::<f32>());
         return Effect {
-            target: j as u32,
             tie: e as u32,
             tactic: ENCOUNTER as u8,
             flags: CONTEST | if won { ACTOR_WON } else { 0 },
@@ -1289,7 +1296,6 @@ fn decide_act(
         return Effect::IDLE;
     };
     let mut eff = Effect {
-        target: j as u32,
         tie: e as u32,
         tactic: k as u8,
         ..Effect::IDLE
@@ -1314,8 +1320,9 @@ fn decide_act(
     }
     let rs = &params.resentment;
     let (envy_actor, envy_target) = rs.envy_pair(pi.resources as f64, pj.resources as f64);
-    eff.envy_actor = ti.engagement * envy_actor;
-    eff.envy_target = tj.engagement * envy_target;
+    // At most one of the two is positive (only the poorer side envies), so
+    // the difference keeps both exactly.
+    eff.envy = tj.engagement * envy_target - ti.engagement * envy_actor;
     // Two draws for every influence attempt, used or not, so that the
     // streams of later draws do not depend on the act.
     let u_contest = rng.random::<f32>();
@@ -1424,7 +1431,7 @@ struct ApplyCtx<'a> {
     params: &'a RuleParams,
     income: &'a [f32],
     baseline: &'a [f32],
-    mobility: &'a [f32],
+    exit_cost: &'a [f32],
     motive: &'a [f32],
     coercive_baseline: &'a [f32],
     info_baseline: &'a [f32],
@@ -1485,7 +1492,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
 
         // The agent's own act.
         let own = ctx.effects[i];
-        if own.target != NONE {
+        if own.acted() {
             let k = own.tactic as usize;
             let l = own.tie as usize - row.start;
             let t = &mut state[l];
@@ -1506,16 +1513,18 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 }
             } else if k == CONSULT {
                 counts.tactics[k] += 1;
-                let (r, a) =
-                    p.consult
-                        .after(t.resentment, t.affect, ctx.motive[own.target as usize]);
+                let (r, a) = p.consult.after(
+                    t.resentment,
+                    t.affect,
+                    ctx.motive[ctx.csr.targets[own.tie as usize] as usize],
+                );
                 t.resentment = r;
                 t.affect = a;
             } else {
                 counts.tactics[k] += 1;
                 counts.attempts += 1;
                 counts.complied += u64::from(own.complied());
-                t.resentment += own.envy_actor;
+                t.resentment += own.envy_actor();
                 if own.decision() {
                     win(wins, l);
                     resources += own.stake as f64;
@@ -1566,7 +1575,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 t.affect = a;
                 continue;
             }
-            t.resentment += f.envy_target + f.harm;
+            t.resentment += f.envy_target() + f.harm;
             if f.decision() {
                 resources -= f.stake as f64;
             }
@@ -1637,9 +1646,13 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             Response::Exit | Response::None => 1.0,
         };
         let alternatives = u.alternatives[o];
-        let step = p
-            .withdrawal
-            .prepare(esteem, scale * ctx.mobility[i], alternatives);
+        // Mobility (1 - exit cost)^damping, computed here rather than stored.
+        let mobility = if scale > 0.0 {
+            p.withdrawal.mobility(ctx.exit_cost[i])
+        } else {
+            0.0
+        };
+        let step = p.withdrawal.prepare(esteem, scale * mobility, alternatives);
         let mut withdrawn = 0.0;
         let keep = p.resentment.keep();
         match (&step, ctx.closed.is_empty()) {
@@ -1903,11 +1916,6 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     agents.esteem_baseline = agents.self_esteem.clone();
     agents.motive = drawn.iter().map(|d| d.motive).collect();
     agents.exit_cost = drawn.iter().map(|d| d.exit_cost).collect();
-    agents.mobility = agents
-        .exit_cost
-        .iter()
-        .map(|&x| scenario.rules.withdrawal.mobility(x))
-        .collect();
     agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
     agents.opinion = drawn.iter().map(|d| d.opinion as f32).collect();
     agents.prejudice = drawn.iter().map(|d| d.prejudice as f32).collect();
@@ -1928,7 +1936,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
             })
             .collect();
     }
-    agents.cohort = cohort_of;
+    agents.cohort_starts = cohorts.iter().map(|c| c.start as u32).collect();
 
     let net_err = |e: network::NetworkError| {
         Error::input(
@@ -1938,7 +1946,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         )
     };
     let blocks: Vec<u32> = if matches!(scenario.network, network::NetworkSpec::Block { .. }) {
-        agents.cohort.clone()
+        cohort_of.clone()
     } else {
         Vec::new()
     };
@@ -1978,7 +1986,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         relative,
         closed: Vec::new(),
     };
-    close_initially(scenario, &agents.cohort, &mut ties)?;
+    close_initially(scenario, &cohort_of, &mut ties)?;
     Ok(World {
         agents,
         ties,

@@ -65,7 +65,7 @@ impl Targets {
     /// Whether agent `i` is a target.
     pub fn contains(&self, world: &World, i: usize) -> bool {
         self.all
-            || self.cohorts.contains(&(world.agents.cohort[i] as usize))
+            || self.cohorts.contains(&world.agents.cohort_of(i))
             || self
                 .groups
                 .iter()

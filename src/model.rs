@@ -118,13 +118,12 @@ pub struct Agents {
     pub motive: Vec<f32>,
     /// Cost of leaving in [0, 1].
     pub exit_cost: Vec<f32>,
-    /// How freely the agent withdraws, `(1 - exit_cost)^damping` (derived
-    /// from `exit_cost`; see [`crate::rules::withdrawal`]).
-    pub mobility: Vec<f32>,
     /// Alternatives outside the network (job offers, other partners), >= 0.
     pub alternatives: Vec<f32>,
-    /// Cohort index of each agent.
-    pub cohort: Vec<u32>,
+    /// First agent of each cohort, ascending: cohorts are consecutive runs
+    /// of agents, so an agent's cohort is found by binary search
+    /// ([`Agents::cohort_of`]) instead of stored per agent.
+    pub cohort_starts: Vec<u32>,
     /// Group memberships as a bit set (at most 64 groups); empty when the
     /// scenario declares no groups (see [`Agents::groups_of`]).
     pub groups: Vec<u64>,
@@ -159,14 +158,24 @@ impl Agents {
         self.resources.is_empty()
     }
 
+    /// The cohort (population or named individual) of agent `i`; the last
+    /// cohort for an index past the end. With one cohort, no search.
+    #[inline]
+    pub fn cohort_of(&self, i: usize) -> usize {
+        match self.cohort_starts.len() {
+            0 | 1 => 0,
+            _ => self.cohort_starts.partition_point(|&s| s as usize <= i) - 1,
+        }
+    }
+
     /// How far others accept agent `i`'s legitimate power.
     pub fn acceptance_of(&self, i: usize) -> f32 {
-        self.cohort_acceptance[self.cohort[i] as usize]
+        self.cohort_acceptance[self.cohort_of(i)]
     }
 
     /// Multiplier of agent `i`'s chance of promotion.
     pub fn promotion_of(&self, i: usize) -> f32 {
-        self.cohort_promotion[self.cohort[i] as usize]
+        self.cohort_promotion[self.cohort_of(i)]
     }
 
     /// Agent `i`'s group memberships as a bit set (0 without groups).
@@ -243,7 +252,7 @@ pub struct World {
 impl World {
     /// The display name of agent `i`: its own name, or `population#k`.
     pub fn agent_label(&self, i: usize) -> String {
-        let c = &self.cohorts[self.agents.cohort[i] as usize];
+        let c = &self.cohorts[self.agents.cohort_of(i)];
         if c.named {
             c.name.clone()
         } else {

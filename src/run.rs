@@ -358,7 +358,7 @@ fn run_in_pool(
             .as_ref()
             .map(|b| crate::rules::negotiation::Summary::from_state(b, &sim.params.negotiation));
         for i in 0..a.len() {
-            let c = &w.cohorts[a.cohort[i] as usize];
+            let c = &w.cohorts[a.cohort_of(i)];
             let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
             let mut rec = vec![
                 step.clone(),

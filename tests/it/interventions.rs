@@ -252,7 +252,7 @@ targets = ["c"]
     for _ in 0..9 {
         sim.step();
         assert!(
-            sim.effects()[3].target == u32::MAX,
+            !sim.effects()[3].acted(),
             "the newcomer does nothing before joining"
         );
     }

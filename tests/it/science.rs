@@ -198,7 +198,7 @@ fn workplace(edit: impl Fn(String) -> String, seed: u64) -> (Simulation, [[u64; 
     for _ in 0..s.steps {
         sim.step();
         for (i, e) in sim.effects().iter().enumerate() {
-            tally[sim.world.agents.cohort[i] as usize][e.response as usize] += 1;
+            tally[sim.world.agents.cohort_of(i)][e.response as usize] += 1;
             if e.tactic as usize == powerdyn::engine::VOICE {
                 voiced += 1;
                 heard += u64::from(e.decision());
@@ -278,7 +278,7 @@ fn deference_turns_into_status_and_dependence_into_a_search_for_alternatives() {
     );
     // The stuck (cohort 3) started with no alternatives.
     let stuck: Vec<usize> = (0..on.world.agents.len())
-        .filter(|&i| on.world.agents.cohort[i] == 3)
+        .filter(|&i| on.world.agents.cohort_of(i) == 3)
         .collect();
     assert!(stuck.iter().any(|&i| on.world.agents.alternatives[i] > 0.1));
     assert!(stuck

@@ -1,6 +1,6 @@
 //! The article's examples, told by the bundled scenarios, over several seeds.
 
-use powerdyn::engine::{Simulation, NONE};
+use powerdyn::engine::Simulation;
 use powerdyn::model::{
     BASE_NAMES, COERCIVE, CONNECTION, EXPERT, INFORMATIONAL, LEGITIMATE, N_BASES, N_TACTICS,
     REFERENT, REWARD,
@@ -61,7 +61,7 @@ fn run_tally(s: &Scenario, seed: u64) -> (Simulation, Tally) {
     for _ in 0..s.steps {
         sim.step();
         for (i, e) in sim.effects().iter().enumerate() {
-            if e.target != NONE && (e.tactic as usize) < N_TACTICS {
+            if e.acted() && (e.tactic as usize) < N_TACTICS {
                 t.acts[i][e.tactic as usize] += 1;
                 t.complied[i] += u64::from(e.complied());
             }
@@ -328,7 +328,7 @@ fn menial_run(s: &Scenario, seed: u64) -> (u64, u64, f64) {
     for _ in 0..s.steps {
         sim.step();
         let e = sim.effects()[boss];
-        if e.target != NONE && e.tactic as usize == LEGITIMATE {
+        if e.acted() && e.tactic as usize == LEGITIMATE {
             orders += 1;
             obeyed += u64::from(e.complied());
         }
