@@ -3,11 +3,15 @@
 //! population of `powerdyn bench`. Throughput is in agent-steps.
 //!
 //! Run: `cargo bench --bench step`. Set-up (drawing agents, building the
-//! network) happens outside the timed loop.
+//! network) happens outside the timed loop. Large arrays go on huge pages,
+//! as in the `powerdyn` binary (see `powerdyn::alloc`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use powerdyn::engine::Simulation;
+
+#[global_allocator]
+static ALLOC: powerdyn::alloc::HugePages = powerdyn::alloc::HugePages;
 
 fn bench_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");

@@ -64,6 +64,7 @@
 //! baseline x86-64 build for every bundled scenario and for the bench
 //! population (see `docs/model.md`, section 6).
 
+pub mod alloc;
 pub mod bench;
 pub mod engine;
 pub mod error;

@@ -2,6 +2,10 @@
 
 mod cli;
 
+/// Large arrays on transparent huge pages (see `powerdyn::alloc`).
+#[global_allocator]
+static ALLOC: powerdyn::alloc::HugePages = powerdyn::alloc::HugePages;
+
 fn main() {
     std::process::exit(cli::main());
 }
