@@ -1149,11 +1149,11 @@ impl Scenario {
     /// effects and metric buffers per agent, plus tie halves and the edge list
     /// built on the way (see BENCHMARKS.md for the measured figures).
     pub fn estimated_bytes(&self) -> f64 {
-        // Measured (BENCHMARKS.md): about 210 bytes per agent besides its
-        // ties, plus about 50 while metrics are computed; 21 bytes per tie
-        // half (target, reverse, state, incoming flag), plus the edge list
-        // built on the way.
-        const PER_AGENT: f64 = 260.0;
+        // Measured (BENCHMARKS.md, "Memory"): about 165 bytes per agent
+        // besides its ties, plus about 36 while metrics are computed; 21
+        // bytes per tie half (target, reverse, state, incoming flag), plus
+        // the edge list built on the way.
+        const PER_AGENT: f64 = 201.0;
         const PER_TIE: f64 = 2.0 * 21.0 + 16.0;
         self.n_agents() as f64 * PER_AGENT + expected_ties(&self.network, &self.cohorts) * PER_TIE
     }
