@@ -1613,7 +1613,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         if isolations > 0 {
             // Isolation by a coercer: every other tie loses engagement.
             let keep = isolate_keep.unwrap_or(usize::MAX);
-            let factor = (1.0 - p.coercion.isolation_cut as f32).powi(isolations as i32);
+            let factor = crate::fastmath::powi(1.0 - p.coercion.isolation_cut as f32, isolations);
             for (l, t) in state.iter_mut().enumerate() {
                 if l != keep {
                     t.engagement *= factor;

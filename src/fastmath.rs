@@ -171,6 +171,24 @@ pub fn exp(x: f32) -> f32 {
     p * pow2(half) * pow2(k - half)
 }
 
+/// `x^n` for a whole `n` by binary powering, in a fixed order of
+/// multiplications (that of compiler-rt's `__powisf2`): `f32::powi` leaves the
+/// order unspecified, so its last bit may differ between builds.
+#[inline]
+pub fn powi(mut x: f32, mut n: u32) -> f32 {
+    let mut r = 1.0f32;
+    loop {
+        if n & 1 == 1 {
+            r *= x;
+        }
+        n /= 2;
+        if n == 0 {
+            return r;
+        }
+        x *= x;
+    }
+}
+
 /// `x^y` for `x >= 0`.
 #[inline]
 pub fn pow(x: f32, y: f32) -> f32 {
@@ -232,6 +250,19 @@ mod tests {
             0.0
         } else {
             ((a - b) / b).abs()
+        }
+    }
+
+    #[test]
+    fn whole_powers_multiply_in_binary_order() {
+        assert_eq!(powi(0.7, 0), 1.0);
+        assert_eq!(powi(0.7, 1), 0.7);
+        assert_eq!(powi(0.7, 2), 0.7 * 0.7);
+        let a2 = 0.7f32 * 0.7;
+        assert_eq!(powi(0.7, 5), 0.7 * (a2 * a2));
+        for n in 0..40 {
+            let want = 0.9f64.powi(n as i32);
+            assert!((powi(0.9, n) as f64 / want - 1.0).abs() < 1e-5, "0.9^{n}");
         }
     }
 
