@@ -260,3 +260,20 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agents_cohort_is_the_run_it_falls_in() {
+        let mut a = Agents::default();
+        assert_eq!(a.cohort_of(5), 0, "no cohorts recorded: the first");
+        a.cohort_starts = vec![0];
+        assert_eq!(a.cohort_of(999), 0);
+        // Cohorts of 3, 1 and 4 agents: 0 0 0 | 1 | 2 2 2 2.
+        a.cohort_starts = vec![0, 3, 4];
+        let got: Vec<usize> = (0..8).map(|i| a.cohort_of(i)).collect();
+        assert_eq!(got, vec![0, 0, 0, 1, 2, 2, 2, 2]);
+    }
+}
