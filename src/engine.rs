@@ -1997,7 +1997,30 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
 
 #[cfg(test)]
 mod tests {
-    use super::HalfFlags;
+    use super::{Effect, HalfFlags};
+
+    #[test]
+    fn one_signed_envy_keeps_both_sides_exactly() {
+        let rs = crate::rules::resentment::Params::default();
+        for (a, b, eng_i, eng_j) in [
+            (10.0, 90.0, 0.7f32, 0.3f32),
+            (90.0, 10.0, 1.0, 0.25),
+            (5.0, 5.0, 1.0, 1.0),
+        ] {
+            let (envy_actor, envy_target) = rs.envy_pair(a, b);
+            assert!(
+                a == b || envy_actor + envy_target > 0.0,
+                "envy is on by default"
+            );
+            let eff = Effect {
+                envy: eng_j * envy_target - eng_i * envy_actor,
+                ..Effect::IDLE
+            };
+            assert_eq!(eff.envy_actor().to_bits(), (eng_i * envy_actor).to_bits());
+            assert_eq!(eff.envy_target().to_bits(), (eng_j * envy_target).to_bits());
+        }
+        assert!(!Effect::IDLE.acted());
+    }
 
     #[test]
     fn flagged_halves_are_those_set_within_the_row_in_order() {
