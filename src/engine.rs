@@ -49,8 +49,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::fastmath::max0;
 use crate::model::{
-    Agents, Cohort, TieState, Ties, World, COERCIVE, CONNECTION, CONSULT, EXPERT, INFORMATIONAL,
-    LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
+    Agents, Cohort, Column, TieState, Ties, World, COERCIVE, CONNECTION, CONSULT, EXPERT,
+    INFORMATIONAL, LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
 };
 use crate::network::{self, Csr};
 use crate::prefetch;
@@ -64,6 +64,8 @@ use crate::scenario::Scenario;
 
 /// Agents per parallel work unit. Fixed, so reductions do not depend on threads.
 pub const CHUNK: usize = 2048;
+/// Index of the referent endowment in [`Agents::endowment`] (reward, connection, referent).
+const REFERENT_ENDOWMENT: usize = 2;
 
 /// No target: the agent did nothing this step.
 pub const NONE: u32 = u32::MAX;
@@ -455,7 +457,7 @@ impl Simulation {
                 } => {
                     let w = &mut self.world;
                     for &i in &targets {
-                        w.agents.motive[i] *= 1.0 - motive_reduction as f32;
+                        w.agents.motive.values_mut()[i] *= 1.0 - motive_reduction as f32;
                         let se = &mut w.agents.self_esteem[i];
                         *se += esteem_gain as f32 * (1.0 - *se);
                         for e in w.ties.csr.row(i) {
@@ -494,10 +496,13 @@ impl Simulation {
                     alternatives,
                 } => {
                     let a = &mut self.world.agents;
-                    for &i in &targets {
-                        if let Some(x) = exit_cost {
-                            a.exit_cost[i] = x as f32;
+                    if let Some(x) = exit_cost {
+                        let exit = a.exit_cost.values_mut();
+                        for &i in &targets {
+                            exit[i] = x as f32;
                         }
+                    }
+                    for &i in &targets {
                         if let Some(x) = alternatives {
                             a.alternatives[i] = x as f32;
                         }
@@ -689,9 +694,8 @@ impl Simulation {
             .influence_matrix()
             .and_then(|(w, lambda)| influence::social_power(&w, &lambda));
         if let Some(c) = &power {
-            for (s, &p) in self.world.agents.self_weight.iter_mut().zip(c) {
-                *s = p.clamp(0.0, 1.0) as f32;
-            }
+            let weights = c.iter().map(|&p| p.clamp(0.0, 1.0) as f32).collect();
+            self.world.agents.self_weight = Column::from_values(weights);
         }
         self.issues.push(IssueRecord {
             issue: self.issue,
@@ -775,7 +779,12 @@ impl Simulation {
         let tie_bounds: Vec<usize> = bounds.iter().map(|&a| csr.offsets[a] as usize).collect();
         let a = &mut self.world.agents;
         let [coercive, _, legitimate, _, _, info, expert] = &mut a.bases;
-        let [_, _, referent_endowment] = &mut a.endowment;
+        // The referent endowment changes one agent at a time only under status giving.
+        let referent_endowment: &mut [f32] = if self.params.status.enabled {
+            a.endowment[REFERENT_ENDOWMENT].values_mut()
+        } else {
+            &mut []
+        };
         let mut units: Vec<ApplyUnit<'_>> = Vec::with_capacity(bounds.len());
         {
             let mut state = split(&mut self.world.ties.state, &tie_bounds).into_iter();
@@ -791,7 +800,12 @@ impl Simulation {
             let mut inf = split(info, &bounds).into_iter();
             let mut exp = split(expert, &bounds).into_iter();
             let mut leg = split(legitimate, &bounds).into_iter();
-            let mut rfe = split(referent_endowment, &bounds).into_iter();
+            let mut rfe = if referent_endowment.is_empty() {
+                Vec::new()
+            } else {
+                split(referent_endowment, &bounds)
+            }
+            .into_iter();
             let mut alt = split(&mut a.alternatives, &bounds).into_iter();
             let mut rsp = split(&mut a.response, &bounds).into_iter();
             for w in bounds.windows(2) {
@@ -903,14 +917,14 @@ fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3
     for k in [COERCIVE, LEGITIMATE, INFORMATIONAL, EXPERT] {
         bases[k] = a.bases[k][i];
     }
-    bases[REWARD] = d.reward(a.endowment[0][i], a.resources[i]);
-    bases[CONNECTION] = d.connection(a.endowment[1][i], engaged);
-    bases[REFERENT] = d.referent(a.endowment[2][i], liked);
+    bases[REWARD] = d.reward(a.endowment[0].get(i), a.resources[i]);
+    bases[CONNECTION] = d.connection(a.endowment[1].get(i), engaged);
+    bases[REFERENT] = d.referent(a.endowment[REFERENT_ENDOWMENT].get(i), liked);
     let acceptance = params.legitimate.acceptance as f32 * a.acceptance_of(i);
     let profile = Profile {
         offer: params.dependence.offer(&bases, acceptance),
         resources: a.resources[i] as f32,
-        exit_factor: params.dependence.exit_factor(a.exit_cost[i]),
+        exit_factor: params.dependence.exit_factor(a.exit_cost.get(i)),
         alternatives: engaged + a.alternatives[i],
         reward_susceptibility: params.dependence.reward_susceptibility(a.resources[i]),
         esteem: a.self_esteem[i],
@@ -1054,7 +1068,7 @@ fn influence_row(
     let ties = &world.ties;
     let csr = &ties.csr;
     let row = csr.row(i);
-    let open = 1.0 - world.agents.self_weight[i] as f64;
+    let open = 1.0 - world.agents.self_weight.get(i) as f64;
     let mut given = 0.0;
     if params.influence.fixed() {
         let total: f64 = ties.relative[row.clone()].iter().sum();
@@ -1108,7 +1122,7 @@ fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64
     if params.influence.coupled {
         1.0 - self_weight
     } else {
-        world.agents.susceptibility[i] as f64
+        world.agents.susceptibility.get(i) as f64
     }
 }
 
@@ -1150,7 +1164,7 @@ fn decide_one(
             let a = &world.agents;
             response = params.response.choose(
                 state[e].affect,
-                a.exit_cost[i],
+                a.exit_cost.get(i),
                 a.alternatives[i],
                 rng.random::<f32>(),
             );
@@ -1285,7 +1299,7 @@ fn decide_act(
     let bases_i: [f32; N_BASES] = std::array::from_fn(|k| a.bases[k][i]);
     let props = params.tactics.propensities(
         &bases_i,
-        a.motive[i],
+        a.motive.get(i),
         ti.resentment,
         a.bases[COERCIVE][j],
         allowed,
@@ -1340,7 +1354,7 @@ fn decide_act(
                 eff.value = delta;
                 decision = won;
             }
-            if c.isolates(world.agents.motive[i], u_isolate) {
+            if c.isolates(world.agents.motive.get(i), u_isolate) {
                 eff.flags |= ISOLATE;
             }
             if c.sanction_detection > 0.0 && rng.random::<f32>() < c.sanction_detection as f32 {
@@ -1429,12 +1443,12 @@ struct ApplyCtx<'a> {
     closed: &'a [bool],
     deals: &'a [negotiation::Deal],
     params: &'a RuleParams,
-    income: &'a [f32],
-    baseline: &'a [f32],
-    exit_cost: &'a [f32],
-    motive: &'a [f32],
-    coercive_baseline: &'a [f32],
-    info_baseline: &'a [f32],
+    income: &'a Column,
+    baseline: &'a Column,
+    exit_cost: &'a Column,
+    motive: &'a Column,
+    coercive_baseline: &'a Column,
+    info_baseline: &'a Column,
 }
 
 #[derive(Default)]
@@ -1516,7 +1530,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 let (r, a) = p.consult.after(
                     t.resentment,
                     t.affect,
-                    ctx.motive[ctx.csr.targets[own.tie as usize] as usize],
+                    ctx.motive.get(ctx.csr.targets[own.tie as usize] as usize),
                 );
                 t.resentment = r;
                 t.affect = a;
@@ -1570,7 +1584,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 continue;
             }
             if k == CONSULT {
-                let (r, a) = p.consult.after(t.resentment, t.affect, ctx.motive[j]);
+                let (r, a) = p.consult.after(t.resentment, t.affect, ctx.motive.get(j));
                 t.resentment = r;
                 t.affect = a;
                 continue;
@@ -1648,7 +1662,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let alternatives = u.alternatives[o];
         // Mobility (1 - exit cost)^damping, computed here rather than stored.
         let mobility = if scale > 0.0 {
-            p.withdrawal.mobility(ctx.exit_cost[i])
+            p.withdrawal.mobility(ctx.exit_cost.get(i))
         } else {
             0.0
         };
@@ -1681,8 +1695,8 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             .after(alternatives, withdrawn > 0.0 || response == Response::Exit);
         esteem = p
             .withdrawal
-            .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline[i]);
-        resources = p.resources.after(resources, ctx.income[i]);
+            .esteem_after(esteem.clamp(0.0, 1.0), withdrawn, ctx.baseline.get(i));
+        resources = p.resources.after(resources, ctx.income.get(i));
 
         // The agent's share of this round's exchange, if it made one.
         let deal = ctx.deals.get(i).copied().unwrap_or_default();
@@ -1692,11 +1706,11 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         }
         if p.knowledge.renewal > 0.0 {
             let info = &mut u.info[o];
-            let base = ctx.info_baseline.get(i).copied().unwrap_or(*info);
+            let base = ctx.info_baseline.get_or(i, *info);
             *info += p.knowledge.renewal as f32 * (base - *info);
         }
         if p.contests.forgetting > 0.0 {
-            let base = ctx.coercive_baseline.get(i).copied().unwrap_or(coercive);
+            let base = ctx.coercive_baseline.get_or(i, coercive);
             coercive = p.contests.forget(coercive, base);
         }
         u.resources[o] = resources.max(0.0);
@@ -1900,27 +1914,28 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         agents.bases[k] = drawn.iter().map(|d| d.bases[k]).collect();
     }
     if scenario.rules.contests.forgetting > 0.0 {
-        agents.coercive_baseline = agents.bases[COERCIVE].clone();
+        agents.coercive_baseline = Column::from_values(agents.bases[COERCIVE].clone());
     }
     if scenario.rules.knowledge.renewal > 0.0 {
-        agents.info_baseline = agents.bases[INFORMATIONAL].clone();
+        agents.info_baseline = Column::from_values(agents.bases[INFORMATIONAL].clone());
     }
     agents.endowment = [
-        agents.bases[REWARD].clone(),
-        agents.bases[CONNECTION].clone(),
-        agents.bases[REFERENT].clone(),
+        Column::from_values(agents.bases[REWARD].clone()),
+        Column::from_values(agents.bases[CONNECTION].clone()),
+        Column::from_values(agents.bases[REFERENT].clone()),
     ];
     agents.resources = drawn.iter().map(|d| d.resources).collect();
-    agents.income = drawn.iter().map(|d| d.income).collect();
+    agents.income = Column::from_values(drawn.iter().map(|d| d.income).collect());
     agents.self_esteem = drawn.iter().map(|d| d.esteem).collect();
-    agents.esteem_baseline = agents.self_esteem.clone();
-    agents.motive = drawn.iter().map(|d| d.motive).collect();
-    agents.exit_cost = drawn.iter().map(|d| d.exit_cost).collect();
+    agents.esteem_baseline = Column::from_values(agents.self_esteem.clone());
+    agents.motive = Column::from_values(drawn.iter().map(|d| d.motive).collect());
+    agents.exit_cost = Column::from_values(drawn.iter().map(|d| d.exit_cost).collect());
     agents.alternatives = drawn.iter().map(|d| d.alternatives).collect();
     agents.opinion = drawn.iter().map(|d| d.opinion as f32).collect();
     agents.prejudice = drawn.iter().map(|d| d.prejudice as f32).collect();
-    agents.self_weight = drawn.iter().map(|d| d.self_weight as f32).collect();
-    agents.susceptibility = drawn.iter().map(|d| d.susceptibility as f32).collect();
+    agents.self_weight = Column::from_values(drawn.iter().map(|d| d.self_weight as f32).collect());
+    agents.susceptibility =
+        Column::from_values(drawn.iter().map(|d| d.susceptibility as f32).collect());
     agents.response = vec![Response::None as u8; n];
     agents.cohort_acceptance = modifiers.iter().map(|m| m.acceptance as f32).collect();
     agents.cohort_promotion = modifiers.iter().map(|m| m.promotion as f32).collect();
@@ -1968,7 +1983,9 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     drop(edges);
     let state = vec![TieState::default(); csr.targets.len()];
     let relative = match &scenario.rules.influence.explicit {
-        Some(entries) => explicit_weights(scenario, &csr, entries, &mut agents.self_weight)?,
+        Some(entries) => {
+            explicit_weights(scenario, &csr, entries, agents.self_weight.values_mut())?
+        }
         None => Vec::new(),
     };
     // Wins are shown by the hierarchy metrics and ties.csv only.
@@ -1997,7 +2014,34 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Effect, HalfFlags};
+    use super::{Effect, HalfFlags, Simulation};
+
+    #[test]
+    fn attributes_every_agent_shares_are_stored_once() {
+        let s = crate::scenario::synthetic_population(500, 8).unwrap();
+        let mut sim = Simulation::new(&s, 1, 0).unwrap();
+        for _ in 0..3 {
+            sim.step();
+        }
+        let a = &sim.world.agents;
+        let shared = [
+            ("income", &a.income),
+            ("esteem baseline", &a.esteem_baseline),
+            ("reward endowment", &a.endowment[0]),
+            ("connection endowment", &a.endowment[1]),
+            ("referent endowment", &a.endowment[2]),
+            ("informational baseline", &a.info_baseline),
+            ("susceptibility", &a.susceptibility),
+            ("self-weight", &a.self_weight),
+        ];
+        for (name, c) in shared {
+            assert!(c.is_uniform() && c.len() == 500, "{name}");
+        }
+        assert_eq!(a.income.get(499), 1.0);
+        // Drawn from distributions: one value per agent.
+        assert!(!a.motive.is_uniform() && !a.exit_cost.is_uniform());
+        assert_eq!(a.motive.len(), 500);
+    }
 
     #[test]
     fn one_signed_envy_keeps_both_sides_exactly() {

@@ -78,6 +78,107 @@ impl Default for TieState {
     }
 }
 
+/// A per-agent `f32` attribute stored once while every agent holds the same
+/// value, and as a column of its own once they differ.
+///
+/// Many attributes are one number for a whole scenario (income 1, no
+/// endowment, one self-esteem for all); storing such an attribute once saves
+/// four bytes per agent each (with eight such attributes, 32 of an agent's
+/// ~320 bytes) and reads it from a register instead of a stream. Reading is
+/// [`Column::get`]; a rule or event that changes agents one by one asks for
+/// [`Column::values_mut`], which spreads the shared value into a column
+/// first. Values are compared bit for bit, so a column built from values that
+/// are all equal holds exactly those values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    /// Number of agents (0: the attribute is absent).
+    len: usize,
+    /// The shared value while `values` is empty.
+    shared: f32,
+    /// One value per agent, or empty while all agents share `shared`.
+    values: Vec<f32>,
+}
+
+impl Column {
+    /// A column of `len` agents that all hold `value`.
+    pub fn uniform(len: usize, value: f32) -> Column {
+        Column {
+            len,
+            shared: value,
+            values: Vec::new(),
+        }
+    }
+
+    /// A column holding `values`, stored once when they are all bit-for-bit equal.
+    pub fn from_values(values: Vec<f32>) -> Column {
+        match values.first() {
+            Some(&v) if values.iter().all(|x| x.to_bits() == v.to_bits()) => {
+                Column::uniform(values.len(), v)
+            }
+            _ => Column {
+                len: values.len(),
+                shared: 0.0,
+                values,
+            },
+        }
+    }
+
+    /// Number of agents (0 when the attribute is absent).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the column holds no agents (the attribute is absent).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether every agent holds the same value, stored once.
+    pub fn is_uniform(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Agent `i`'s value.
+    #[inline]
+    pub fn get(&self, i: usize) -> f32 {
+        debug_assert!(i < self.len, "agent {i} of {}", self.len);
+        if self.values.is_empty() {
+            self.shared
+        } else {
+            self.values[i]
+        }
+    }
+
+    /// Agent `i`'s value, or `fallback` when the attribute is absent.
+    #[inline]
+    pub fn get_or(&self, i: usize, fallback: f32) -> f32 {
+        if self.len == 0 {
+            fallback
+        } else {
+            self.get(i)
+        }
+    }
+
+    /// The values, one per agent, to change: a shared value is spread into a column first.
+    pub fn values_mut(&mut self) -> &mut [f32] {
+        if self.values.is_empty() && self.len > 0 {
+            self.values = vec![self.shared; self.len];
+        }
+        &mut self.values
+    }
+
+    /// The values, one per agent, when they are stored one per agent; `None`
+    /// while every agent shares one value.
+    pub fn as_slice(&self) -> Option<&[f32]> {
+        (!self.values.is_empty()).then_some(self.values.as_slice())
+    }
+
+    /// The values, one per agent, as a new vector.
+    pub fn to_vec(&self) -> Vec<f32> {
+        (0..self.len).map(|i| self.get(i)).collect()
+    }
+}
+
 /// A named individual or a population: a block of consecutive agents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cohort {
@@ -99,25 +200,25 @@ pub struct Agents {
     /// Current power bases, one column per base (see [`BASE_NAMES`]).
     pub bases: [Vec<f32>; N_BASES],
     /// Fixed endowments of the derived bases: reward, connection, referent.
-    pub endowment: [Vec<f32>; 3],
+    pub endowment: [Column; 3],
     /// The coercive base an agent's dominance relaxes toward (its starting
     /// value); empty unless contests forget.
-    pub coercive_baseline: Vec<f32>,
+    pub coercive_baseline: Column,
     /// The informational base an agent's information recovers toward (its
     /// starting value); empty unless knowledge renews.
-    pub info_baseline: Vec<f32>,
+    pub info_baseline: Column,
     /// Resources (money, means), >= 0.
     pub resources: Vec<f64>,
     /// Resources gained each step (salary).
-    pub income: Vec<f32>,
+    pub income: Column,
     /// Self-esteem in [0, 1].
     pub self_esteem: Vec<f32>,
     /// The self-esteem an agent recovers toward.
-    pub esteem_baseline: Vec<f32>,
+    pub esteem_baseline: Column,
     /// Personalized share of power motivation in [0, 1] (0 socialized, 1 personalized).
-    pub motive: Vec<f32>,
+    pub motive: Column,
     /// Cost of leaving in [0, 1].
-    pub exit_cost: Vec<f32>,
+    pub exit_cost: Column,
     /// Alternatives outside the network (job offers, other partners), >= 0.
     pub alternatives: Vec<f32>,
     /// First agent of each cohort, ascending: cohorts are consecutive runs
@@ -132,9 +233,9 @@ pub struct Agents {
     /// Prejudice: the anchor of the opinion on the current issue.
     pub prejudice: Vec<f32>,
     /// Self-weight `W_ii` in influence, in [0, 1].
-    pub self_weight: Vec<f32>,
+    pub self_weight: Column,
     /// Susceptibility `lambda_i` to influence, in [0, 1].
-    pub susceptibility: Vec<f32>,
+    pub susceptibility: Column,
     /// Response to dissatisfaction in the last step (see `rules::response::Response`).
     pub response: Vec<u8>,
     /// How far others accept the legitimate power of each cohort's members
@@ -264,6 +365,29 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_of_equal_values_is_stored_once_and_spreads_when_changed() {
+        let c = Column::from_values(vec![0.25; 5]);
+        assert!(c.is_uniform());
+        assert_eq!(c.len(), 5);
+        assert_eq!(c.to_vec(), vec![0.25; 5]);
+        let mut d = c.clone();
+        d.values_mut()[3] = 0.5;
+        assert!(!d.is_uniform());
+        assert_eq!(d.to_vec(), vec![0.25, 0.25, 0.25, 0.5, 0.25]);
+        // Values that differ, even only in the sign of zero, keep a column.
+        let e = Column::from_values(vec![0.0, -0.0]);
+        assert!(!e.is_uniform());
+        assert_eq!(e.get(1).to_bits(), (-0.0f32).to_bits());
+        let f = Column::from_values(vec![1.0, 2.0, 3.0]);
+        assert_eq!((f.get(0), f.get(2)), (1.0, 3.0));
+        // An absent attribute falls back.
+        let none = Column::default();
+        assert!(none.is_empty());
+        assert_eq!(none.get_or(7, 0.75), 0.75);
+        assert_eq!(c.get_or(4, 0.75), 0.25);
+    }
 
     #[test]
     fn an_agents_cohort_is_the_run_it_falls_in() {

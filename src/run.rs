@@ -370,10 +370,10 @@ fn run_in_pool(
             rec.extend((0..N_BASES).map(|k| fmt_f32(a.bases[k][i])));
             rec.push(fmt_f64(a.resources[i]));
             rec.push(fmt_f32(a.self_esteem[i]));
-            rec.push(fmt_f32(a.motive[i]));
-            rec.push(fmt_f32(a.exit_cost[i]));
+            rec.push(fmt_f32(a.motive.get(i)));
+            rec.push(fmt_f32(a.exit_cost.get(i)));
             rec.push(fmt_f32(a.opinion[i]));
-            rec.push(fmt_f32(a.self_weight[i]));
+            rec.push(fmt_f32(a.self_weight.get(i)));
             rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());
             match &bargain {
                 Some(b) => {

@@ -96,6 +96,17 @@ fn clean_max<T: Copy + Into<f64>>(values: &[T]) -> f64 {
     values.iter().fold(0.0_f64, |m, &x| m.max(clean(x.into())))
 }
 
+/// Whether every value is the same once cleaned: then the Gini coefficient
+/// is exactly 0 (the sums of [`GiniSums`] are 0), and no sort is needed — a
+/// base nobody's rules change, or a self-weight before any reflected appraisal.
+fn all_equal_clean<T: Copy + Into<f64>>(values: &[T]) -> bool {
+    let Some(&first) = values.first() else {
+        return true;
+    };
+    let first = clean(first.into());
+    values.iter().all(|&x| clean(x.into()) == first)
+}
+
 /// Gini coefficient of non-negative values, computed in place.
 ///
 /// The slice is modified: negative, NaN and infinite entries are replaced by
@@ -196,6 +207,9 @@ thread_local! {
 /// values converted to `f64`, without an `f64` copy to sort.
 pub fn gini_f32(values: &[f32]) -> f64 {
     let clean32 = |x: f32| if x.is_finite() && x > 0.0 { x } else { 0.0 };
+    if all_equal_clean(values) {
+        return 0.0;
+    }
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         // The cleaned values' maximum, from which GiniSums takes its scale
@@ -232,6 +246,9 @@ fn gini_of_sorted(values: &[f64]) -> f64 {
 ///
 /// Same conventions as [`gini_in_place`]; `values` is left untouched.
 pub fn gini(values: &[f64]) -> f64 {
+    if all_equal_clean(values) {
+        return 0.0;
+    }
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.values.clear();
@@ -438,6 +455,17 @@ mod tests {
     fn gini_of_equal_values_is_zero() {
         assert_eq!(gini(&[1.0, 1.0, 1.0, 1.0]), 0.0);
         assert_eq!(gini(&[0.1; 7]), 0.0);
+        // Equal once cleaned (negative and NaN count as 0), in both widths,
+        // and the same 0 the sorted sums give.
+        assert_eq!(gini(&[0.0, -1.0, f64::NAN]), 0.0);
+        assert_eq!(gini_f32(&[0.3; 1000]), 0.0);
+        assert_eq!(gini_f32(&[0.0, -0.0, f32::NAN]), 0.0);
+        let mut v = vec![0.3f64; 1000];
+        assert_eq!(gini_in_place(&mut v), 0.0);
+        // One differing value at the end still sorts.
+        let mut w = vec![0.3f32; 999];
+        w.push(0.6);
+        assert!(gini_f32(&w) > 0.0);
     }
 
     #[test]

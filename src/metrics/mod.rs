@@ -310,8 +310,15 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let (opinion_mean, opinion_sd) = mean_sd(&a.opinion);
-    let self_weight_gini = inequality::gini_f32(&a.self_weight);
-    let self_weight_max = a.self_weight.iter().copied().fold(0.0, f32::max) as f64;
+    // Self-weights shared by every agent (no reflected appraisal yet) are equal: Gini 0.
+    let (self_weight_gini, self_weight_max) = match a.self_weight.as_slice() {
+        Some(w) => (
+            inequality::gini_f32(w),
+            w.iter().copied().fold(0.0, f32::max) as f64,
+        ),
+        None if a.self_weight.is_empty() => (0.0, 0.0),
+        None => (0.0, 0.0f32.max(a.self_weight.get(0)) as f64),
+    };
     let (c_mean, c_sd) = mean_sd(&a.bases[crate::model::COERCIVE]);
     let dominance_cv = ratio(c_sd, c_mean);
     let halves = ts.halves as f64;

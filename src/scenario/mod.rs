@@ -1149,8 +1149,9 @@ impl Scenario {
     /// effects and metric buffers per agent, plus tie halves and the edge list
     /// built on the way (see BENCHMARKS.md for the measured figures).
     pub fn estimated_bytes(&self) -> f64 {
-        // Measured (BENCHMARKS.md, "Memory"): about 165 bytes per agent
-        // besides its ties, plus about 36 while metrics are computed; 21
+        // Measured (BENCHMARKS.md, "Memory"): at most about 165 bytes per
+        // agent besides its ties (less where agents share attributes),
+        // plus about 36 while metrics are computed; 21
         // bytes per tie half (target, reverse, state, incoming flag), plus
         // the edge list built on the way.
         const PER_AGENT: f64 = 201.0;

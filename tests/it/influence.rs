@@ -248,7 +248,7 @@ fn reflected_appraisal_with_doubly_stochastic_weights_tends_to_democracy() {
     }
     text.push_str("[network]\nkind = \"complete\"\n[rules.influence]\nissue_length = 400\n");
     let sim = run(&text, 400 * 30);
-    for (i, &s) in sim.world.agents.self_weight.iter().enumerate() {
+    for (i, &s) in sim.world.agents.self_weight.to_vec().iter().enumerate() {
         assert!(
             (s as f64 - 1.0 / n as f64).abs() < 1e-3,
             "agent {i}: self-weight {s}"
@@ -269,7 +269,7 @@ fn reflected_appraisal_in_a_star_concentrates_power_in_the_centre() {
     );
     text.push_str("[rules.influence]\nissue_length = 300\nweights = [[\"a0\", \"a1\", 1], [\"a0\", \"a2\", 1], [\"a0\", \"a3\", 1], [\"a0\", \"a4\", 1], [\"a1\", \"a0\", 1], [\"a2\", \"a0\", 1], [\"a3\", \"a0\", 1], [\"a4\", \"a0\", 1], [\"a0\", \"a0\", 1], [\"a1\", \"a1\", 1], [\"a2\", \"a2\", 1], [\"a3\", \"a3\", 1], [\"a4\", \"a4\", 1]]\n");
     let sim = run(&text, 300 * 40);
-    let s = &sim.world.agents.self_weight;
+    let s = sim.world.agents.self_weight.to_vec();
     assert!(s[0] > 0.9, "centre's self-weight {}", s[0]);
     assert!(s[1..].iter().all(|&x| x < 0.05), "{s:?}");
 }

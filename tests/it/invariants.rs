@@ -244,11 +244,11 @@ fn check_state(sim: &Simulation, step: u64) -> Result<(), TestCaseError> {
             r.is_finite() && r >= 0.0,
             "step {step}: resources[{i}] = {r}"
         );
-        let (se, m, x) = (a.self_esteem[i], a.motive[i], a.exit_cost[i]);
+        let (se, m, x) = (a.self_esteem[i], a.motive.get(i), a.exit_cost.get(i));
         prop_assert!(unit(se.into()), "step {step}: self_esteem[{i}] = {se}");
         prop_assert!(unit(m.into()), "step {step}: motive[{i}] = {m}");
         prop_assert!(unit(x.into()), "step {step}: exit_cost[{i}] = {x}");
-        let (o, w) = (a.opinion[i], a.self_weight[i]);
+        let (o, w) = (a.opinion[i], a.self_weight.get(i));
         prop_assert!(unit(o.into()), "step {step}: opinion[{i}] = {o}");
         prop_assert!(unit(w.into()), "step {step}: self_weight[{i}] = {w}");
     }
