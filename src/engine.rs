@@ -2044,6 +2044,57 @@ mod tests {
     }
 
     #[test]
+    fn sharing_an_attribute_never_changes_a_result() {
+        // Status giving raises the referent endowment of those deferred to,
+        // one agent at a time: the shared value must spread into a column
+        // and end exactly where per-agent columns from the start end.
+        let mut s = crate::scenario::synthetic_population(400, 8).unwrap();
+        s.rules.status.enabled = true;
+        s.rules.status.gain = 0.2;
+        let mut shared = Simulation::new(&s, 7, 0).unwrap();
+        let mut spread = Simulation::new(&s, 7, 0).unwrap();
+        assert!(shared.world.agents.endowment[2].is_uniform());
+        let start = shared.world.agents.endowment[2].get(0);
+        {
+            let a = &mut spread.world.agents;
+            for c in [
+                &mut a.income,
+                &mut a.esteem_baseline,
+                &mut a.info_baseline,
+                &mut a.susceptibility,
+                &mut a.self_weight,
+            ]
+            .into_iter()
+            .chain(a.endowment.iter_mut())
+            {
+                c.values_mut();
+                assert!(!c.is_uniform());
+            }
+        }
+        for _ in 0..40 {
+            shared.step();
+            spread.step();
+        }
+        let (a, b) = (&shared.world.agents, &spread.world.agents);
+        assert!(
+            !a.endowment[2].is_uniform() && a.endowment[2].to_vec().iter().any(|&x| x > start),
+            "status giving raised someone's referent endowment"
+        );
+        let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(a.endowment[2].to_vec()), bits(b.endowment[2].to_vec()));
+        for k in 0..crate::model::N_BASES {
+            assert_eq!(
+                bits(a.bases[k].clone()),
+                bits(b.bases[k].clone()),
+                "base {k}"
+            );
+        }
+        assert_eq!(bits(a.self_esteem.clone()), bits(b.self_esteem.clone()));
+        let r = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(r(&a.resources), r(&b.resources));
+    }
+
+    #[test]
     fn one_signed_envy_keeps_both_sides_exactly() {
         let rs = crate::rules::resentment::Params::default();
         for (a, b, eng_i, eng_j) in [
