@@ -460,7 +460,8 @@ fn sort_groups<K: Key>(hist: &mut Hist, v: &mut [f64], scratch: &mut [f64], key:
 /// quietened, which can reorder payloads; inputs containing a NaN are therefore converted first
 /// and sorted by the standard library.) As for `f64`, one vectorised pass finds the key range;
 /// the 32-bit narrowed key then needs at most three 10- or 11-bit LSD passes (histograms in one
-/// pass, constant digits skipped) and no fixup. The first pass reads `src`, and a final
+/// pass, constant digits skipped) and no fixup; from [`WIDE_N`] keys on, keys of more than 20
+/// significant bits take two passes of up to 16-bit digits instead. The first pass reads `src`, and a final
 /// sequential pass converts the sorted keys into `out`.
 ///
 /// Inputs shorter than [`SMALL_N_F32`] are converted and handed to the standard library sort.
@@ -536,6 +537,9 @@ fn lsd32<'s>(
     nk: impl Fn(f32) -> u32 + Copy,
     sig: u32,
 ) -> &'s [u32] {
+    if src.len() >= WIDE_N && sig > 20 {
+        return lsd32_wide(src, a, b, nk, sig.div_ceil(2));
+    }
     match sig {
         0..=10 => lsd32_passes::<1, 10>(src, a, b, nk),
         11..=20 => lsd32_passes::<2, 10>(src, a, b, nk),
@@ -544,10 +548,39 @@ fn lsd32<'s>(
     }
 }
 
+/// From this many keys on, keys of more than 20 significant bits are
+/// sorted in two passes of up to 16-bit digits instead of three narrower
+/// ones: with huge pages the wider scatter costs little more per key, and
+/// one pass fewer over the data saves a third.
+pub const WIDE_N: usize = 1 << 17;
+
+/// Two LSD passes of `bits`-bit digits (`bits <= 16`) over keys of at most
+/// `2 * bits` significant bits; as [`lsd32_passes`], with the two
+/// histograms on the heap.
+fn lsd32_wide<'s>(
+    src: &[f32],
+    cur: &'s mut [u32],
+    other: &'s mut [u32],
+    nk: impl Fn(f32) -> u32 + Copy,
+    bits: u32,
+) -> &'s [u32] {
+    debug_assert!((1..=16).contains(&bits));
+    let buckets = 1usize << bits;
+    let mask = (1u32 << bits) - 1;
+    let mut hist = vec![0u32; 2 * buckets];
+    let (lo, hi) = hist.split_at_mut(buckets);
+    for &x in src {
+        let k = nk(x);
+        lo[(k & mask) as usize] += 1;
+        hi[((k >> bits) & mask) as usize] += 1;
+    }
+    scatter_passes(src, cur, other, nk, [lo, hi].into_iter(), bits)
+}
+
 fn lsd32_passes<'s, const P: usize, const B: u32>(
     src: &[f32],
-    mut cur: &'s mut [u32],
-    mut other: &'s mut [u32],
+    cur: &'s mut [u32],
+    other: &'s mut [u32],
     nk: impl Fn(f32) -> u32 + Copy,
 ) -> &'s [u32] {
     let mask = (1u32 << B) - 1;
@@ -558,10 +591,28 @@ fn lsd32_passes<'s, const P: usize, const B: u32>(
             h[((k >> (p as u32 * B)) & mask) as usize] += 1;
         }
     }
+    scatter_passes(src, cur, other, nk, hist.iter_mut().map(|h| &mut h[..]), B)
+}
+
+/// The scatter passes of an LSD sort of the narrowed keys `nk(x)` of `src`,
+/// given the histogram of each `bits`-bit digit, lowest digit first. A digit
+/// every key shares is skipped (its pass would be the identity); the first
+/// pass that runs reads `src`, the others ping-pong between `cur` and
+/// `other`. Returns the sorted keys.
+#[inline(always)]
+fn scatter_passes<'s, 'h>(
+    src: &[f32],
+    mut cur: &'s mut [u32],
+    mut other: &'s mut [u32],
+    nk: impl Fn(f32) -> u32 + Copy,
+    hists: impl Iterator<Item = &'h mut [u32]>,
+    bits: u32,
+) -> &'s [u32] {
+    let mask = (1u32 << bits) - 1;
     let k0 = nk(src[0]);
     let mut first = true;
-    for (p, h) in hist.iter_mut().enumerate() {
-        let shift = p as u32 * B;
+    for (p, h) in hists.enumerate() {
+        let shift = p as u32 * bits;
         if h[((k0 >> shift) & mask) as usize] as usize == src.len() {
             continue; // every key has the same digit here: the pass would be the identity
         }

@@ -383,6 +383,52 @@ fn pass_structure_paths() {
     }
 }
 
+/// From 2^17 keys on, `f32` keys of more than 20 significant bits take two
+/// passes of up to 16-bit digits: every span, odd and even, a digit constant
+/// for all keys but one, and signed values.
+#[test]
+fn f32_two_wide_passes() {
+    let mut r = Rng(21);
+    let base32 = 0x0100_0000u32;
+    for &n in &[1usize << 17, 300_000] {
+        for sig in [21u32, 22, 25, 30, 31, 32] {
+            let span = if sig == 32 {
+                u32::MAX
+            } else {
+                (1u32 << sig) - 1
+            };
+            // Keys from the bottom of the positive range, or spread over all
+            // bit patterns (sig 32: negatives and NaN-free mixtures).
+            let v: Vec<f32> = (0..n)
+                .map(|_| {
+                    if sig >= 31 {
+                        let x = f32::from_bits(r.next_u64() as u32);
+                        if x.is_nan() {
+                            -1.5
+                        } else {
+                            x
+                        }
+                    } else {
+                        f32::from_bits(base32 + (r.next_u64() as u32 & span))
+                    }
+                })
+                .collect();
+            check_f32(&v, &format!("wide sig={sig} n={n}"));
+        }
+        let bits = 13u32; // sig 26: two 13-bit digits
+        for (digit, odd) in [(0u32, 0usize), (0, n - 1), (1, 5), (1, n / 2)] {
+            let shift = bits * digit;
+            let keep = ((1u32 << 26) - 1) & !(((1u32 << bits) - 1) << shift);
+            let mut nk: Vec<u32> = (0..n).map(|_| r.next_u64() as u32 & keep).collect();
+            nk[2] = 0;
+            nk[3] = keep; // both ends present, so the span keeps 26 bits
+            nk[odd] |= (1 + r.below((1 << bits) - 1) as u32) << shift;
+            let v: Vec<f32> = nk.iter().map(|&k| f32::from_bits(base32 + k)).collect();
+            check_f32(&v, &format!("wide digit={digit} odd={odd} n={n}"));
+        }
+    }
+}
+
 /// A radix digit that is the same for all keys but one must not be skipped.
 #[test]
 fn digit_constant_but_for_one_key() {
