@@ -93,19 +93,24 @@ impl Default for TieState {
 pub struct Column {
     /// Number of agents (0: the attribute is absent).
     len: usize,
-    /// The shared value while `values` is empty.
-    shared: f32,
-    /// One value per agent, or empty while all agents share `shared`.
+    /// `usize::MAX` while `values` holds one value per agent, 0 while it
+    /// holds the one shared value: agent `i`'s value is `values[i & mask]`,
+    /// without a branch.
+    mask: usize,
+    /// One value per agent, or the shared value alone.
     values: Vec<f32>,
 }
 
 impl Column {
-    /// A column of `len` agents that all hold `value`.
+    /// A column of `len` agents that all hold `value` (absent when `len` is 0).
     pub fn uniform(len: usize, value: f32) -> Column {
+        if len == 0 {
+            return Column::default();
+        }
         Column {
             len,
-            shared: value,
-            values: Vec::new(),
+            mask: 0,
+            values: vec![value],
         }
     }
 
@@ -115,9 +120,10 @@ impl Column {
             Some(&v) if values.iter().all(|x| x.to_bits() == v.to_bits()) => {
                 Column::uniform(values.len(), v)
             }
+            None => Column::default(),
             _ => Column {
                 len: values.len(),
-                shared: 0.0,
+                mask: usize::MAX,
                 values,
             },
         }
@@ -135,18 +141,14 @@ impl Column {
 
     /// Whether every agent holds the same value, stored once.
     pub fn is_uniform(&self) -> bool {
-        self.values.is_empty()
+        self.mask == 0
     }
 
     /// Agent `i`'s value.
     #[inline]
     pub fn get(&self, i: usize) -> f32 {
         debug_assert!(i < self.len, "agent {i} of {}", self.len);
-        if self.values.is_empty() {
-            self.shared
-        } else {
-            self.values[i]
-        }
+        self.values[i & self.mask]
     }
 
     /// Agent `i`'s value, or `fallback` when the attribute is absent.
@@ -161,8 +163,9 @@ impl Column {
 
     /// The values, one per agent, to change: a shared value is spread into a column first.
     pub fn values_mut(&mut self) -> &mut [f32] {
-        if self.values.is_empty() && self.len > 0 {
-            self.values = vec![self.shared; self.len];
+        if self.mask == 0 && self.len > 0 {
+            self.values = vec![self.values[0]; self.len];
+            self.mask = usize::MAX;
         }
         &mut self.values
     }
@@ -170,7 +173,7 @@ impl Column {
     /// The values, one per agent, when they are stored one per agent; `None`
     /// while every agent shares one value.
     pub fn as_slice(&self) -> Option<&[f32]> {
-        (!self.values.is_empty()).then_some(self.values.as_slice())
+        (self.mask != 0).then_some(self.values.as_slice())
     }
 
     /// The values, one per agent, as a new vector.
