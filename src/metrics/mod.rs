@@ -142,7 +142,10 @@ pub const HEADLINE: [&str; 6] = [
     "withdrawn_share",
 ];
 
-#[derive(Default, Clone, Copy)]
+/// The sums over ties behind `dyad_imbalance`, `cohesion` and the
+/// half-level means, accumulated agent by agent: an agent's halves, then its
+/// dyads with higher-numbered partners (each dyad once).
+#[derive(Debug, Default, Clone, Copy)]
 struct TieSums {
     imbalance: f64,
     cohesion: f64,
@@ -152,6 +155,138 @@ struct TieSums {
     affect: f64,
     withdrawn: u64,
     halves: u64,
+}
+
+impl TieSums {
+    /// Adds agent `i`'s halves and its dyads with higher-numbered partners.
+    #[inline]
+    fn add_agent(
+        &mut self,
+        p: &crate::rules::RuleParams,
+        ties: &crate::model::Ties,
+        profiles: &[crate::engine::Profile],
+        i: usize,
+    ) {
+        let csr = &ties.csr;
+        let row = csr.row(i);
+        let pi = &profiles[i];
+        for t in &ties.state[row.clone()] {
+            self.resentment += t.resentment as f64;
+            self.engagement += t.engagement as f64;
+            self.affect += t.affect as f64;
+            self.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
+            self.halves += 1;
+        }
+        // Each dyad once, from its lower end (rows are sorted, so the
+        // partners above `i` are the row's tail, found by counting rather
+        // than by a binary search that mispredicts its branches); the powers
+        // come scaled by d_i d_j, so imbalance and cohesion take one
+        // division each.
+        let below = csr.targets[row.clone()]
+            .iter()
+            .filter(|&&j| (j as usize) < i)
+            .count();
+        let upper = row.start + below..row.end;
+        let targets = &csr.targets[upper.clone()];
+        let reverse = &csr.reverse[upper.clone()];
+        let state = &ties.state[upper];
+        for ((tb, rb), sb) in targets
+            .chunks(BATCH)
+            .zip(reverse.chunks(BATCH))
+            .zip(state.chunks(BATCH))
+        {
+            let d = DyadBatch::new(p, ties, profiles, pi, tb, rb, sb);
+            for k in 0..tb.len() {
+                let (a, b) = (d.b[k], d.a[k]);
+                self.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+                self.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
+                self.dyads += 1;
+            }
+        }
+    }
+
+    /// Adds the sums of a later run of agents.
+    fn merge(&mut self, s: &TieSums) {
+        self.imbalance += s.imbalance;
+        self.cohesion += s.cohesion;
+        self.dyads += s.dyads;
+        self.resentment += s.resentment;
+        self.engagement += s.engagement;
+        self.affect += s.affect;
+        self.withdrawn += s.withdrawn;
+        self.halves += s.halves;
+    }
+}
+
+/// The tie sums of the current state: fixed chunks of [`CHUNK`] agents,
+/// combined in order (the same result whatever the number of threads).
+fn tie_sums(sim: &Simulation) -> TieSums {
+    let w = &sim.world;
+    let n = w.agents.len();
+    let csr = &w.ties.csr;
+    let profiles = &sim.profiles;
+    let parts: Vec<TieSums> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut s = TieSums::default();
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                // Announce the far ends of the dyads a few agents ahead.
+                let ahead = i + crate::prefetch::AHEAD;
+                if ahead < n {
+                    for e in csr.row(ahead) {
+                        let j = csr.targets[e] as usize;
+                        if j > ahead {
+                            crate::prefetch::element(profiles, j);
+                            crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
+                        }
+                    }
+                }
+                s.add_agent(&sim.params, &w.ties, profiles, i);
+            }
+            s
+        })
+        .collect();
+    let mut ts = TieSums::default();
+    for s in &parts {
+        ts.merge(s);
+    }
+    ts
+}
+
+/// The row positions the tie sums fill (see [`column_names`]).
+const TIE_COLUMNS: std::ops::Range<usize> = 3..9;
+
+/// A row of metrics whose tie sums are still to come: [`begin`] computes
+/// everything else from the state and counters of a recorded step, and
+/// [`finish`] adds the tie sums of the same state.
+struct Pending {
+    row: Vec<f64>,
+}
+
+/// Fills the tie columns of a pending row: the complete row, in
+/// [`column_names`] order.
+fn finish(pending: Pending, ts: &TieSums) -> Vec<f64> {
+    let mut row = pending.row;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let halves = ts.halves as f64;
+    row[TIE_COLUMNS].copy_from_slice(&[
+        ratio(ts.imbalance, ts.dyads as f64),
+        ratio(ts.cohesion, ts.dyads as f64),
+        ratio(ts.resentment, halves),
+        ratio(ts.engagement, halves),
+        ratio(ts.affect, halves),
+        ratio(ts.withdrawn as f64, halves),
+    ]);
+    row
+}
+
+/// Computes one row of metrics (in [`column_names`] order) from the simulation
+/// state and the counters since the last record: [`begin`] and [`tie_sums`]
+/// side by side (the sorts and the gathers of the tie pass load the machine
+/// differently), then [`finish`].
+pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
+    let (pending, ts) = rayon::join(|| begin(sim, counters), || tie_sums(sim));
+    finish(pending, &ts)
 }
 
 #[derive(Clone)]
@@ -164,15 +299,12 @@ struct AgentSums {
     group_count: Vec<u64>,
 }
 
-/// Computes one row of metrics (in [`column_names`] order) from the simulation
-/// state and the counters since the last record.
-pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
+/// Every metric of a row but the tie sums (see [`Pending`]).
+fn begin(sim: &Simulation, counters: &Counters) -> Pending {
     let w = &sim.world;
     let a = &w.agents;
     let n = a.len();
     let p = &sim.params;
-    let csr = &w.ties.csr;
-    let profiles = &sim.profiles;
     let groups = w.groups.len();
 
     // Per-agent values for the inequality measures (order-preserving collects).
@@ -190,80 +322,12 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
             })
             .collect()
     };
-    // Tie sums over fixed agent chunks, combined in order.
     let chunks = n.div_ceil(CHUNK);
-    let tie_sums = || -> Vec<TieSums> {
-        (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                let mut s = TieSums::default();
-                for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                    // Announce the far ends of the dyads a few agents ahead.
-                    let ahead = i + crate::prefetch::AHEAD;
-                    if ahead < n {
-                        for e in csr.row(ahead) {
-                            let j = csr.targets[e] as usize;
-                            if j > ahead {
-                                crate::prefetch::element(profiles, j);
-                                crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
-                            }
-                        }
-                    }
-                    let row = csr.row(i);
-                    let pi = &profiles[i];
-                    for t in &w.ties.state[row.clone()] {
-                        s.resentment += t.resentment as f64;
-                        s.engagement += t.engagement as f64;
-                        s.affect += t.affect as f64;
-                        s.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
-                        s.halves += 1;
-                    }
-                    // Each dyad once, from its lower end (rows are sorted, so the
-                    // partners above `i` are the row's tail); the powers come
-                    // scaled by d_i d_j, so imbalance and cohesion take one
-                    // division each.
-                    let upper =
-                        row.start + csr.targets[row.clone()].partition_point(|&j| (j as usize) < i);
-                    let upper = upper..row.end;
-                    let targets = &csr.targets[upper.clone()];
-                    let reverse = &csr.reverse[upper.clone()];
-                    let state = &w.ties.state[upper];
-                    for ((tb, rb), sb) in targets
-                        .chunks(BATCH)
-                        .zip(reverse.chunks(BATCH))
-                        .zip(state.chunks(BATCH))
-                    {
-                        let d = DyadBatch::new(p, &w.ties, profiles, pi, tb, rb, sb);
-                        for k in 0..tb.len() {
-                            let (a, b) = (d.b[k], d.a[k]);
-                            s.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
-                            s.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
-                            s.dyads += 1;
-                        }
-                    }
-                }
-                s
-            })
-            .collect()
-    };
-    // The sorts and the gathers of the tie pass load the machine differently:
-    // run them side by side.
-    let (ginis, tie_parts) = rayon::join(ginis, tie_sums);
+    let ginis = ginis();
     let (power_gini, resources_gini) = (ginis[0], ginis[1]);
     let mut base_gini = [0.0; N_BASES];
     base_gini.copy_from_slice(&ginis[2..]);
     let power_theil = inequality::theil(&power);
-    let mut ts = TieSums::default();
-    for s in &tie_parts {
-        ts.imbalance += s.imbalance;
-        ts.cohesion += s.cohesion;
-        ts.dyads += s.dyads;
-        ts.resentment += s.resentment;
-        ts.engagement += s.engagement;
-        ts.affect += s.affect;
-        ts.withdrawn += s.withdrawn;
-        ts.halves += s.halves;
-    }
 
     let agent_parts: Vec<AgentSums> = (0..chunks)
         .into_par_iter()
@@ -321,18 +385,18 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     };
     let (c_mean, c_sd) = mean_sd(&a.bases[crate::model::COERCIVE]);
     let dominance_cv = ratio(c_sd, c_mean);
-    let halves = ts.halves as f64;
     let acts: u64 = counters.tactics.iter().sum();
+    // The tie columns (TIE_COLUMNS) are filled by `finish`.
     let mut row = vec![
         power_gini,
         power_theil,
         resources_gini,
-        ratio(ts.imbalance, ts.dyads as f64),
-        ratio(ts.cohesion, ts.dyads as f64),
-        ratio(ts.resentment, halves),
-        ratio(ts.engagement, halves),
-        ratio(ts.affect, halves),
-        ratio(ts.withdrawn as f64, halves),
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
         ratio(counters.complied as f64, counters.attempts as f64),
         ratio(
             counters.contests as f64,
@@ -406,7 +470,7 @@ pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         column_names(sim).len(),
         "columns and values agree"
     );
-    row
+    Pending { row }
 }
 
 /// Mean and population standard deviation, summed over fixed chunks in order

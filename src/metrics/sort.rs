@@ -49,7 +49,8 @@
 //!    sharing their top 30 bits, e.g. a dense cluster plus a far outlier), each group is
 //!    sorted recursively instead, with its own, much narrower key range.
 //!
-//! The `f32` variant is described at [`sort_f32_as_f64`]. Inputs shorter than [`SMALL_N`] /
+//! The `f32` variant is described at [`sort_f32_as_f64`]; [`fold_ranked_f32_as_f64`] gives
+//! each value its rank in that order without the last scatter. Inputs shorter than [`SMALL_N`] /
 //! [`SMALL_N_F32`] are sorted with the standard library.
 
 /// [`sort_f64`] hands inputs shorter than this to `sort_unstable_by(f64::total_cmp)`
@@ -528,8 +529,190 @@ pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: i
     }
 }
 
+/// Folds `acc = f(acc, rank, x)` over every value `x` of `src` (converted to `f64`) with its
+/// 0-based position `rank` in the order of [`sort_f32_as_f64`]; the ranks are a permutation
+/// of `0..src.len()`. Values come in an unspecified order that depends on `src` alone, so a
+/// sum accumulated in `acc` is the same on every run. (The accumulator travels by value, so
+/// it stays in registers.)
+///
+/// This is the LSD sort of [`sort_f32_as_f64`] without its last scatter: the last pass only
+/// counts, handing each key the position the scatter would have stored it at. A consumer
+/// that needs ranks but not the sorted sequence (a Gini coefficient) saves the pass's
+/// random stores, and at most one pass is left to scatter: from [`WIDE_N`] keys on, keys of
+/// up to 16 significant bits need none and keys of up to 32 one (digits of up to 16 bits);
+/// shorter inputs use the 10- or 11-bit digits of the sort. `scratch` is grown to
+/// `src.len()` keys from [`WIDE_N`] on (`2 * src.len()` below it) if shorter.
+pub fn fold_ranked_f32_as_f64<A>(
+    src: &[f32],
+    scratch: &mut Vec<u32>,
+    init: A,
+    mut f: impl FnMut(A, usize, f64) -> A,
+) -> A {
+    let n = src.len();
+    let by_std = |f: &mut dyn FnMut(A, usize, f64) -> A, init: A| {
+        let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v.into_iter().enumerate().fold(init, |a, (r, x)| f(a, r, x))
+    };
+    if n < SMALL_N_F32 || n > u32::MAX as usize {
+        return by_std(&mut f, init);
+    }
+    let KeyRange {
+        min,
+        max,
+        positive,
+        nan,
+        ..
+    } = key_range32(src);
+    if nan {
+        // As in visit_sorted_f32_as_f64: NaN payloads are sorted after conversion.
+        return by_std(&mut f, init);
+    }
+    let span = max - min;
+    if span == 0 {
+        let x = f64::from(src[0]);
+        return (0..n).fold(init, |a, r| f(a, r, x));
+    }
+    let sig = u32::BITS - span.leading_zeros();
+    let need = if n >= WIDE_N { n } else { 2 * n };
+    if scratch.len() < need {
+        scratch.resize(need, 0);
+    }
+    let scratch = &mut scratch[..need];
+    if positive {
+        let c = min ^ SIGN32;
+        let nk = |x: f32| x.to_bits().wrapping_sub(c);
+        rank32(src, scratch, nk, sig, init, |a, r, k| {
+            f(a, r as usize, f64::from(f32::from_bits(k.wrapping_add(c))))
+        })
+    } else {
+        rank32(
+            src,
+            scratch,
+            |x| key32(x) - min,
+            sig,
+            init,
+            |a, r, k| f(a, r as usize, f64::from(unkey32(k + min))),
+        )
+    }
+}
+
+/// Ranks the `sig`-bit narrowed keys `nk(x)` of `src`, folding `f(acc, rank, key)` over
+/// them (see [`fold_ranked_f32_as_f64`] for the digits).
+fn rank32<A>(
+    src: &[f32],
+    scratch: &mut [u32],
+    nk: impl Fn(f32) -> u32 + Copy,
+    sig: u32,
+    init: A,
+    f: impl FnMut(A, u32, u32) -> A,
+) -> A {
+    if src.len() >= WIDE_N {
+        let passes = sig.div_ceil(16);
+        let bits = sig.div_ceil(passes);
+        let mut hist = vec![0u32; (passes as usize) << bits];
+        if passes == 1 {
+            return rank_passes::<1, A>(src, scratch, nk, [&mut hist[..]], bits, init, f);
+        }
+        let (lo, hi) = hist.split_at_mut(1 << bits);
+        return rank_passes::<2, A>(src, scratch, nk, [lo, hi], bits, init, f);
+    }
+    let (p, bits) = match sig {
+        0..=10 => (1, 10),
+        11..=20 => (2, 10),
+        21..=30 => (3, 10),
+        _ => (3, 11),
+    };
+    let mut hist = [[0u32; 1 << 11]; 3];
+    let [h0, h1, h2] = &mut hist;
+    match p {
+        1 => rank_passes::<1, A>(src, scratch, nk, [h0], bits, init, f),
+        2 => rank_passes::<2, A>(src, scratch, nk, [h0, h1], bits, init, f),
+        _ => rank_passes::<3, A>(src, scratch, nk, [h0, h1, h2], bits, init, f),
+    }
+}
+
+/// An LSD sort of the narrowed keys `nk(x)` of `src` in `P` passes of `bits`-bit digits
+/// whose last pass counts instead of scattering. All histograms are filled in one pass; a
+/// digit every key shares is skipped; the first pass that runs reads `src`, and the at most
+/// two that scatter write `scratch[..n]` and then `scratch[n..2n]`.
+#[inline(always)]
+fn rank_passes<const P: usize, A>(
+    src: &[f32],
+    scratch: &mut [u32],
+    nk: impl Fn(f32) -> u32 + Copy,
+    mut hists: [&mut [u32]; P],
+    bits: u32,
+    init: A,
+    mut f: impl FnMut(A, u32, u32) -> A,
+) -> A {
+    let n = src.len();
+    let mask = (1u32 << bits) - 1;
+    let digit = move |k: u32, p: usize| ((k >> (p as u32 * bits)) & mask) as usize;
+    for &x in src {
+        let k = nk(x);
+        for (p, h) in hists.iter_mut().enumerate() {
+            h[digit(k, p)] += 1;
+        }
+    }
+    let k0 = nk(src[0]);
+    let (mut live, mut lives) = ([0usize; P], 0);
+    for p in 0..P {
+        if hists[p][digit(k0, p)] as usize != n {
+            live[lives] = p;
+            lives += 1;
+        }
+    }
+    let Some((&last, scatters)) = live[..lives].split_last() else {
+        // Every digit is shared: all keys are equal (the maximum was an over-estimate).
+        return (0..n as u32)
+            .zip(src)
+            .fold(init, |a, (r, &x)| f(a, r, nk(x)));
+    };
+    for &p in &live[..lives] {
+        exclusive_prefix_sum(hists[p]);
+    }
+    let (a, b) = scratch.split_at_mut(n);
+    // Where the keys are after the scatters: 0 = still in `src`, 1 = `a`, 2 = `b`.
+    let mut at = 0;
+    for &p in scatters {
+        let h = &mut *hists[p];
+        match at {
+            0 => {
+                for &x in src {
+                    let k = nk(x);
+                    let o = &mut h[digit(k, p)];
+                    a[*o as usize] = k;
+                    *o += 1;
+                }
+            }
+            _ => {
+                for &k in a.iter() {
+                    let o = &mut h[digit(k, p)];
+                    b[*o as usize] = k;
+                    *o += 1;
+                }
+            }
+        }
+        at += 1;
+    }
+    let h = &mut *hists[last];
+    let mut count = |acc: A, k: u32| {
+        let o = &mut h[digit(k, last)];
+        let r = *o;
+        *o += 1;
+        f(acc, r, k)
+    };
+    match at {
+        0 => src.iter().fold(init, |acc, &x| count(acc, nk(x))),
+        1 => a.iter().fold(init, |acc, &k| count(acc, k)),
+        _ => b[..n].iter().fold(init, |acc, &k| count(acc, k)),
+    }
+}
+
 /// LSD sort of the `sig`-bit narrowed keys `nk(x)` of `src` (at most three 10- or 11-bit
-/// passes; the first reads `src`), ping-ponging between `a` and `b`. Returns the sorted keys.
+/// passes, or two of up to 16 bits from [`WIDE_N`] keys on; the first reads `src`),
+/// ping-ponging between `a` and `b`. Returns the sorted keys.
 fn lsd32<'s>(
     src: &[f32],
     a: &'s mut [u32],

@@ -1,7 +1,9 @@
 //! Exactness of the metrics' radix sorts: every output must be bitwise identical to the standard library's
 //! `sort_unstable_by(f64::total_cmp)`.
 
-use powerdyn::metrics::sort::{sort_f32_as_f64, sort_f64, SMALL_N, SMALL_N_F32};
+use powerdyn::metrics::sort::{
+    fold_ranked_f32_as_f64, sort_f32_as_f64, sort_f64, SMALL_N, SMALL_N_F32, WIDE_N,
+};
 
 /// SplitMix64 as a small deterministic generator: output `k` is the mixer
 /// applied to the counter `k` (powerdyn's own mixer).
@@ -75,7 +77,8 @@ fn check_f64(v: &[f64], what: &str) {
 }
 
 /// Checks `sort_f32_as_f64` against converting and std-sorting, with a fresh and a reused
-/// (dirty, too large) `out` and scratch.
+/// (dirty, too large) `out` and scratch; and that `fold_ranked_f32_as_f64` hands every value
+/// exactly the rank at which the sort puts it.
 fn check_f32(v: &[f32], what: &str) {
     let expected = std_sorted(&v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>());
     let mut out = Vec::new();
@@ -86,6 +89,20 @@ fn check_f32(v: &[f32], what: &str) {
     let mut scratch = vec![u32::MAX; 2 * v.len() + 5];
     sort_f32_as_f64(v, &mut out, &mut scratch);
     assert_bits_eq(&out, &expected, what);
+
+    for mut scratch in [Vec::new(), vec![u32::MAX; 2 * v.len() + 5]] {
+        let placed = fold_ranked_f32_as_f64(v, &mut scratch, vec![None; v.len()], |mut p, r, x| {
+            assert!(p[r].is_none(), "{what}: rank {r} given twice");
+            p[r] = Some(x);
+            p
+        });
+        let placed: Vec<f64> = placed
+            .into_iter()
+            .enumerate()
+            .map(|(r, x)| x.unwrap_or_else(|| panic!("{what}: rank {r} never given")))
+            .collect();
+        assert_bits_eq(&placed, &expected, &format!("{what} (ranked)"));
+    }
 }
 
 /// Sizes around the small-input thresholds and a few larger ones.
@@ -397,11 +414,19 @@ fn f32_two_wide_passes() {
             } else {
                 (1u32 << sig) - 1
             };
-            // Keys from the bottom of the positive range, or spread over all
-            // bit patterns (sig 32: negatives and NaN-free mixtures).
+            // Keys from the bottom of the positive range; non-negative
+            // values of any exponent (sig 31); or spread over all bit
+            // patterns (sig 32: negatives and NaN-free mixtures).
             let v: Vec<f32> = (0..n)
                 .map(|_| {
-                    if sig >= 31 {
+                    if sig == 31 {
+                        let x = f32::from_bits(r.next_u64() as u32 & 0x7FFF_FFFF);
+                        if x.is_finite() {
+                            x
+                        } else {
+                            f32::MAX
+                        }
+                    } else if sig == 32 {
                         let x = f32::from_bits(r.next_u64() as u32);
                         if x.is_nan() {
                             -1.5
@@ -422,7 +447,9 @@ fn f32_two_wide_passes() {
             let mut nk: Vec<u32> = (0..n).map(|_| r.next_u64() as u32 & keep).collect();
             nk[2] = 0;
             nk[3] = keep; // both ends present, so the span keeps 26 bits
-            nk[odd] |= (1 + r.below((1 << bits) - 1) as u32) << shift;
+                          // The odd key's digit is non-zero, and its top bit is set so
+                          // that the span keeps 26 bits when the odd digit is the high one.
+            nk[odd] |= ((1 << (bits - 1)) | r.below(1 << (bits - 1)) as u32) << shift;
             let v: Vec<f32> = nk.iter().map(|&k| f32::from_bits(base32 + k)).collect();
             check_f32(&v, &format!("wide digit={digit} odd={odd} n={n}"));
         }
@@ -430,6 +457,26 @@ fn f32_two_wide_passes() {
 }
 
 /// A radix digit that is the same for all keys but one must not be skipped.
+/// From `WIDE_N` keys on, the ranks of keys of up to 16 significant bits
+/// come from one counting pass, and of 17 to 20 bits from one scatter and
+/// one count (the sort itself takes two 10-bit passes there).
+#[test]
+fn f32_ranked_narrow_spans_at_wide_sizes() {
+    let mut r = Rng(22);
+    let base32 = 0x3F80_0000u32; // 1.0
+    for &n in &[WIDE_N, WIDE_N + 3, 250_000] {
+        for sig in [1u32, 9, 15, 16, 17, 20] {
+            let span = (1u32 << sig) - 1;
+            let mut v: Vec<f32> = (0..n)
+                .map(|_| f32::from_bits(base32 + (r.next_u64() as u32 & span)))
+                .collect();
+            v[7] = f32::from_bits(base32 + span); // the span is `sig` bits
+            v[9] = 1.0;
+            check_f32(&v, &format!("ranked sig={sig} n={n}"));
+        }
+    }
+}
+
 #[test]
 fn digit_constant_but_for_one_key() {
     let mut r = Rng(13);
