@@ -496,11 +496,13 @@ impl Simulation {
                     alternatives,
                 } => {
                     let a = &mut self.world.agents;
-                    if let Some(x) = exit_cost {
+                    if let (Some(x), false) = (exit_cost, targets.is_empty()) {
                         let exit = a.exit_cost.values_mut();
                         for &i in &targets {
                             exit[i] = x as f32;
                         }
+                        // Stored once again when every agent now holds one value.
+                        a.exit_cost = Column::from_values(a.exit_cost.to_vec());
                     }
                     for &i in &targets {
                         if let Some(x) = alternatives {

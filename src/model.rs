@@ -84,12 +84,13 @@ impl Default for TieState {
 /// Many attributes are one number for a whole scenario (income 1, no
 /// endowment, one self-esteem for all); storing such an attribute once saves
 /// four bytes per agent each (with eight such attributes, 32 of an agent's
-/// ~320 bytes) and reads it from a register instead of a stream. Reading is
+/// ~320 bytes) and reads one cached value instead of a stream. Reading is
 /// [`Column::get`]; a rule or event that changes agents one by one asks for
 /// [`Column::values_mut`], which spreads the shared value into a column
 /// first. Values are compared bit for bit, so a column built from values that
-/// are all equal holds exactly those values.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// are all equal holds exactly those values. Two columns are equal when they
+/// give every agent the same value, bit for bit, however they store it.
+#[derive(Debug, Clone, Default)]
 pub struct Column {
     /// Number of agents (0: the attribute is absent).
     len: usize,
@@ -144,7 +145,9 @@ impl Column {
         self.mask == 0
     }
 
-    /// Agent `i`'s value.
+    /// Agent `i`'s value. `i` must be below [`Column::len`]: debug builds
+    /// check it; release builds give the shared value of a uniform column
+    /// for any `i` (and panic past the end of a per-agent one).
     #[inline]
     pub fn get(&self, i: usize) -> f32 {
         debug_assert!(i < self.len, "agent {i} of {}", self.len);
@@ -182,6 +185,13 @@ impl Column {
     }
 }
 
+impl PartialEq for Column {
+    fn eq(&self, other: &Column) -> bool {
+        self.len == other.len
+            && (0..self.len).all(|i| self.get(i).to_bits() == other.get(i).to_bits())
+    }
+}
+
 /// A named individual or a population: a block of consecutive agents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cohort {
@@ -197,7 +207,8 @@ pub struct Cohort {
     pub groups: Vec<usize>,
 }
 
-/// Agent columns. Every column has one entry per agent.
+/// Agent columns: one entry per agent, except that a [`Column`] holds one
+/// value while every agent shares it.
 #[derive(Debug, Clone, Default)]
 pub struct Agents {
     /// Current power bases, one column per base (see [`BASE_NAMES`]).
@@ -390,6 +401,14 @@ mod tests {
         assert!(none.is_empty());
         assert_eq!(none.get_or(7, 0.75), 0.75);
         assert_eq!(c.get_or(4, 0.75), 0.25);
+        // Equality is of the values agents hold, not of how they are stored.
+        let mut spread = c.clone();
+        spread.values_mut();
+        assert!(!spread.is_uniform());
+        assert_eq!(spread, c);
+        assert_ne!(d, c);
+        assert_ne!(e, Column::from_values(vec![0.0, 0.0]));
+        assert_ne!(Column::uniform(4, 0.25), c, "lengths differ");
     }
 
     #[test]

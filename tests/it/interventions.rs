@@ -153,6 +153,25 @@ fn group_modifiers_and_intersections_shape_pay_acceptance_and_promotion() {
 }
 
 #[test]
+fn a_job_market_that_reaches_everyone_leaves_one_shared_exit_cost() {
+    // Exit costs every agent shares are stored once; an event that sets some
+    // spreads them into a column, and one that sets everyone's stores the
+    // new value once again.
+    let some = Simulation::new(&parse(GROUPS), 4, 0).unwrap();
+    assert!(some.world.agents.exit_cost.is_uniform());
+    for (targets, uniform) in [(r#"["pb"]"#, false), (r#"["pa", "pb", "pbc"]"#, true)] {
+        let text = GROUPS.replace(r#"targets = ["pb"]"#, &format!("targets = {targets}"));
+        let mut sim = Simulation::new(&parse(&text), 4, 0).unwrap();
+        for _ in 0..10 {
+            sim.step();
+        }
+        let c = &sim.world.agents.exit_cost;
+        assert_eq!(c.is_uniform(), uniform, "{targets}");
+        assert_eq!((c.len(), c.get(50)), (120, 0.05), "{targets}");
+    }
+}
+
+#[test]
 fn a_resource_shock_multiplies_the_targets_resources_and_pay_gaps_show_between_groups() {
     let tmp = tempfile::tempdir().unwrap();
     let s = parse(GROUPS);
