@@ -233,12 +233,12 @@ fn tie_sums(sim: &Simulation) -> TieSums {
                 // Announce the far ends of the dyads a few agents ahead.
                 let ahead = i + crate::prefetch::AHEAD;
                 if ahead < n {
+                    // Every far end, not only the upper ones: the lower
+                    // ones are in cache already, and a test per tie would
+                    // mispredict half the time.
                     for e in csr.row(ahead) {
-                        let j = csr.targets[e] as usize;
-                        if j > ahead {
-                            crate::prefetch::element(profiles, j);
-                            crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
-                        }
+                        crate::prefetch::element(profiles, csr.targets[e] as usize);
+                        crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
                     }
                 }
                 s.add_agent(&sim.params, &w.ties, profiles, i);
