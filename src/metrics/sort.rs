@@ -540,8 +540,9 @@ pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: i
 /// that needs ranks but not the sorted sequence (a Gini coefficient) saves the pass's
 /// random stores, and at most one pass is left to scatter: from [`WIDE_N`] keys on, keys of
 /// up to 16 significant bits need none and keys of up to 32 one (digits of up to 16 bits);
-/// shorter inputs use the 10- or 11-bit digits of the sort. `scratch` is grown to
-/// `src.len()` keys from [`WIDE_N`] on (`2 * src.len()` below it) if shorter.
+/// shorter inputs use the 10- or 11-bit digits of the sort. `scratch` is grown, if
+/// shorter, to `src.len()` keys and 2^17 histogram counts from [`WIDE_N`] on (`2 *
+/// src.len()` keys below it), so that reusing it avoids allocation.
 pub fn fold_ranked_f32_as_f64<A>(
     src: &[f32],
     scratch: &mut Vec<u32>,
@@ -574,7 +575,8 @@ pub fn fold_ranked_f32_as_f64<A>(
         return (0..n).fold(init, |a, r| f(a, r, x));
     }
     let sig = u32::BITS - span.leading_zeros();
-    let need = if n >= WIDE_N { n } else { 2 * n };
+    // From WIDE_N on: the keys of the one scatter, then the histograms.
+    let need = if n >= WIDE_N { n + (2 << 16) } else { 2 * n };
     if scratch.len() < need {
         scratch.resize(need, 0);
     }
@@ -610,9 +612,11 @@ fn rank32<A>(
     if src.len() >= WIDE_N {
         let passes = sig.div_ceil(16);
         let bits = sig.div_ceil(passes);
-        let mut hist = vec![0u32; (passes as usize) << bits];
+        let (scratch, hist) = scratch.split_at_mut(src.len());
+        let hist = &mut hist[..(passes as usize) << bits];
+        hist.fill(0);
         if passes == 1 {
-            return rank_passes::<1, A>(src, scratch, nk, [&mut hist[..]], bits, init, f);
+            return rank_passes::<1, A>(src, scratch, nk, [hist], bits, init, f);
         }
         let (lo, hi) = hist.split_at_mut(1 << bits);
         return rank_passes::<2, A>(src, scratch, nk, [lo, hi], bits, init, f);

@@ -616,4 +616,17 @@ fn scratch_is_reused_without_reallocation() {
             ptrs
         );
     }
+
+    // Ranks of a wide input: keys and histograms live in the scratch.
+    let wide: Vec<f32> = (0..WIDE_N + 100).map(|_| r.unif() as f32).collect();
+    let mut s32 = Vec::new();
+    let count =
+        |s32: &mut Vec<u32>, v: &[f32]| fold_ranked_f32_as_f64(v, s32, 0usize, |c, _, _| c + 1);
+    assert_eq!(count(&mut s32, &wide), wide.len());
+    let at = (s32.as_ptr(), s32.capacity());
+    for _ in 0..3 {
+        assert_eq!(count(&mut s32, &wide), wide.len());
+        assert_eq!(count(&mut s32, &wide[..3000]), 3000);
+        assert_eq!((s32.as_ptr(), s32.capacity()), at);
+    }
 }
