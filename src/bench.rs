@@ -76,6 +76,9 @@ pub struct BenchReport {
     pub steps: u64,
     /// Worker threads.
     pub threads: usize,
+    /// Whether the step ran its x86-64-v3 (AVX2) twins, as it does on a CPU
+    /// that has them ([`crate::engine::wide_vectors_available`]).
+    pub wide_vectors: bool,
     /// Steps whose metrics were recorded.
     pub recorded: u64,
     /// Seconds to draw agents, generate the network and derive the bases.
@@ -201,6 +204,7 @@ fn run_in_pool(
         tie_halves: sim.world.ties.csr.targets.len() as u64,
         steps: cfg.steps,
         threads: rayon::current_num_threads(),
+        wide_vectors: sim.wide_vectors(),
         recorded,
         setup_seconds: setup.as_secs_f64(),
         agent_steps_per_sec: rate(step),

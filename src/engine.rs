@@ -62,6 +62,65 @@ use crate::rules::response::Response;
 use crate::rules::RuleParams;
 use crate::scenario::Scenario;
 
+/// Declares `$v3`, a twin of `$name` compiled for x86-64-v3 (AVX2, FMA,
+/// BMI): `$name` must be `#[inline(always)]`, so that its body is compiled a
+/// second time with the wider instructions (a callee kept out of line, such
+/// as `decide_one`, stays baseline code). Results are the same bit for bit —
+/// Rust never fuses a multiply and an add on its own, and every lane does
+/// scalar IEEE arithmetic — so the step calls the twin whenever the CPU has
+/// the features ([`Simulation::wide_vectors`]); `.ci/cross-build.sh` and
+/// the engine's tests compare the two.
+macro_rules! v3_twin {
+    ($v3:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        /// A twin of the function named in its body, compiled for x86-64-v3.
+        ///
+        /// # Safety
+        /// The CPU must have AVX2, FMA, BMI1, BMI2, LZCNT and POPCNT
+        /// ([`wide_vectors_available`]).
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+        #[inline(never)]
+        unsafe fn $v3($($arg: $ty),*) -> $ret {
+            $name($($arg),*)
+        }
+    };
+}
+
+/// Whether this CPU runs the step's x86-64-v3 twins (AVX2 and the rest of
+/// the x86-64-v3 level); false on other architectures.
+pub fn wide_vectors_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("lzcnt")
+            && std::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Calls `$v3(args)` when `$wide` (the CPU has been checked) and
+/// `$name(args)` otherwise.
+macro_rules! dispatch {
+    ($wide:expr, $v3:ident, $name:ident($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        let r = if $wide {
+            // SAFETY: `$wide` is only true when `wide_vectors_available()` is.
+            unsafe { $v3($($arg),*) }
+        } else {
+            $name($($arg),*)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let r = $name($($arg),*);
+        r
+    }};
+}
+
 /// Agents per parallel work unit. Fixed, so reductions do not depend on threads.
 pub const CHUNK: usize = 2048;
 /// Index of the referent endowment in [`Agents::endowment`] (reward, connection, referent).
@@ -279,6 +338,11 @@ pub struct Simulation {
     deals: Vec<negotiation::Deal>,
     /// Outside options in points, one per agent (scratch).
     outside: Vec<f32>,
+    /// Whether the step runs its x86-64-v3 twins (AVX2): true when the CPU
+    /// has them ([`wide_vectors_available`]). Results are the same bit for
+    /// bit either way. Private, because the twins are undefined behaviour on
+    /// a CPU without the features: [`Simulation::set_wide_vectors`] checks.
+    wide_vectors: bool,
 }
 
 /// The end of one issue in reflected appraisal.
@@ -309,6 +373,7 @@ impl Simulation {
             profiles: vec![Profile::default(); n],
             effects: vec![Effect::IDLE; n],
             incoming: HalfFlags::new(halves),
+            wide_vectors: wide_vectors_available(),
             counters: Counters::default(),
             events: scenario.events.clone(),
             event_log: Vec::new(),
@@ -357,6 +422,18 @@ impl Simulation {
     /// The effects of the last step, one per agent.
     pub fn effects(&self) -> &[Effect] {
         &self.effects
+    }
+
+    /// Whether the step runs its x86-64-v3 (AVX2) twins.
+    pub fn wide_vectors(&self) -> bool {
+        self.wide_vectors
+    }
+
+    /// Runs the step's x86-64-v3 twins or not (`on` is honoured only when
+    /// the CPU has them, see [`wide_vectors_available`]). Results are the
+    /// same bit for bit either way: this is for comparing the two.
+    pub fn set_wide_vectors(&mut self, on: bool) {
+        self.wide_vectors = on && wide_vectors_available();
     }
 
     /// Runs one step: influence, decide, apply, derive (and, at the end of an issue, reflected appraisal).
@@ -727,39 +804,17 @@ impl Simulation {
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         let incoming = &self.incoming;
+        let ctx = ActCtx {
+            world,
+            profiles,
+            params,
+            allowed: &allowed,
+            streams: &streams,
+            incoming,
+        };
+        let wide = self.wide_vectors;
         let chunk = |c: usize, effects: &mut [Effect], next: &mut [f32]| {
-            for (o, slot) in effects.iter_mut().enumerate() {
-                let i = c * CHUNK + o;
-                let ahead = i + prefetch::AHEAD;
-                if ahead < profiles.len() {
-                    let csr = &world.ties.csr;
-                    let row = csr.row(ahead);
-                    let ties = csr.targets[row.clone()].iter().zip(&csr.reverse[row]);
-                    let state = &world.ties.state;
-                    if next.is_empty() {
-                        for (&j, &r) in ties {
-                            prefetch::element(profiles, j as usize);
-                            prefetch::element(state, r as usize);
-                        }
-                    } else {
-                        let x = &world.agents.opinion;
-                        for (&j, &r) in ties {
-                            prefetch::element(profiles, j as usize);
-                            prefetch::element(state, r as usize);
-                            prefetch::element(x, j as usize);
-                        }
-                    }
-                }
-                if let Some(x) = next.get_mut(o) {
-                    *x = influence_one(world, profiles, params, i) as f32;
-                }
-                let eff = decide_one(world, profiles, params, &allowed, &streams, i);
-                if eff.acted() {
-                    let r = world.ties.csr.reverse[eff.tie as usize] as usize;
-                    incoming.set(r);
-                }
-                *slot = eff;
-            }
+            dispatch!(wide, act_chunk_v3, act_chunk(&ctx, c, effects, next))
         };
         let units = self.effects.par_chunks_mut(CHUNK).enumerate();
         if params.influence.enabled {
@@ -773,6 +828,7 @@ impl Simulation {
     }
 
     fn apply(&mut self) {
+        let wide = self.wide_vectors;
         let n = self.world.agents.len();
         let csr = &self.world.ties.csr;
         let bounds: Vec<usize> = (0..n.div_ceil(CHUNK) + 1)
@@ -841,7 +897,10 @@ impl Simulation {
             coercive_baseline: &a.coercive_baseline,
             info_baseline: &a.info_baseline,
         };
-        let counts: Vec<Counters> = units.into_par_iter().map(|u| apply_unit(&ctx, u)).collect();
+        let counts: Vec<Counters> = units
+            .into_par_iter()
+            .map(|u| dispatch!(wide, apply_unit_v3, apply_unit_base(&ctx, u)))
+            .collect();
         for c in &counts {
             self.counters.add(c);
         }
@@ -857,6 +916,7 @@ impl Simulation {
         let mut referent = std::mem::take(&mut bases[REFERENT]);
         let world = &self.world;
         let params = &self.params;
+        let wide = self.wide_vectors;
         self.profiles
             .par_chunks_mut(CHUNK)
             .zip(reward.par_chunks_mut(CHUNK))
@@ -864,18 +924,34 @@ impl Simulation {
             .zip(referent.par_chunks_mut(CHUNK))
             .enumerate()
             .for_each(|(c, (((p, rw), cn), rf))| {
-                for o in 0..p.len() {
-                    let i = c * CHUNK + o;
-                    prefetch_reverse_halves(&world.ties, i + prefetch::AHEAD);
-                    let (profile, derived) = derive_one(world, params, i);
-                    p[o] = profile;
-                    [rw[o], cn[o], rf[o]] = derived;
-                }
+                let out = DeriveOut { p, rw, cn, rf };
+                dispatch!(wide, derive_chunk_v3, derive_chunk(world, params, c, out))
             });
         let bases = &mut self.world.agents.bases;
         bases[REWARD] = reward;
         bases[CONNECTION] = connection;
         bases[REFERENT] = referent;
+    }
+}
+
+/// One chunk's outputs of the derive phase: profiles and the three derived
+/// bases.
+struct DeriveOut<'a> {
+    p: &'a mut [Profile],
+    rw: &'a mut [f32],
+    cn: &'a mut [f32],
+    rf: &'a mut [f32],
+}
+
+/// The derive phase for chunk `c` (see [`Simulation::derive`]).
+#[inline(always)]
+fn derive_chunk(world: &World, params: &RuleParams, c: usize, out: DeriveOut<'_>) {
+    for o in 0..out.p.len() {
+        let i = c * CHUNK + o;
+        prefetch_reverse_halves(&world.ties, i + prefetch::AHEAD);
+        let (profile, derived) = derive_one(world, params, i);
+        out.p[o] = profile;
+        [out.rw[o], out.cn[o], out.rf[o]] = derived;
     }
 }
 
@@ -903,7 +979,7 @@ fn split<'a, T>(mut v: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
 
 /// Agent `i`'s profile and its derived reward, connection and referent bases
 /// (the derived columns of `world` are not read: they are being rewritten).
-#[inline]
+#[inline(always)]
 fn derive_one(world: &World, params: &RuleParams, i: usize) -> (Profile, [f32; 3]) {
     let a = &world.agents;
     let ties = &world.ties;
@@ -1060,6 +1136,7 @@ impl DyadBatch {
 /// partner fully when the partner is at least as powerful over it as it is
 /// over the partner, and in proportion otherwise:
 /// `W_ij = (1 - s_i) / deg_i * min(1, 2 P(j over i) / (P(j over i) + P(i over j)))`.
+#[inline(always)]
 fn influence_row(
     world: &World,
     profiles: &[Profile],
@@ -1128,7 +1205,72 @@ fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64
     }
 }
 
+v3_twin!(act_chunk_v3 = act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32]) -> ());
+v3_twin!(derive_chunk_v3 = derive_chunk(world: &World, params: &RuleParams, c: usize, out: DeriveOut<'_>) -> ());
+v3_twin!(apply_unit_v3 = apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters);
+
+/// [`apply_unit`] kept out of line on the baseline path.
+#[inline(never)]
+fn apply_unit_base(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
+    apply_unit(ctx, u)
+}
+
+/// What the act phase reads.
+struct ActCtx<'a> {
+    world: &'a World,
+    profiles: &'a [Profile],
+    params: &'a RuleParams,
+    allowed: &'a [bool; N_TACTICS],
+    streams: &'a StepStreams,
+    incoming: &'a HalfFlags,
+}
+
+/// Influence and decide for chunk `c`: its effects, and its next opinions
+/// when `next` is not empty (see [`Simulation::act`]).
+#[inline(always)]
+fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32]) {
+    let ActCtx {
+        world,
+        profiles,
+        params,
+        ..
+    } = *ctx;
+    for (o, slot) in effects.iter_mut().enumerate() {
+        let i = c * CHUNK + o;
+        let ahead = i + prefetch::AHEAD;
+        if ahead < profiles.len() {
+            let csr = &world.ties.csr;
+            let row = csr.row(ahead);
+            let ties = csr.targets[row.clone()].iter().zip(&csr.reverse[row]);
+            let state = &world.ties.state;
+            if next.is_empty() {
+                for (&j, &r) in ties {
+                    prefetch::element(profiles, j as usize);
+                    prefetch::element(state, r as usize);
+                }
+            } else {
+                let x = &world.agents.opinion;
+                for (&j, &r) in ties {
+                    prefetch::element(profiles, j as usize);
+                    prefetch::element(state, r as usize);
+                    prefetch::element(x, j as usize);
+                }
+            }
+        }
+        if let Some(x) = next.get_mut(o) {
+            *x = influence_one(world, profiles, params, i) as f32;
+        }
+        let eff = decide_one(world, profiles, params, ctx.allowed, ctx.streams, i);
+        if eff.acted() {
+            let r = world.ties.csr.reverse[eff.tie as usize] as usize;
+            ctx.incoming.set(r);
+        }
+        *slot = eff;
+    }
+}
+
 /// Agent `i`'s opinion at `t+1` (Friedkin–Johnsen; see [`crate::rules::influence`]).
+#[inline(always)]
 fn influence_one(world: &World, profiles: &[Profile], params: &RuleParams, i: usize) -> f64 {
     let x = &world.agents.opinion;
     let mut social = 0.0;
@@ -1478,7 +1620,7 @@ fn win(wins: &mut [u32], l: usize) {
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
     let mut counts = Counters::default();
     let p = ctx.params;
@@ -2043,6 +2185,49 @@ mod tests {
         // Drawn from distributions: one value per agent.
         assert!(!a.motive.is_uniform() && !a.exit_cost.is_uniform());
         assert_eq!(a.motive.len(), 500);
+    }
+
+    #[test]
+    fn the_wide_vector_twins_give_the_same_bits() {
+        // The bench population (every core rule and influence from dyadic
+        // power) over several chunks, stepped with the x86-64-v3 twins and
+        // without them: every column, tie and metric the same, bit for bit.
+        // (On a CPU without AVX2 both runs take the baseline path.)
+        let s = crate::bench::scenario(3 * super::CHUNK as u64 + 77, 8, 0.1).unwrap();
+        let mut wide = Simulation::new(&s, 5, 0).unwrap();
+        let mut base = Simulation::new(&s, 5, 0).unwrap();
+        wide.set_wide_vectors(true);
+        base.set_wide_vectors(false);
+        assert!(!base.wide_vectors());
+        assert_eq!(wide.wide_vectors(), super::wide_vectors_available());
+        for _ in 0..12 {
+            wide.step();
+            base.step();
+            let (a, b) = (&wide.world.agents, &base.world.agents);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            for k in 0..crate::model::N_BASES {
+                assert_eq!(bits(&a.bases[k]), bits(&b.bases[k]), "base {k}");
+            }
+            assert_eq!(bits(&a.opinion), bits(&b.opinion));
+            assert_eq!(bits(&a.self_esteem), bits(&b.self_esteem));
+            let res = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(res(&a.resources), res(&b.resources));
+            let ties = |t: &[crate::model::TieState]| {
+                t.iter()
+                    .map(|t| [t.engagement, t.resentment, t.affect].map(f32::to_bits))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ties(&wide.world.ties.state), ties(&base.world.ties.state));
+            assert_eq!(wide.counters, base.counters);
+        }
+        let (ca, cb) = (wide.take_counters(), base.take_counters());
+        let rows = |sim: &Simulation, c| {
+            crate::metrics::compute(sim, &c)
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&wide, ca), rows(&base, cb));
     }
 
     #[test]

@@ -281,9 +281,9 @@ fn finish(pending: Pending, ts: &TieSums) -> Vec<f64> {
 }
 
 /// Computes one row of metrics (in [`column_names`] order) from the simulation
-/// state and the counters since the last record: [`begin`] and [`tie_sums`]
-/// side by side (the sorts and the gathers of the tie pass load the machine
-/// differently), then [`finish`].
+/// state and the counters since the last record: everything but the tie sums,
+/// and the tie pass, side by side (the sorts and the gathers of the tie pass
+/// load the machine differently).
 pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let (pending, ts) = rayon::join(|| begin(sim, counters), || tie_sums(sim));
     finish(pending, &ts)

@@ -899,6 +899,11 @@ fn bench_prints_one_json_line_with_speed_memory_and_each_phase() {
     assert_eq!(v["degree"], 6);
     assert_eq!(v["steps"], 4);
     assert_eq!(v["threads"], 2);
+    assert_eq!(
+        v["wide_vectors"],
+        powerdyn::engine::wide_vectors_available(),
+        "the AVX2 twins run where the CPU has them"
+    );
     assert_eq!(v["recorded"], 4);
     assert_eq!(
         v["tie_halves"],
