@@ -68,8 +68,13 @@ use crate::scenario::Scenario;
 /// as `decide_one`, stays baseline code). Results are the same bit for bit —
 /// Rust never fuses a multiply and an add on its own, and every lane does
 /// scalar IEEE arithmetic — so the step calls the twin whenever the CPU has
-/// the features ([`Simulation::wide_vectors`]); `.ci/cross-build.sh` and
-/// the engine's tests compare the two.
+/// the features ([`Simulation::wide_vectors`]). (`min`, `max` and `clamp`
+/// leave unspecified which zero they return for `+0.0` against `-0.0`; the
+/// two lowerings agree, which the tests check rather than assume.) The
+/// integration test `determinism::the_wide_vector_twins_write_the_same_bits`
+/// runs every bundled scenario both ways, and the engine's
+/// `the_wide_vector_twins_give_the_same_bits` the bench population;
+/// `.ci/cross-build.sh` compares whole builds (where both take the twins).
 macro_rules! v3_twin {
     ($v3:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         /// A twin of the function named in its body, compiled for x86-64-v3.
@@ -116,7 +121,10 @@ macro_rules! dispatch {
             $name($($arg),*)
         };
         #[cfg(not(target_arch = "x86_64"))]
-        let r = $name($($arg),*);
+        let r = {
+            let _ = $wide;
+            $name($($arg),*)
+        };
         r
     }};
 }

@@ -28,10 +28,12 @@
 //! * Degenerate inputs (empty, a single value, or a zero total) are treated
 //!   as perfectly equal: Gini and Theil return 0.0 and [`top_share`] returns
 //!   the (clamped) fraction itself.
-//! * Values are scaled before summing: the Gini by the power of two nearest
-//!   below the reciprocal of the maximum (exact, so scaling the input by a
-//!   power of two gives bit-identical results), and so is [`theil`]; the
-//!   Theil decomposition divides by the maximum. The measures are scale
+//! * Values are scaled before summing: the Gini by the power of two `2^-e`
+//!   that puts the maximum in `[1, 2)` (exact while the scaled values stay
+//!   normal, so scaling the input by a power of two gives bit-identical
+//!   results; only a maximum of `2^1023` or more, whose scale is subnormal,
+//!   rounds the smallest values), and so is [`theil`]; the Theil
+//!   decomposition divides by the maximum. The measures are scale
 //!   invariant, so this changes
 //!   nothing mathematically, but it rules out overflow of the sums for
 //!   values near `f64::MAX`. The Gini's weighted sum is taken over

@@ -157,8 +157,9 @@ fn a_job_market_that_reaches_everyone_leaves_one_shared_exit_cost() {
     // Exit costs every agent shares are stored once; an event that sets some
     // spreads them into a column, and one that sets everyone's stores the
     // new value once again.
-    let some = Simulation::new(&parse(GROUPS), 4, 0).unwrap();
-    assert!(some.world.agents.exit_cost.is_uniform());
+    let start = Simulation::new(&parse(GROUPS), 4, 0).unwrap();
+    let before = &start.world.agents.exit_cost;
+    assert!(before.is_uniform());
     for (targets, uniform) in [(r#"["pb"]"#, false), (r#"["pa", "pb", "pbc"]"#, true)] {
         let text = GROUPS.replace(r#"targets = ["pb"]"#, &format!("targets = {targets}"));
         let mut sim = Simulation::new(&parse(&text), 4, 0).unwrap();
@@ -168,6 +169,11 @@ fn a_job_market_that_reaches_everyone_leaves_one_shared_exit_cost() {
         let c = &sim.world.agents.exit_cost;
         assert_eq!(c.is_uniform(), uniform, "{targets}");
         assert_eq!((c.len(), c.get(50)), (120, 0.05), "{targets}");
+        if !uniform {
+            // Agents outside the targets keep the shared value.
+            assert!((0..40).chain(80..120).all(|i| c.get(i) == before.get(i)));
+            assert_ne!(before.get(0), 0.05);
+        }
     }
 }
 

@@ -456,7 +456,6 @@ fn f32_two_wide_passes() {
     }
 }
 
-/// A radix digit that is the same for all keys but one must not be skipped.
 /// From `WIDE_N` keys on, the ranks of keys of up to 16 significant bits
 /// come from one counting pass, and of 17 to 20 bits from one scatter and
 /// one count (the sort itself takes two 10-bit passes there).
@@ -474,9 +473,20 @@ fn f32_ranked_narrow_spans_at_wide_sizes() {
             v[9] = 1.0;
             check_f32(&v, &format!("ranked sig={sig} n={n}"));
         }
+        // 18 significant bits in two 9-bit digits, the low one 0 for every
+        // key: the scatter is skipped and the count reads the input.
+        let mut v: Vec<f32> = (0..n)
+            .map(|_| f32::from_bits(base32 + ((r.next_u64() as u32 & 0x1FF) << 9)))
+            .collect();
+        v[5] = f32::from_bits(base32 + (0x1FF << 9));
+        v[6] = 1.0;
+        check_f32(&v, &format!("ranked low digit constant n={n}"));
+        // All -0.0: the key range over-estimates the maximum.
+        check_f32(&vec![-0.0f32; n], &format!("ranked all -0.0 n={n}"));
     }
 }
 
+/// A radix digit that is the same for all keys but one must not be skipped.
 #[test]
 fn digit_constant_but_for_one_key() {
     let mut r = Rng(13);
