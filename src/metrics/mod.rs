@@ -256,17 +256,9 @@ fn tie_sums(sim: &Simulation) -> TieSums {
 /// The row positions the tie sums fill (see [`column_names`]).
 const TIE_COLUMNS: std::ops::Range<usize> = 3..9;
 
-/// A row of metrics whose tie sums are still to come: [`begin`] computes
-/// everything else from the state and counters of a recorded step, and
-/// [`finish`] adds the tie sums of the same state.
-struct Pending {
-    row: Vec<f64>,
-}
-
-/// Fills the tie columns of a pending row: the complete row, in
-/// [`column_names`] order.
-fn finish(pending: Pending, ts: &TieSums) -> Vec<f64> {
-    let mut row = pending.row;
+/// Fills the tie columns of a row from [`begin`] with the tie sums of the
+/// same state: the complete row, in [`column_names`] order.
+fn finish(mut row: Vec<f64>, ts: &TieSums) -> Vec<f64> {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let halves = ts.halves as f64;
     row[TIE_COLUMNS].copy_from_slice(&[
@@ -285,8 +277,8 @@ fn finish(pending: Pending, ts: &TieSums) -> Vec<f64> {
 /// and the tie pass, side by side (the sorts and the gathers of the tie pass
 /// load the machine differently).
 pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
-    let (pending, ts) = rayon::join(|| begin(sim, counters), || tie_sums(sim));
-    finish(pending, &ts)
+    let (row, ts) = rayon::join(|| begin(sim, counters), || tie_sums(sim));
+    finish(row, &ts)
 }
 
 #[derive(Clone)]
@@ -299,8 +291,9 @@ struct AgentSums {
     group_count: Vec<u64>,
 }
 
-/// Every metric of a row but the tie sums (see [`Pending`]).
-fn begin(sim: &Simulation, counters: &Counters) -> Pending {
+/// A row of metrics from the state and counters of a recorded step, but for
+/// its tie columns ([`TIE_COLUMNS`], left 0 for [`finish`]).
+fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let w = &sim.world;
     let a = &w.agents;
     let n = a.len();
@@ -470,7 +463,7 @@ fn begin(sim: &Simulation, counters: &Counters) -> Pending {
         column_names(sim).len(),
         "columns and values agree"
     );
-    Pending { row }
+    row
 }
 
 /// Mean and population standard deviation, summed over fixed chunks in order

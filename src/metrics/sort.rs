@@ -475,20 +475,23 @@ pub fn sort_f32_as_f64(src: &[f32], out: &mut Vec<f64>, scratch: &mut Vec<u32>) 
     visit_sorted_f32_as_f64(src, scratch, |x| out.push(x));
 }
 
-/// Calls `visit` on the values of `src` converted to `f64`, in the order of
-/// [`sort_f32_as_f64`], without an output buffer: the sorted keys are
-/// converted one by one as they are visited. `scratch` is as for
-/// [`sort_f32_as_f64`].
-pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: impl FnMut(f64)) {
-    let n = src.len();
-    let by_std = |visit: &mut dyn FnMut(f64)| {
-        let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v.into_iter().for_each(visit);
-    };
-    if n < SMALL_N_F32 || n > u32::MAX as usize {
-        by_std(&mut visit);
-        return;
+/// How an `f32` input is ordered: by the standard library's sort of the
+/// converted values, as all equal, or by radix passes over its narrowed keys.
+enum Plan32 {
+    /// Shorter than [`SMALL_N_F32`], longer than `u32::MAX`, or holding a
+    /// NaN (`f32 -> f64` conversion quiets signalling NaNs, which can reorder
+    /// NaN payloads, so sorting the `f32` keys would not be exact).
+    Std,
+    /// Every value has the same bits; the one value, converted.
+    Equal(f64),
+    /// Keys `key32(x) - min` of `sig` significant bits; `positive`: no value
+    /// has its sign bit set, so the key is `bits - (min ^ SIGN)`.
+    Keys { min: u32, sig: u32, positive: bool },
+}
+
+fn plan32(src: &[f32]) -> Plan32 {
+    if src.len() < SMALL_N_F32 || src.len() > u32::MAX as usize {
+        return Plan32::Std;
     }
     let KeyRange {
         min,
@@ -498,18 +501,38 @@ pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: i
         ..
     } = key_range32(src);
     if nan {
-        // f32 -> f64 conversion quiets signalling NaNs, which can reorder NaN payloads, so
-        // sorting the f32 keys would not be exact: sort the converted values instead.
-        by_std(&mut visit);
-        return;
+        return Plan32::Std;
     }
     let span = max - min;
     if span == 0 {
-        let x = f64::from(src[0]);
-        (0..n).for_each(|_| visit(x));
-        return;
+        return Plan32::Equal(f64::from(src[0]));
     }
-    let sig = u32::BITS - span.leading_zeros();
+    Plan32::Keys {
+        min,
+        sig: u32::BITS - span.leading_zeros(),
+        positive,
+    }
+}
+
+/// Calls `visit` on the values of `src` converted to `f64`, in the order of
+/// [`sort_f32_as_f64`], without an output buffer: the sorted keys are
+/// converted one by one as they are visited. `scratch` is as for
+/// [`sort_f32_as_f64`].
+pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: impl FnMut(f64)) {
+    let n = src.len();
+    let (min, sig, positive) = match plan32(src) {
+        Plan32::Std => {
+            let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
+            v.sort_unstable_by(f64::total_cmp);
+            v.into_iter().for_each(visit);
+            return;
+        }
+        Plan32::Equal(x) => {
+            (0..n).for_each(|_| visit(x));
+            return;
+        }
+        Plan32::Keys { min, sig, positive } => (min, sig, positive),
+    };
     if scratch.len() < 2 * n {
         scratch.resize(2 * n, 0);
     }
@@ -550,31 +573,15 @@ pub fn fold_ranked_f32_as_f64<A>(
     mut f: impl FnMut(A, usize, f64) -> A,
 ) -> A {
     let n = src.len();
-    let by_std = |f: &mut dyn FnMut(A, usize, f64) -> A, init: A| {
-        let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v.into_iter().enumerate().fold(init, |a, (r, x)| f(a, r, x))
+    let (min, sig, positive) = match plan32(src) {
+        Plan32::Std => {
+            let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
+            v.sort_unstable_by(f64::total_cmp);
+            return v.into_iter().enumerate().fold(init, |a, (r, x)| f(a, r, x));
+        }
+        Plan32::Equal(x) => return (0..n).fold(init, |a, r| f(a, r, x)),
+        Plan32::Keys { min, sig, positive } => (min, sig, positive),
     };
-    if n < SMALL_N_F32 || n > u32::MAX as usize {
-        return by_std(&mut f, init);
-    }
-    let KeyRange {
-        min,
-        max,
-        positive,
-        nan,
-        ..
-    } = key_range32(src);
-    if nan {
-        // As in visit_sorted_f32_as_f64: NaN payloads are sorted after conversion.
-        return by_std(&mut f, init);
-    }
-    let span = max - min;
-    if span == 0 {
-        let x = f64::from(src[0]);
-        return (0..n).fold(init, |a, r| f(a, r, x));
-    }
-    let sig = u32::BITS - span.leading_zeros();
     // From WIDE_N on: the keys of the one scatter, then the histograms.
     let need = if n >= WIDE_N { n + (2 << 16) } else { 2 * n };
     if scratch.len() < need {
