@@ -233,31 +233,39 @@ thread_local! {
 /// [`super::sort::fold_ranked_f32_as_f64`] gives the ranks of a radix sort
 /// whose last pass counts instead of scattering.
 pub fn gini_f32(values: &[f32]) -> f64 {
-    let clean32 = |x: f32| if x.is_finite() && x > 0.0 { x } else { 0.0 };
-    if all_equal_clean(values) {
+    use super::sort::{clean_bounds_f32, fold_ranked_clean_f32_as_f64};
+    if values.len() < 2 {
+        return 0.0;
+    }
+    // One pass gives the bounds when every value is clean (the usual case);
+    // otherwise the cleaned copy's.
+    let cleaned: Vec<f32>;
+    let (values, (lo, hi)) = match clean_bounds_f32(values) {
+        Some(b) => (values, b),
+        None => {
+            cleaned = values
+                .iter()
+                .map(|&x| if x.is_finite() && x > 0.0 { x } else { 0.0 })
+                .collect();
+            let b = clean_bounds_f32(&cleaned).expect("cleaned values are clean");
+            (&cleaned[..], b)
+        }
+    };
+    if lo == hi {
+        // Every value is the same: the weighted sum is exactly 0, no sort needed.
         return 0.0;
     }
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
-        // The cleaned values' maximum, from which GiniSums takes its scale
-        // as gini() does from the sorted values' last, and their minimum.
-        let (lo, hi) = values.iter().fold((f32::INFINITY, 0.0f32), |(lo, hi), &x| {
-            let c = clean32(x);
-            (lo.min(c), hi.max(c))
-        });
+        // The maximum, from which GiniSums takes its scale as gini() does
+        // from the sorted values' last, and the minimum.
         let g = GiniSums::with_lowest(values.len(), hi.into(), lo.into());
         // Each value with its rank: the sums in an order of the values alone.
         let add = |mut g: GiniSums, r, v| {
             g.add_ranked(r, v);
             g
         };
-        let g = if values.iter().all(|&x| clean32(x).to_bits() == x.to_bits()) {
-            super::sort::fold_ranked_f32_as_f64(values, &mut b.scratch32, g, add)
-        } else {
-            let cleaned: Vec<f32> = values.iter().map(|&x| clean32(x)).collect();
-            super::sort::fold_ranked_f32_as_f64(&cleaned, &mut b.scratch32, g, add)
-        };
-        g.gini()
+        fold_ranked_clean_f32_as_f64(values, (lo, hi), &mut b.scratch32, g, add).gini()
     })
 }
 

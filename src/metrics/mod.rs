@@ -177,16 +177,9 @@ impl TieSums {
             self.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
             self.halves += 1;
         }
-        // Each dyad once, from its lower end (rows are sorted, so the
-        // partners above `i` are the row's tail, found by counting rather
-        // than by a binary search that mispredicts its branches); the powers
-        // come scaled by d_i d_j, so imbalance and cohesion take one
-        // division each.
-        let below = csr.targets[row.clone()]
-            .iter()
-            .filter(|&&j| (j as usize) < i)
-            .count();
-        let upper = row.start + below..row.end;
+        // Each dyad once, from its lower end; the powers come scaled by
+        // d_i d_j, so imbalance and cohesion take one division each.
+        let upper = upper_halves(csr, i);
         let targets = &csr.targets[upper.clone()];
         let reverse = &csr.reverse[upper.clone()];
         let state = &ties.state[upper];
@@ -218,6 +211,19 @@ impl TieSums {
     }
 }
 
+/// The halves of agent `i`'s row whose partners are numbered above `i`: the
+/// row's tail, as rows are sorted, found by counting rather than by a binary
+/// search that mispredicts its branches.
+#[inline]
+fn upper_halves(csr: &crate::network::Csr, i: usize) -> std::ops::Range<usize> {
+    let row = csr.row(i);
+    let below = csr.targets[row.clone()]
+        .iter()
+        .filter(|&&j| (j as usize) < i)
+        .count();
+    row.start + below..row.end
+}
+
 /// The tie sums of the current state: fixed chunks of [`CHUNK`] agents,
 /// combined in order (the same result whatever the number of threads).
 fn tie_sums(sim: &Simulation) -> TieSums {
@@ -233,10 +239,10 @@ fn tie_sums(sim: &Simulation) -> TieSums {
                 // Announce the far ends of the dyads a few agents ahead.
                 let ahead = i + crate::prefetch::AHEAD;
                 if ahead < n {
-                    // Every far end, not only the upper ones: the lower
-                    // ones are in cache already, and a test per tie would
-                    // mispredict half the time.
-                    for e in csr.row(ahead) {
+                    // The upper ones only: the pass reads no other far
+                    // end (prefetching a long-range lower one is a wasted
+                    // miss).
+                    for e in upper_halves(csr, ahead) {
                         crate::prefetch::element(profiles, csr.targets[e] as usize);
                         crate::prefetch::element(&w.ties.state, csr.reverse[e] as usize);
                     }

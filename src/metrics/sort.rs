@@ -570,10 +570,58 @@ pub fn fold_ranked_f32_as_f64<A>(
     src: &[f32],
     scratch: &mut Vec<u32>,
     init: A,
+    f: impl FnMut(A, usize, f64) -> A,
+) -> A {
+    fold_planned(src, plan32(src), scratch, init, f)
+}
+
+/// The bounds `(min, max)` of `v` from one vectorised pass when every value
+/// is clean — `+0.0` or positive and finite — and `None` otherwise (or when
+/// `v` is empty). A caller that needs the bounds anyway passes them to
+/// [`fold_ranked_clean_f32_as_f64`], which then needs no pass of its own.
+pub fn clean_bounds_f32(v: &[f32]) -> Option<(f32, f32)> {
+    if v.is_empty() {
+        return None;
+    }
+    let r = key_range32(v);
+    let (lo, hi) = (unkey32(r.min), unkey32(r.max));
+    (r.positive && hi.is_finite()).then_some((lo, hi))
+}
+
+/// [`fold_ranked_f32_as_f64`] of values whose bounds `(min, max)` came from
+/// [`clean_bounds_f32`] (the same result, one pass fewer).
+pub fn fold_ranked_clean_f32_as_f64<A>(
+    src: &[f32],
+    (lo, hi): (f32, f32),
+    scratch: &mut Vec<u32>,
+    init: A,
+    f: impl FnMut(A, usize, f64) -> A,
+) -> A {
+    let plan = if src.len() < SMALL_N_F32 || src.len() > u32::MAX as usize {
+        Plan32::Std
+    } else if lo.to_bits() == hi.to_bits() {
+        Plan32::Equal(f64::from(lo))
+    } else {
+        let (min, max) = (key32(lo), key32(hi));
+        Plan32::Keys {
+            min,
+            sig: u32::BITS - (max - min).leading_zeros(),
+            positive: true,
+        }
+    };
+    fold_planned(src, plan, scratch, init, f)
+}
+
+/// [`fold_ranked_f32_as_f64`] with its plan made.
+fn fold_planned<A>(
+    src: &[f32],
+    plan: Plan32,
+    scratch: &mut Vec<u32>,
+    init: A,
     mut f: impl FnMut(A, usize, f64) -> A,
 ) -> A {
     let n = src.len();
-    let (min, sig, positive) = match plan32(src) {
+    let (min, sig, positive) = match plan {
         Plan32::Std => {
             let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
             v.sort_unstable_by(f64::total_cmp);

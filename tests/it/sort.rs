@@ -2,7 +2,8 @@
 //! `sort_unstable_by(f64::total_cmp)`.
 
 use powerdyn::metrics::sort::{
-    fold_ranked_f32_as_f64, sort_f32_as_f64, sort_f64, SMALL_N, SMALL_N_F32, WIDE_N,
+    clean_bounds_f32, fold_ranked_clean_f32_as_f64, fold_ranked_f32_as_f64, sort_f32_as_f64,
+    sort_f64, SMALL_N, SMALL_N_F32, WIDE_N,
 };
 
 /// SplitMix64 as a small deterministic generator: output `k` is the mixer
@@ -103,6 +104,49 @@ fn check_f32(v: &[f32], what: &str) {
             .collect();
         assert_bits_eq(&placed, &expected, &format!("{what} (ranked)"));
     }
+    check_clean_f32(v, &expected, what);
+}
+
+/// Checks `clean_bounds_f32` (the bounds exactly when every value is `+0.0` or positive and
+/// finite) and that `fold_ranked_clean_f32_as_f64` with them ranks as the sort does.
+fn check_clean_f32(v: &[f32], expected: &[f64], what: &str) {
+    let clean = |x: &f32| x.to_bits() == 0 || (x.is_finite() && *x > 0.0);
+    let Some((lo, hi)) = clean_bounds_f32(v) else {
+        assert!(
+            v.is_empty() || !v.iter().all(clean),
+            "{what}: clean values reported unclean"
+        );
+        return;
+    };
+    assert!(v.iter().all(clean), "{what}: unclean values reported clean");
+    assert_eq!(
+        f64::from(lo).to_bits(),
+        expected[0].to_bits(),
+        "{what}: min"
+    );
+    assert_eq!(
+        f64::from(hi).to_bits(),
+        expected[v.len() - 1].to_bits(),
+        "{what}: max"
+    );
+    let mut scratch = vec![u32::MAX; 3];
+    let placed = fold_ranked_clean_f32_as_f64(
+        v,
+        (lo, hi),
+        &mut scratch,
+        vec![None; v.len()],
+        |mut p, r, x| {
+            assert!(p[r].is_none(), "{what}: rank {r} given twice (clean)");
+            p[r] = Some(x);
+            p
+        },
+    );
+    let placed: Vec<f64> = placed
+        .into_iter()
+        .enumerate()
+        .map(|(r, x)| x.unwrap_or_else(|| panic!("{what}: rank {r} never given (clean)")))
+        .collect();
+    assert_bits_eq(&placed, expected, &format!("{what} (ranked, clean)"));
 }
 
 /// Sizes around the small-input thresholds and a few larger ones.
