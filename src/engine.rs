@@ -129,6 +129,8 @@ macro_rules! dispatch {
     }};
 }
 
+pub(crate) use {dispatch, v3_twin};
+
 /// Agents per parallel work unit. Fixed, so reductions do not depend on threads.
 pub const CHUNK: usize = 2048;
 /// Index of the referent endowment in [`Agents::endowment`] (reward, connection, referent).

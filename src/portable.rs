@@ -54,7 +54,7 @@ use fdlibm_log::*;
 pub fn ln(x: f64) -> f64 {
     let mut x = x;
     let mut bits = x.to_bits();
-    let mut hx = (bits >> 32) as u32;
+    let hx = (bits >> 32) as u32;
     let mut k: i32 = 0;
     if hx < 0x0010_0000 || (hx >> 31) != 0 {
         if bits << 1 == 0 {
@@ -67,18 +67,24 @@ pub fn ln(x: f64) -> f64 {
         k -= 54;
         x *= f64::from_bits(0x4350_0000_0000_0000);
         bits = x.to_bits();
-        hx = (bits >> 32) as u32;
     } else if hx >= 0x7ff0_0000 {
         return x; // inf or NaN
     } else if hx == 0x3ff0_0000 && bits << 32 == 0 {
         return 0.0;
     }
+    ln_reduced(bits, k)
+}
+
+/// `ln` of the positive normal finite value with bits `bits`, plus `k ln 2`:
+/// the branch-free part of [`ln`].
+#[inline(always)]
+fn ln_reduced(bits: u64, k: i32) -> f64 {
     // Reduce x into [sqrt(2)/2, sqrt(2)].
+    let mut hx = (bits >> 32) as u32;
     hx += 0x3ff0_0000 - 0x3fe6_a09e;
-    k += (hx >> 20) as i32 - 0x3ff;
+    let k = k + (hx >> 20) as i32 - 0x3ff;
     hx = (hx & 0x000f_ffff) + 0x3fe6_a09e;
-    bits = ((hx as u64) << 32) | (bits & 0xffff_ffff);
-    x = f64::from_bits(bits);
+    let x = f64::from_bits(((hx as u64) << 32) | (bits & 0xffff_ffff));
 
     let f = x - 1.0;
     let hfsq = 0.5 * f * f;
@@ -90,6 +96,28 @@ pub fn ln(x: f64) -> f64 {
     let r = t2 + t1;
     let dk = k as f64;
     s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
+}
+
+/// `out[i] = ln(x[i])`, the same bits as [`ln`], when every value is
+/// positive, normal and finite (check with [`all_positive_normal`]): a loop
+/// without branches, which the compiler runs in vector lanes.
+#[inline(always)]
+pub fn ln_positive_normal(x: &[f64], out: &mut [f64]) {
+    for (o, &x) in out.iter_mut().zip(x) {
+        *o = ln_reduced(x.to_bits(), 0);
+    }
+}
+
+/// Whether every value is positive, normal and finite (the domain of
+/// [`ln_positive_normal`]), without a branch per value.
+#[inline(always)]
+pub fn all_positive_normal(x: &[f64]) -> bool {
+    // Their bits lie in [MIN_POSITIVE, MAX]: the sign bit clear, the
+    // exponent neither 0 nor all ones.
+    const LO: u64 = 0x0010_0000_0000_0000; // f64::MIN_POSITIVE
+    const SPAN: u64 = 0x7fef_ffff_ffff_ffff - LO; // f64::MAX - MIN_POSITIVE
+    x.iter()
+        .fold(true, |ok, v| ok & (v.to_bits().wrapping_sub(LO) <= SPAN))
 }
 
 // fdlibm's e_exp.c coefficients (the test `fdlibm_constants_have_the_published_bits`
@@ -285,6 +313,37 @@ mod tests {
         assert_eq!(ln(0.0), f64::NEG_INFINITY);
         assert!(ln(-1.0).is_nan());
         assert!(ulps(ln(f64::from_bits(1)), f64::from_bits(1).ln()) <= 1);
+    }
+
+    #[test]
+    fn ln_of_normal_values_in_lanes_is_ln() {
+        let mut rng = stream(6, 0, 0, 0, 0);
+        let x: Vec<f64> = (0..100_000)
+            .map(|i| match i % 3 {
+                0 => uniform_open0(&mut rng),
+                1 => 1.0 + uniform01(&mut rng) * 1e-9,
+                _ => f64::from_bits(rng.next_u64() >> 1),
+            })
+            .filter(|x| x.is_normal())
+            .chain([f64::MIN_POSITIVE, f64::MAX, 1.0, 0.5, 2.0])
+            .collect();
+        assert!(all_positive_normal(&x));
+        let mut out = vec![0.0; x.len()];
+        ln_positive_normal(&x, &mut out);
+        for (&x, &l) in x.iter().zip(&out) {
+            assert_eq!(l.to_bits(), ln(x).to_bits(), "ln({x:e})");
+        }
+        for bad in [
+            0.0,
+            -0.0,
+            -1.0,
+            f64::MIN_POSITIVE / 2.0,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            assert!(!all_positive_normal(&[1.0, bad, 2.0]), "{bad}");
+        }
+        assert!(all_positive_normal(&[]));
     }
 
     #[test]

@@ -69,7 +69,7 @@ use serde::Serialize;
 // The natural logarithm from IEEE-754 basic operations only (fdlibm's
 // method), so that the Theil indices are the same bits on every platform and
 // build: the system `ln` may differ in the last bit.
-use crate::portable::ln;
+use crate::portable::{all_positive_normal, ln, ln_positive_normal};
 
 /// The Theil T index split into a between-group and a within-group part,
 /// as returned by [`theil_decomposition`].
@@ -308,6 +308,24 @@ pub fn gini(values: &[f64]) -> f64 {
 /// empty slice, a single value, or a zero total. Otherwise the result lies
 /// in `[0, ln n]`.
 pub fn theil<T: Copy + Into<f64> + Sync>(values: &[T]) -> f64 {
+    theil_with(values, theil_terms)
+}
+
+/// [`theil`] of `f32` values (the same bits), its logarithms in AVX2 lanes
+/// where the CPU has them.
+pub fn theil_f32(values: &[f32]) -> f64 {
+    let wide = crate::engine::wide_vectors_available();
+    theil_with(values, |c, scale, mu| {
+        crate::engine::dispatch!(wide, theil_terms_f32_v3, theil_terms_f32(c, scale, mu))
+    })
+}
+
+/// The Theil index with the sum of `r ln r` over a chunk from `terms(chunk,
+/// scale, mu)`.
+fn theil_with<T: Copy + Into<f64> + Sync>(
+    values: &[T],
+    terms: impl Fn(&[T], f64, f64) -> f64 + Sync,
+) -> f64 {
     use rayon::prelude::*;
     // Sums over fixed chunks, combined in order: the same result whatever
     // the number of threads.
@@ -326,19 +344,49 @@ pub fn theil<T: Copy + Into<f64> + Sync>(values: &[T]) -> f64 {
     let mu = sums.iter().sum::<f64>() / n as f64;
     let parts: Vec<f64> = values
         .par_chunks(PART)
-        .map(|c| {
-            let mut acc = 0.0_f64;
-            for &x in c {
-                let r = clean(x.into()) * scale / mu;
+        .map(|c| terms(c, scale, mu))
+        .collect();
+    (parts.iter().sum::<f64>() / n as f64).max(0.0)
+}
+
+/// `sum r ln r` over `c` with `r = clean(x) scale / mu`, added one by one in
+/// index order; the logarithms a block at a time, in a loop without
+/// branches that the compiler runs in vector lanes, where the block's values
+/// are all normal.
+#[inline(always)]
+fn theil_terms<T: Copy + Into<f64>>(c: &[T], scale: f64, mu: f64) -> f64 {
+    const BLOCK: usize = 64;
+    let mut acc = 0.0_f64;
+    let mut r = [0.0f64; BLOCK];
+    let mut lr = [0.0f64; BLOCK];
+    for b in c.chunks(BLOCK) {
+        let r = &mut r[..b.len()];
+        for (r, &x) in r.iter_mut().zip(b) {
+            *r = clean(x.into()) * scale / mu;
+        }
+        if all_positive_normal(r) {
+            let lr = &mut lr[..b.len()];
+            ln_positive_normal(r, lr);
+            for (&r, &l) in r.iter().zip(lr.iter()) {
+                acc += r * l;
+            }
+        } else {
+            for &r in r.iter() {
                 if r > 0.0 {
                     acc += r * ln(r);
                 }
             }
-            acc
-        })
-        .collect();
-    (parts.iter().sum::<f64>() / n as f64).max(0.0)
+        }
+    }
+    acc
 }
+
+#[inline(always)]
+fn theil_terms_f32(c: &[f32], scale: f64, mu: f64) -> f64 {
+    theil_terms(c, scale, mu)
+}
+
+crate::engine::v3_twin!(theil_terms_f32_v3 = theil_terms_f32(c: &[f32], scale: f64, mu: f64) -> f64);
 
 /// Theil T index decomposed into between-group and within-group parts.
 ///
@@ -642,6 +690,54 @@ mod tests {
         assert_eq!(theil(&[2.0]), 0.0);
         assert_eq!(theil(&[0.0, 0.0]), 0.0);
         assert_eq!(theil(&[f64::NAN, -1.0]), 0.0);
+    }
+
+    #[test]
+    fn theil_f32_is_theil_whatever_the_lanes() {
+        // Values that are all normal, and blocks with zeros, NaNs and
+        // subnormals (the scalar path), at sizes around the block and the
+        // parallel parts.
+        for n in [0usize, 1, 3, 64, 65, 1000, 20_000, 70_000] {
+            let mut x = 0.37f32;
+            let v: Vec<f32> = (0..n)
+                .map(|k| {
+                    x = (x * 3.7 + 0.11) % 1.0;
+                    match k % 1013 {
+                        500 => 0.0,
+                        501 => f32::NAN,
+                        502 => 1e-40,
+                        _ => x * (1.0 + (k % 7) as f32),
+                    }
+                })
+                .collect();
+            let want = theil(&v);
+            assert_eq!(theil_f32(&v).to_bits(), want.to_bits(), "n={n}");
+            if (1..=1 << 14).contains(&n) {
+                // One part: the plain scalar sum in index order.
+                let scale = pow2_near_reciprocal(clean_max(&v));
+                let mu = v.iter().map(|&x| clean(x.into()) * scale).sum::<f64>() / n as f64;
+                let mut acc = 0.0;
+                for &x in &v {
+                    let r = clean(x.into()) * scale / mu;
+                    if r > 0.0 {
+                        acc += r * ln(r);
+                    }
+                }
+                assert_eq!(want.to_bits(), (acc / n as f64).max(0.0).to_bits(), "n={n}");
+            }
+            #[cfg(target_arch = "x86_64")]
+            if crate::engine::wide_vectors_available() {
+                let (scale, mu) = (0.25, 0.7);
+                for c in v.chunks(1 << 14) {
+                    // SAFETY: the CPU has the twin's features (checked above).
+                    let twin = unsafe { theil_terms_f32_v3(c, scale, mu) };
+                    assert_eq!(twin.to_bits(), theil_terms_f32(c, scale, mu).to_bits());
+                }
+            }
+            if n >= 1000 {
+                assert!(want > 0.0, "n={n}");
+            }
+        }
     }
 
     #[test]
