@@ -1253,16 +1253,23 @@ fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32
             let row = csr.row(ahead);
             let ties = csr.targets[row.clone()].iter().zip(&csr.reverse[row]);
             let state = &world.ties.state;
+            // What decide reads of the partner besides its profile and half.
+            let coercive = &world.agents.bases[COERCIVE];
+            let response = &world.agents.response;
             if next.is_empty() {
                 for (&j, &r) in ties {
                     prefetch::element(profiles, j as usize);
                     prefetch::element(state, r as usize);
+                    prefetch::element(coercive, j as usize);
+                    prefetch::element(response, j as usize);
                 }
             } else {
                 let x = &world.agents.opinion;
                 for (&j, &r) in ties {
                     prefetch::element(profiles, j as usize);
                     prefetch::element(state, r as usize);
+                    prefetch::element(coercive, j as usize);
+                    prefetch::element(response, j as usize);
                     prefetch::element(x, j as usize);
                 }
             }

@@ -61,7 +61,7 @@ pub fn ln(y: f32) -> f32 {
 /// `ln m = ln c_k + ln(1 + r)`, `|r| <= 1/64`, by a fifth-degree series; the
 /// rounding of `1 + x` is corrected by `(x - (u - 1)) / u`. No division, so it costs a
 /// fraction of [`ln`]. Negative `x` takes the general path through [`ln`].
-#[inline]
+#[inline(always)]
 pub fn ln_1p(x: f32) -> f32 {
     if x == f32::INFINITY {
         return x;
