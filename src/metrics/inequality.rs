@@ -295,6 +295,11 @@ pub fn gini(values: &[f64]) -> f64 {
     }
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
+        // Positive values (the usual case) sort straight from `values`.
+        let (out, scratch, hist) = (&mut b.values, &mut b.scratch64, &mut b.scratch32);
+        if super::sort::sort_positive_f64_into(values, out, scratch, hist) {
+            return gini_of_sorted(out);
+        }
         b.values.clear();
         b.values.extend(values.iter().map(|&x| clean(x)));
         super::sort::sort_f64(&mut b.values, &mut b.scratch64);

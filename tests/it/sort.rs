@@ -3,7 +3,7 @@
 
 use powerdyn::metrics::sort::{
     clean_bounds_f32, fold_ranked_clean_f32_as_f64, fold_ranked_f32_as_f64, sort_f32_as_f64,
-    sort_f64, SMALL_N, SMALL_N_F32, WIDE_N,
+    sort_f64, sort_positive_f64_into, SMALL_N, SMALL_N_F32, WIDE_N,
 };
 
 /// SplitMix64 as a small deterministic generator: output `k` is the mixer
@@ -75,6 +75,27 @@ fn check_f64(v: &[f64], what: &str) {
     let mut got = v.to_vec();
     sort_f64(&mut got, &mut scratch);
     assert_bits_eq(&got, &expected, what);
+    check_positive_f64(v, &expected, what);
+}
+
+/// Checks `sort_positive_f64_into`: it sorts exactly when every value is positive and finite,
+/// with fresh and with dirty, wrongly sized buffers, and declines otherwise.
+fn check_positive_f64(v: &[f64], expected: &[f64], what: &str) {
+    let positive = v.iter().all(|x| x.is_finite() && *x > 0.0);
+    let buffers = [
+        (Vec::new(), Vec::new(), Vec::new()),
+        (vec![f64::NAN; v.len() + 9], vec![0.5; 3], vec![7; 5]),
+    ];
+    for (mut out, mut scratch, mut hist) in buffers {
+        let done = sort_positive_f64_into(v, &mut out, &mut scratch, &mut hist);
+        assert_eq!(
+            done, positive,
+            "{what}: positive input not sorted, or other sorted"
+        );
+        if done {
+            assert_bits_eq(&out, expected, &format!("{what} (from positive)"));
+        }
+    }
 }
 
 /// Checks `sort_f32_as_f64` against converting and std-sorting, with a fresh and a reused
@@ -682,5 +703,35 @@ fn scratch_is_reused_without_reallocation() {
         assert_eq!(count(&mut s32, &wide), wide.len());
         assert_eq!(count(&mut s32, &wide[..3000]), 3000);
         assert_eq!((s32.as_ptr(), s32.capacity()), at);
+    }
+}
+
+#[test]
+fn f64_positive_wide_passes() {
+    let mut rng = Rng(43);
+    let n = WIDE_N + 1234;
+    // Both digits live (log-normal, as resources are).
+    let v: Vec<f64> = (0..n).map(|_| rng.lognormal(4.0, 0.5)).collect();
+    check_f64(&v, "lognormal wide");
+    // Only the high digit varies: powers of two (zero mantissas).
+    let v: Vec<f64> = (0..n)
+        .map(|_| 2f64.powi(rng.below(16) as i32 - 8))
+        .collect();
+    check_f64(&v, "powers of two wide");
+    // Only the low digit varies: keys of at most 15 significant bits.
+    let v: Vec<f64> = (0..n)
+        .map(|_| f64::from_bits(1.5f64.to_bits() + rng.below(1 << 15)))
+        .collect();
+    check_f64(&v, "narrow span wide");
+    // A dense cluster beside an outlier: most values share their top 30 key bits, so the
+    // fix-up gives up and the groups are sorted on their own.
+    let mut v: Vec<f64> = (0..n).map(|_| 1.0 + rng.unif() * 1e-12).collect();
+    v[77] = 1e300;
+    check_f64(&v, "cluster and outlier wide");
+    // Declined: a zero, a negative value, an infinity.
+    for bad in [0.0, -1.0, f64::INFINITY] {
+        let mut w = v.clone();
+        w[5] = bad;
+        check_f64(&w, &format!("wide with {bad}"));
     }
 }
