@@ -81,7 +81,7 @@ macro_rules! v3_twin {
         ///
         /// # Safety
         /// The CPU must have AVX2, FMA, BMI1, BMI2, LZCNT and POPCNT
-        /// ([`wide_vectors_available`]).
+        /// ([`crate::engine::wide_vectors_available`]).
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
         #[inline(never)]

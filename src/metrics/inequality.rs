@@ -230,8 +230,8 @@ thread_local! {
 /// Gini coefficient of `f32` values (the bases), as [`gini`] of the values
 /// converted to `f64` (to rounding; see the module docs), without sorting:
 /// the formula needs each value's rank, not the sorted sequence, and
-/// [`super::sort::fold_ranked_f32_as_f64`] gives the ranks of a radix sort
-/// whose last pass counts instead of scattering.
+/// [`super::sort::fold_ranked_clean_f32_as_f64`] gives the ranks of a radix
+/// sort whose last pass counts instead of scattering.
 pub fn gini_f32(values: &[f32]) -> f64 {
     use super::sort::{clean_bounds_f32, fold_ranked_clean_f32_as_f64};
     if values.len() < 2 {
@@ -319,7 +319,13 @@ pub fn theil<T: Copy + Into<f64> + Sync>(values: &[T]) -> f64 {
 /// [`theil`] of `f32` values (the same bits), its logarithms in AVX2 lanes
 /// where the CPU has them.
 pub fn theil_f32(values: &[f32]) -> f64 {
-    let wide = crate::engine::wide_vectors_available();
+    theil_f32_with(values, crate::engine::wide_vectors_available())
+}
+
+/// [`theil_f32`] with its AVX2 twin only when `wide` (which must imply
+/// [`crate::engine::wide_vectors_available`]), as a simulation chooses.
+pub(crate) fn theil_f32_with(values: &[f32], wide: bool) -> f64 {
+    let wide = wide && crate::engine::wide_vectors_available();
     theil_with(values, |c, scale, mu| {
         crate::engine::dispatch!(wide, theil_terms_f32_v3, theil_terms_f32(c, scale, mu))
     })
@@ -699,9 +705,10 @@ mod tests {
 
     #[test]
     fn theil_f32_is_theil_whatever_the_lanes() {
-        // Values that are all normal, and blocks with zeros, NaNs and
-        // subnormals (the scalar path), at sizes around the block and the
-        // parallel parts.
+        // Values that are all normal, and blocks with zeros and NaNs (the
+        // scalar path), at sizes around the block and the parallel parts.
+        // (A subnormal f32 is a normal f64: the f64 case below reaches
+        // subnormal ratios.)
         for n in [0usize, 1, 3, 64, 65, 1000, 20_000, 70_000] {
             let mut x = 0.37f32;
             let v: Vec<f32> = (0..n)
@@ -743,6 +750,28 @@ mod tests {
                 assert!(want > 0.0, "n={n}");
             }
         }
+        // Subnormal ratios take the scalar logarithm.
+        let v: Vec<f64> = (0..300)
+            .map(|k| {
+                if k % 50 == 7 {
+                    1e-310
+                } else {
+                    1.0 + (k % 7) as f64
+                }
+            })
+            .collect();
+        let scale = pow2_near_reciprocal(clean_max(&v));
+        let mu = v.iter().map(|&x| clean(x) * scale).sum::<f64>() / v.len() as f64;
+        assert!((1e-310 * scale / mu).is_subnormal());
+        let mut acc = 0.0;
+        for &x in &v {
+            let r = clean(x) * scale / mu;
+            if r > 0.0 {
+                acc += r * ln(r);
+            }
+        }
+        let want = (acc / v.len() as f64).max(0.0);
+        assert_eq!(theil(&v).to_bits(), want.to_bits());
     }
 
     #[test]

@@ -326,7 +326,7 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let (power_gini, resources_gini) = (ginis[0], ginis[1]);
     let mut base_gini = [0.0; N_BASES];
     base_gini.copy_from_slice(&ginis[2..]);
-    let power_theil = inequality::theil_f32(&power);
+    let power_theil = inequality::theil_f32_with(&power, sim.wide_vectors());
 
     let agent_parts: Vec<AgentSums> = (0..chunks)
         .into_par_iter()

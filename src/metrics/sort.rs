@@ -49,6 +49,10 @@
 //!    sharing their top 30 bits, e.g. a dense cluster plus a far outlier), each group is
 //!    sorted recursively instead, with its own, much narrower key range.
 //!
+//! [`sort_positive_f64_into`] sorts positive finite values straight from their column: from
+//! [`WIDE_N`] values on, the top 30 bits take two passes of up to 15-bit digits, which leave the
+//! data in the output, and the fix-up of step 4 runs in place.
+//!
 //! The `f32` variant is described at [`sort_f32_as_f64`]; [`fold_ranked_f32_as_f64`] gives
 //! each value its rank in that order without the last scatter. Inputs shorter than [`SMALL_N`] /
 //! [`SMALL_N_F32`] are sorted with the standard library.
@@ -260,7 +264,11 @@ pub fn sort_positive_f64_into(
     if out.len() < n {
         out.resize(n, 0.0);
     }
-    if n < WIDE_N || r.min == r.max {
+    if r.min == r.max {
+        out.copy_from_slice(src);
+        return true; // every value has the same bits
+    }
+    if n < WIDE_N || n > u32::MAX as usize {
         out.copy_from_slice(src);
         sort_f64(out, scratch);
         return true;
@@ -670,6 +678,10 @@ pub fn clean_bounds_f32(v: &[f32]) -> Option<(f32, f32)> {
 
 /// [`fold_ranked_f32_as_f64`] of values whose bounds `(min, max)` came from
 /// [`clean_bounds_f32`] (the same result, one pass fewer).
+///
+/// The bounds must be exactly those [`clean_bounds_f32`] returned for `src`:
+/// with others the narrowed keys would wrap and the ranks be wrong (checked
+/// in debug builds).
 pub fn fold_ranked_clean_f32_as_f64<A>(
     src: &[f32],
     (lo, hi): (f32, f32),
@@ -677,6 +689,11 @@ pub fn fold_ranked_clean_f32_as_f64<A>(
     init: A,
     f: impl FnMut(A, usize, f64) -> A,
 ) -> A {
+    debug_assert_eq!(
+        clean_bounds_f32(src),
+        Some((lo, hi)),
+        "the exact clean bounds"
+    );
     let plan = if src.len() < SMALL_N_F32 || src.len() > u32::MAX as usize {
         Plan32::Std
     } else if lo.to_bits() == hi.to_bits() {

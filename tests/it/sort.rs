@@ -718,11 +718,16 @@ fn f64_positive_wide_passes() {
         .map(|_| 2f64.powi(rng.below(16) as i32 - 8))
         .collect();
     check_f64(&v, "powers of two wide");
-    // Only the low digit varies: keys of at most 15 significant bits.
+    // Keys of at most 15 significant bits: two digits of 8 bits, no fix-up.
     let v: Vec<f64> = (0..n)
         .map(|_| f64::from_bits(1.5f64.to_bits() + rng.below(1 << 15)))
         .collect();
     check_f64(&v, "narrow span wide");
+    // Only the low digit varies: two adjacent values (one significant key bit).
+    let v: Vec<f64> = (0..n)
+        .map(|_| f64::from_bits(1.5f64.to_bits() + rng.below(2)))
+        .collect();
+    check_f64(&v, "two adjacent values wide");
     // A dense cluster beside an outlier: most values share their top 30 key bits, so the
     // fix-up gives up and the groups are sorted on their own.
     let mut v: Vec<f64> = (0..n).map(|_| 1.0 + rng.unif() * 1e-12).collect();
