@@ -309,7 +309,11 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     // Per-agent values for the inequality measures (order-preserving collects).
     // Total power is an f32 sum of f32 bases: kept in f32, it sorts on
     // 32-bit keys, and every measure converts it to f64 exactly.
-    let power: Vec<f32> = (0..n).into_par_iter().map(|i| a.total_power(i)).collect();
+    let mut power = vec![0.0f32; n];
+    power
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, out)| a.total_power_into(c * CHUNK, out));
     // The Ginis: each an exact sort, one column per task.
     let ginis = || -> Vec<f64> {
         (0..N_BASES + 2)
