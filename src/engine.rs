@@ -1256,20 +1256,20 @@ fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32
             // What decide reads of the partner besides its profile and half.
             let coercive = &world.agents.bases[COERCIVE];
             let response = &world.agents.response;
+            let partner = |j: usize, r: usize| {
+                prefetch::element(profiles, j);
+                prefetch::element(state, r);
+                prefetch::element(coercive, j);
+                prefetch::element(response, j);
+            };
             if next.is_empty() {
                 for (&j, &r) in ties {
-                    prefetch::element(profiles, j as usize);
-                    prefetch::element(state, r as usize);
-                    prefetch::element(coercive, j as usize);
-                    prefetch::element(response, j as usize);
+                    partner(j as usize, r as usize);
                 }
             } else {
                 let x = &world.agents.opinion;
                 for (&j, &r) in ties {
-                    prefetch::element(profiles, j as usize);
-                    prefetch::element(state, r as usize);
-                    prefetch::element(coercive, j as usize);
-                    prefetch::element(response, j as usize);
+                    partner(j as usize, r as usize);
                     prefetch::element(x, j as usize);
                 }
             }

@@ -591,9 +591,15 @@ fn plan32(src: &[f32]) -> Plan32 {
     if nan {
         return Plan32::Std;
     }
+    plan_keys(min, max, positive, src[0])
+}
+
+/// The plan for keys spanning `min..=max` (`positive`: no value has its sign
+/// bit set); `first` is any of the values, for input whose keys are all equal.
+fn plan_keys(min: u32, max: u32, positive: bool, first: f32) -> Plan32 {
     let span = max - min;
     if span == 0 {
-        return Plan32::Equal(f64::from(src[0]));
+        return Plan32::Equal(f64::from(first));
     }
     Plan32::Keys {
         min,
@@ -696,15 +702,8 @@ pub fn fold_ranked_clean_f32_as_f64<A>(
     );
     let plan = if src.len() < SMALL_N_F32 || src.len() > u32::MAX as usize {
         Plan32::Std
-    } else if lo.to_bits() == hi.to_bits() {
-        Plan32::Equal(f64::from(lo))
     } else {
-        let (min, max) = (key32(lo), key32(hi));
-        Plan32::Keys {
-            min,
-            sig: u32::BITS - (max - min).leading_zeros(),
-            positive: true,
-        }
+        plan_keys(key32(lo), key32(hi), true, lo)
     };
     fold_planned(src, plan, scratch, init, f)
 }

@@ -113,16 +113,9 @@ fn check_f32(v: &[f32], what: &str) {
     assert_bits_eq(&out, &expected, what);
 
     for mut scratch in [Vec::new(), vec![u32::MAX; 2 * v.len() + 5]] {
-        let placed = fold_ranked_f32_as_f64(v, &mut scratch, vec![None; v.len()], |mut p, r, x| {
-            assert!(p[r].is_none(), "{what}: rank {r} given twice");
-            p[r] = Some(x);
-            p
+        let placed = placed_by_rank(v.len(), what, |init, place| {
+            fold_ranked_f32_as_f64(v, &mut scratch, init, place)
         });
-        let placed: Vec<f64> = placed
-            .into_iter()
-            .enumerate()
-            .map(|(r, x)| x.unwrap_or_else(|| panic!("{what}: rank {r} never given")))
-            .collect();
         assert_bits_eq(&placed, &expected, &format!("{what} (ranked)"));
     }
     check_clean_f32(v, &expected, what);
@@ -151,23 +144,31 @@ fn check_clean_f32(v: &[f32], expected: &[f64], what: &str) {
         "{what}: max"
     );
     let mut scratch = vec![u32::MAX; 3];
-    let placed = fold_ranked_clean_f32_as_f64(
-        v,
-        (lo, hi),
-        &mut scratch,
-        vec![None; v.len()],
-        |mut p, r, x| {
-            assert!(p[r].is_none(), "{what}: rank {r} given twice (clean)");
-            p[r] = Some(x);
-            p
-        },
-    );
-    let placed: Vec<f64> = placed
+    let placed = placed_by_rank(v.len(), what, |init, place| {
+        fold_ranked_clean_f32_as_f64(v, (lo, hi), &mut scratch, init, place)
+    });
+    assert_bits_eq(&placed, expected, &format!("{what} (ranked, clean)"));
+}
+
+type Places = Vec<Option<f64>>;
+
+/// The values a ranked fold hands out, each put at its rank; panics if a rank is given twice
+/// or never.
+fn placed_by_rank(
+    n: usize,
+    what: &str,
+    fold: impl FnOnce(Places, &mut dyn FnMut(Places, usize, f64) -> Places) -> Places,
+) -> Vec<f64> {
+    let mut place = |mut p: Places, r: usize, x: f64| {
+        assert!(p[r].is_none(), "{what}: rank {r} given twice");
+        p[r] = Some(x);
+        p
+    };
+    fold(vec![None; n], &mut place)
         .into_iter()
         .enumerate()
-        .map(|(r, x)| x.unwrap_or_else(|| panic!("{what}: rank {r} never given (clean)")))
-        .collect();
-    assert_bits_eq(&placed, expected, &format!("{what} (ranked, clean)"));
+        .map(|(r, x)| x.unwrap_or_else(|| panic!("{what}: rank {r} never given")))
+        .collect()
 }
 
 /// Sizes around the small-input thresholds and a few larger ones.
