@@ -216,6 +216,7 @@ fn run_in_pool(
             "self_esteem",
             "motive",
             "exit_cost",
+            "alternatives",
             "opinion",
             "self_weight",
             "social_power",
@@ -372,6 +373,7 @@ fn run_in_pool(
             rec.push(fmt_f32(a.self_esteem[i]));
             rec.push(fmt_f32(a.motive.get(i)));
             rec.push(fmt_f32(a.exit_cost.get(i)));
+            rec.push(fmt_f32(a.alternatives[i]));
             rec.push(fmt_f32(a.opinion[i]));
             rec.push(fmt_f32(a.self_weight.get(i)));
             rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());

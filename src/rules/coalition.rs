@@ -11,7 +11,8 @@
 //!
 //! ```text
 //! B      = sum over members k of engagement(j,k) * dep_bloc * sum_b w_b base_k[b] s_b(j,k)
-//! dep_bloc = (1 + k_x exit_cost_j) / (1 + k_a (alternatives_j - sum over members of engagement(j,k)))
+//! dep_bloc = (1 + k_x exit_cost_j) / (1 + k_a max(0, alt_j - sum over members of engagement(j,k)))
+//! alt_j    = sum of j's engagement in all its ties + j's outside alternatives
 //! ```
 //!
 //! (see [`super::dependence`]) instead of the voicer's own `P(i over j)`; the

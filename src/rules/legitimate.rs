@@ -4,10 +4,10 @@
 //! the target accepts as entitled to decide (the article's CEO who can fire
 //! workers). A complying target gives the actor the decision, and resents it
 //! only as far as it does not accept the position:
-//! `resentment(j,i) += unaccepted_harm * (1 - acceptance)`. Acceptance also
-//! scales legitimate power in dyadic power (see [`super::dependence`]). The
-//! acceptance of an actor's position is the scenario's `acceptance` times its
-//! groups' `acceptance` modifiers: group bias lowers it for some groups
+//! `resentment(j,i) += unaccepted_harm * (1 - acceptance * g_i)`, where `g_i`
+//! is the product of the actor's groups' `acceptance` modifiers (1 without
+//! groups). Acceptance also scales legitimate power in dyadic power (see
+//! [`super::dependence`]). Group modifiers below 1 lower it for some groups
 //! (Ridgeway 2001 on status beliefs; the article's qualified deaf employee
 //! denied a promotion).
 

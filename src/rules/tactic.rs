@@ -3,7 +3,7 @@
 //! An actor picks a partner (weighted by its engagement) and a tactic. The
 //! propensity to use base `k` is the actor's holding of `k` times a preference
 //! shaped by its motive (Magee & Langner 2008): a personalized motive (share
-//! `m`) favours coercion and withholding rewards; a socialized motive favours
+//! `m`) favours coercion; a socialized motive favours
 //! giving rewards, sharing expertise and information, introductions, and
 //! *consulting* — listening and talking instead of pushing, the article's
 //! balanced relationship.
@@ -16,6 +16,10 @@
 //! propensity_k  = base_i[k] * pref_k
 //! propensity_consult = consult_rate * (1 - m) * sum_k propensity_k
 //! ```
+//!
+//! (bases the scenario disallows get propensity 0; with sanctions, coercion's
+//! propensity is further multiplied by `1 - sanction_detection`, see
+//! [`super::coercion`]).
 //!
 //! The scenario's context brings motives out (Magee & Langner 2008: a
 //! personalized motive predicts antisocial decisions in conflict, a

@@ -9,13 +9,16 @@
 //! partner who feels less attractive "may feel insecure and avoid intimacy";
 //! but "a person who needs steady income may decide putting up with bullying is
 //! preferable" — a high exit cost holds it in place (investment, in
-//! Rusbult's 1983 model). Each step, for each half `i -> j` (after
-//! resentment has decayed):
+//! Rusbult's 1983 model). With [`super::response`] on, the agent's response
+//! to dissatisfaction scales how fast it withdraws (`scale_i`). Each step, for
+//! each half `i -> j` (after resentment has decayed):
 //!
 //! ```text
-//! pressure = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
-//! if pressure > 0: engagement -= rate * pressure / (1 + pressure) * (1 - exit_cost_i)^exit_damping
-//! else:            engagement += reengage / (1 + a_i) * (1 - engagement)
+//! mobility_i = (1 - exit_cost_i)^exit_damping
+//! scale_i    = 1 (exit, or no response), 0.5 (neglect), 0 (voice, loyalty)
+//! pressure   = max(0, resentment(i,j) - threshold) + insecurity * max(0, esteem_floor - self_esteem_i)
+//! if pressure > 0: engagement -= min(engagement, rate * pressure / (1 + pressure) * scale_i * mobility_i)
+//! else:            engagement  = min(1, engagement + reengage / (1 + a_i) * (1 - engagement))
 //! ```
 //!
 //! and then, once per agent, with `W` the engagement it withdrew in all its halves:

@@ -261,6 +261,31 @@ fn agents_csv_has_identity_groups_bases_resources_and_self_esteem() {
 }
 
 #[test]
+fn agents_csv_shows_the_alternatives_network_extension_raises() {
+    let dir = tempdir();
+    let (_, out) = run_bundled(dir.path(), "workplace-voice");
+    let (header, rows) = csv(&out.join("agents.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (pop, alt, exit) = (col("population"), col("alternatives"), col("exit_cost"));
+    assert_eq!(alt, exit + 1, "alternatives follows exit_cost");
+    let value = |step: &str, population: &str| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r[0] == step && r[pop] == population)
+            .map(|r| r[alt].parse().expect("a number"))
+            .collect()
+    };
+    // The scenario's attributes at step 0: the mobile have 3 offers, the stuck none.
+    assert!(value("0", "mobile").iter().all(|&a| a == 3.0));
+    assert!(value("0", "stuck").iter().all(|&a| a == 0.0));
+    // Dependent members search ([rules.extension]): the stuck find offers,
+    // the mobile, already at the target, keep theirs.
+    let stuck = value("200", "stuck");
+    assert_eq!(stuck.len(), 4);
+    assert!(stuck.iter().all(|&a| a > 0.1 && a < 2.0), "{stuck:?}");
+    assert!(value("200", "mobile").iter().all(|&a| a == 3.0));
+}
+
+#[test]
 fn ties_csv_holds_both_halves_of_each_tie_at_each_snapshot() {
     let dir = tempdir();
     let (_, out) = run_bundled(dir.path(), "balanced-couple");
