@@ -420,7 +420,20 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses, before allocating anything, a run that cannot fit in memory.
 fn check_memory(sc: &scenario::Scenario, path: &Path) -> Result<(), Error> {
-    let need = sc.estimated_bytes();
+    check_bytes(
+        sc.estimated_bytes(),
+        &format!(
+            "{} agents, about {:.3e} ties",
+            sc.n_agents(),
+            powerdyn::scenario::expected_ties(&sc.network, &sc.cohorts)
+        ),
+        path,
+        "use fewer agents or a sparser network, or pass --force to try anyway",
+    )
+}
+
+/// Refuses a job estimated to need `need` bytes when less memory is available.
+fn check_bytes(need: f64, what: &str, path: &Path, help: &str) -> Result<(), Error> {
     let Some(have) = available_memory() else {
         return Ok(());
     };
@@ -429,13 +442,11 @@ fn check_memory(sc: &scenario::Scenario, path: &Path) -> Result<(), Error> {
         return Err(Error::input(
             path.display().to_string(),
             format!(
-                "this run needs about {:.1} GiB of memory ({} agents, about {:.3e} ties); {:.1} GiB are available",
+                "this job needs about {:.1} GiB of memory ({what}); {:.1} GiB are available",
                 gib(need),
-                sc.n_agents(),
-                powerdyn::scenario::expected_ties(&sc.network, &sc.cohorts),
                 gib(have as f64)
             ),
-            Some("use fewer agents or a sparser network, or pass --force to try anyway"),
+            Some(help),
         ));
     }
     Ok(())
@@ -445,6 +456,23 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     use powerdyn::sweep;
     let sw = sweep::file::load(&a.sweep, a.force)?;
     let first = sw.scenario_at(0)?;
+    if !a.force && !a.dry_run {
+        // Runs at once: one per worker thread, at most one per run.
+        let threads = match a.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t => t as usize,
+        };
+        let at_once = (threads as u64).min(sw.total_runs().max(1));
+        check_bytes(
+            sw.max_estimated_bytes * at_once as f64,
+            &format!(
+                "{at_once} runs at once of up to {} agents",
+                first.n_agents()
+            ),
+            &a.sweep,
+            "use fewer agents, a sparser network or fewer --threads, or pass --force to try anyway",
+        )?;
+    }
     let steps = sw.steps.unwrap_or(first.steps);
     let runs = sw.total_runs();
     if a.dry_run {
@@ -548,11 +576,6 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-slurm", sw.name)));
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-    let out = out.canonicalize().map_err(|e| Error::io(&out, e))?;
-    let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
-    let binary = std::env::current_exe()
-        .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
     let opts = sweep::slurm::SlurmOptions {
         tasks: a.tasks,
         partition: a.partition.clone(),
@@ -560,7 +583,35 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         cpus: a.cpus.max(1),
         mem: a.mem.clone(),
     };
-    for (name, text) in sweep::slurm::scripts(&binary, &file, &sw.name, &out, &opts)? {
+    // Everything that can be refused is checked before the folder is made.
+    opts.check()?;
+    sweep::slurm::check_path(&out, "output folder")?;
+    let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
+    let binary = std::env::current_exe()
+        .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
+    sweep::slurm::check_path(&file, "sweep file")?;
+    sweep::slurm::check_path(&binary, "powerdyn binary")?;
+    let existed = out.exists();
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let scripts = out
+        .canonicalize()
+        .map_err(|e| Error::io(&out, e))
+        .and_then(|abs| {
+            Ok((
+                sweep::slurm::scripts(&binary, &file, &sw.name, &abs, &opts)?,
+                abs,
+            ))
+        });
+    let (scripts, out) = match scripts {
+        Ok(s) => s,
+        Err(e) => {
+            if !existed {
+                let _ = std::fs::remove_dir(&out);
+            }
+            return Err(e);
+        }
+    };
+    for (name, text) in scripts {
         let path = out.join(&name);
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         #[cfg(unix)]

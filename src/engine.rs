@@ -656,7 +656,8 @@ impl Simulation {
                 Kind::ResourceShock { factor, amount } => {
                     let a = &mut self.world.agents;
                     for &i in &targets {
-                        a.resources[i] = (a.resources[i] * factor + amount).max(0.0);
+                        a.resources[i] =
+                            crate::rules::resources::bounded(a.resources[i] * factor + amount);
                     }
                     format!("{} agents: resources x{factor} {amount:+}", targets.len())
                 }
@@ -700,7 +701,8 @@ impl Simulation {
                     // Damages from the other side to the wronged.
                     let t = side * award * w.agents.resources[j];
                     w.agents.resources[j] -= t;
-                    w.agents.resources[i] += t;
+                    w.agents.resources[i] =
+                        crate::rules::resources::bounded(w.agents.resources[i] + t);
                     to_wronged += t;
                     w.ties.state[e].resentment *= (1.0 - relief * side) as f32;
                 } else {
@@ -716,7 +718,8 @@ impl Simulation {
                     let (from, to) = if p_ji >= p_ij { (i, j) } else { (j, i) };
                     let t = -side * award * w.agents.resources[from];
                     w.agents.resources[from] -= t;
-                    w.agents.resources[to] += t;
+                    w.agents.resources[to] =
+                        crate::rules::resources::bounded(w.agents.resources[to] + t);
                     to_powerful += t;
                     w.ties.state[e].resentment *= (1.0 - relief * side) as f32;
                 }
@@ -1874,7 +1877,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             let base = ctx.coercive_baseline.get_or(i, coercive);
             coercive = p.contests.forget(coercive, base);
         }
-        u.resources[o] = resources.max(0.0);
+        u.resources[o] = crate::rules::resources::bounded(resources);
         u.esteem[o] = esteem.clamp(0.0, 1.0);
         u.coercive[o] = coercive;
     }

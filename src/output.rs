@@ -85,6 +85,68 @@ impl Drop for PartFile {
     }
 }
 
+/// What an output folder holds, judged by its `manifest.json` (and, for a
+/// sweep that has not finished, its resume state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// No powerdyn output (or no folder).
+    Nothing,
+    /// A run's output (`powerdyn run`).
+    Run,
+    /// A sweep's output or a shard's, finished or not (`powerdyn sweep`).
+    Sweep,
+    /// A merge of shards (`powerdyn merge`).
+    Merged,
+    /// A `manifest.json` powerdyn did not write.
+    Other,
+}
+
+impl Holds {
+    /// What the folder holds, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Holds::Nothing => "nothing",
+            Holds::Run => "the output of a run",
+            Holds::Sweep => "the output of a sweep",
+            Holds::Merged => "the output of a merge",
+            Holds::Other => "a manifest.json powerdyn did not write",
+        }
+    }
+}
+
+/// What the folder `dir` holds (see [`Holds`]).
+pub fn holds(dir: &Path) -> Holds {
+    match std::fs::read_to_string(dir.join("manifest.json")) {
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(m) if m.get("merged_from").is_some() => Holds::Merged,
+            Ok(m) if m.get("sweep_hash").is_some() => Holds::Sweep,
+            Ok(m) if m.get("scenario_sha256").is_some() => Holds::Run,
+            _ => Holds::Other,
+        },
+        Err(_) if dir.join(".sweep-state").exists() || dir.join("runs.csv").exists() => {
+            Holds::Sweep
+        }
+        Err(_) => Holds::Nothing,
+    }
+}
+
+/// Refuses to write `what` into `dir` when the folder holds output of another
+/// kind than `allowed` (writing would delete or mix it).
+pub fn check_dir(dir: &Path, allowed: Holds, what: &str) -> Result<()> {
+    let h = holds(dir);
+    if h == Holds::Nothing || h == allowed {
+        return Ok(());
+    }
+    Err(Error::input(
+        dir.display().to_string(),
+        format!(
+            "this folder holds {}; writing {what} here would replace or mix it",
+            h.describe()
+        ),
+        Some("choose another output folder (--out)"),
+    ))
+}
+
 /// Prepares a run folder: creates it and removes the run files of an earlier
 /// run there (manifest first), so a failed run cannot leave a stale set that looks complete.
 pub fn prepare_dir(dir: &Path) -> Result<()> {

@@ -179,6 +179,7 @@ fn run_in_pool(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Summary> {
     let started = Instant::now();
+    crate::output::check_dir(&cfg.out_dir, crate::output::Holds::Run, "a run")?;
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
     prepare_dir(&cfg.out_dir)?;
     let columns = metrics::column_names(&sim);

@@ -67,6 +67,18 @@ impl Table {
     }
 }
 
+/// The events of an `events.csv` as chart markers `(step, prefix + kind)`
+/// (none when its step or kind column is missing).
+fn event_markers(e: &Table, prefix: &str) -> Vec<(f64, String)> {
+    let (Some(s), Some(k)) = (e.col("step"), e.col("kind")) else {
+        return Vec::new();
+    };
+    e.rows
+        .iter()
+        .map(|r| (r[s].parse().unwrap_or(0.0), format!("{prefix}{}", r[k])))
+        .collect()
+}
+
 fn json(path: &Path) -> Option<serde_json::Value> {
     std::fs::read_to_string(path)
         .ok()
@@ -120,13 +132,25 @@ svg{{max-width:100%;height:auto;margin:.5em 0}}\n</style></head><body>\n<h1>{t}<
     )
 }
 
-/// The opening comment of a scenario file: its story, question and what to watch.
-fn story(path: &str) -> Option<String> {
-    let p = Path::new(path);
-    if p.extension().is_none_or(|e| e != "toml") || !p.is_file() {
+/// The text of the run's scenario file, if the file at the manifest's
+/// `scenario_path` is still the one the run read: the same SHA-256 (over it
+/// and the bases it extends) as the manifest's `scenario_sha256`. A file
+/// changed since, or another file reached from another folder, is not shown.
+fn scenario_text(manifest: &serde_json::Value) -> Option<String> {
+    let p = Path::new(manifest["scenario_path"].as_str()?);
+    let expected = manifest["scenario_sha256"].as_str()?;
+    if p.extension().is_none_or(|e| e != "toml") {
         return None;
     }
-    let text = std::fs::read_to_string(p).ok()?;
+    let sc = crate::scenario::load(p).ok()?;
+    if sc.sha256 != expected {
+        return None;
+    }
+    String::from_utf8(crate::scenario::read_input_file(p).ok()?).ok()
+}
+
+/// The opening comment of a scenario file: its story, question and what to watch.
+fn story(text: &str) -> Option<String> {
     let lines: Vec<&str> = text
         .lines()
         .take_while(|l| l.starts_with('#'))
@@ -144,30 +168,24 @@ fn run_report(dir: &Path) -> Result<String> {
     let events = Table::read(&dir.join("events.csv")).ok();
     let markers: Vec<(f64, String)> = events
         .as_ref()
-        .map(|e| {
-            let (s, k) = (e.col("step").unwrap_or(0), e.col("kind").unwrap_or(1));
-            e.rows
-                .iter()
-                .map(|r| (r[s].parse().unwrap_or(0.0), r[k].clone()))
-                .collect()
-        })
+        .map(|e| event_markers(e, ""))
         .unwrap_or_default();
     let mut sections = Vec::new();
     // Story and parameters.
     let scenario_path = manifest["scenario_path"].as_str().unwrap_or("");
     let mut intro = String::from("<h2>The story</h2>\n");
-    match story(scenario_path) {
+    let text = scenario_text(&manifest);
+    match text.as_deref().and_then(story) {
         Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
-        None => intro
-            .push_str("<p>(The scenario file is not at hand; its name and numbers follow.)</p>\n"),
+        None => intro.push_str(
+            "<p>(The scenario file is not at hand, or has changed since the run; its name and numbers follow.)</p>\n",
+        ),
     }
-    if story(scenario_path).is_some() {
-        if let Ok(full) = std::fs::read_to_string(scenario_path) {
-            intro.push_str(&format!(
-                "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
-                escape(&full)
-            ));
-        }
+    if let Some(full) = &text {
+        intro.push_str(&format!(
+            "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
+            escape(full)
+        ));
     }
     intro.push_str(&format!(
         "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr></table>\n",
@@ -552,11 +570,15 @@ fn sweep_report(dir: &Path) -> Result<String> {
             "final_mean_resentment",
             "final_mean_engagement",
         ] {
+            let (Some(m), Some(p), Some(t)) = (s.col("metric"), s.col("parameter"), s.col("total"))
+            else {
+                break;
+            };
             let bars: Vec<(String, f64)> = s
                 .rows
                 .iter()
-                .filter(|r| r[0] == h)
-                .map(|r| (r[1].clone(), r[3].parse().unwrap_or(0.0)))
+                .filter(|r| r[m] == h)
+                .map(|r| (r[p].clone(), r[t].parse().unwrap_or(0.0)))
                 .collect();
             if !bars.is_empty() {
                 out.push_str(&svg::bar_chart(
@@ -687,13 +709,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         let s = json(&d.join("summary.json")).unwrap_or_default();
         let name = s["scenario"].as_str().unwrap_or("run").to_string();
         let ev = Table::read(&d.join("events.csv"))
-            .map(|e| {
-                let (st, k) = (e.col("step").unwrap_or(0), e.col("kind").unwrap_or(1));
-                e.rows
-                    .iter()
-                    .map(|r| (r[st].parse().unwrap_or(0.0), format!("{}: {}", name, r[k])))
-                    .collect()
-            })
+            .map(|e| event_markers(&e, &format!("{name}: ")))
             .unwrap_or_default();
         Ok((name, ts, s, ev))
     };

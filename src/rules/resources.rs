@@ -12,8 +12,24 @@
 //! (decisions won, rewards paid) move resources between agents on top of
 //! this. Consumption keeps a run stationary: without it every agent's
 //! resources, and so its reward power, would grow without bound.
+//!
+//! Resources stay within `[0, MAX_RESOURCES]` (10^30 units): a scenario that
+//! multiplies them step after step (a `resource_shock` with a large factor)
+//! reaches the ceiling instead of overflowing to infinity, so every value
+//! and metric stays finite.
 
 use crate::scenario::reader::{Ctx, Table};
+
+/// The most resources an agent can hold (resource units).
+pub const MAX_RESOURCES: f64 = 1e30;
+
+/// `x` kept within `[0, MAX_RESOURCES]` (NaN, which no rule produces from
+/// finite input, becomes 0).
+#[inline]
+#[allow(clippy::manual_clamp)] // clamp would keep NaN; max/min map it to 0 as before
+pub fn bounded(x: f64) -> f64 {
+    x.max(0.0).min(MAX_RESOURCES)
+}
 
 /// Parameters of income and consumption.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +66,15 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_stay_within_zero_and_the_ceiling() {
+        assert_eq!(bounded(5.5), 5.5);
+        assert_eq!(bounded(-1.0), 0.0);
+        assert_eq!(bounded(f64::NAN), 0.0);
+        assert_eq!(bounded(1e40), MAX_RESOURCES);
+        assert_eq!(bounded(f64::INFINITY), MAX_RESOURCES);
+    }
 
     #[test]
     fn resources_relax_toward_income_over_consumption() {

@@ -248,35 +248,87 @@ impl Scenario {
     }
 }
 
+/// Why an input file could not be read (see [`read_input_file`]).
+#[derive(Debug)]
+pub enum ReadFailure {
+    /// It does not exist or cannot be opened or read.
+    Io(std::io::Error),
+    /// It is a folder.
+    Folder,
+    /// It is not a regular file (a device, a pipe, a socket).
+    NotAFile,
+    /// It holds more than [`MAX_FILE_BYTES`].
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadFailure::Io(e) => write!(f, "cannot be read: {e}"),
+            ReadFailure::Folder => write!(f, "is a folder, not a file"),
+            ReadFailure::NotAFile => {
+                write!(f, "is not a regular file (a device, a pipe or a socket)")
+            }
+            ReadFailure::TooLarge(n) => write!(
+                f,
+                "holds {n} bytes or more; input files are at most {MAX_FILE_BYTES}"
+            ),
+        }
+    }
+}
+
+/// Reads an input file (a scenario, a base it extends, a sweep file): a
+/// regular file of at most [`MAX_FILE_BYTES`], read with that limit (so a
+/// device or a growing file cannot exhaust memory, and a pipe cannot block).
+pub fn read_input_file(path: &Path) -> std::result::Result<Vec<u8>, ReadFailure> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(ReadFailure::Io)?;
+    if meta.is_dir() {
+        return Err(ReadFailure::Folder);
+    }
+    if !meta.is_file() {
+        return Err(ReadFailure::NotAFile);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadFailure::TooLarge(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadFailure::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadFailure::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::input(
-            &shown,
-            format!("cannot read the scenario file: {e}"),
-            Some("check the path; scenario files end in .toml"),
-        )
-    })?;
-    if meta.is_dir() {
-        return Err(Error::input(
-            &shown,
-            "is a folder, not a scenario file",
-            Some("give the path of a .toml file"),
-        ));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Error::input(
-            &shown,
-            format!(
-                "the file is {} bytes; scenario files are at most {MAX_FILE_BYTES}",
-                meta.len()
+    let bytes = read_input_file(path).map_err(|e| {
+        let (message, help) = match e {
+            ReadFailure::Io(e) => (
+                format!("cannot read the scenario file: {e}"),
+                "check the path; scenario files end in .toml",
             ),
-            Some("use populations with counts and distributions instead of listing every agent"),
-        ));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::input(&shown, format!("cannot read the scenario file: {e}"), None))?;
+            ReadFailure::Folder => (
+                "is a folder, not a scenario file".to_string(),
+                "give the path of a .toml file",
+            ),
+            ReadFailure::NotAFile => (
+                "is not a regular file (a device, a pipe or a socket)".to_string(),
+                "give the path of a .toml file",
+            ),
+            ReadFailure::TooLarge(n) => (
+                format!(
+                    "the file holds {n} bytes or more; scenario files are at most {MAX_FILE_BYTES}"
+                ),
+                "use populations with counts and distributions instead of listing every agent",
+            ),
+        };
+        Error::input(&shown, message, Some(help))
+    })?;
     let chain = extends_chain(path, &shown, bytes)?;
     parse_chain(chain).map_err(Error::Input)
 }
@@ -367,16 +419,8 @@ pub(crate) fn extends_chain(
                 "flatten the chain",
             ));
         }
-        let meta = std::fs::metadata(&canon)
-            .map_err(|e| fail(format!("cannot read `{base}`: {e}"), "check the path"))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(fail(
-                format!("`{base}` is larger than {MAX_FILE_BYTES} bytes"),
-                "use a smaller base",
-            ));
-        }
-        let bytes = std::fs::read(&canon)
-            .map_err(|e| fail(format!("cannot read `{base}`: {e}"), "check the path"))?;
+        let bytes = read_input_file(&canon)
+            .map_err(|e| fail(format!("`{base}` {e}"), "extend a .toml scenario file"))?;
         seen.push(canon);
         chain.push((target.display().to_string(), bytes));
     }

@@ -31,6 +31,10 @@ use crate::scenario::{self, Scenario};
 /// Most runs a sweep may ask for without `--force`.
 pub const MAX_RUNS: u64 = 10_000_000;
 
+/// Most parameter points a sweep may have, even with `--force` (each is held
+/// in memory and checked before the sweep starts).
+pub const MAX_POINTS: u64 = 10_000_000;
+
 /// How parameter points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Design {
@@ -101,6 +105,9 @@ pub struct Sweep {
     pub parameters: Vec<Parameter>,
     /// The points: one value per parameter.
     pub points: Vec<Vec<f64>>,
+    /// The largest memory estimate of one run over the points, in bytes
+    /// ([`Scenario::estimated_bytes`]).
+    pub max_estimated_bytes: f64,
 }
 
 impl Sweep {
@@ -184,6 +191,22 @@ impl Sweep {
         root + &arrays
     }
 
+    /// Validates every point's scenario (in parallel; the first error in
+    /// point order is returned) and returns the largest memory estimate of
+    /// one run.
+    pub fn check_points(&self) -> Result<f64> {
+        use rayon::prelude::*;
+        let estimates: Vec<Result<f64>> = (0..self.points.len())
+            .into_par_iter()
+            .map(|p| self.scenario_at(p).map(|s| s.estimated_bytes()))
+            .collect();
+        let mut max = 0.0f64;
+        for e in estimates {
+            max = max.max(e?);
+        }
+        Ok(max)
+    }
+
     /// The scenario of a point, validated.
     pub fn scenario_at(&self, point: usize) -> Result<Scenario> {
         let mut chain = vec![(
@@ -198,11 +221,11 @@ impl Sweep {
 /// Reads and validates a sweep file.
 pub fn load(path: &Path, force: bool) -> Result<Sweep> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = scenario::read_input_file(path).map_err(|e| {
         Error::input(
             &shown,
-            format!("cannot read the sweep file: {e}"),
-            Some("check the path"),
+            format!("the sweep file {e}"),
+            Some("check the path; sweep files are .toml text files"),
         )
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
@@ -453,7 +476,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                 }
                 Ok(c) if allowed.as_ref().is_some_and(|a| c.starts_with(a)) => {
                     scenario_path = target.clone();
-                    match std::fs::read(&c) {
+                    match scenario::read_input_file(&c) {
                         Ok(bytes) => match scenario::extends_chain(&target, &target.display().to_string(), bytes) {
                             Ok(ch) => chain = ch,
                             Err(e) => return Err(e),
@@ -488,6 +511,31 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
             return Err(Error::Input(InputErrors(ctx.diags)));
         }
     }
+    // Count the points before making them: a design too large to hold is
+    // refused before anything is allocated.
+    let n_points: u128 = match design {
+        Design::Grid => parameters
+            .iter()
+            .map(|p| p.values.len() as u128)
+            .fold(1u128, |a, b| a.saturating_mul(b)),
+        Design::Random { samples } | Design::Lhs { samples } => samples as u128,
+        Design::Sobol { samples } => samples as u128 * (parameters.len() as u128 + 2),
+    };
+    let runs = n_points.saturating_mul(replicates as u128);
+    if n_points > MAX_POINTS as u128 {
+        return Err(Error::input(
+            &shown,
+            format!("this sweep has {n_points} parameter points; at most {MAX_POINTS} can be held, even with --force"),
+            Some("use fewer values or samples (replicates are cheap: raise those instead)"),
+        ));
+    }
+    if runs > MAX_RUNS as u128 && !force {
+        return Err(Error::input(
+            &shown,
+            format!("this sweep makes {runs} runs; more than {MAX_RUNS} need --force"),
+            Some("use fewer values, samples or replicates, or pass --force"),
+        ));
+    }
     let points = design_points(&parameters, design, seed);
     let sweep = Sweep {
         name,
@@ -500,19 +548,16 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         design,
         parameters,
         points,
+        max_estimated_bytes: 0.0,
     };
-    let runs = (sweep.points.len() as u128) * replicates as u128;
-    if runs > MAX_RUNS as u128 && !force {
-        return Err(Error::input(
-            &shown,
-            format!("this sweep makes {runs} runs; more than {MAX_RUNS} need --force"),
-            Some("use fewer values, samples or replicates, or pass --force"),
-        ));
-    }
-    // Every parameter path must exist: validate the first point (unknown keys are named with a suggestion).
+    // Every parameter path must exist: the first point first (unknown keys
+    // are named with a suggestion), then every point, so that a value out of
+    // range anywhere is refused before a run starts.
     if !sweep.points.is_empty() {
         sweep.scenario_at(0)?;
     }
+    let mut sweep = sweep;
+    sweep.max_estimated_bytes = sweep.check_points()?;
     Ok(sweep)
 }
 

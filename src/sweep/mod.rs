@@ -367,11 +367,17 @@ fn run_in_pool(
 ) -> Result<SweepSummary> {
     use std::fs::OpenOptions;
     let started = Instant::now();
-    // Fail on a bad point before anything is written.
-    for p in [0, sweep.points.len().saturating_sub(1)] {
-        sweep.scenario_at(p)?;
+    // Fail on a bad point before anything is written: every point was
+    // validated when the sweep was loaded; the first and last also build
+    // their world here (the network checks need the network).
+    if !sweep.points.is_empty() {
+        for p in [0, sweep.points.len() - 1] {
+            let s = sweep.scenario_at(p)?;
+            Simulation::new(&s, sweep.run_seed(p, 0), sweep.run_id(p, 0))?;
+        }
     }
     let out = &cfg.out_dir;
+    crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let state_path = out.join(".sweep-state");
     let runs_part = out.join("runs.csv.part");
@@ -717,6 +723,97 @@ fn summarize(out_dir: &Path, n_params: usize, sobol: bool) -> Result<()> {
     Ok(())
 }
 
+/// Checks that `shards` are the finished shards of one sweep, each given
+/// once and all of them (`manifest.json` of each: the same `sweep_hash`, one
+/// shard `K/N` for every `K < N`), and that `out_dir` is none of them, so that
+/// a merge can neither mix sweeps nor overwrite its own input. Returns the
+/// sweep's hash.
+fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
+    let bad =
+        |p: &Path, m: String, help: &str| Error::input(p.display().to_string(), m, Some(help));
+    let finish =
+        "let the shard finish (run its `powerdyn sweep --shard K/N` command again), then merge";
+    let out = out_dir.canonicalize().ok();
+    crate::output::check_dir(out_dir, crate::output::Holds::Merged, "merged shards")?;
+    let mut hash: Option<(String, &Path)> = None;
+    let mut seen: Vec<Option<&Path>> = Vec::new();
+    for dir in shards {
+        if out.is_some() && dir.canonicalize().ok() == out {
+            return Err(bad(
+                out_dir,
+                "the merged output would overwrite this shard's folder".into(),
+                "give --out a folder of its own, such as output/<sweep>-merged",
+            ));
+        }
+        let mpath = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&mpath).map_err(|_| {
+            bad(
+                dir,
+                "not a finished shard: it has no manifest.json".into(),
+                finish,
+            )
+        })?;
+        let m: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| bad(&mpath, format!("not a sweep's manifest: {e}"), finish))?;
+        let (Some(h), Some(shard)) = (m["sweep_hash"].as_str(), m["shard"].as_str()) else {
+            return Err(bad(
+                &mpath,
+                "not the manifest of a sweep shard (no sweep_hash or shard)".into(),
+                "give the folders written by `powerdyn sweep --shard K/N`",
+            ));
+        };
+        let parsed = shard
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
+            .filter(|&(k, n)| k < n && n <= 1 << 20);
+        let Some((k, n)) = parsed else {
+            return Err(bad(&mpath, format!("shard `{shard}` is not K/N"), finish));
+        };
+        match &hash {
+            None => hash = Some((h.to_string(), dir)),
+            Some((h0, first)) if h0 != h => {
+                return Err(bad(
+                    dir,
+                    format!(
+                        "this shard comes from a different sweep than {} (the sweep definitions differ: points, seed, replicates, steps or scenario)",
+                        first.display()
+                    ),
+                    "merge only the shards of one sweep file, run unchanged",
+                ))
+            }
+            Some(_) => {}
+        }
+        if seen.is_empty() {
+            seen = vec![None; n];
+        } else if seen.len() != n {
+            return Err(bad(
+                dir,
+                format!(
+                    "shard {shard} splits the sweep in {n}, the first shard in {}",
+                    seen.len()
+                ),
+                "merge the shards of one split",
+            ));
+        }
+        if let Some(other) = seen[k] {
+            return Err(bad(
+                dir,
+                format!("shard {shard} is given twice (also as {})", other.display()),
+                "give each shard's folder once",
+            ));
+        }
+        seen[k] = Some(dir);
+    }
+    if let Some(k) = seen.iter().position(|s| s.is_none()) {
+        return Err(Error::input(
+            "merge",
+            format!("shard {k}/{} is missing", seen.len()),
+            Some("give the folders of every shard, 0 to N-1"),
+        ));
+    }
+    Ok(hash.map(|(h, _)| h).unwrap_or_default())
+}
+
 /// Combines the folders of a sharded sweep (`--shard K/N`, every K) into one:
 /// runs.csv and timeseries.csv in run order, then aggregate.csv, verdicts.csv
 /// and sensitivity.csv computed from them as an unsharded sweep computes
@@ -737,6 +834,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
             Some("give the output folders of finished shards of one sweep"),
         )
     };
+    let sweep_hash = check_shards(shards, out_dir)?;
     let mut header: Option<csv::StringRecord> = None;
     let mut runs: Vec<(u64, usize, csv::StringRecord)> = Vec::new();
     for (s, dir) in shards.iter().enumerate() {
@@ -851,6 +949,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
         "merged_from": shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "sweep_hash": sweep_hash,
         "design": if sobol { "sobol" } else { manifest.as_ref().and_then(|v| v["design"].as_str()).unwrap_or("") },
         "runs": runs.len(),
     });

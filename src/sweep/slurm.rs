@@ -43,6 +43,46 @@ fn check(value: &Option<String>, what: &str, ok: impl Fn(char) -> bool) -> Resul
     Ok(())
 }
 
+impl SlurmOptions {
+    /// Checks the options: at least one task, and a partition, time and
+    /// memory made only of the characters SLURM's formats use (they are
+    /// written into the scripts as they are).
+    pub fn check(&self) -> Result<()> {
+        if self.tasks == 0 {
+            return Err(Error::input(
+                "--tasks",
+                "at least one task is needed",
+                Some("give --tasks N with N >= 1"),
+            ));
+        }
+        check(&self.partition, "partition", |c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ',')
+        })?;
+        check(&self.time, "time", |c| {
+            c.is_ascii_digit() || matches!(c, ':' | '-')
+        })?;
+        check(&self.mem, "mem", |c| c.is_ascii_alphanumeric())
+    }
+}
+
+/// Checks a path written into the scripts: `#SBATCH` lines are not shell,
+/// so their paths cannot be quoted, and a path with white space, a control
+/// character or a quote in it is refused rather than written.
+pub fn check_path(path: &Path, what: &str) -> Result<()> {
+    let text = path.display().to_string();
+    let bad = text.chars().find(|&c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '$' | '\\')
+    });
+    match bad {
+        None => Ok(()),
+        Some(c) => Err(Error::input(
+            text.clone(),
+            format!("the {what} path holds {c:?}, which the SLURM scripts cannot carry"),
+            Some("use a path of letters, digits and / . _ - (no spaces or quotes)"),
+        )),
+    }
+}
+
 /// The three scripts (array, merge, submit) for a sweep whose outputs go to `out`.
 pub fn scripts(
     binary: &Path,
@@ -51,20 +91,10 @@ pub fn scripts(
     out: &Path,
     o: &SlurmOptions,
 ) -> Result<[(String, String); 3]> {
-    if o.tasks == 0 {
-        return Err(Error::input(
-            "--tasks",
-            "at least one task is needed",
-            Some("give --tasks N with N >= 1"),
-        ));
-    }
-    check(&o.partition, "partition", |c| {
-        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ',')
-    })?;
-    check(&o.time, "time", |c| {
-        c.is_ascii_digit() || matches!(c, ':' | '-')
-    })?;
-    check(&o.mem, "mem", |c| c.is_ascii_alphanumeric())?;
+    o.check()?;
+    check_path(binary, "powerdyn binary")?;
+    check_path(sweep_file, "sweep file")?;
+    check_path(out, "output folder")?;
     let bin = quote(&binary.display().to_string());
     let file = quote(&sweep_file.display().to_string());
     let out_q = quote(&out.display().to_string());

@@ -705,3 +705,241 @@ fn a_file_over_16_mib_is_refused_before_it_is_read() {
     }
     assert_eq!(tree(dir.path()), before, "something was written");
 }
+
+/// A copy of a bundled scenario in `dir`.
+fn bundled_into(dir: &Path, name: &str) -> PathBuf {
+    let to = dir.join(format!("{name}.toml"));
+    std::fs::copy(root().join("scenarios").join(format!("{name}.toml")), &to).unwrap();
+    to
+}
+
+#[test]
+fn a_sweep_too_large_for_memory_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("big.toml"),
+        "name = \"big\"\nsteps = 2\n[[populations]]\nname = \"p\"\ncount = 200000000\n[network]\nkind = \"ring\"\nk = 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sw.toml"),
+        "name = \"sw\"\nscenario = \"big.toml\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2] }\n",
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--threads", "2", "-q"]);
+    check_refused(&r, "sweep", "sw.toml", &["GiB of memory", "2 runs at once"]);
+    assert_eq!(tree(dir.path()), before, "something was written");
+}
+
+#[test]
+fn files_that_are_not_regular_files_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["validate", "/dev/zero"][..],
+        &["run", "/dev/zero", "--quiet"][..],
+        &["sweep", "/dev/zero", "-q"][..],
+    ] {
+        let r = powerdyn(dir.path(), args);
+        check_refused(&r, args[0], "/dev/zero", &["not a regular file"]);
+    }
+    // A base that is a pipe would block a reader forever.
+    #[cfg(unix)]
+    {
+        let fifo = dir.path().join("base.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            std::fs::write(
+                dir.path().join("child.toml"),
+                "extends = \"base.toml\"\nname = \"child\"\n",
+            )
+            .unwrap();
+            let r = powerdyn(dir.path(), &["validate", "child.toml"]);
+            check_refused(&r, "validate", "child.toml", &["not a regular file"]);
+        }
+    }
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("scen");
+    std::fs::create_dir_all(scen.join("sweeps")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/bully-target-stays.toml"),
+        scen.join("bully-target-stays.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("scenarios/sweeps/bully-harm.toml"),
+        scen.join("sweeps/bully-harm.toml"),
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let file = "scen/sweeps/bully-harm.toml";
+    for (args, fragment) in [
+        (
+            vec!["--out", "x\ntouch PWNED\n#"],
+            "which the SLURM scripts cannot carry",
+        ),
+        (
+            vec!["--out", "with space"],
+            "which the SLURM scripts cannot carry",
+        ),
+        (vec!["--out", "t0"], "at least one task"),
+        (
+            vec!["--time", "1;reboot", "--out", "t1"],
+            "not a valid time",
+        ),
+        (vec!["--mem", "4G x", "--out", "t2"], "not a valid mem"),
+    ] {
+        let tasks = if fragment == "at least one task" {
+            "0"
+        } else {
+            "2"
+        };
+        let mut a = vec!["slurm", file, "--tasks", tasks];
+        a.extend(args);
+        let r = powerdyn(dir.path(), &a);
+        assert_eq!(r.code, Some(2), "{a:?}: {}", r.stderr);
+        assert!(r.stderr.contains(fragment), "{a:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert_eq!(tree(dir.path()), before, "something was written");
+}
+
+#[test]
+fn report_and_compare_survive_tampered_files_and_show_only_the_scenario_the_run_read() {
+    let dir = tempfile::tempdir().unwrap();
+    bundled_into(dir.path(), "balanced-couple");
+    for (name, out) in [("balanced-couple", "a"), ("balanced-couple", "b")] {
+        let r = powerdyn(
+            dir.path(),
+            &[
+                "run",
+                &format!("{name}.toml"),
+                "--out",
+                out,
+                "--steps",
+                "50",
+                "-q",
+            ],
+        );
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    }
+    // The report shows the story of the file the run read.
+    let r = powerdyn(dir.path(), &["report", "a"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let html = std::fs::read_to_string(dir.path().join("a/report.html")).unwrap();
+    assert!(html.contains("Balanced partners."), "the story is shown");
+    // Events and sensitivity files without their columns: no panic.
+    std::fs::write(dir.path().join("a/events.csv"), "step\n5\n").unwrap();
+    for args in [
+        &["report", "a"][..],
+        &["compare", "a", "b", "--out", "cmp"][..],
+    ] {
+        let r = powerdyn(dir.path(), args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+    }
+    // A scenario file changed since the run, or another file named by the
+    // manifest, is not embedded.
+    std::fs::write(
+        dir.path().join("secret.toml"),
+        "# token = \"hunter2\"\nname = \"s\"\n",
+    )
+    .unwrap();
+    let mf = dir.path().join("a/manifest.json");
+    let text = std::fs::read_to_string(&mf).unwrap();
+    std::fs::write(&mf, text.replace("balanced-couple.toml", "secret.toml")).unwrap();
+    let r = powerdyn(dir.path(), &["report", "a"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let html = std::fs::read_to_string(dir.path().join("a/report.html")).unwrap();
+    assert!(
+        !html.contains("hunter2"),
+        "another file's text was embedded"
+    );
+    assert!(html.contains("has changed since the run"));
+}
+
+#[test]
+fn a_run_refuses_a_folder_holding_a_sweep_and_a_sweep_one_holding_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    bundled_into(dir.path(), "balanced-couple");
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "balanced-couple.toml",
+            "--out",
+            "r",
+            "--steps",
+            "20",
+            "-q",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    std::fs::create_dir(dir.path().join("s")).unwrap();
+    std::fs::write(dir.path().join("s/runs.csv"), "run_id\n").unwrap();
+    let before = tree(dir.path());
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "balanced-couple.toml",
+            "--out",
+            "s",
+            "--steps",
+            "20",
+            "-q",
+        ],
+    );
+    check_refused(&r, "run", "s", &["holds the output of a sweep"]);
+    std::fs::write(
+        dir.path().join("sw.toml"),
+        "name = \"sw\"\nscenario = \"balanced-couple.toml\"\nsteps = 20\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n",
+    )
+    .unwrap();
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--out", "r", "-q"]);
+    check_refused(&r, "sweep", "r", &["holds the output of a run"]);
+    let mut after = tree(dir.path());
+    after.remove(Path::new("sw.toml"));
+    assert_eq!(after, before, "something was written");
+}
+
+#[test]
+fn resources_multiplied_step_after_step_stay_finite() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shock.toml"),
+        "name = \"shock\"\nsteps = 100\n[[agents]]\nname = \"a\"\nresources = 1e12\n[[agents]]\nname = \"b\"\nresources = 1\n[network]\nkind = \"complete\"\n[[events]]\nkind = \"resource_shock\"\nfrom = 1\nevery = 1\nfactor = 1e6\namount = 1e12\n",
+    )
+    .unwrap();
+    let r = powerdyn(dir.path(), &["run", "shock.toml", "-q"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.path().join("output/shock/agents.csv")).unwrap();
+    let mut rows = text.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let k = header.iter().position(|&h| h == "resources").unwrap();
+    let last: Vec<f64> = rows
+        .filter(|l| l.starts_with("100,"))
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(last.len(), 2);
+    for x in last {
+        assert!(x.is_finite() && x > 1e29 && x <= 1e30, "{x}");
+    }
+    let ts = std::fs::read_to_string(dir.path().join("output/shock/timeseries.csv")).unwrap();
+    let names: Vec<&str> = ts.lines().next().unwrap().split(',').collect();
+    let last_row: Vec<&str> = ts.lines().last().unwrap().split(',').collect();
+    for m in [
+        "power_gini",
+        "power_theil",
+        "resources_gini",
+        "mean_resources",
+    ] {
+        let k = names.iter().position(|&h| h == m).unwrap();
+        let x: f64 = last_row[k].parse().unwrap_or(f64::NAN);
+        assert!(x.is_finite(), "{m} = {:?}", last_row[k]);
+    }
+}

@@ -192,6 +192,118 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
     // A missing shard is an error, not a silently smaller sweep.
     let err = sweep::merge(&shards[..2], &tmp.path().join("bad")).unwrap_err();
     assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("is missing"), "{err}");
+    assert!(
+        !tmp.path().join("bad").exists(),
+        "a refused merge writes nothing"
+    );
+}
+
+#[test]
+fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shards_of = |body: &str, tag: &str| -> Vec<std::path::PathBuf> {
+        let sub = tmp.path().join(tag);
+        let sw = sweep::file::load(&write_sweep(&sub, body), false).unwrap();
+        (0..2)
+            .map(|k| {
+                let dir = sub.join(format!("shard{k}"));
+                let cfg = sweep::SweepConfig {
+                    out_dir: dir.clone(),
+                    threads: 1,
+                    shard: Some((k, 2)),
+                };
+                sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
+                dir
+            })
+            .collect()
+    };
+    let one = shards_of(
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+        "a",
+    );
+    // The same sweep but for its last value: its shards hold the same run ids.
+    let other = shards_of(
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.7] }\n",
+        "b",
+    );
+    let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = snapshot(&one[0]);
+    let out = tmp.path().join("merged");
+    let refused = |shards: &[std::path::PathBuf], out: &Path, expect: &str| {
+        let err = sweep::merge(shards, out).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        assert!(err.to_string().contains(expect), "{expect}: {err}");
+    };
+    refused(
+        &[one[0].clone(), other[1].clone()],
+        &out,
+        "a different sweep",
+    );
+    refused(&[one[0].clone(), one[0].clone()], &out, "given twice");
+    refused(&one, &one[0], "holds the output of a sweep");
+    // An unfinished shard (no manifest) is not merged.
+    let unfinished = tmp.path().join("unfinished");
+    fs::create_dir(&unfinished).unwrap();
+    for f in ["runs.csv", "timeseries.csv"] {
+        fs::copy(one[1].join(f), unfinished.join(f)).unwrap();
+    }
+    refused(&[one[0].clone(), unfinished], &out, "not a finished shard");
+    assert!(!out.exists(), "a refused merge writes nothing");
+    assert_eq!(snapshot(&one[0]), before, "the shard is untouched");
+    // The good merge still works, and a run refuses to write into it.
+    sweep::merge(&one, &out).unwrap();
+    let scenario = powerdyn::scenario::load(&tmp.path().join("a/scen/bully.toml")).unwrap();
+    let cfg = powerdyn::run::RunConfig {
+        seed: 1,
+        steps: 5,
+        out_dir: out.clone(),
+        threads: 1,
+    };
+    let err = powerdyn::run::run(&scenario, &cfg, &mut |_, _| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("holds the output of a merge"),
+        "{err}"
+    );
+    assert!(out.join("aggregate.csv").exists());
+}
+
+#[test]
+fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One bad value in the middle of 30 points.
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"agents.employee.exit_cost\" = { values = [0.1, 2.0, 0.5] }\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10 }\n",
+    );
+    let err = sweep::file::load(&path, false).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("(point 10)"), "{err}");
+    assert!(err.to_string().contains("out of range"), "{err}");
+    // Designs too large to hold are refused from their size alone, at once.
+    for body in [
+        "[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10000000 }\n\"rules.tactics.stake\" = { from = 0.01, to = 0.05, steps = 10000000 }\n",
+        "design = \"random\"\nsamples = 100000000\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.6 }\n",
+    ] {
+        let path = write_sweep(tmp.path(), body);
+        let start = std::time::Instant::now();
+        let err = sweep::file::load(&path, true).unwrap_err();
+        assert!(err.to_string().contains("parameter points; at most"), "{err}");
+        assert!(start.elapsed().as_secs() < 10);
+    }
 }
 
 #[test]
