@@ -31,20 +31,26 @@ pub struct Table {
 }
 
 impl Table {
-    /// Reads a CSV file.
+    /// Reads a CSV file written by powerdyn; a file that cannot be read or
+    /// parsed is bad input (exit code 2).
     pub fn read(path: &Path) -> Result<Table> {
-        let mut r = csv::Reader::from_path(path)
-            .map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
+        let bad = |e: csv::Error| {
+            Error::input(
+                path.display().to_string(),
+                format!("cannot read it as powerdyn's CSV: {e}"),
+                Some("run the command that wrote it again to rewrite the folder"),
+            )
+        };
+        let mut r = csv::Reader::from_path(path).map_err(bad)?;
         let header = r
             .headers()
-            .map_err(|e| Error::Run(format!("{}: {e}", path.display())))?
+            .map_err(bad)?
             .iter()
             .map(str::to_string)
             .collect();
         let mut rows = Vec::new();
         for rec in r.records() {
-            let rec = rec.map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
-            rows.push(rec.iter().map(str::to_string).collect());
+            rows.push(rec.map_err(bad)?.iter().map(str::to_string).collect());
         }
         Ok(Table { header, rows })
     }
@@ -97,16 +103,17 @@ pub fn report(dir: &Path) -> Result<PathBuf> {
             Some("give the output folder of a run or a sweep"),
         ));
     }
-    let body = if dir.join("runs.csv").exists() {
-        sweep_report(dir)?
-    } else if dir.join("timeseries.csv").exists() && dir.join("summary.json").exists() {
-        run_report(dir)?
-    } else {
-        return Err(Error::input(
-            dir.display().to_string(),
-            "holds no finished run or sweep (no summary.json or runs.csv)",
-            Some("give the output folder of a finished powerdyn run or sweep"),
-        ));
+    use crate::output::{holds, Holds};
+    let body = match holds(dir) {
+        Holds::Sweep | Holds::Merged if dir.join("manifest.json").exists() => sweep_report(dir)?,
+        Holds::Run => run_report(dir)?,
+        _ => {
+            return Err(Error::input(
+                dir.display().to_string(),
+                "holds no finished run or sweep (no manifest.json written by powerdyn)",
+                Some("give the output folder of a finished powerdyn run or sweep"),
+            ))
+        }
     };
     let mut f = PartFile::create(dir, "report.html")?;
     let path = f.part_path().to_path_buf();
@@ -696,10 +703,10 @@ type LoadedRun = (String, Table, serde_json::Value, Vec<(f64, String)>);
 /// metric of both runs on one chart, events of both marked.
 pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     for d in [a, b] {
-        if !(d.join("timeseries.csv").exists() && d.join("summary.json").exists()) {
+        if crate::output::holds(d) != crate::output::Holds::Run {
             return Err(Error::input(
                 d.display().to_string(),
-                "holds no finished run (no timeseries.csv and summary.json)",
+                "holds no finished run (no run's manifest.json)",
                 Some("give the output folders of two finished runs"),
             ));
         }

@@ -54,6 +54,10 @@
 
 use crate::scenario::reader::{as_number, Ctx, Table};
 
+/// The largest explicit influence weight: weights are relative (each row is
+/// scaled to sum to 1), so a ceiling costs nothing and keeps a row's sum finite.
+pub const MAX_WEIGHT: f64 = 1e12;
+
 /// Parameters of the influence rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
@@ -165,7 +169,7 @@ fn read_list(
             _ => None,
         };
         match triple {
-            Some((Some(a), Some(b), Some(w))) if w.is_finite() && w >= 0.0 => {
+            Some((Some(a), Some(b), Some(w))) if (0.0..=MAX_WEIGHT).contains(&w) => {
                 match (resolve(&a), resolve(&b)) {
                     (Some(i), Some(j)) => out.push((i, j, w)),
                     (ia, _) => {
@@ -184,7 +188,7 @@ fn read_list(
                 ctx.error(
                     Some(item.span()),
                     &here,
-                    "the weight must be a finite number >= 0",
+                    "the weight must be a number from 0 to 1e12",
                     "write a weight such as 0.25",
                 );
                 ok = false;
@@ -244,7 +248,7 @@ fn read_matrix(
             _ => None,
         };
         match values {
-            Some(vals) if vals.iter().all(|w| w.is_finite() && *w >= 0.0) => {
+            Some(vals) if vals.iter().all(|w| (0.0..=MAX_WEIGHT).contains(w)) => {
                 for (j, w) in vals.into_iter().enumerate() {
                     if w > 0.0 {
                         out.push((i as u32, j as u32, w));
@@ -255,7 +259,7 @@ fn read_matrix(
                 ctx.error(
                     Some(row.span()),
                     &here,
-                    format!("expected a row of {n} finite numbers >= 0"),
+                    format!("expected a row of {n} numbers from 0 to 1e12"),
                     "write each row as [w_i1, w_i2, ...]",
                 );
                 ok = false;

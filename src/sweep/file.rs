@@ -209,12 +209,26 @@ impl Sweep {
 
     /// The scenario of a point, validated.
     pub fn scenario_at(&self, point: usize) -> Result<Scenario> {
-        let mut chain = vec![(
-            format!("{} (point {point})", self.source),
-            self.overrides(point).into_bytes(),
-        )];
+        // Messages about the point name it and its values; the text laid
+        // over the base is generated, so its lines and columns mean nothing
+        // to the user and are left out.
+        let values: Vec<String> = self
+            .parameters
+            .iter()
+            .zip(&self.points[point])
+            .map(|(p, v)| format!("{} = {v}", p.path))
+            .collect();
+        let label = format!("{} (point {point}: {})", self.source, values.join(", "));
+        let mut chain = vec![(label.clone(), self.overrides(point).into_bytes())];
         chain.extend(self.chain.iter().cloned());
-        scenario::parse_chain(chain).map_err(Error::Input)
+        scenario::parse_chain(chain).map_err(|mut e| {
+            for d in &mut e.0 {
+                if d.file == label {
+                    d.line_col = None;
+                }
+            }
+            Error::Input(e)
+        })
     }
 }
 
@@ -314,12 +328,19 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                     seg[0],
                     "agents" | "populations" | "intersections" | "events"
                 );
-                if seg.len() < 2 || (arrays && seg.len() < 3) || seg.iter().any(|s| s.is_empty()) {
+                // Each segment a bare TOML key (the path is written into the
+                // overrides as it is, so nothing else may pass).
+                let bare = |s: &&str| {
+                    !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                };
+                if (arrays && seg.len() < 3) || !seg.iter().all(bare) {
                     ctx.error(
                         Some(k.span()),
                         &field,
                         format!("`{path}` is not a parameter path"),
-                        "write a path such as rules.coercion.harm or populations.worker.exit_cost",
+                        "write a path of letters, digits, '_' and '-' joined by dots, such as rules.coercion.harm or populations.worker.exit_cost",
                     );
                     continue;
                 }

@@ -478,6 +478,10 @@ const CASES: &[(&str, &[&str])] = &[
         &["rules.influence.weights[0]: no agent is called `samuel`"],
     ),
     (
+        "influence-weights-huge.toml",
+        &["rules.influence.weights[0]: the weight must be a number from 0 to 1e12"],
+    ),
+    (
         "influence-weights-and-matrix.toml",
         &["give either weights or matrix, not both"],
     ),
@@ -860,6 +864,22 @@ fn report_and_compare_survive_tampered_files_and_show_only_the_scenario_the_run_
         "another file's text was embedded"
     );
     assert!(html.contains("has changed since the run"));
+    // An unfinished folder (no manifest) and a torn CSV are bad input.
+    std::fs::remove_file(dir.path().join("b/manifest.json")).unwrap();
+    let r = powerdyn(dir.path(), &["report", "b"]);
+    check_refused(&r, "report", "b", &["no manifest.json"]);
+    let r = powerdyn(dir.path(), &["compare", "a", "b"]);
+    check_refused(&r, "compare", "b", &["holds no finished run"]);
+    let ts = dir.path().join("a/timeseries.csv");
+    let text = std::fs::read_to_string(&ts).unwrap();
+    std::fs::write(&ts, format!("{text}1,2\n")).unwrap();
+    let r = powerdyn(dir.path(), &["report", "a"]);
+    check_refused(
+        &r,
+        "report",
+        "timeseries.csv",
+        &["cannot read it as powerdyn's CSV"],
+    );
 }
 
 #[test]

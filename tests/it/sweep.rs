@@ -122,6 +122,9 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("design = \"sobolx\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "unknown design"),
         ("replicates = 1000000\n[parameters]\n\"rules.tactics.stake\" = { from = 0.001, to = 0.1, steps = 1000 }\n\"rules.coercion.harm\" = { from = 0.1, to = 1.0, steps = 100 }\n", "need --force"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [5000000.0] }\n", "out of range"),
+        // A path is written into each point's TOML: only bare keys pass.
+        ("[parameters]\n\"rules.coercion.harm = 0.1\\nextends = \\\"/etc/passwd\\\"\\nx\" = { values = [5] }\n", "is not a parameter path"),
+        ("[parameters]\n\"agents.a\\\"b.exit_cost\" = { values = [0.5] }\n", "is not a parameter path"),
     ];
     for (body, expect) in cases {
         let path = write_sweep(tmp.path(), body);
@@ -129,6 +132,25 @@ fn bad_sweep_files_are_refused_before_any_run() {
         assert_eq!(err.exit_code(), 2, "{body}");
         assert!(err.to_string().contains(expect), "{body}: {err}");
     }
+}
+
+#[test]
+fn a_top_level_key_can_be_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"record_every\" = { values = [5, 20] }\n",
+    );
+    let out = tmp.path().join("out");
+    run(&path, &out, 1);
+    let ts = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    // 60 steps: 13 records every 5 steps (0, 5, ..., 60), 4 every 20.
+    let rows = |id: &str| {
+        ts.lines()
+            .filter(|l| l.starts_with(&format!("{id},")))
+            .count()
+    };
+    assert_eq!((rows("0"), rows("1")), (13, 4));
 }
 
 #[test]
@@ -291,7 +313,11 @@ fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
     );
     let err = sweep::file::load(&path, false).unwrap_err();
     assert_eq!(err.exit_code(), 2);
-    assert!(err.to_string().contains("(point 10)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("(point 10: agents.employee.exit_cost = 2, "),
+        "{err}"
+    );
     assert!(err.to_string().contains("out of range"), "{err}");
     // Designs too large to hold are refused from their size alone, at once.
     for body in [
