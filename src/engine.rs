@@ -1923,8 +1923,9 @@ fn explicit_weights(
                 return Err(Error::input(
                     &scenario.source,
                     format!(
-                        "rules.influence: agent {} gives weight to agent {}, but they are not tied in the network",
-                        i, j
+                        "rules.influence: `{}` gives weight to `{}`, but they are not tied in the network",
+                        scenario.agent_label(i as u64),
+                        scenario.agent_label(j as u64)
                     ),
                     Some("add the pair to network.edges, or use a network that contains it"),
                 ))
@@ -1989,7 +1990,12 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                     let Some(e) = ties.half(a as usize, b as usize) else {
                         return Err(Error::input(
                             &scenario.source,
-                            format!("events: agents {a} and {b} are not tied in the network"),
+                            format!(
+                                "events ({}): `{}` and `{}` are not tied in the network",
+                                ev.kind.name(),
+                                scenario.agent_label(a as u64),
+                                scenario.agent_label(b as u64)
+                            ),
                             Some("ties cut or added by events must be in the network (an added tie stays closed until its event)"),
                         ));
                     };

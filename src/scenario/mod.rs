@@ -652,6 +652,25 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
     Err(InputErrors(diags))
 }
 
+impl Scenario {
+    /// The name agent `i` goes by in messages and outputs: an individual's
+    /// name, or `population#k` for the `k`-th member of a population (from 0).
+    pub fn agent_label(&self, i: u64) -> String {
+        let mut start = 0u64;
+        for c in &self.cohorts {
+            if i < start + c.count {
+                return if c.named {
+                    c.name.clone()
+                } else {
+                    format!("{}#{}", c.name, i - start)
+                };
+            }
+            start += c.count;
+        }
+        format!("agent {i}")
+    }
+}
+
 /// Names that become folder names, column names and labels: letters, digits, `_`, `-`, `.`.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() {

@@ -530,11 +530,11 @@ const CASES: &[(&str, &[&str])] = &[
 const RUN_ONLY: &[(&str, &[&str])] = &[
     (
         "run-only-tie-cut-not-in-network.toml",
-        &["events: agents 0 and 2 are not tied in the network"],
+        &["events (tie_cut): `alex` and `kim` are not tied in the network"],
     ),
     (
         "run-only-influence-weight-not-tied.toml",
-        &["rules.influence: agent 0 gives weight to agent 2, but they are not tied"],
+        &["rules.influence: `alex` gives weight to `kim`, but they are not tied"],
     ),
 ];
 
