@@ -1667,6 +1667,8 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
         let mut resources = u.resources[o];
         let mut esteem = u.esteem[o];
         let mut coercive = u.coercive[o];
+        // Contests never take dominance below the floor (see `contest`).
+        let floor = crate::rules::contest::floor_of(coercive);
 
         // The agent's own act.
         let own = ctx.effects[i];
@@ -1685,7 +1687,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             } else if k == ENCOUNTER {
                 counts.contests += 1;
                 counts.encounters += 1;
-                coercive = (coercive + own.value).max(0.0);
+                coercive = (coercive + own.value).max(floor);
                 if own.flags & ACTOR_WON != 0 {
                     win(wins, l);
                 }
@@ -1710,7 +1712,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
                 resources -= own.pay as f64;
                 if own.flags & CONTEST != 0 {
                     counts.contests += 1;
-                    coercive = (coercive + own.value).max(0.0);
+                    coercive = (coercive + own.value).max(floor);
                 }
                 if k == INFORMATIONAL {
                     u.info[o] *= 1.0 - p.knowledge.spending as f32;
@@ -1739,7 +1741,7 @@ fn apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters {
             let t = &mut state[l];
             let k = f.tactic as usize;
             if f.flags & CONTEST != 0 {
-                coercive = (coercive - f.value).max(0.0);
+                coercive = (coercive - f.value).max(floor);
                 if f.flags & ACTOR_WON == 0 {
                     win(wins, l);
                 }

@@ -6,11 +6,20 @@
 //!
 //! ```text
 //! p_i     = C_i / (C_i + C_j)              (1/2 when both are 0)
-//! C_i    += intensity * (won_i - p_i)
-//! C_j    -= intensity * (won_i - p_i)      (both floored at 0)
+//! d       = intensity * (won_i - p_i)
+//! d       = min(d, max(0, C_j - 0.01))     if i won: the loser keeps at least 0.01
+//! d       = max(d, -max(0, C_i - 0.01))    if i lost
+//! C_i    += d
+//! C_j    -= d
 //! ```
 //!
-//! so an expected win changes little and an upset much; and dominance decays
+//! so an expected win changes little and an upset much, and what the winner
+//! gains the loser loses: a contest moves dominance, it does not create it.
+//! As in DomWorld, dominance stays positive (at least 0.01, Hemelrijk's
+//! floor), so a loser can always win again: at 0 its chance would be 0 for
+//! good. Contests in the same step are all computed from the dominance at
+//! its start; an agent that loses several of them is kept at the floor (this
+//! alone can make a step's changes not sum to zero). Dominance decays
 //! toward each agent's starting value (its baseline) between contests,
 //! `C_i += forgetting * (baseline_i - C_i)` per step (Bonabeau et al.'s
 //! relaxation). High `intensity` makes the hierarchy steep and despotic, low
@@ -21,6 +30,18 @@
 //! hierarchy metrics are built.
 
 use crate::scenario::reader::{Ctx, Table};
+
+/// The least dominance contests leave an agent that had more (DomWorld's
+/// floor, which keeps every agent's chance of winning above 0).
+pub const DOMINANCE_FLOOR: f32 = 0.01;
+
+/// The floor of an agent's dominance in a step that started at `start`:
+/// [`DOMINANCE_FLOOR`], or `start` if that was lower (contests never raise
+/// an agent to the floor, nor take it below where it was).
+#[inline]
+pub fn floor_of(start: f32) -> f32 {
+    start.clamp(0.0, DOMINANCE_FLOOR)
+}
 
 /// Parameters of contests.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +84,8 @@ impl Params {
 
     /// A contest between dominance `actor` and `target` from a uniform draw:
     /// whether the actor won, and the change to the actor's dominance (the
-    /// target's changes by minus that).
+    /// target's changes by minus that), no more than the loser holds above
+    /// [`DOMINANCE_FLOOR`].
     #[inline]
     pub fn contest(&self, actor: f32, target: f32, u: f32) -> (bool, f32) {
         let total = actor.max(0.0) + target.max(0.0);
@@ -74,6 +96,12 @@ impl Params {
         };
         let won = u < expected;
         let delta = self.intensity as f32 * (f32::from(u8::from(won)) - expected);
+        let room = |c: f32| (c - DOMINANCE_FLOOR).max(0.0);
+        let delta = if won {
+            delta.min(room(target))
+        } else {
+            delta.max(-room(actor))
+        };
         (won, delta)
     }
 
@@ -109,6 +137,31 @@ mod tests {
             .sum::<f64>()
             / n as f64;
         assert!(mean.abs() < 1e-6, "{mean}");
+    }
+
+    #[test]
+    fn a_contest_moves_dominance_without_creating_it_and_keeps_the_loser_above_the_floor() {
+        let p = Params {
+            intensity: 0.8,
+            ..Params::default()
+        };
+        // A weak loser gives what it has above the floor, no more
+        // (uncapped, the changes would be 0.8 / 3 and -0.16).
+        let (won, d) = p.contest(0.2, 0.1, 0.0);
+        assert!(won);
+        assert!((d - (0.1 - DOMINANCE_FLOOR)).abs() < 1e-6, "{d}");
+        let (won, d) = p.contest(0.05, 0.2, 0.999);
+        assert!(!won);
+        assert!((d + (0.05 - DOMINANCE_FLOOR)).abs() < 1e-6, "{d}");
+        // A loser at or below the floor loses nothing.
+        assert_eq!(p.contest(3.0, 0.01, 0.0), (true, 0.0));
+        assert_eq!(p.contest(0.005, 3.0, 0.999), (false, 0.0));
+        // Otherwise the change is the winner-loser effect itself.
+        let (_, d) = p.contest(1.0, 1.0, 0.0);
+        assert!((d - 0.4).abs() < 1e-6);
+        assert_eq!(floor_of(0.5), DOMINANCE_FLOOR);
+        assert_eq!(floor_of(0.003), 0.003);
+        assert_eq!(floor_of(-1.0), 0.0);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! pref_coercive = (m + retaliation * resentment(i,j)) * deterrence
-//! deterrence    = 1 / (1 + fear * loss_aversion * coercive_j / (coercive_i + 0.01))
+//! deterrence    = exp(-fear * loss_aversion * coercive_j^2 / (coercive_i + coercive_j))
 //! pref_reward   = 1 - m;  pref_connection = 0.5 (1 - m)
 //! pref_info     = pref_expert = 1 - m/2;  pref_legitimate = pref_referent = 1
 //! propensity_k  = base_i[k] * pref_k
@@ -31,9 +31,15 @@
 //!
 //! Resentment toward the partner invites coercion (retaliation); the partner's
 //! coercive capacity deters it through the expected loss from counter-coercion,
-//! weighted by loss aversion (Molm 1997, about 2). Equal high coercive capacity
-//! therefore deters coercion and unequal capacity invites it (Lawler, Ford &
-//! Blegen 1988).
+//! weighted by loss aversion (Molm 1997, about 2): the partner's chance of
+//! prevailing, `coercive_j / (coercive_i + coercive_j)`, times the harm it can
+//! do, `coercive_j`. Because that harm grows with the partner's absolute
+//! capacity, equal high coercive capacity deters coercion more than equal low
+//! capacity (the preference times the base, `C e^(-k C / 2)`, falls once
+//! `C > 2 / k`), while under unequal capacity the stronger coerces and the
+//! weaker is deterred: bilateral deterrence, which Lawler, Ford & Blegen
+//! (1988) found "when actors have equal power, higher levels of coercive
+//! capability will reduce the frequency of punitive tactics".
 //!
 //! The target complies with probability
 //!
@@ -72,7 +78,7 @@ pub struct Params {
     pub enabled: bool,
     /// Extra preference for coercion per unit of resentment toward the partner. Default 1.0.
     pub retaliation: f64,
-    /// Weight of the fear of counter-coercion (0 switches deterrence off). Default 1.0.
+    /// Weight of the fear of counter-coercion, per unit of expected loss in coercive-base units (0 switches deterrence off). Default 1.0.
     pub fear: f64,
     /// Loss aversion: losses weigh this many times gains (Molm 1997). Default 2.0.
     pub loss_aversion: f64,
@@ -173,10 +179,7 @@ impl Params {
         allowed: &[bool; N_TACTICS],
     ) -> [f32; N_TACTICS] {
         let m = motive.clamp(0.0, 1.0);
-        let deterrence = 1.0
-            / (1.0
-                + (self.fear * self.loss_aversion) as f32 * partner_coercive
-                    / (bases[COERCIVE] + 0.01));
+        let deterrence = self.deterrence(bases[COERCIVE], partner_coercive);
         let (antisocial, prosocial) = self.context_factors(m);
         let mut p = [0.0f32; N_TACTICS];
         let mut sum = 0.0;
@@ -199,6 +202,23 @@ impl Params {
             p[crate::model::CONSULT] = self.consult_rate as f32 * (1.0 - m) * prosocial * sum;
         }
         p
+    }
+
+    /// The factor by which fear of counter-coercion damps the coercion
+    /// preference of an actor with coercive base `own` toward a partner with
+    /// `partner`: `exp(-fear * loss_aversion * L)`, where the expected loss
+    /// `L = partner^2 / (own + partner)` is the partner's chance of prevailing
+    /// in a counter-coercion (`partner / (own + partner)`) times the harm it
+    /// can do (`partner`). 1 when neither holds coercive power.
+    #[inline]
+    pub fn deterrence(&self, own: f32, partner: f32) -> f32 {
+        let (own, partner) = (own.max(0.0), partner.max(0.0));
+        let total = own + partner;
+        if total <= 0.0 {
+            return 1.0;
+        }
+        let loss = partner * partner / total;
+        crate::fastmath::exp(-((self.fear * self.loss_aversion) as f32) * loss)
     }
 
     /// Multipliers of the antisocial (coercion) and prosocial (reward,
@@ -281,6 +301,28 @@ mod tests {
         let deterred = p.propensities(&b, 0.2, 2.0, 1.0, &ALL)[COERCIVE];
         assert!(resentful > calm);
         assert!(deterred < resentful / 2.0);
+    }
+
+    #[test]
+    fn equal_high_coercive_power_deters_coercion_and_unequal_power_invites_the_stronger() {
+        // Lawler, Ford & Blegen (1988): bilateral deterrence.
+        let p = Params::default();
+        let coercion = |own: f32, partner: f32| {
+            let mut b = [1.0; N_BASES];
+            b[COERCIVE] = own;
+            let props = p.propensities(&b, 0.5, 0.0, partner, &ALL);
+            props[COERCIVE] / props.iter().sum::<f32>()
+        };
+        assert!(coercion(5.0, 5.0) < coercion(2.0, 2.0));
+        assert!(coercion(2.0, 2.0) < coercion(1.0, 1.0));
+        assert!(coercion(2.0, 0.5) > coercion(0.5, 2.0));
+        assert!(coercion(2.0, 0.5) > coercion(2.0, 2.0));
+        assert_eq!(p.deterrence(0.0, 0.0), 1.0);
+        let off = Params {
+            fear: 0.0,
+            ..Params::default()
+        };
+        assert_eq!(off.deterrence(1.0, 9.0), 1.0);
     }
 
     #[test]

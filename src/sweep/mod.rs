@@ -44,8 +44,9 @@ struct RunResult {
 fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
     let scenario = sweep.scenario_at(point)?;
     let seed = sweep.run_seed(point, replicate);
-    let run_id = sweep.run_id(point, replicate);
-    let mut sim = Simulation::new(&scenario, seed, run_id)?;
+    // Run index 0, as `powerdyn run` uses: the run's own seed already sets it
+    // apart, and the run can be redone alone from its seed.
+    let mut sim = Simulation::new(&scenario, seed, 0)?;
     let steps = sweep.steps.unwrap_or(scenario.steps);
     let columns = metrics::column_names(&sim);
     let mut rows = Vec::new();
@@ -367,13 +368,25 @@ fn run_in_pool(
 ) -> Result<SweepSummary> {
     use std::fs::OpenOptions;
     let started = Instant::now();
+    if let Some((_, n)) = cfg.shard {
+        if n > sweep.total_runs() {
+            return Err(Error::input(
+                "--shard",
+                format!(
+                    "{n} shards for {} runs: some shards would hold no run",
+                    sweep.total_runs()
+                ),
+                Some("split the sweep in at most as many shards as it has runs"),
+            ));
+        }
+    }
     // Fail on a bad point before anything is written: every point was
     // validated when the sweep was loaded; the first and last also build
     // their world here (the network checks need the network).
     if !sweep.points.is_empty() {
         for p in [0, sweep.points.len() - 1] {
             let s = sweep.scenario_at(p)?;
-            Simulation::new(&s, sweep.run_seed(p, 0), sweep.run_id(p, 0))?;
+            Simulation::new(&s, sweep.run_seed(p, 0), 0)?;
         }
     }
     let out = &cfg.out_dir;

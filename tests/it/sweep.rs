@@ -135,6 +135,62 @@ fn bad_sweep_files_are_refused_before_any_run() {
 }
 
 #[test]
+fn any_run_of_a_sweep_is_redone_alone_by_a_run_with_its_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 2\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+    );
+    let out = tmp.path().join("out");
+    run(&path, &out, 2);
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    let ts = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    // run_id, point, replicate, seed, harm, ...: redo run 3 (point 1, replicate 1).
+    let row: Vec<&str> = runs.lines().nth(4).unwrap().split(',').collect();
+    assert_eq!(row[0], "3");
+    let (seed, harm): (u64, f64) = (row[3].parse().unwrap(), row[4].parse().unwrap());
+    assert_eq!(harm, 0.6);
+    // The base scenario with the point's value, as a user would write it.
+    let child = tmp.path().join("scen/redo.toml");
+    fs::write(
+        &child,
+        format!("extends = \"bully.toml\"\nname = \"redo\"\n[rules.coercion]\nharm = {harm}\n"),
+    )
+    .unwrap();
+    let s = powerdyn::scenario::load(&child).unwrap();
+    let alone = tmp.path().join("alone");
+    crate::support::run_into(&s, seed, 60, 1, &alone);
+    let sweep_rows: Vec<&str> = ts.lines().filter_map(|l| l.strip_prefix("3,")).collect();
+    let alone_ts = fs::read_to_string(alone.join("timeseries.csv")).unwrap();
+    let alone_rows: Vec<&str> = alone_ts.lines().skip(1).collect();
+    assert_eq!(sweep_rows.len(), alone_rows.len());
+    assert_eq!(
+        sweep_rows, alone_rows,
+        "the run alone differs from the sweep's run 3"
+    );
+}
+
+#[test]
+fn more_shards_than_runs_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+    );
+    let sw = sweep::file::load(&path, false).unwrap();
+    let out = tmp.path().join("shard");
+    let cfg = sweep::SweepConfig {
+        out_dir: out.clone(),
+        threads: 1,
+        shard: Some((2, 3)),
+    };
+    let err = sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("3 shards for 2 runs"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_top_level_key_can_be_swept() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_sweep(
