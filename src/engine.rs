@@ -1537,9 +1537,13 @@ fn decide_act(
         if matches!(k, COERCIVE | REWARD | LEGITIMATE | REFERENT) {
             let deg = csr.degree(j).max(1) as f64;
             let stake = params.tactics.stake * pj.resources.max(0.0) as f64 / deg;
-            eff.stake = stake as f32;
             if k == REWARD {
+                // A reward buys the decision: the actor pays a share of what
+                // the decision is worth and takes nothing from the target,
+                // so reward power is spent by use.
                 eff.pay = params.reward.payment(stake, pi.resources as f64, row.len()) as f32;
+            } else {
+                eff.stake = stake as f32;
             }
         }
     }

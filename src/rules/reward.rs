@@ -4,10 +4,10 @@
 //! French and Raven (1959): reward power rests on the ability to give what
 //! the other values (the article's parent who gives a cookie in exchange for
 //! chores). A reward is an exchange: if the target complies, the decision
-//! goes the actor's way and moves the stake `s` (see
-//! [`super::tactic::Params::stake`]) of the target's resources to the actor,
-//! and the actor pays `pay * s` (at most half its own resources per tie) to
-//! the target, whose affect toward the actor rises by
+//! goes the actor's way, bought rather than taken: no stake moves from the
+//! target, and the actor pays `pay * s` (`s` the decision's worth, see
+//! [`super::tactic::Params::stake`]; at most half the actor's own resources
+//! per tie) to the target, whose affect toward the actor rises by
 //! `affect_gain * (1 - affect)`. Paying spends resources and so lowers the
 //! actor's reward power (derived from resources, see [`super::derived`]):
 //! reward power is used up by use, unlike referent or expert power. Reward

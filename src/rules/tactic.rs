@@ -90,7 +90,7 @@ pub struct Params {
     pub resentment_weight: f64,
     /// How much low self-esteem raises compliance (logit units per unit of esteem below 0.5). Default 1.0.
     pub esteem_weight: f64,
-    /// Share of the target's resources (per tie) that a decision won by the actor moves to it. Default 0.02.
+    /// Share of the target's resources (per tie) that a decision won by the actor moves to it (a reward pays for the decision instead, see [`super::reward`]). Default 0.02.
     pub stake: f64,
     /// The situation: `neutral`, `conflict` or `cooperative`. Default neutral.
     pub context: Context,

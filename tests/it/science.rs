@@ -285,3 +285,31 @@ fn deference_turns_into_status_and_dependence_into_a_search_for_alternatives() {
         .iter()
         .all(|&i| off.world.agents.alternatives[i] == 0.0));
 }
+
+#[test]
+fn rewarding_spends_the_rewarders_resources_and_so_its_reward_power() {
+    // One giver with only reward, a taker who holds nothing to offer; no
+    // consumption, so every change of resources is a transfer.
+    let s = crate::support::parse(
+        "name = \"reward-only\"\n[[agents]]\nname = \"giver\"\nresources = 100\nmotive = 0.0\nbases = { reward = 1.0 }\n\
+         [[agents]]\nname = \"taker\"\nresources = 100\nmotive = 1.0\n[network]\nkind = \"edges\"\nedges = [[\"giver\", \"taker\"]]\n\
+         [rules.resources]\nconsumption = 0.0\n[rules.consult]\nenabled = false\n[rules.connection]\nenabled = false\n\
+         [rules.referent]\nenabled = false\n[rules.legitimate]\nenabled = false\n[rules.coercion]\nenabled = false\n\
+         [rules.expert]\nenabled = false\n[rules.informational]\nenabled = false\n",
+    );
+    let mut sim = Simulation::new(&s, 1, 0).unwrap();
+    let reward_base = |sim: &Simulation| sim.world.agents.bases[powerdyn::model::REWARD][0];
+    let before = reward_base(&sim);
+    let mut rewards = 0;
+    for _ in 0..300 {
+        sim.step();
+        let e = sim.effects()[0];
+        rewards +=
+            usize::from(e.acted() && e.tactic as usize == powerdyn::model::REWARD && e.complied());
+    }
+    let r = &sim.world.agents.resources;
+    assert!(rewards > 20, "the giver rewards: {rewards}");
+    assert!(r[0] < 100.0 && r[1] > 100.0, "the giver pays: {r:?}");
+    assert!((r[0] + r[1] - 200.0).abs() < 1e-6, "transfers only: {r:?}");
+    assert!(reward_base(&sim) < before, "reward power is spent by use");
+}
