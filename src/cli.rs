@@ -456,7 +456,26 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     use powerdyn::sweep;
     let sw = sweep::file::load(&a.sweep, a.force)?;
     let first = sw.scenario_at(0)?;
-    if !a.force && !a.dry_run {
+    let shard = match &a.shard {
+        None => None,
+        Some(s) => {
+            let parsed = s
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+                .filter(|&(k, n)| n >= 1 && k < n);
+            match parsed {
+                Some(kn) => Some(kn),
+                None => {
+                    return Err(Error::input(
+                        "--shard",
+                        format!("`{s}` is not a shard"),
+                        Some("write K/N with 0 <= K < N, such as 0/4"),
+                    ))
+                }
+            }
+        }
+    };
+    if !a.force {
         // Runs at once: one per worker thread, at most one per run.
         let threads = match a.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -465,10 +484,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         let at_once = (threads as u64).min(sw.total_runs().max(1));
         check_bytes(
             sw.max_estimated_bytes * at_once as f64,
-            &format!(
-                "{at_once} runs at once of up to {} agents",
-                first.n_agents()
-            ),
+            &format!("{at_once} runs at once of up to {} agents", sw.max_agents),
             &a.sweep,
             "use fewer agents, a sparser network or fewer --threads, or pass --force to try anyway",
         )?;
@@ -476,6 +492,9 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     let steps = sw.steps.unwrap_or(first.steps);
     let runs = sw.total_runs();
     if a.dry_run {
+        // The checks the sweep would make before its first run (it makes
+        // them itself otherwise).
+        sweep::preflight(&sw, shard)?;
         let agent_steps = runs as f64 * steps as f64 * first.n_agents() as f64;
         let records = runs * (steps / first.record_every + 2);
         let columns = 60.0;
@@ -503,25 +522,6 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&sw.name));
-    let shard = match &a.shard {
-        None => None,
-        Some(s) => {
-            let parsed = s
-                .split_once('/')
-                .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
-                .filter(|&(k, n)| n >= 1 && k < n);
-            match parsed {
-                Some(kn) => Some(kn),
-                None => {
-                    return Err(Error::input(
-                        "--shard",
-                        format!("`{s}` is not a shard"),
-                        Some("write K/N with 0 <= K < N, such as 0/4"),
-                    ))
-                }
-            }
-        }
-    };
     let out = match (&a.out, shard) {
         (Some(o), _) => o.clone(),
         (None, Some((k, n))) => Path::new("output").join(format!("{}-shard-{k}-of-{n}", sw.name)),
@@ -585,12 +585,12 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     };
     // Everything that can be refused is checked before the folder is made.
     opts.check()?;
-    sweep::slurm::check_path(&out, "output folder")?;
+    sweep::slurm::check_path(&out, "output folder", true)?;
     let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
     let binary = std::env::current_exe()
         .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
-    sweep::slurm::check_path(&file, "sweep file")?;
-    sweep::slurm::check_path(&binary, "powerdyn binary")?;
+    sweep::slurm::check_path(&file, "sweep file", false)?;
+    sweep::slurm::check_path(&binary, "powerdyn binary", false)?;
     let existed = out.exists();
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
     let scripts = out
@@ -657,6 +657,8 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("demo-{name}")));
+    // Refused before anything is written, as `run` would refuse it.
+    powerdyn::output::check_dir(&out, powerdyn::output::Holds::Run, "a run")?;
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
     // The scenario beside its outputs, so the report can tell its story.
     let scen_path = out.join("scenario.toml");

@@ -87,3 +87,10 @@ pub mod sweep;
 pub mod verdict;
 
 pub use error::{Error, Result};
+
+/// The revision of the model's results: raised whenever a change alters what
+/// any run writes (a rule, a metric, a random stream). It is recorded in every
+/// manifest and mixed into a sweep's hash, so that a sweep folder started by
+/// an earlier revision is started over rather than resumed, and `merge`
+/// refuses shards of different revisions.
+pub const MODEL_REVISION: u32 = 7;

@@ -101,6 +101,7 @@ struct SummaryJson<'a> {
 #[derive(Serialize)]
 struct Manifest<'a> {
     powerdyn_version: &'a str,
+    model_revision: u32,
     scenario: &'a str,
     scenario_path: &'a str,
     scenario_sha256: &'a str,
@@ -511,6 +512,7 @@ fn run_in_pool(
     let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
+        model_revision: crate::MODEL_REVISION,
         scenario: &scenario.name,
         scenario_path: &scenario.source,
         scenario_sha256: &scenario.sha256,

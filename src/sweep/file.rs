@@ -32,8 +32,9 @@ use crate::scenario::{self, Scenario};
 pub const MAX_RUNS: u64 = 10_000_000;
 
 /// Most parameter points a sweep may have, even with `--force` (each is held
-/// in memory and checked before the sweep starts).
-pub const MAX_POINTS: u64 = 10_000_000;
+/// in memory and its scenario checked before the sweep starts, about 30 µs a
+/// point; replicates, which cost nothing to check, are not limited by this).
+pub const MAX_POINTS: u64 = 1_000_000;
 
 /// How parameter points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +109,8 @@ pub struct Sweep {
     /// The largest memory estimate of one run over the points, in bytes
     /// ([`Scenario::estimated_bytes`]).
     pub max_estimated_bytes: f64,
+    /// The most agents of any point.
+    pub max_agents: u64,
 }
 
 impl Sweep {
@@ -135,7 +138,8 @@ impl Sweep {
     }
 
     /// SHA-256 of the sweep as defined: its points, replicates, steps and
-    /// seed, and the bytes of the base scenario and the files it extends.
+    /// seed, powerdyn's version and [`crate::MODEL_REVISION`], and the bytes
+    /// of the base scenario and the files it extends.
     /// A sweep resumes only into a folder started by the same sweep.
     pub fn hash(&self) -> String {
         use sha2::{Digest, Sha256};
@@ -146,6 +150,11 @@ impl Sweep {
             self.replicates,
             self.steps,
             self.design.name()
+        ));
+        h.update(format!(
+            "powerdyn {} model {}\n",
+            env!("CARGO_PKG_VERSION"),
+            crate::MODEL_REVISION
         ));
         for p in &self.parameters {
             h.update(p.path.as_bytes());
@@ -193,18 +202,23 @@ impl Sweep {
 
     /// Validates every point's scenario (in parallel; the first error in
     /// point order is returned) and returns the largest memory estimate of
-    /// one run.
-    pub fn check_points(&self) -> Result<f64> {
+    /// one run and the most agents of any point.
+    pub fn check_points(&self) -> Result<(f64, u64)> {
         use rayon::prelude::*;
-        let estimates: Vec<Result<f64>> = (0..self.points.len())
+        let estimates: Vec<Result<(f64, u64)>> = (0..self.points.len())
             .into_par_iter()
-            .map(|p| self.scenario_at(p).map(|s| s.estimated_bytes()))
+            .map(|p| {
+                self.scenario_at(p)
+                    .map(|s| (s.estimated_bytes(), s.n_agents()))
+            })
             .collect();
-        let mut max = 0.0f64;
+        let (mut bytes, mut agents) = (0.0f64, 0u64);
         for e in estimates {
-            max = max.max(e?);
+            let (b, a) = e?;
+            bytes = bytes.max(b);
+            agents = agents.max(a);
         }
-        Ok(max)
+        Ok((bytes, agents))
     }
 
     /// The scenario of a point, validated.
@@ -335,6 +349,21 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                         && s.chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 };
+                // Keys the sweep sets itself: a value swept there would be ignored.
+                let overridden = match path.as_str() {
+                    "seed" => Some("each run's seed is mixed from the sweep's `seed`, the point and the replicate"),
+                    "steps" if steps.is_some() => Some("the sweep file's own `steps` sets every run's steps"),
+                    _ => None,
+                };
+                if let Some(why) = overridden {
+                    ctx.error(
+                        Some(k.span()),
+                        &field,
+                        format!("`{path}` cannot be swept: {why}"),
+                        "set it in the sweep file (replicates give more seeds), or remove the sweep's own key",
+                    );
+                    continue;
+                }
                 if (arrays && seg.len() < 3) || !seg.iter().all(bare) {
                     ctx.error(
                         Some(k.span()),
@@ -570,6 +599,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         parameters,
         points,
         max_estimated_bytes: 0.0,
+        max_agents: 0,
     };
     // Every parameter path must exist: the first point first (unknown keys
     // are named with a suggestion), then every point, so that a value out of
@@ -578,7 +608,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         sweep.scenario_at(0)?;
     }
     let mut sweep = sweep;
-    sweep.max_estimated_bytes = sweep.check_points()?;
+    (sweep.max_estimated_bytes, sweep.max_agents) = sweep.check_points()?;
     Ok(sweep)
 }
 

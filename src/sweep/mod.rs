@@ -361,14 +361,12 @@ pub fn run(
     pool.install(|| run_in_pool(sweep, cfg, progress))
 }
 
-fn run_in_pool(
-    sweep: &Sweep,
-    cfg: &SweepConfig,
-    progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<SweepSummary> {
-    use std::fs::OpenOptions;
-    let started = Instant::now();
-    if let Some((_, n)) = cfg.shard {
+/// The checks a sweep passes before anything is written, beyond those made
+/// when it was loaded (every point's scenario): a shard split into no more
+/// shards than runs, and the first and last points' worlds built (the
+/// network checks need the network). `--dry-run` makes them too.
+pub fn preflight(sweep: &Sweep, shard: Option<(u64, u64)>) -> Result<()> {
+    if let Some((_, n)) = shard {
         if n > sweep.total_runs() {
             return Err(Error::input(
                 "--shard",
@@ -380,15 +378,23 @@ fn run_in_pool(
             ));
         }
     }
-    // Fail on a bad point before anything is written: every point was
-    // validated when the sweep was loaded; the first and last also build
-    // their world here (the network checks need the network).
     if !sweep.points.is_empty() {
         for p in [0, sweep.points.len() - 1] {
             let s = sweep.scenario_at(p)?;
             Simulation::new(&s, sweep.run_seed(p, 0), 0)?;
         }
     }
+    Ok(())
+}
+
+fn run_in_pool(
+    sweep: &Sweep,
+    cfg: &SweepConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<SweepSummary> {
+    use std::fs::OpenOptions;
+    let started = Instant::now();
+    preflight(sweep, cfg.shard)?;
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -551,6 +557,7 @@ fn run_in_pool(
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
+        "model_revision": crate::MODEL_REVISION,
         "sweep": sweep.name,
         "sweep_path": sweep.source,
         "sweep_hash": sweep.hash(),
@@ -747,17 +754,25 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
     let finish =
         "let the shard finish (run its `powerdyn sweep --shard K/N` command again), then merge";
     let out = out_dir.canonicalize().ok();
-    crate::output::check_dir(out_dir, crate::output::Holds::Merged, "merged shards")?;
+    if out.is_some() && shards.iter().any(|d| d.canonicalize().ok() == out) {
+        return Err(bad(
+            out_dir,
+            "the merged output would overwrite this shard's folder".into(),
+            "give --out a folder of its own, such as output/<sweep>-merged",
+        ));
+    }
+    // An earlier merge into the folder, finished or not (a merge writes no
+    // resume state, so runs.csv without one is a merge cut short), may be
+    // replaced; another command's output may not.
+    let partial_merge =
+        !out_dir.join("manifest.json").exists() && !out_dir.join(".sweep-state").exists();
+    match crate::output::holds(out_dir) {
+        crate::output::Holds::Sweep if partial_merge => {}
+        _ => crate::output::check_dir(out_dir, crate::output::Holds::Merged, "merged shards")?,
+    }
     let mut hash: Option<(String, &Path)> = None;
     let mut seen: Vec<Option<&Path>> = Vec::new();
     for dir in shards {
-        if out.is_some() && dir.canonicalize().ok() == out {
-            return Err(bad(
-                out_dir,
-                "the merged output would overwrite this shard's folder".into(),
-                "give --out a folder of its own, such as output/<sweep>-merged",
-            ));
-        }
         let mpath = dir.join("manifest.json");
         let text = std::fs::read_to_string(&mpath).map_err(|_| {
             bad(
@@ -961,6 +976,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
+        "model_revision": crate::MODEL_REVISION,
         "merged_from": shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "sweep_hash": sweep_hash,
         "design": if sobol { "sobol" } else { manifest.as_ref().and_then(|v| v["design"].as_str()).unwrap_or("") },

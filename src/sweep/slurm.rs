@@ -65,20 +65,28 @@ impl SlurmOptions {
     }
 }
 
-/// Checks a path written into the scripts: `#SBATCH` lines are not shell,
-/// so their paths cannot be quoted, and a path with white space, a control
-/// character or a quote in it is refused rather than written.
-pub fn check_path(path: &Path, what: &str) -> Result<()> {
+/// Checks a path written into the scripts. Every path appears quoted in shell
+/// lines, so only control characters (a newline would end the line) are
+/// refused; the output folder also appears in `#SBATCH --output` lines, which
+/// are not shell and cannot be quoted, so with `sbatch_line` white space,
+/// quotes, `$`, `\` and `%` (SLURM's filename patterns) are refused too.
+pub fn check_path(path: &Path, what: &str, sbatch_line: bool) -> Result<()> {
     let text = path.display().to_string();
     let bad = text.chars().find(|&c| {
-        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '$' | '\\')
+        c.is_control()
+            || (sbatch_line
+                && (c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '$' | '\\' | '%')))
     });
     match bad {
         None => Ok(()),
         Some(c) => Err(Error::input(
             text.clone(),
             format!("the {what} path holds {c:?}, which the SLURM scripts cannot carry"),
-            Some("use a path of letters, digits and / . _ - (no spaces or quotes)"),
+            Some(if sbatch_line {
+                "use a folder path of letters, digits and / . _ - (no spaces, quotes or %)"
+            } else {
+                "use a path without control characters"
+            }),
         )),
     }
 }
@@ -92,9 +100,9 @@ pub fn scripts(
     o: &SlurmOptions,
 ) -> Result<[(String, String); 3]> {
     o.check()?;
-    check_path(binary, "powerdyn binary")?;
-    check_path(sweep_file, "sweep file")?;
-    check_path(out, "output folder")?;
+    check_path(binary, "powerdyn binary", false)?;
+    check_path(sweep_file, "sweep file", false)?;
+    check_path(out, "output folder", true)?;
     let bin = quote(&binary.display().to_string());
     let file = quote(&sweep_file.display().to_string());
     let out_q = quote(&out.display().to_string());

@@ -732,7 +732,18 @@ fn a_sweep_too_large_for_memory_is_refused_before_anything_is_written() {
     .unwrap();
     let before = tree(dir.path());
     let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--threads", "2", "-q"]);
-    check_refused(&r, "sweep", "sw.toml", &["GiB of memory", "2 runs at once"]);
+    check_refused(
+        &r,
+        "sweep",
+        "sw.toml",
+        &["GiB of memory", "2 runs at once of up to 200000000 agents"],
+    );
+    // A dry run makes the same check.
+    let r = powerdyn(
+        dir.path(),
+        &["sweep", "sw.toml", "--threads", "2", "--dry-run"],
+    );
+    check_refused(&r, "sweep", "sw.toml", &["GiB of memory"]);
     assert_eq!(tree(dir.path()), before, "something was written");
 }
 
@@ -791,6 +802,10 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
             vec!["--out", "with space"],
             "which the SLURM scripts cannot carry",
         ),
+        (
+            vec!["--out", "logs%j"],
+            "which the SLURM scripts cannot carry",
+        ),
         (vec!["--out", "t0"], "at least one task"),
         (
             vec!["--time", "1;reboot", "--out", "t1"],
@@ -811,6 +826,36 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
     assert_eq!(tree(dir.path()), before, "something was written");
+    // A sweep file whose path holds a space is quoted in the shell lines.
+    let spaced = dir.path().join("my sweeps");
+    std::fs::create_dir_all(spaced.join("sweeps")).unwrap();
+    std::fs::copy(
+        scen.join("bully-target-stays.toml"),
+        spaced.join("bully-target-stays.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        scen.join("sweeps/bully-harm.toml"),
+        spaced.join("sweeps/bully-harm.toml"),
+    )
+    .unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "slurm",
+            "my sweeps/sweeps/bully-harm.toml",
+            "--tasks",
+            "2",
+            "--out",
+            "ok",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let script = std::fs::read_to_string(dir.path().join("ok/sweep.sbatch")).unwrap();
+    assert!(
+        script.contains("my sweeps/sweeps/bully-harm.toml'"),
+        "{script}"
+    );
 }
 
 #[test]
@@ -922,6 +967,8 @@ fn a_run_refuses_a_folder_holding_a_sweep_and_a_sweep_one_holding_a_run() {
     .unwrap();
     let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--out", "r", "-q"]);
     check_refused(&r, "sweep", "r", &["holds the output of a run"]);
+    let r = powerdyn(dir.path(), &["demo", "--out", "s"]);
+    check_refused(&r, "demo", "s", &["holds the output of a sweep"]);
     let mut after = tree(dir.path());
     after.remove(Path::new("sw.toml"));
     assert_eq!(after, before, "something was written");

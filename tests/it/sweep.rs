@@ -125,6 +125,9 @@ fn bad_sweep_files_are_refused_before_any_run() {
         // A path is written into each point's TOML: only bare keys pass.
         ("[parameters]\n\"rules.coercion.harm = 0.1\\nextends = \\\"/etc/passwd\\\"\\nx\" = { values = [5] }\n", "is not a parameter path"),
         ("[parameters]\n\"agents.a\\\"b.exit_cost\" = { values = [0.5] }\n", "is not a parameter path"),
+        // Keys the sweep itself sets.
+        ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "`seed` cannot be swept"),
+        ("[parameters]\n\"steps\" = { values = [10, 40] }\n", "`steps` cannot be swept"),
     ];
     for (body, expect) in cases {
         let path = write_sweep(tmp.path(), body);
@@ -332,7 +335,6 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
         "a different sweep",
     );
     refused(&[one[0].clone(), one[0].clone()], &out, "given twice");
-    refused(&one, &one[0], "holds the output of a sweep");
     // An unfinished shard (no manifest) is not merged.
     let unfinished = tmp.path().join("unfinished");
     fs::create_dir(&unfinished).unwrap();
@@ -340,7 +342,14 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
         fs::copy(one[1].join(f), unfinished.join(f)).unwrap();
     }
     refused(&[one[0].clone(), unfinished], &out, "not a finished shard");
+    refused(&one, &one[0], "would overwrite this shard's folder");
     assert!(!out.exists(), "a refused merge writes nothing");
+    // A merge cut short (runs.csv written, no manifest) can be run again.
+    let cut = tmp.path().join("cut");
+    fs::create_dir(&cut).unwrap();
+    fs::copy(one[0].join("runs.csv"), cut.join("runs.csv")).unwrap();
+    sweep::merge(&one, &cut).unwrap();
+    assert!(cut.join("manifest.json").exists());
     assert_eq!(snapshot(&one[0]), before, "the shard is untouched");
     // The good merge still works, and a run refuses to write into it.
     sweep::merge(&one, &out).unwrap();
