@@ -218,7 +218,7 @@ impl Params {
             return 1.0;
         }
         let loss = partner * partner / total;
-        crate::fastmath::exp(-((self.fear * self.loss_aversion) as f32) * loss)
+        crate::fastmath::exp_neg((self.fear * self.loss_aversion) as f32 * loss)
     }
 
     /// Multipliers of the antisocial (coercion) and prosocial (reward,
