@@ -458,22 +458,16 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     let first = sw.scenario_at(0)?;
     let shard = match &a.shard {
         None => None,
-        Some(s) => {
-            let parsed = s
-                .split_once('/')
-                .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
-                .filter(|&(k, n)| n >= 1 && k < n);
-            match parsed {
-                Some(kn) => Some(kn),
-                None => {
-                    return Err(Error::input(
-                        "--shard",
-                        format!("`{s}` is not a shard"),
-                        Some("write K/N with 0 <= K < N, such as 0/4"),
-                    ))
-                }
+        Some(s) => match sweep::parse_shard(s) {
+            Some(kn) => Some(kn),
+            None => {
+                return Err(Error::input(
+                    "--shard",
+                    format!("`{s}` is not a shard"),
+                    Some("write K/N with 0 <= K < N, such as 0/4"),
+                ))
             }
-        }
+        },
     };
     if !a.force {
         // Runs at once: one per worker thread, at most one per run.

@@ -361,6 +361,13 @@ pub fn run(
     pool.install(|| run_in_pool(sweep, cfg, progress))
 }
 
+/// A shard written `K/N`, with `0 <= K < N`.
+pub fn parse_shard(text: &str) -> Option<(u64, u64)> {
+    text.split_once('/')
+        .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+        .filter(|&(k, n)| k < n)
+}
+
 /// The checks a sweep passes before anything is written, beyond those made
 /// when it was loaded (every point's scenario): a shard split into no more
 /// shards than runs, and the first and last points' worlds built (the
@@ -790,11 +797,8 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
                 "give the folders written by `powerdyn sweep --shard K/N`",
             ));
         };
-        let parsed = shard
-            .split_once('/')
-            .and_then(|(k, n)| Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
-            .filter(|&(k, n)| k < n && n <= 1 << 20);
-        let Some((k, n)) = parsed else {
+        let parsed = parse_shard(shard).filter(|&(_, n)| n <= 1 << 20);
+        let Some((k, n)) = parsed.map(|(k, n)| (k as usize, n as usize)) else {
             return Err(bad(&mpath, format!("shard `{shard}` is not K/N"), finish));
         };
         match &hash {
