@@ -9,6 +9,12 @@
 //! phase; the caller adds the peak memory of the process (see
 //! `powerdyn bench`). A user runs it before a big job to learn how fast and
 //! how large a run this machine can take.
+//!
+//! Given a scenario instead ([`Population::Scenario`]), it times that
+//! scenario as written — its agents, network, rules and events, recording
+//! at its own `record_every` unless told otherwise — for the steps asked
+//! and projects the time of the scenario's full run from them: the capacity
+//! check for the user's own job rather than for the core model.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,21 +28,50 @@ use crate::metrics;
 use crate::output::{fmt_f64, PartFile};
 use crate::scenario::{self, Scenario};
 
+/// The population a benchmark runs.
+#[derive(Debug, Clone)]
+pub enum Population {
+    /// The generated population of [`scenario()`].
+    Generated {
+        /// Number of agents.
+        agents: u64,
+        /// Mean degree (even: Watts–Strogatz joins each agent to `degree / 2` neighbours on each side).
+        degree: u32,
+        /// Rewiring probability of the Watts–Strogatz network (0: a ring lattice, 1: random).
+        beta: f64,
+    },
+    /// A scenario as written (already validated, e.g. by [`crate::scenario::load`]).
+    Scenario(Box<Scenario>),
+}
+
+impl Population {
+    /// The scenario the benchmark runs.
+    pub fn scenario(&self) -> Result<Scenario> {
+        match self {
+            Population::Generated {
+                agents,
+                degree,
+                beta,
+            } => scenario(*agents, *degree, *beta),
+            Population::Scenario(s) => Ok((**s).clone()),
+        }
+    }
+}
+
 /// What to benchmark.
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
-    /// Number of agents.
-    pub agents: u64,
-    /// Mean degree (even: Watts–Strogatz joins each agent to `degree / 2` neighbours on each side).
-    pub degree: u32,
-    /// Rewiring probability of the Watts–Strogatz network (0: a ring lattice, 1: random).
-    pub beta: f64,
+    /// The population.
+    pub population: Population,
     /// Steps to time.
     pub steps: u64,
-    /// Record metrics (and write a row of the time series) every this many steps; 0 never.
-    pub record_every: u64,
-    /// Seed of all random streams.
-    pub seed: u64,
+    /// Record metrics (and write a row of the time series) every this many
+    /// steps; 0 never; `None`: every step for the generated population, the
+    /// scenario's `record_every` for a scenario.
+    pub record_every: Option<u64>,
+    /// Seed of all random streams; `None`: 1 for the generated population,
+    /// the scenario's seed for a scenario.
+    pub seed: Option<u64>,
     /// Folder for the time series (`timeseries.csv`).
     pub out_dir: PathBuf,
     /// Worker threads; 0 uses one per core.
@@ -64,16 +99,24 @@ pub struct PhaseSeconds {
 pub struct BenchReport {
     /// powerdyn's version.
     pub version: &'static str,
+    /// The scenario's name, `None` (JSON `null`) for the generated population.
+    pub scenario: Option<String>,
     /// Agents.
     pub agents: u64,
-    /// Mean degree asked for.
-    pub degree: u32,
-    /// Rewiring probability.
-    pub beta: f64,
+    /// Mean degree asked for (the generated population only).
+    pub degree: Option<u32>,
+    /// Rewiring probability (the generated population only).
+    pub beta: Option<f64>,
     /// Directed tie halves built.
     pub tie_halves: u64,
+    /// Mean degree built: tie halves per agent.
+    pub mean_degree: f64,
     /// Steps timed.
     pub steps: u64,
+    /// Seed of the timed run.
+    pub seed: u64,
+    /// Metrics recorded every this many steps (0: never).
+    pub record_every: u64,
     /// Worker threads.
     pub threads: usize,
     /// Whether the step ran its x86-64-v3 (AVX2) twins, as it does on a CPU
@@ -91,6 +134,13 @@ pub struct BenchReport {
     pub recording_share: f64,
     /// Seconds per phase, summed over the steps.
     pub seconds: PhaseSeconds,
+    /// A scenario's own step count (`None` for the generated population).
+    pub scenario_steps: Option<u64>,
+    /// For a scenario: the seconds its full run would take at the speed
+    /// measured — set-up and the time series' commit, plus `scenario_steps`
+    /// times the mean time of a timed step, recording included — without
+    /// `powerdyn run`'s snapshots, events file and verdict.
+    pub projected_run_seconds: Option<f64>,
 }
 
 /// The benchmark population as a scenario (also what the criterion bench `benches/step.rs` uses).
@@ -129,7 +179,14 @@ fn run_in_pool(
     cfg: &BenchConfig,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<BenchReport> {
-    let s = scenario(cfg.agents, cfg.degree, cfg.beta)?;
+    let s = cfg.population.scenario()?;
+    let (seed, record_every) = match &cfg.population {
+        Population::Generated { .. } => (cfg.seed.unwrap_or(1), cfg.record_every.unwrap_or(1)),
+        Population::Scenario(sc) => (
+            cfg.seed.unwrap_or(sc.seed),
+            cfg.record_every.unwrap_or(sc.record_every),
+        ),
+    };
     // The benchmark writes only timeseries.csv: a folder holding a run's or
     // a sweep's outputs is refused rather than half overwritten.
     for name in ["manifest.json", "summary.json", "runs.csv", "agents.csv"] {
@@ -143,7 +200,7 @@ fn run_in_pool(
     }
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
     let t = Instant::now();
-    let mut sim = Simulation::new(&s, cfg.seed, 0)?;
+    let mut sim = Simulation::new(&s, seed, 0)?;
     let setup = t.elapsed();
     let mut ts = PartFile::create(&cfg.out_dir, "timeseries.csv")?;
     let ts_path = ts.part_path().to_path_buf();
@@ -163,7 +220,7 @@ fn run_in_pool(
             )));
         }
         sim.step();
-        if cfg.record_every > 0 && s % cfg.record_every == 0 {
+        if record_every > 0 && s % record_every == 0 {
             let t = Instant::now();
             let counters = sim.take_counters();
             let row = metrics::compute(&sim, &counters);
@@ -184,10 +241,13 @@ fn run_in_pool(
     }
     let t = Instant::now();
     ts.commit()?;
-    output_time += t.elapsed();
+    let commit = t.elapsed();
+    output_time += commit;
     let p = sim.timings;
     let step = p.decide + p.apply + p.derive;
-    let agent_steps = cfg.agents as f64 * cfg.steps as f64;
+    let agents = sim.world.agents.len() as u64;
+    let halves = sim.world.ties.csr.targets.len() as u64;
+    let agent_steps = agents as f64 * cfg.steps as f64;
     let rate = |d: Duration| {
         if d.is_zero() {
             0.0
@@ -196,13 +256,27 @@ fn run_in_pool(
         }
     };
     let recording = metrics_time + output_time;
+    let (degree, beta, name, scenario_steps) = match &cfg.population {
+        Population::Generated { degree, beta, .. } => (Some(*degree), Some(*beta), None, None),
+        Population::Scenario(sc) => (None, None, Some(sc.name.clone()), Some(sc.steps)),
+    };
+    // The file's commit happens once a run, not once a step.
+    let per_step = (step + recording - commit).as_secs_f64() / cfg.steps as f64;
     Ok(BenchReport {
         version: env!("CARGO_PKG_VERSION"),
-        agents: cfg.agents,
-        degree: cfg.degree,
-        beta: cfg.beta,
-        tie_halves: sim.world.ties.csr.targets.len() as u64,
+        scenario: name,
+        agents,
+        degree,
+        beta,
+        tie_halves: halves,
+        mean_degree: if agents > 0 {
+            halves as f64 / agents as f64
+        } else {
+            0.0
+        },
         steps: cfg.steps,
+        seed,
+        record_every,
         threads: rayon::current_num_threads(),
         wide_vectors: sim.wide_vectors(),
         recorded,
@@ -221,5 +295,8 @@ fn run_in_pool(
             metrics: metrics_time.as_secs_f64(),
             output: output_time.as_secs_f64(),
         },
+        scenario_steps,
+        projected_run_seconds: scenario_steps
+            .map(|n| (setup + commit).as_secs_f64() + n as f64 * per_step),
     })
 }

@@ -44,27 +44,31 @@ enum Command {
 
 #[derive(clap::Args)]
 struct BenchArgs {
+    /// Time this scenario file as written (its agents, network, rules and
+    /// events) instead of the generated population, and project its full run.
+    #[arg(long, conflicts_with_all = ["agents", "degree", "beta"])]
+    scenario: Option<PathBuf>,
     /// Number of agents.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(3..=scenario::MAX_AGENTS))]
     agents: u64,
     /// Mean degree of the network (even).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     degree: u32,
-    /// Steps to time.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    steps: u64,
+    /// Steps to time [default: 20, or the scenario's steps if fewer].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    steps: Option<u64>,
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Rewiring probability of the Watts–Strogatz network: 0 a ring lattice, 1 a random network.
     #[arg(long, default_value_t = 0.1)]
     beta: f64,
-    /// Record metrics and write a time-series row every this many steps (0: never).
-    #[arg(long, default_value_t = 1)]
-    record_every: u64,
-    /// Random seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Record metrics and write a time-series row every this many steps (0: never) [default: 1, or the scenario's record_every].
+    #[arg(long)]
+    record_every: Option<u64>,
+    /// Random seed [default: 1, or the scenario's seed].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Folder for the benchmark's time series [default: output/bench].
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -360,15 +364,36 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
 
 fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
     use powerdyn::bench;
-    let sc = bench::scenario(a.agents, a.degree, a.beta)?;
+    let (population, sc, what) = match &a.scenario {
+        Some(path) => {
+            let sc = scenario::load(path)?;
+            (
+                bench::Population::Scenario(Box::new(sc.clone())),
+                sc,
+                path.clone(),
+            )
+        }
+        None => {
+            let sc = bench::scenario(a.agents, a.degree, a.beta)?;
+            let p = bench::Population::Generated {
+                agents: a.agents,
+                degree: a.degree,
+                beta: a.beta,
+            };
+            (p, sc, PathBuf::from("powerdyn bench"))
+        }
+    };
     if !a.force {
-        check_memory(&sc, Path::new("powerdyn bench"))?;
+        check_memory(&sc, &what)?;
     }
+    let steps = match (a.steps, &a.scenario) {
+        (Some(n), _) => n,
+        (None, Some(_)) => sc.steps.clamp(1, 20),
+        (None, None) => 20,
+    };
     let cfg = bench::BenchConfig {
-        agents: a.agents,
-        degree: a.degree,
-        beta: a.beta,
-        steps: a.steps,
+        population,
+        steps,
         record_every: a.record_every,
         seed: a.seed,
         out_dir: a.out.unwrap_or_else(|| Path::new("output").join("bench")),
@@ -394,7 +419,7 @@ fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
     let line = Line {
         report: &report,
         peak_rss_bytes: peak,
-        bytes_per_agent: peak.map(|b| b as f64 / a.agents as f64),
+        bytes_per_agent: peak.map(|b| b as f64 / report.agents.max(1) as f64),
     };
     let text = serde_json::to_string(&line)
         .map_err(|e| Error::Run(format!("cannot format the report: {e}")))?;

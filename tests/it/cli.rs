@@ -510,6 +510,9 @@ fn validate_accepts_every_bundled_scenario() {
         .collect();
     files.sort();
     assert!(files.len() >= 4, "bundled scenarios: {files:?}");
+    // The benchmarks' scenario files too (sweep files are checked by `sweep`).
+    files.push(root().join("benches/capacity-ba.toml"));
+    files.push(root().join("benches/sweep-base.toml"));
     let dir = tempdir();
     let mut args = vec!["validate"];
     args.extend(files.iter().map(|f| f.to_str().expect("UTF-8 path")));
@@ -1010,6 +1013,142 @@ fn bench_refuses_bad_sizes_with_exit_code_2_and_nothing_written() {
         (vec!["bench", "--agents", "1"], "--agents"),
         (vec!["bench", "--agents", "1000000000000"], "--agents"),
         (vec!["bench", "--steps", "0"], "--steps"),
+    ] {
+        let r = powerdyn(dir.path(), &args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert!(!dir.path().join("output").exists(), "nothing written");
+}
+
+/// A scenario of 400 agents for `powerdyn bench --scenario`: its own
+/// network, seed, cadence and an event inside the timed steps.
+const BENCH_SCENARIO: &str = r#"
+name = "capacity"
+seed = 9
+steps = 300
+record_every = 5
+
+[[populations]]
+name = "people"
+count = 400
+
+[network]
+kind = "barabasi_albert"
+m = 3
+
+[[events]]
+kind = "promotion"
+step = 7
+targets = ["people"]
+amount = 0.5
+probability = 0.5
+"#;
+
+#[test]
+fn bench_times_a_scenario_as_written_and_projects_its_full_run() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("capacity.toml"), BENCH_SCENARIO).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["bench", "--scenario", "capacity.toml", "--steps", "20"],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).expect("one JSON line");
+    assert_eq!(v["scenario"], "capacity");
+    assert_eq!(v["agents"], 400);
+    assert_eq!((v["degree"].is_null(), v["beta"].is_null()), (true, true));
+    assert_eq!(v["seed"], 9, "the scenario's seed");
+    assert_eq!(v["record_every"], 5, "the scenario's cadence");
+    assert_eq!(v["recorded"], 4);
+    assert_eq!(v["scenario_steps"], 300);
+    let halves = v["tie_halves"].as_f64().unwrap();
+    assert!((v["mean_degree"].as_f64().unwrap() - halves / 400.0).abs() < 1e-12);
+    // The projection: set-up plus 300 timed steps, which cannot be less
+    // than 300 / 20 times the 20 steps' own time.
+    let timed: f64 = ["decide", "apply", "derive", "metrics"]
+        .iter()
+        .map(|k| v["seconds"][k].as_f64().unwrap())
+        .sum();
+    let projected = v["projected_run_seconds"].as_f64().unwrap();
+    assert!(projected >= 15.0 * timed * 0.999, "{projected} vs {timed}");
+    if cfg!(target_os = "linux") {
+        let per = v["bytes_per_agent"].as_f64().unwrap();
+        assert!((per - v["peak_rss_bytes"].as_f64().unwrap() / 400.0).abs() < 1e-6);
+    }
+    // As written: the time series is the run's, row for row (the promotion
+    // at step 7 included), for the steps the benchmark timed.
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "capacity.toml",
+            "--steps",
+            "20",
+            "--quiet",
+            "--out",
+            "run",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let (bh, brows) = csv(&dir.path().join("output/bench/timeseries.csv"));
+    let (rh, rrows) = csv(&dir.path().join("run/timeseries.csv"));
+    assert_eq!(bh, rh);
+    let later: Vec<_> = rrows.into_iter().filter(|r| r[0] != "0").collect();
+    assert_eq!(brows, later, "the benchmark ran the scenario as written");
+    assert_eq!(brows.len(), 4);
+}
+
+#[test]
+fn bench_of_a_short_scenario_times_its_own_steps_and_takes_overrides() {
+    let dir = tempdir();
+    let short = BENCH_SCENARIO.replace("steps = 300", "steps = 7");
+    std::fs::write(dir.path().join("short.toml"), short).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "bench",
+            "--scenario",
+            "short.toml",
+            "--seed",
+            "4",
+            "--record-every",
+            "2",
+            "--threads",
+            "1",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).expect("one JSON line");
+    assert_eq!(v["steps"], 7, "no more steps than the scenario has");
+    assert_eq!(
+        (v["seed"].clone(), v["record_every"].clone()),
+        (4.into(), 2.into())
+    );
+    assert_eq!(v["recorded"], 3);
+    assert_eq!(v["threads"], 1);
+}
+
+#[test]
+fn bench_refuses_a_bad_scenario_or_mixed_options_with_exit_code_2() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        BENCH_SCENARIO.replace("count = 400", "count = -4"),
+    )
+    .unwrap();
+    for (args, needle) in [
+        (vec!["bench", "--scenario", "bad.toml"], "bad.toml:"),
+        (vec!["bench", "--scenario", "missing.toml"], "missing.toml"),
+        (
+            vec!["bench", "--scenario", "bad.toml", "--agents", "100"],
+            "--agents",
+        ),
+        (
+            vec!["bench", "--scenario", "bad.toml", "--beta", "0.5"],
+            "--beta",
+        ),
     ] {
         let r = powerdyn(dir.path(), &args);
         assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
