@@ -88,6 +88,9 @@ pub struct PhaseSeconds {
     pub apply: f64,
     /// Derived bases and profiles.
     pub derive: f64,
+    /// The rest of a step: a scenario's events (interventions) and the ends
+    /// of its issues (reflected appraisal).
+    pub events: f64,
     /// Metrics of recorded steps.
     pub metrics: f64,
     /// Writing the time series.
@@ -134,13 +137,42 @@ pub struct BenchReport {
     pub recording_share: f64,
     /// Seconds per phase, summed over the steps.
     pub seconds: PhaseSeconds,
-    /// A scenario's own step count (`None` for the generated population).
-    pub scenario_steps: Option<u64>,
-    /// For a scenario: the seconds its full run would take at the speed
-    /// measured — set-up and the time series' commit, plus `scenario_steps`
-    /// times the mean time of a timed step, recording included — without
-    /// `powerdyn run`'s snapshots, events file and verdict.
-    pub projected_run_seconds: Option<f64>,
+    /// For a scenario: what its full `powerdyn run` would take at the speed
+    /// measured (`None` for the generated population).
+    pub projection: Option<Projection>,
+}
+
+/// A scenario's full run projected from the benchmark: set-up, then
+/// `steps` steps, `records` records of metrics (with their rows) and
+/// `snapshots` snapshots of the agents, each at the mean time measured.
+/// Left out: the events, issues and ties files (small, or written only for
+/// small networks), the summary, the verdict and the commits of the files.
+#[derive(Debug, Clone, Serialize)]
+pub struct Projection {
+    /// The scenario's steps.
+    pub steps: u64,
+    /// Mean seconds of a timed step, events and issue ends included.
+    pub step_seconds: f64,
+    /// Records the run makes: at step 0, every `record_every` steps and at the last.
+    pub records: u64,
+    /// Mean seconds of a record and its row (one record timed after the
+    /// steps when none of them was recorded).
+    pub record_seconds: f64,
+    /// Snapshots of the agents (`agents.csv`) the run writes: at step 0,
+    /// every `snapshot_every` steps and at the last.
+    pub snapshots: u64,
+    /// Seconds of one snapshot, formatted but not written to disk.
+    pub snapshot_seconds: f64,
+    /// Set-up plus the steps, records and snapshots.
+    pub run_seconds: f64,
+}
+
+/// Occasions in `0..=steps` on which `powerdyn run` does something done at
+/// step 0, every `every` steps (0: never) and at the last step.
+pub fn occasions(steps: u64, every: u64) -> u64 {
+    let periodic = steps.checked_div(every).unwrap_or(0);
+    let last = u64::from(every == 0 || steps % every != 0);
+    1 + periodic + last
 }
 
 /// The benchmark population as a scenario (also what the criterion bench `benches/step.rs` uses).
@@ -187,8 +219,10 @@ fn run_in_pool(
             cfg.record_every.unwrap_or(sc.record_every),
         ),
     };
-    // The benchmark writes only timeseries.csv: a folder holding a run's or
-    // a sweep's outputs is refused rather than half overwritten.
+    // The benchmark writes only timeseries.csv: a folder holding a run's, a
+    // sweep's (finished or not) or a merge's outputs is refused rather than
+    // half overwritten.
+    crate::output::check_dir(&cfg.out_dir, crate::output::Holds::Nothing, "a benchmark")?;
     for name in ["manifest.json", "summary.json", "runs.csv", "agents.csv"] {
         if cfg.out_dir.join(name).exists() {
             return Err(Error::input(
@@ -198,10 +232,11 @@ fn run_in_pool(
             ));
         }
     }
-    std::fs::create_dir_all(&cfg.out_dir).map_err(|e| Error::io(&cfg.out_dir, e))?;
     let t = Instant::now();
     let mut sim = Simulation::new(&s, seed, 0)?;
     let setup = t.elapsed();
+    // The folder is made only once the world is built (a scenario can fail there).
+    crate::output::create_dir(&cfg.out_dir)?;
     let mut ts = PartFile::create(&cfg.out_dir, "timeseries.csv")?;
     let ts_path = ts.part_path().to_path_buf();
     let io = |e: std::io::Error| Error::io(&ts_path, e);
@@ -209,21 +244,14 @@ fn run_in_pool(
     header.extend(metrics::column_names(&sim));
     writeln!(ts.writer(), "{}", header.join(",")).map_err(io)?;
     let (mut metrics_time, mut output_time) = (Duration::ZERO, Duration::ZERO);
+    let mut stepping = Duration::ZERO;
     let mut recorded = 0;
     let mut line = String::new();
-    for s in 1..=cfg.steps {
-        if crate::interrupt::requested() {
-            return Err(Error::Interrupted(format!(
-                "benchmark stopped at step {} of {}; nothing was reported",
-                s - 1,
-                cfg.steps
-            )));
-        }
-        sim.step();
-        if record_every > 0 && s % record_every == 0 {
+    let mut record =
+        |sim: &mut Simulation, w: Option<&mut dyn Write>| -> Result<(Duration, Duration)> {
             let t = Instant::now();
             let counters = sim.take_counters();
-            let row = metrics::compute(&sim, &counters);
+            let row = metrics::compute(sim, &counters);
             let t2 = Instant::now();
             line.clear();
             line.push_str(&sim.step.to_string());
@@ -232,17 +260,68 @@ fn run_in_pool(
                 line.push_str(&fmt_f64(x));
             }
             line.push('\n');
-            ts.writer().write_all(line.as_bytes()).map_err(io)?;
-            metrics_time += t2 - t;
-            output_time += t2.elapsed();
+            if let Some(w) = w {
+                w.write_all(line.as_bytes()).map_err(io)?;
+            }
+            Ok((t2 - t, t2.elapsed()))
+        };
+    for s in 1..=cfg.steps {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted(format!(
+                "benchmark stopped at step {} of {}; nothing was reported",
+                s - 1,
+                cfg.steps
+            )));
+        }
+        let t = Instant::now();
+        sim.step();
+        stepping += t.elapsed();
+        // What a run writes to its events and issues files, dropped here.
+        drop(sim.take_event_log());
+        drop(sim.take_issues());
+        if record_every > 0 && s % record_every == 0 {
+            let (m, o) = record(&mut sim, Some(ts.writer()))?;
+            metrics_time += m;
+            output_time += o;
             recorded += 1;
         }
         progress(s, cfg.steps);
     }
     let t = Instant::now();
     ts.commit()?;
-    let commit = t.elapsed();
-    output_time += commit;
+    output_time += t.elapsed();
+    let projection = match &cfg.population {
+        Population::Generated { .. } => None,
+        Population::Scenario(sc) => {
+            let record_seconds = if recorded > 0 {
+                (metrics_time + output_time).as_secs_f64() / recorded as f64
+            } else {
+                let (m, o) = record(&mut sim, None)?;
+                (m + o).as_secs_f64()
+            };
+            let t = Instant::now();
+            let mut sink = csv::Writer::from_writer(std::io::sink());
+            crate::run::write_snapshot(&sim, &mut sink)
+                .and_then(|()| sink.flush().map_err(csv::Error::from))
+                .map_err(|e| Error::Run(format!("cannot format a snapshot: {e}")))?;
+            let snapshot_seconds = t.elapsed().as_secs_f64();
+            let step_seconds = stepping.as_secs_f64() / cfg.steps as f64;
+            let records = occasions(sc.steps, sc.record_every);
+            let snapshots = occasions(sc.steps, sc.snapshot_every);
+            Some(Projection {
+                steps: sc.steps,
+                step_seconds,
+                records,
+                record_seconds,
+                snapshots,
+                snapshot_seconds,
+                run_seconds: setup.as_secs_f64()
+                    + sc.steps as f64 * step_seconds
+                    + records as f64 * record_seconds
+                    + snapshots as f64 * snapshot_seconds,
+            })
+        }
+    };
     let p = sim.timings;
     let step = p.decide + p.apply + p.derive;
     let agents = sim.world.agents.len() as u64;
@@ -256,12 +335,10 @@ fn run_in_pool(
         }
     };
     let recording = metrics_time + output_time;
-    let (degree, beta, name, scenario_steps) = match &cfg.population {
-        Population::Generated { degree, beta, .. } => (Some(*degree), Some(*beta), None, None),
-        Population::Scenario(sc) => (None, None, Some(sc.name.clone()), Some(sc.steps)),
+    let (degree, beta, name) = match &cfg.population {
+        Population::Generated { degree, beta, .. } => (Some(*degree), Some(*beta), None),
+        Population::Scenario(sc) => (None, None, Some(sc.name.clone())),
     };
-    // The file's commit happens once a run, not once a step.
-    let per_step = (step + recording - commit).as_secs_f64() / cfg.steps as f64;
     Ok(BenchReport {
         version: env!("CARGO_PKG_VERSION"),
         scenario: name,
@@ -292,11 +369,27 @@ fn run_in_pool(
             decide: p.decide.as_secs_f64(),
             apply: p.apply.as_secs_f64(),
             derive: p.derive.as_secs_f64(),
+            events: stepping.saturating_sub(step).as_secs_f64(),
             metrics: metrics_time.as_secs_f64(),
             output: output_time.as_secs_f64(),
         },
-        scenario_steps,
-        projected_run_seconds: scenario_steps
-            .map(|n| (setup + commit).as_secs_f64() + n as f64 * per_step),
+        projection,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::occasions;
+
+    #[test]
+    fn occasions_count_step_zero_the_period_and_the_last_step() {
+        // 2000 steps recorded every 10: steps 0, 10, ..., 2000.
+        assert_eq!(occasions(2000, 10), 201);
+        // 25 steps every 10: 0, 10, 20 and the last, 25.
+        assert_eq!(occasions(25, 10), 4);
+        // Never periodically: the first and the last.
+        assert_eq!(occasions(300, 0), 2);
+        // A period longer than the run: the first and the last.
+        assert_eq!(occasions(7, 50), 2);
+    }
 }

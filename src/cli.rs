@@ -37,8 +37,9 @@ enum Command {
     Demo(DemoArgs),
     /// Put two runs side by side in one report (compare.html).
     Compare(CompareArgs),
-    /// Time the core model on a generated population and print one JSON line
-    /// (speed per phase, peak memory): a capacity check before a big job.
+    /// Time the core model on a generated population, or a scenario with
+    /// --scenario, and print one JSON line (speed per phase, peak memory, a
+    /// scenario's projected run time): a capacity check before a big job.
     Bench(BenchArgs),
 }
 
@@ -611,7 +612,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     sweep::slurm::check_path(&file, "sweep file", false)?;
     sweep::slurm::check_path(&binary, "powerdyn binary", false)?;
     let existed = out.exists();
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    powerdyn::output::create_dir(&out)?;
     let scripts = out
         .canonicalize()
         .map_err(|e| Error::io(&out, e))
@@ -678,7 +679,7 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
         .unwrap_or_else(|| Path::new("output").join(format!("demo-{name}")));
     // Refused before anything is written, as `run` would refuse it.
     powerdyn::output::check_dir(&out, powerdyn::output::Holds::Run, "a run")?;
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    powerdyn::output::create_dir(&out)?;
     // The scenario beside its outputs, so the report can tell its story.
     let scen_path = out.join("scenario.toml");
     std::fs::write(&scen_path, text).map_err(|e| Error::io(&scen_path, e))?;

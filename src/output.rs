@@ -147,10 +147,29 @@ pub fn check_dir(dir: &Path, allowed: Holds, what: &str) -> Result<()> {
     ))
 }
 
+/// Creates an output folder (and its parents); a path naming something
+/// other than a folder (a file, `/dev/null`) is bad input, refused with exit
+/// code 2 rather than failing as an I/O error.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    if let Some(e) = dir
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.exists())
+    {
+        if !e.is_dir() {
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!("{} exists and is not a folder", e.display()),
+                Some("give a folder (new or existing) to --out"),
+            ));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
 /// Prepares a run folder: creates it and removes the run files of an earlier
 /// run there (manifest first), so a failed run cannot leave a stale set that looks complete.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    create_dir(dir)?;
     for name in RUN_FILES.iter().rev() {
         let p = dir.join(name);
         match std::fs::remove_file(&p) {

@@ -347,49 +347,7 @@ fn run_in_pool(
         Ok(row)
     };
     let snapshot = |sim: &Simulation, agw: &mut csv::Writer<_>| -> Result<()> {
-        let w = &sim.world;
-        let a = &w.agents;
-        let step = sim.step.to_string();
-        // Social power, for groups small enough to compute it exactly.
-        let power = if sim.params.influence.enabled {
-            sim.influence_closed_form().map(|(_, p)| p)
-        } else {
-            None
-        };
-        let bargain = sim
-            .bargaining
-            .as_ref()
-            .map(|b| crate::rules::negotiation::Summary::from_state(b, &sim.params.negotiation));
-        for i in 0..a.len() {
-            let c = &w.cohorts[a.cohort_of(i)];
-            let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
-            let mut rec = vec![
-                step.clone(),
-                i.to_string(),
-                w.agent_label(i),
-                c.name.clone(),
-                groups.join(";"),
-            ];
-            rec.extend((0..N_BASES).map(|k| fmt_f32(a.bases[k][i])));
-            rec.push(fmt_f64(a.resources[i]));
-            rec.push(fmt_f32(a.self_esteem[i]));
-            rec.push(fmt_f32(a.motive.get(i)));
-            rec.push(fmt_f32(a.exit_cost.get(i)));
-            rec.push(fmt_f32(a.alternatives[i]));
-            rec.push(fmt_f32(a.opinion[i]));
-            rec.push(fmt_f32(a.self_weight.get(i)));
-            rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());
-            match &bargain {
-                Some(b) => {
-                    rec.push(fmt_f64(b.mean_share[i]));
-                    rec.push(fmt_f64(b.exchange_rate[i]));
-                    rec.push(fmt_f64(b.exclusion_rate[i]));
-                }
-                None => rec.extend([String::new(), String::new(), String::new()]),
-            }
-            agw.write_record(&rec).map_err(io(&ag_path))?;
-        }
-        Ok(())
+        write_snapshot(sim, agw).map_err(io(&ag_path))
     };
 
     let mut last_row = record(&mut sim, &mut tsw)?;
@@ -563,4 +521,55 @@ fn run_in_pool(
     sj.commit()?;
     mf.commit()?;
     Ok(summary)
+}
+
+/// Writes one snapshot of every agent (the rows of `agents.csv` at the
+/// current step) to `agw`.
+pub(crate) fn write_snapshot<W: std::io::Write>(
+    sim: &Simulation,
+    agw: &mut csv::Writer<W>,
+) -> csv::Result<()> {
+    let w = &sim.world;
+    let a = &w.agents;
+    let step = sim.step.to_string();
+    // Social power, for groups small enough to compute it exactly.
+    let power = if sim.params.influence.enabled {
+        sim.influence_closed_form().map(|(_, p)| p)
+    } else {
+        None
+    };
+    let bargain = sim
+        .bargaining
+        .as_ref()
+        .map(|b| crate::rules::negotiation::Summary::from_state(b, &sim.params.negotiation));
+    for i in 0..a.len() {
+        let c = &w.cohorts[a.cohort_of(i)];
+        let groups: Vec<&str> = c.groups.iter().map(|&g| w.groups[g].as_str()).collect();
+        let mut rec = vec![
+            step.clone(),
+            i.to_string(),
+            w.agent_label(i),
+            c.name.clone(),
+            groups.join(";"),
+        ];
+        rec.extend((0..N_BASES).map(|k| fmt_f32(a.bases[k][i])));
+        rec.push(fmt_f64(a.resources[i]));
+        rec.push(fmt_f32(a.self_esteem[i]));
+        rec.push(fmt_f32(a.motive.get(i)));
+        rec.push(fmt_f32(a.exit_cost.get(i)));
+        rec.push(fmt_f32(a.alternatives[i]));
+        rec.push(fmt_f32(a.opinion[i]));
+        rec.push(fmt_f32(a.self_weight.get(i)));
+        rec.push(power.as_ref().map(|p| fmt_f64(p[i])).unwrap_or_default());
+        match &bargain {
+            Some(b) => {
+                rec.push(fmt_f64(b.mean_share[i]));
+                rec.push(fmt_f64(b.exchange_rate[i]));
+                rec.push(fmt_f64(b.exclusion_rate[i]));
+            }
+            None => rec.extend([String::new(), String::new(), String::new()]),
+        }
+        agw.write_record(&rec)?;
+    }
+    Ok(())
 }

@@ -774,7 +774,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         charts.push('\n');
     }
     sections.push(charts);
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    crate::output::create_dir(out)?;
     let mut f = PartFile::create(out, "compare.html")?;
     let path = f.part_path().to_path_buf();
     use std::io::Write;

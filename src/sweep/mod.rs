@@ -404,7 +404,7 @@ fn run_in_pool(
     preflight(sweep, cfg.shard)?;
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    crate::output::create_dir(out)?;
     let state_path = out.join(".sweep-state");
     let runs_part = out.join("runs.csv.part");
     let ts_part = out.join("timeseries.csv.part");

@@ -1062,17 +1062,30 @@ fn bench_times_a_scenario_as_written_and_projects_its_full_run() {
     assert_eq!(v["seed"], 9, "the scenario's seed");
     assert_eq!(v["record_every"], 5, "the scenario's cadence");
     assert_eq!(v["recorded"], 4);
-    assert_eq!(v["scenario_steps"], 300);
-    let halves = v["tie_halves"].as_f64().unwrap();
-    assert!((v["mean_degree"].as_f64().unwrap() - halves / 400.0).abs() < 1e-12);
-    // The projection: set-up plus 300 timed steps, which cannot be less
-    // than 300 / 20 times the 20 steps' own time.
-    let timed: f64 = ["decide", "apply", "derive", "metrics"]
+    // The projection: the run's 300 steps, its 61 records (steps 0, 5, ...,
+    // 300) and 2 snapshots (steps 0 and 300), each at the time measured.
+    let p = &v["projection"];
+    assert_eq!(p["steps"], 300);
+    assert_eq!(
+        (p["records"].clone(), p["snapshots"].clone()),
+        (61.into(), 2.into())
+    );
+    let f = |k: &str| p[k].as_f64().unwrap();
+    assert!(
+        f("record_seconds") > 0.0 && f("snapshot_seconds") > 0.0,
+        "{p}"
+    );
+    let sum = v["setup_seconds"].as_f64().unwrap()
+        + 300.0 * f("step_seconds")
+        + 61.0 * f("record_seconds")
+        + 2.0 * f("snapshot_seconds");
+    assert!((f("run_seconds") - sum).abs() <= 1e-9 * sum, "{p}");
+    // A step's time is at least its phases' (events come on top).
+    let phases: f64 = ["decide", "apply", "derive", "events"]
         .iter()
         .map(|k| v["seconds"][k].as_f64().unwrap())
         .sum();
-    let projected = v["projected_run_seconds"].as_f64().unwrap();
-    assert!(projected >= 15.0 * timed * 0.999, "{projected} vs {timed}");
+    assert!(20.0 * f("step_seconds") >= phases * 0.999, "{v}");
     if cfg!(target_os = "linux") {
         let per = v["bytes_per_agent"].as_f64().unwrap();
         assert!((per - v["peak_rss_bytes"].as_f64().unwrap() / 400.0).abs() < 1e-6);
@@ -1128,6 +1141,26 @@ fn bench_of_a_short_scenario_times_its_own_steps_and_takes_overrides() {
     );
     assert_eq!(v["recorded"], 3);
     assert_eq!(v["threads"], 1);
+    assert!(v["projection"].is_object());
+
+    // A cadence longer than the steps timed: no row, but the projection
+    // still counts the run's records (0, 50, ..., 300), timed on one made
+    // after the steps.
+    let sparse = BENCH_SCENARIO.replace("record_every = 5", "record_every = 50");
+    std::fs::write(dir.path().join("sparse.toml"), sparse).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["bench", "--scenario", "sparse.toml", "--out", "s"],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).expect("one JSON line");
+    assert_eq!(v["recorded"], 0);
+    assert_eq!(v["projection"]["records"], 7);
+    assert!(v["projection"]["record_seconds"].as_f64().unwrap() > 0.0);
+
+    // The generated population has no projection.
+    let (_, g) = bench(dir.path(), &[]);
+    assert!(g["projection"].is_null() && g["scenario"].is_null());
 }
 
 #[test]
@@ -1159,6 +1192,54 @@ fn bench_refuses_a_bad_scenario_or_mixed_options_with_exit_code_2() {
 }
 
 #[test]
+fn bench_and_run_refuse_bad_output_folders_and_leave_them_alone() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("capacity.toml"), BENCH_SCENARIO).unwrap();
+    // A sweep cut short: its state and partial files stay as they were.
+    let sweep = dir.path().join("sweep");
+    std::fs::create_dir(&sweep).unwrap();
+    std::fs::write(sweep.join(".sweep-state"), "state").unwrap();
+    std::fs::write(sweep.join("timeseries.csv.part"), "partial").unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["bench", "--scenario", "capacity.toml", "--out", "sweep"],
+    );
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("sweep"), "{}", r.stderr);
+    assert_eq!(read(&sweep.join("timeseries.csv.part")), "partial");
+    assert_eq!(
+        entries(&sweep),
+        [".sweep-state", "timeseries.csv.part"]
+            .map(String::from)
+            .into(),
+    );
+    // A file where a folder should be: bad input (exit 2), not an I/O failure.
+    for cmd in [
+        vec!["bench", "--scenario", "capacity.toml", "--steps", "2"],
+        vec!["run", "capacity.toml", "--steps", "2", "--quiet"],
+    ] {
+        for out in ["capacity.toml", "capacity.toml/sub"] {
+            let mut args = cmd.clone();
+            args.extend(["--out", out]);
+            let r = powerdyn(dir.path(), &args);
+            assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+            assert!(r.stderr.contains("not a folder"), "{args:?}: {}", r.stderr);
+        }
+    }
+    assert_eq!(read(&dir.path().join("capacity.toml")), BENCH_SCENARIO);
+    // A scenario that validates but cannot be built (a tie cut between two
+    // agents with no tie) leaves no folder behind.
+    let untied = "name = \"untied\"\nsteps = 10\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n[[agents]]\nname = \"c\"\n[network]\nkind = \"edges\"\nedges = [[\"a\", \"b\"]]\n[[events]]\nkind = \"tie_cut\"\npairs = [[\"a\", \"c\"]]\nstep = 2\n";
+    std::fs::write(dir.path().join("untied.toml"), untied).unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["bench", "--scenario", "untied.toml", "--out", "u/sub"],
+    );
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(!dir.path().join("u").exists(), "no folder made");
+}
+
+#[test]
 fn bench_refuses_a_folder_holding_a_run_and_leaves_the_run_alone() {
     let dir = tempdir();
     let scenario = root().join("scenarios/couple-money.toml");
@@ -1181,7 +1262,11 @@ fn bench_refuses_a_folder_holding_a_run_and_leaves_the_run_alone() {
         &["bench", "--agents", "100", "--steps", "2", "--out", "x"],
     );
     assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(r.stderr.contains("choose another --out"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("holds the output of a run"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
         entries(&dir.path().join("x")),
         before,
