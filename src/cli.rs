@@ -59,7 +59,7 @@ struct BenchArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     steps: Option<u64>,
     /// Worker threads [default: one per core].
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Rewiring probability of the Watts–Strogatz network: 0 a ring lattice, 1 a random network.
     #[arg(long, default_value_t = 0.1)]
@@ -194,7 +194,7 @@ struct SweepArgs {
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Worker threads [default: one per core].
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -224,7 +224,7 @@ struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]
     steps: Option<u64>,
     /// Worker threads [default: one per core].
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
