@@ -59,10 +59,26 @@ use crate::model::{BASE_NAMES, N_BASES, N_TACTICS, TACTIC_NAMES};
 
 /// Names of the metric columns of a simulation, in output order (after `step`).
 pub fn column_names(sim: &Simulation) -> Vec<String> {
-    let groups = &sim.world.groups;
-    let hierarchy = sim.hierarchy_on();
-    let negotiation = sim.bargaining.is_some();
-    let response = sim.params.response.enabled;
+    columns(
+        sim.hierarchy_on(),
+        sim.bargaining.is_some(),
+        sim.params.response.enabled,
+        &sim.world.groups,
+    )
+}
+
+/// Names of the metric columns a run of `scenario` writes (the same as
+/// [`column_names`] of its simulation), known before the world is built.
+pub fn columns_of(scenario: &crate::scenario::Scenario) -> Vec<String> {
+    columns(
+        scenario.n_agents() <= scenario.metrics.hierarchy_max_agents as u64,
+        scenario.rules.negotiation.enabled,
+        scenario.rules.response.enabled,
+        &scenario.groups,
+    )
+}
+
+fn columns(hierarchy: bool, negotiation: bool, response: bool, groups: &[String]) -> Vec<String> {
     let mut c: Vec<String> = [
         "power_gini",
         "power_theil",

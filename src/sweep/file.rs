@@ -137,6 +137,17 @@ impl Sweep {
         crate::rng::mix(&[self.seed, point as u64, replicate]) >> 1
     }
 
+    /// SHA-256 of the base scenario's files (child first): the
+    /// `scenario_sha256` a run of the base scenario records.
+    pub fn scenario_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (_, bytes) in &self.chain {
+            h.update(bytes);
+        }
+        format!("{:x}", h.finalize())
+    }
+
     /// SHA-256 of the sweep as defined: its points, replicates, steps and
     /// seed, powerdyn's version and [`crate::MODEL_REVISION`], and the bytes
     /// of the base scenario and the files it extends.
@@ -205,20 +216,57 @@ impl Sweep {
     /// one run and the most agents of any point.
     pub fn check_points(&self) -> Result<(f64, u64)> {
         use rayon::prelude::*;
-        let estimates: Vec<Result<(f64, u64)>> = (0..self.points.len())
+        let checked: Vec<Result<(f64, u64, Vec<String>)>> = (0..self.points.len())
             .into_par_iter()
             .map(|p| {
-                self.scenario_at(p)
-                    .map(|s| (s.estimated_bytes(), s.n_agents()))
+                self.scenario_at(p).map(|s| {
+                    (
+                        s.estimated_bytes(),
+                        s.n_agents(),
+                        crate::metrics::columns_of(&s),
+                    )
+                })
             })
             .collect();
         let (mut bytes, mut agents) = (0.0f64, 0u64);
-        for e in estimates {
-            let (b, a) = e?;
+        let mut first: Option<Vec<String>> = None;
+        for (p, c) in checked.into_iter().enumerate() {
+            let (b, a, cols) = c?;
             bytes = bytes.max(b);
             agents = agents.max(a);
+            match &first {
+                None => first = Some(cols),
+                Some(f) if *f != cols => {
+                    let only = |x: &[String], y: &[String]| -> Vec<String> {
+                        x.iter().filter(|c| !y.contains(c)).cloned().collect()
+                    };
+                    let (gone, new) = (only(f, &cols), only(&cols, f));
+                    return Err(Error::input(
+                        self.source.clone(),
+                        format!(
+                            "point {p} ({}) writes other metric columns than point 0 ({}): {}{}; all runs of a sweep share one time series",
+                            self.point_values(p),
+                            self.point_values(0),
+                            if gone.is_empty() { String::new() } else { format!("without {}", gone.join(", ")) },
+                            if new.is_empty() { String::new() } else { format!("{}with {}", if gone.is_empty() { "" } else { " and " }, new.join(", ")) },
+                        ),
+                        Some("keep parameters that switch columns (a rule turned on or off, hierarchy_max_agents across the group size, groups) out of the sweep, or sweep each setting separately"),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         Ok((bytes, agents))
+    }
+
+    /// `path = value` for each parameter of point `point`.
+    fn point_values(&self, point: usize) -> String {
+        self.parameters
+            .iter()
+            .zip(&self.points[point])
+            .map(|(p, v)| format!("{} = {v}", p.path))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The scenario of a point, validated.
@@ -226,13 +274,11 @@ impl Sweep {
         // Messages about the point name it and its values; the text laid
         // over the base is generated, so its lines and columns mean nothing
         // to the user and are left out.
-        let values: Vec<String> = self
-            .parameters
-            .iter()
-            .zip(&self.points[point])
-            .map(|(p, v)| format!("{} = {v}", p.path))
-            .collect();
-        let label = format!("{} (point {point}: {})", self.source, values.join(", "));
+        let label = format!(
+            "{} (point {point}: {})",
+            self.source,
+            self.point_values(point)
+        );
         let mut chain = vec![(label.clone(), self.overrides(point).into_bytes())];
         chain.extend(self.chain.iter().cloned());
         scenario::parse_chain(chain).map_err(|mut e| {

@@ -105,10 +105,14 @@ pub struct SweepSummary {
     pub wall_seconds: f64,
 }
 
-/// Per point and step: count, sum and sum of squares of each metric, in run order.
+/// Per point and step: the runs, and per metric the runs where it is
+/// defined (finite) and the sum and sum of squares of its defined values, in
+/// run order. An undefined value (a transitivity with no triad) is left out,
+/// not counted as 0.
 struct Accumulator {
     steps: Vec<u64>,
     n: Vec<u64>,
+    defined: Vec<Vec<u64>>,
     sum: Vec<Vec<f64>>,
     sumsq: Vec<Vec<f64>>,
 }
@@ -118,15 +122,18 @@ impl Accumulator {
         if self.steps.is_empty() {
             self.steps = rows.iter().map(|r| r.0).collect();
             self.n = vec![0; rows.len()];
+            self.defined = rows.iter().map(|r| vec![0; r.1.len()]).collect();
             self.sum = rows.iter().map(|r| vec![0.0; r.1.len()]).collect();
             self.sumsq = self.sum.clone();
         }
         for (k, (_, v)) in rows.iter().enumerate().take(self.steps.len()) {
             self.n[k] += 1;
-            for (m, x) in v.iter().enumerate() {
-                let x = if x.is_finite() { *x } else { 0.0 };
-                self.sum[k][m] += x;
-                self.sumsq[k][m] += x * x;
+            for (m, &x) in v.iter().enumerate() {
+                if x.is_finite() {
+                    self.defined[k][m] += 1;
+                    self.sum[k][m] += x;
+                    self.sumsq[k][m] += x * x;
+                }
             }
         }
     }
@@ -167,7 +174,7 @@ impl AggregateWriter {
         let mut h = vec!["point".to_string(), "step".into(), "runs".into()];
         h.extend(names.iter().cloned());
         for c in cols {
-            for s in ["mean", "sd", "lo95", "hi95"] {
+            for s in ["n", "mean", "sd", "lo95", "hi95"] {
                 h.push(format!("{c}_{s}"));
             }
         }
@@ -213,6 +220,7 @@ impl AggregateWriter {
                 Accumulator {
                     steps: Vec::new(),
                     n: Vec::new(),
+                    defined: Vec::new(),
                     sum: Vec::new(),
                     sumsq: Vec::new(),
                 },
@@ -234,18 +242,24 @@ impl AggregateWriter {
         };
         let path = self.aggregate.part_path().to_path_buf();
         for (k, step) in a.steps.iter().enumerate() {
-            let n = a.n[k] as f64;
             let mut rec = vec![point.to_string(), step.to_string(), a.n[k].to_string()];
             rec.extend(values.iter().map(|&v| fmt_f64(v)));
             for m in 0..self.cols {
-                let mean = a.sum[k][m] / n;
-                let var = if n > 1.0 {
+                // Over the runs where the metric is defined; empty cells
+                // (NaN) when it is defined in none.
+                let d = a.defined[k][m];
+                let n = d as f64;
+                let mean = if d > 0 { a.sum[k][m] / n } else { f64::NAN };
+                let var = if d > 1 {
                     ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
-                } else {
+                } else if d == 1 {
                     0.0
+                } else {
+                    f64::NAN
                 };
                 let sd = var.sqrt();
                 let half = 1.96 * sd / n.sqrt();
+                rec.push(d.to_string());
                 rec.extend(
                     [mean, sd, mean - half, mean + half]
                         .iter()
@@ -286,7 +300,8 @@ impl AggregateWriter {
 
 /// Writes sensitivity.csv: for each metric's final value (mean over a
 /// point's replicates) and each parameter, the first-order and total Sobol
-/// indices (Saltelli 2010; Jansen 1999); metrics with no variance are skipped.
+/// indices (Saltelli 2010; Jansen 1999), empty where they cannot be computed
+/// (a metric with no variance, or undefined at some point).
 fn write_sensitivity(
     out_dir: &Path,
     names: &[String],
@@ -303,47 +318,63 @@ fn write_sensitivity(
             .iter()
             .map(|r| r.get(m).copied().unwrap_or(0.0))
             .collect();
-        if let Ok(ix) = crate::sensitivity::sobol_indices(&y, names.len()) {
-            for (k, name) in names.iter().enumerate() {
-                let line = csv_line([
-                    format!("final_{col}"),
-                    name.clone(),
-                    fmt_f64(ix.first[k]),
-                    fmt_f64(ix.total[k]),
-                ]);
-                f.writer()
-                    .write_all(&line)
-                    .map_err(|e| Error::io(&path, e))?;
-            }
+        // Indices that cannot be computed (a metric with no variance over
+        // the design, or undefined at some point) are empty cells.
+        let ix = crate::sensitivity::sobol_indices(&y, names.len()).ok();
+        for (k, name) in names.iter().enumerate() {
+            let (first, total) = ix
+                .as_ref()
+                .map_or((f64::NAN, f64::NAN), |ix| (ix.first[k], ix.total[k]));
+            let line = csv_line([
+                format!("final_{col}"),
+                name.clone(),
+                fmt_f64(first),
+                fmt_f64(total),
+            ]);
+            f.writer()
+                .write_all(&line)
+                .map_err(|e| Error::io(&path, e))?;
         }
     }
     Ok(f)
 }
 
-/// Per-point means of each metric's final value, in point order.
+/// Per-point means of each metric's final value over the replicates where it
+/// is defined (NaN where it is defined in none), in point order.
 #[derive(Default)]
 struct FinalMeans {
     sums: Vec<Vec<f64>>,
-    counts: Vec<u64>,
+    counts: Vec<Vec<u64>>,
 }
 
 impl FinalMeans {
     fn add(&mut self, point: usize, last: &[f64]) {
         while self.sums.len() <= point {
             self.sums.push(vec![0.0; last.len()]);
-            self.counts.push(0);
+            self.counts.push(vec![0; last.len()]);
         }
-        for (s, x) in self.sums[point].iter_mut().zip(last) {
-            *s += if x.is_finite() { *x } else { 0.0 };
+        for ((s, c), &x) in self.sums[point]
+            .iter_mut()
+            .zip(self.counts[point].iter_mut())
+            .zip(last)
+        {
+            if x.is_finite() {
+                *s += x;
+                *c += 1;
+            }
         }
-        self.counts[point] += 1;
     }
 
     fn means(&self) -> Vec<Vec<f64>> {
         self.sums
             .iter()
             .zip(&self.counts)
-            .map(|(s, &c)| s.iter().map(|x| x / c.max(1) as f64).collect())
+            .map(|(s, c)| {
+                s.iter()
+                    .zip(c)
+                    .map(|(x, &c)| if c > 0 { x / c as f64 } else { f64::NAN })
+                    .collect()
+            })
             .collect()
     }
 }
@@ -560,6 +591,11 @@ fn run_in_pool(
         runs: done as u64,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
+    // The steps every run took (the sweep's, or the base scenario's).
+    let steps = match sweep.steps {
+        Some(n) => n,
+        None => sweep.scenario_at(0)?.steps,
+    };
     let mut mf = PartFile::create(out, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -569,6 +605,8 @@ fn run_in_pool(
         "sweep_path": sweep.source,
         "sweep_hash": sweep.hash(),
         "scenario_path": sweep.scenario_path.display().to_string(),
+        "scenario_sha256": sweep.scenario_sha256(),
+        "steps": steps,
         "seed": sweep.seed,
         "design": sweep.design.name(),
         "points": sweep.points.len(),
@@ -991,4 +1029,35 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
     mf.commit()?;
     Ok(runs.len() as u64)
+}
+
+#[cfg(test)]
+mod aggregate_tests {
+    use super::{Accumulator, FinalMeans};
+
+    #[test]
+    fn undefined_values_are_left_out_of_counts_sums_and_means() {
+        let mut a = Accumulator {
+            steps: Vec::new(),
+            n: Vec::new(),
+            defined: Vec::new(),
+            sum: Vec::new(),
+            sumsq: Vec::new(),
+        };
+        for v in [[1.0, f64::NAN], [3.0, 2.0], [f64::INFINITY, f64::NAN]] {
+            a.add(&[(10, v.to_vec())]);
+        }
+        assert_eq!(a.n, [3]);
+        assert_eq!(a.defined, [[2, 1]]);
+        assert_eq!(a.sum, [[4.0, 2.0]]);
+        assert_eq!(a.sumsq, [[10.0, 4.0]]);
+
+        let mut f = FinalMeans::default();
+        f.add(1, &[1.0, f64::NAN]);
+        f.add(1, &[3.0, f64::NAN]);
+        f.add(0, &[f64::NAN, 5.0]);
+        let m = f.means();
+        assert!(m[0][0].is_nan() && m[0][1] == 5.0);
+        assert!(m[1][0] == 2.0 && m[1][1].is_nan());
+    }
 }

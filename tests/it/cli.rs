@@ -502,6 +502,24 @@ fn help_works_for_the_top_level_and_both_subcommands() {
 }
 
 #[test]
+fn the_metric_columns_are_known_from_the_scenario_before_it_is_built() {
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let sc = powerdyn::scenario::load(&path).unwrap();
+        let sim = powerdyn::engine::Simulation::new(&sc, sc.seed, 0).unwrap();
+        assert_eq!(
+            powerdyn::metrics::columns_of(&sc),
+            powerdyn::metrics::column_names(&sim),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
 fn validate_accepts_every_bundled_scenario() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .expect("scenarios folder")

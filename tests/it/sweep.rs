@@ -171,6 +171,20 @@ fn any_run_of_a_sweep_is_redone_alone_by_a_run_with_its_seed() {
         sweep_rows, alone_rows,
         "the run alone differs from the sweep's run 3"
     );
+    // What the redo needs is in the sweep's manifest: the steps, and the
+    // base scenario's hash as a run of it records it.
+    let json = |p: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let m = json(out.join("manifest.json"));
+    assert_eq!(m["steps"], 60);
+    let base = powerdyn::scenario::load(&tmp.path().join("scen/bully.toml")).unwrap();
+    let based = tmp.path().join("base");
+    crate::support::run_into(&base, 1, 1, 1, &based);
+    assert_eq!(
+        m["scenario_sha256"],
+        json(based.join("manifest.json"))["scenario_sha256"]
+    );
 }
 
 #[test]
@@ -398,6 +412,53 @@ fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
 }
 
 #[test]
+fn a_parameter_that_switches_metric_columns_is_refused_before_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The bullying dyad has hierarchy metrics at a threshold of 100 agents,
+    // none at 0.
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"metrics.hierarchy_max_agents\" = { values = [100, 0] }\n",
+    );
+    let err = sweep::file::load(&path, false).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("point 1 (metrics.hierarchy_max_agents = 0)"),
+        "{msg}"
+    );
+    assert!(msg.contains("without landau_h"), "{msg}");
+}
+
+#[test]
+fn undefined_metrics_are_left_out_of_the_aggregate_not_counted_as_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 3\n[parameters]\n\"rules.coercion.harm\" = { values = [0.2, 0.4] }\n",
+    );
+    let out = tmp.path().join("out");
+    run(&path, &out, 2);
+    let text = fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        // Two agents hold no triad: the transitivity is undefined in every
+        // run, so it has no mean, not a mean of 0.
+        assert_eq!(r[col("triangle_transitivity_n")], "0");
+        for s in ["mean", "sd", "lo95", "hi95"] {
+            assert_eq!(r[col(&format!("triangle_transitivity_{s}"))], "", "{s}");
+        }
+        assert_eq!(r[col("power_gini_n")], r[col("runs")]);
+        assert_eq!(r[col("runs")], "3");
+        assert!(r[col("power_gini_mean")].parse::<f64>().is_ok());
+    }
+}
+
+#[test]
 fn a_sobol_sweep_estimates_which_parameter_matters_and_merges_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_sweep(
@@ -420,6 +481,23 @@ fn a_sobol_sweep_estimates_which_parameter_matters_and_merges_exactly() {
         total("mean_engagement", "agents.employee.exit_cost")
             > total("mean_engagement", "rules.coercion.harm"),
         "whether the target can leave matters most for its engagement:\n{sens}"
+    );
+    // A row for every final metric and parameter; indices that cannot be
+    // computed (a metric with no variance over the design, or undefined) are
+    // empty cells.
+    let metrics = fs::read_to_string(whole.join("timeseries.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .count()
+        - 2;
+    assert_eq!(sens.lines().count(), 1 + metrics * 2, "{sens}");
+    assert!(
+        sens.lines()
+            .any(|l| l.starts_with("final_triangle_transitivity,") && l.ends_with(",,")),
+        "{sens}"
     );
     let design = fs::read_to_string(whole.join("design.csv")).unwrap();
     assert_eq!(design.lines().count(), 1 + 128, "the design, for SALib");
