@@ -338,10 +338,11 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
     let summary = summary?;
     if !a.quiet {
         out_line(&format!(
-            "{}: {} agents, {} ties, {} steps, seed {} -> {}",
+            "{}: {} agents, {} {}, {} steps, seed {} -> {}",
             summary.scenario,
             summary.agents,
             summary.ties,
+            if summary.ties == 1 { "tie" } else { "ties" },
             summary.steps,
             summary.seed,
             cfg.out_dir.display()
@@ -352,7 +353,7 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
                 .map(|s| format!(" from step {s}"))
                 .unwrap_or_default();
             out_line(&format!(
-                "  {name:<16} {:<11} final {:.4}{settle} (Sen slope {:+.3e}/step, p = {:.3})",
+                "  {name:<16} {:<11} late mean {:.4}{settle} (Sen slope {:+.3e}/step, p = {:.3})",
                 v.verdict.as_str(),
                 v.final_value,
                 v.sen_slope_per_step,

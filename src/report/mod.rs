@@ -205,7 +205,7 @@ fn run_report(dir: &Path) -> Result<String> {
     ));
     sections.push(intro);
     // Verdicts.
-    let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th>final</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
+    let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th title=\"mean of the last tenth of the records\">late mean</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
     for h in HEADLINE {
         let x = &summary["verdicts"][h];
         let word = x["verdict"].as_str().unwrap_or("");
@@ -233,7 +233,11 @@ fn run_report(dir: &Path) -> Result<String> {
     let settle_markers = |cols: &[&str]| -> Vec<(f64, String)> {
         let mut m = markers.clone();
         for c in cols {
-            if let Some(s) = summary["verdicts"][*c]["settle_step"].as_u64() {
+            // A series settled from step 0 never moved: no marker on the axis.
+            if let Some(s) = summary["verdicts"][*c]["settle_step"]
+                .as_u64()
+                .filter(|&s| s > 0)
+            {
                 m.push((s as f64, format!("{c} settles")));
             }
         }
@@ -688,7 +692,22 @@ pub fn narrative(dir: &Path) -> Result<String> {
                 out.push_str(&format!("... and {} more withdrawals.\n", first.len() - 8));
             }
             if first.is_empty() {
-                out.push_str("Nobody withdrew.\n");
+                // The snapshots may miss a withdrawal the time series shows.
+                let share = ts.values("withdrawn_share");
+                match share
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    // The first record at the peak.
+                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                {
+                    Some((k, &peak)) if peak > 0.0 => out.push_str(&format!(
+                        "Ties were withdrawn between the tie snapshots: at most {:.0}% of them, first at step {} (withdrawn_share in timeseries.csv).\n",
+                        100.0 * peak,
+                        steps.get(k).copied().unwrap_or(0.0)
+                    )),
+                    _ => out.push_str("Nobody withdrew.\n"),
+                }
             }
         }
     }

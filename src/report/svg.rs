@@ -185,7 +185,11 @@ fn widen(lo: f64, hi: f64) -> Option<(f64, f64)> {
     if hi > lo {
         return Some((lo, hi));
     }
-    let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+    if lo == 0.0 {
+        // A series flat at 0 (a share nobody reached): 0 to 1, never below 0.
+        return Some((0.0, 1.0));
+    }
+    let pad = lo.abs() * 0.1;
     Some((lo - pad, hi + pad))
 }
 
@@ -600,8 +604,14 @@ pub fn line_chart_highlight(
     out.push_str("</g>");
 
     out.push_str("<g class=\"markers\">");
+    // Labels run down from the top of the plot: cut to its height, and a
+    // label repeating the one before (a series of sessions) left unwritten.
+    let fits = ((r.bottom - r.top - 12.0) / (f64::from(TICK_SIZE) * 0.6)).max(4.0) as usize;
+    let mut previous: Option<&str> = None;
     for (x, label) in markers.iter().filter(|m| m.0.is_finite()) {
         let px = xs.map(*x);
+        let repeat = previous == Some(label.as_str());
+        previous = Some(label.as_str());
         let _ = write!(
             out,
             "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"{MUTED_COLOUR}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>",
@@ -609,6 +619,16 @@ pub fn line_chart_highlight(
             f(r.bottom),
             x = f(px)
         );
+        if repeat {
+            continue;
+        }
+        let shown: String = if label.chars().count() > fits {
+            let mut t: String = label.chars().take(fits.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        } else {
+            label.clone()
+        };
         let (lx, ly) = (px - 6.0, r.top + 6.0);
         text(
             &mut out,
@@ -621,7 +641,7 @@ pub fn line_chart_highlight(
                 f(lx),
                 f(ly)
             ),
-            label,
+            &shown,
         );
     }
     if let Some((x, label)) = highlight.filter(|h| h.0.is_finite()) {
@@ -1436,6 +1456,31 @@ mod tests {
             ys,
             band: None,
         }
+    }
+
+    #[test]
+    fn a_series_flat_at_zero_is_drawn_on_zero_to_one_and_repeated_markers_are_labelled_once() {
+        let flat = series("withdrawn_share", vec![0.0; 20]);
+        let markers: Vec<(f64, String)> = [3.0, 6.0, 9.0]
+            .iter()
+            .map(|&x| (x, "couple-money-counseling: counseling".to_string()))
+            .chain([(12.0, "x".repeat(400))])
+            .collect();
+        let svg = line_chart("t", "step", "share", &[flat], &markers, 900, 320);
+        well_formed(&svg);
+        assert!(!svg.contains(">-"), "no negative tick: {svg}");
+        assert!(svg.contains(">1<") || svg.contains(">1.0<"), "{svg}");
+        // Cut to the plot's height, and written once for the three sessions.
+        assert_eq!(svg.matches("couple-money-counsel").count(), 1, "{svg}");
+        assert_eq!(
+            svg.matches("stroke-dasharray=\"6 4\"").count(),
+            4,
+            "every marker drawn"
+        );
+        assert!(
+            !svg.contains(&"x".repeat(400)) && svg.contains('…'),
+            "long labels cut"
+        );
     }
 
     #[test]

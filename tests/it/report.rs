@@ -97,6 +97,42 @@ fn a_sweep_report_charts_metrics_against_parameters_with_a_heatmap_and_sensitivi
 }
 
 #[test]
+fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The target leaves within the first 100 steps; the tie snapshots come
+    // every 500 steps and miss it, the time series does not.
+    let s = bundled("bully-target-leaves");
+    let dir = tmp.path().join("leaves");
+    run_into(&s, s.seed, s.steps, 2, &dir);
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    assert!(!text.contains("Nobody withdrew"), "{text}");
+    assert!(
+        text.contains("withdrew from")
+            || text.contains("Ties were withdrawn between the tie snapshots"),
+        "{text}"
+    );
+    // Where nobody withdraws, it says so.
+    let s = bundled("balanced-couple");
+    let dir = tmp.path().join("balanced");
+    run_into(&s, s.seed, 300, 2, &dir);
+    let share: Vec<f64> = {
+        let ts = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+        let mut lines = ts.lines();
+        let h: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let k = h.iter().position(|c| *c == "withdrawn_share").unwrap();
+        lines
+            .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+            .collect()
+    };
+    assert!(
+        share.iter().all(|&x| x == 0.0),
+        "a couple that stays engaged"
+    );
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    assert!(text.contains("Nobody withdrew"), "{text}");
+}
+
+#[test]
 fn report_refuses_a_folder_without_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let r = Command::cargo_bin("powerdyn")
