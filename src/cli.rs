@@ -107,48 +107,73 @@ struct DemoArgs {
     out: Option<PathBuf>,
 }
 
-/// The bundled teaching scenarios, embedded so a demo runs anywhere, with
-/// the metric its terminal chart shows.
-const DEMOS: [(&str, &str, &str); 8] = [
+/// A teaching demo: its name, its scenario, the metric its terminal chart
+/// shows, and the files the scenario extends (written beside it).
+type Demo = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The bundled teaching scenarios, embedded so a demo runs anywhere.
+const DEMOS: [Demo; 9] = [
     (
         "couple-money",
         include_str!("../scenarios/couple-money.toml"),
         "resources_gini",
+        &[],
+    ),
+    (
+        "couple-money-counseling",
+        include_str!("../scenarios/couple-money-counseling.toml"),
+        "mean_resentment",
+        &[(
+            "couple-money.toml",
+            include_str!("../scenarios/couple-money.toml"),
+        )],
     ),
     (
         "balanced-couple",
         include_str!("../scenarios/balanced-couple.toml"),
         "dyad_imbalance",
+        &[],
     ),
     (
         "bully-target-stays",
         include_str!("../scenarios/bully-target-stays.toml"),
         "mean_resentment",
+        &[],
     ),
     (
         "bully-target-leaves",
         include_str!("../scenarios/bully-target-leaves.toml"),
         "mean_engagement",
+        &[],
     ),
     (
         "abusive-isolation",
         include_str!("../scenarios/abusive-isolation.toml"),
         "mean_resentment",
+        &[],
     ),
     (
         "seven-bases",
         include_str!("../scenarios/seven-bases.toml"),
         "power_gini",
+        &[],
     ),
     (
         "domworld-despotic",
         include_str!("../scenarios/domworld-despotic.toml"),
         "dominance_cv",
+        &[],
     ),
     (
         "exchange-star",
         include_str!("../scenarios/exchange-star.toml"),
         "bargain_share_gini",
+        &[],
     ),
 ];
 
@@ -652,7 +677,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
 
 fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
     if a.list {
-        for (name, text, _) in DEMOS {
+        for (name, text, _, _) in DEMOS {
             let desc = text
                 .lines()
                 .find_map(|l| l.strip_prefix("description = "))
@@ -663,7 +688,7 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
         return Ok(0);
     }
     let name = a.name.clone().unwrap_or_else(|| "couple-money".to_string());
-    let Some((_, text, metric)) = DEMOS.iter().find(|(n, _, _)| *n == name) else {
+    let Some((_, text, metric, bases)) = DEMOS.iter().find(|(n, _, _, _)| *n == name) else {
         let names: Vec<&str> = DEMOS.iter().map(|d| d.0).collect();
         return Err(Error::input(
             "demo",
@@ -681,7 +706,12 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
     // Refused before anything is written, as `run` would refuse it.
     powerdyn::output::check_dir(&out, powerdyn::output::Holds::Run, "a run")?;
     powerdyn::output::create_dir(&out)?;
-    // The scenario beside its outputs, so the report can tell its story.
+    // The scenario beside its outputs, so the report can tell its story,
+    // with the files it extends.
+    for (file, base) in bases.iter() {
+        let p = out.join(file);
+        std::fs::write(&p, base).map_err(|e| Error::io(&p, e))?;
+    }
     let scen_path = out.join("scenario.toml");
     std::fs::write(&scen_path, text).map_err(|e| Error::io(&scen_path, e))?;
     out_line(&format!("powerdyn demo: {name}\n"));
@@ -703,7 +733,7 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
     let ts = powerdyn::report::Table::read(&out.join("timeseries.csv"))?;
     out_line("");
     out_line(&powerdyn::report::svg::ascii_chart(
-        &format!("{metric} over time"),
+        &format!("{metric} by step"),
         &ts.values("step"),
         &ts.values(metric),
         12,

@@ -1424,7 +1424,15 @@ pub fn ascii_chart(title: &str, xs: &[f64], ys: &[f64], rows: usize, cols: usize
         let _ = writeln!(out, "{label:>lw$} |{body}");
     }
     let _ = writeln!(out, "{:>lw$} +{}", "", "-".repeat(cols));
-    let (xl, xh) = (f(x0), f(x1));
+    // Whole numbers (steps) without decimals.
+    let fx = |x: f64| {
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            format!("{x:.0}")
+        } else {
+            f(x)
+        }
+    };
+    let (xl, xh) = (fx(x0), fx(x1));
     let gap = (cols + 1).saturating_sub(xl.len() + xh.len()).max(1);
     let _ = writeln!(out, "{:>lw$} {xl}{}{xh}", "", " ".repeat(gap));
     out

@@ -145,13 +145,13 @@ fn report_refuses_a_folder_without_outputs() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("no finished run or sweep"));
 }
 
-#[test]
-fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report() {
-    let tmp = tempfile::tempdir().unwrap();
+/// Runs `powerdyn demo args...` in `dir`, expecting success; its stdout.
+fn demo(dir: &std::path::Path, args: &[&str]) -> String {
     let r = Command::cargo_bin("powerdyn")
         .unwrap()
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .arg("demo")
+        .args(args)
         .output()
         .unwrap();
     assert_eq!(
@@ -160,11 +160,17 @@ fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report
         "{}",
         String::from_utf8_lossy(&r.stderr)
     );
-    let text = String::from_utf8_lossy(&r.stdout);
+    String::from_utf8_lossy(&r.stdout).into_owned()
+}
+
+#[test]
+fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = demo(tmp.path(), &[]);
     assert!(text.contains("couple-money"));
     assert!(text.contains("What happened:"));
     assert!(text.contains("Money inequality (Gini): grows"), "{text}");
-    assert!(text.contains("resources_gini over time"));
+    assert!(text.contains("resources_gini by step"));
     assert!(tmp
         .path()
         .join("output/demo-couple-money/report.html")
@@ -174,7 +180,7 @@ fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report
         .args(["demo", "--list"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&list.stdout).lines().count() >= 8);
+    assert!(String::from_utf8_lossy(&list.stdout).lines().count() >= 9);
     let bad = Command::cargo_bin("powerdyn")
         .unwrap()
         .current_dir(tmp.path())
@@ -185,9 +191,26 @@ fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report
 }
 
 #[test]
+fn the_counseling_demo_runs_anywhere_with_the_scenario_it_extends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = demo(tmp.path(), &["couple-money-counseling"]);
+    assert!(text.contains("mean_resentment by step"), "{text}");
+    let dir = tmp.path().join("output/demo-couple-money-counseling");
+    assert!(dir.join("couple-money.toml").exists());
+    // The report tells the story: the scenario and the file it extends
+    // match the run's manifest.
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("counseling from step 1000"), "story embedded");
+    let events = fs::read_to_string(dir.join("events.csv")).unwrap();
+    assert!(events.lines().skip(1).all(|l| l.contains("counseling")));
+    assert!(events.lines().count() > 5, "{events}");
+}
+
+#[test]
 fn every_demo_is_a_valid_bundled_scenario() {
     for name in [
         "couple-money",
+        "couple-money-counseling",
         "balanced-couple",
         "bully-target-stays",
         "bully-target-leaves",
