@@ -387,7 +387,7 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
         .filter_map(|r| r[tr].parse::<f64>().ok())
         .fold(0.0f64, f64::max)
         .max(1e-9);
-    let mut out = String::from("<h2>The network</h2>\n<p>Node size: total power. Edge colour: resentment (grey calm, red hot). Dashed: withdrawn (engagement below 0.25).</p>\n");
+    let mut out = String::from("<h2>The network</h2>\n<p>Node size: total power. Edge colour: resentment (blue calm, orange hot). Dashed: withdrawn (engagement below 0.25).</p>\n");
     for s in chosen {
         let rows = &by_step[&s];
         let nodes: Vec<(String, f64)> = rows
