@@ -769,6 +769,26 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     sections.push(t);
     let markers: Vec<(f64, String)> = ea.into_iter().chain(eb).collect();
     let mut charts = String::from("<h2>Over time</h2>\n");
+    // Where the runs coincide, one line hides the other: say up to when.
+    if ta.header == tb.header {
+        let step = |t: &Table, k: usize| t.rows.get(k).and_then(|r| r.first()).cloned();
+        let same = ta
+            .rows
+            .iter()
+            .zip(&tb.rows)
+            .take_while(|(x, y)| x == y)
+            .count();
+        match (same, step(&ta, same), step(&tb, same)) {
+            (0, _, _) => {}
+            (_, None, None) => charts.push_str(
+                "<p>The two runs are identical at every recorded step: each line hides the other.</p>\n",
+            ),
+            (k, _, _) => charts.push_str(&format!(
+                "<p>The two runs are identical up to step {} (there one line hides the other) and part after it.</p>\n",
+                escape(&step(&ta, k - 1).unwrap_or_default())
+            )),
+        }
+    }
     for m in [
         "power_gini",
         "resources_gini",

@@ -252,6 +252,16 @@ fn compare_puts_two_runs_side_by_side_in_one_report() {
     assert!(html.contains("couple-money-counseling") && html.contains("couple-money"));
     assert!(html.contains("counseling"), "the sessions are marked");
     assert!(html.matches("<svg").count() >= 8);
+    // The runs share everything until the first session at step 1000.
+    let needle = "identical up to step ";
+    let k = html.find(needle).expect("where the runs part");
+    let step: u64 = html[k + needle.len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((900..=1000).contains(&step), "{step}");
     let bad = Command::cargo_bin("powerdyn")
         .unwrap()
         .arg("compare")
