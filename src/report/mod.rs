@@ -623,8 +623,20 @@ pub fn narrative(dir: &Path) -> Result<String> {
         let v = &summary["verdicts"][m];
         let word = v["verdict"].as_str().unwrap_or("?");
         let fin = v["final_value"].as_f64().unwrap_or(f64::NAN);
+        // A level with no trend and no cycle can still swing widely around
+        // it (noise): say so, from the second half of the records.
+        let values = ts.values(m);
+        let late = values[values.len() / 2..].iter().filter(|x| x.is_finite());
+        let (lo, hi) = late.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+        let swing = if hi - lo > 0.05f64.max(0.5 * fin.abs()) {
+            format!(", swinging between {lo:.2} and {hi:.2}")
+        } else {
+            String::new()
+        };
         match (word, v["settle_step"].as_u64()) {
-            ("settles", Some(s)) => format!("settles at {fin:.2} from step {s}"),
+            ("settles", Some(s)) => format!("settles at {fin:.2} from step {s}{swing}"),
             (w, _) => format!("{w} (ends near {fin:.2})"),
         }
     };

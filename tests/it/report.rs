@@ -106,6 +106,14 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
     run_into(&s, s.seed, s.steps, 2, &dir);
     let text = powerdyn::report::narrative(&dir).unwrap();
     assert!(!text.contains("Nobody withdrew"), "{text}");
+    // Its dyad imbalance has no trend and no cycle but swings widely: the
+    // level is given with its swing.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Imbalance within relationships: settles")
+                && l.contains("swinging between 0.00 and")),
+        "{text}"
+    );
     assert!(
         text.contains("withdrew from")
             || text.contains("Ties were withdrawn between the tie snapshots"),
