@@ -495,7 +495,8 @@ pub fn line_chart_highlight(
     y1 += pad;
 
     let (w, h) = dims(width, height);
-    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    let labels = legend_labels(series);
+    let names: Vec<&str> = labels.iter().map(String::as_str).collect();
     let legend_w = if series.is_empty() {
         20.0
     } else {
@@ -666,12 +667,37 @@ pub fn line_chart_highlight(
     }
     out.push_str("</g>");
 
-    legend_lines(&mut out, r.right + 20.0, r.top, series);
+    legend_lines(&mut out, r.right + 20.0, r.top, series, &labels);
     out.push_str("</svg>");
     out
 }
 
-fn legend_lines(out: &mut String, x: f64, top: f64, series: &[Series]) {
+/// Legend labels: a series drawn exactly over an earlier one (every point
+/// the same) says so, since its line is hidden.
+fn legend_labels(series: &[Series]) -> Vec<String> {
+    let same = |a: &Series, b: &Series| {
+        a.xs.len() == b.xs.len()
+            && a.ys.len() == b.ys.len()
+            && a.xs
+                .iter()
+                .zip(&b.xs)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+            && a.ys
+                .iter()
+                .zip(&b.ys)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match series[..i].iter().find(|e| same(e, s)) {
+            Some(e) => format!("{} (same as {})", s.name, e.name),
+            None => s.name.clone(),
+        })
+        .collect()
+}
+
+fn legend_lines(out: &mut String, x: f64, top: f64, series: &[Series], labels: &[String]) {
     if series.is_empty() {
         return;
     }
@@ -699,7 +725,7 @@ fn legend_lines(out: &mut String, x: f64, top: f64, series: &[Series]) {
             f(x + 32.0),
             y = f(y)
         );
-        text(out, x + 40.0, y + 5.0, LABEL_SIZE, "start", "", &s.name);
+        text(out, x + 40.0, y + 5.0, LABEL_SIZE, "start", "", &labels[i]);
     }
     out.push_str("</g>");
 }
@@ -1489,6 +1515,20 @@ mod tests {
             !svg.contains(&"x".repeat(400)) && svg.contains('…'),
             "long labels cut"
         );
+    }
+
+    #[test]
+    fn a_series_hidden_under_an_identical_one_is_named_in_the_legend() {
+        let a = series("gini_coercive", vec![0.5; 10]);
+        let b = series("gini_legitimate", vec![0.5; 10]);
+        let c = series("gini_reward", vec![0.2; 10]);
+        let svg = line_chart("t", "step", "Gini", &[a, b, c], &[], 900, 320);
+        well_formed(&svg);
+        assert!(
+            svg.contains("gini_legitimate (same as gini_coercive)"),
+            "{svg}"
+        );
+        assert!(!svg.contains("gini_reward (same as"), "{svg}");
     }
 
     #[test]
