@@ -281,8 +281,26 @@ fn run_report(dir: &Path) -> Result<String> {
         .iter()
         .map(|t| (t.to_string(), ts.values(&format!("tactic_{t}"))))
         .collect();
+    // Records after step 0 with no act since the previous one have every
+    // share 0: blank.
+    let idle = (0..steps.len())
+        .filter(|&k| steps[k] > 0.0)
+        .filter(|&k| {
+            layers
+                .iter()
+                .all(|(_, v)| v.get(k).is_none_or(|&x| x == 0.0))
+        })
+        .count();
+    let idle_note = if idle > 0 && idle < steps.len() {
+        format!(
+            "<p>Blank stretches: no one acted at all since the previous record ({idle} of {} records), as when every tie is withdrawn.</p>\n",
+            steps.len()
+        )
+    } else {
+        String::new()
+    };
     sections.push(format!(
-        "<h2>What agents do</h2>\n{}\n",
+        "<h2>What agents do</h2>\n{}\n{idle_note}",
         svg::stacked_area("Tactic mix (share of acts)", "step", &steps, &layers, W, H)
     ));
     let groups: Vec<String> = ts

@@ -119,6 +119,12 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
             || text.contains("Ties were withdrawn between the tie snapshots"),
         "{text}"
     );
+    // The tactic chart is blank while no one acts; the report says why.
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    assert!(
+        html.contains("Blank stretches: no one acted"),
+        "idle records explained"
+    );
     // Where nobody withdraws, it says so.
     let s = bundled("balanced-couple");
     let dir = tmp.path().join("balanced");
@@ -138,6 +144,8 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
     );
     let text = powerdyn::report::narrative(&dir).unwrap();
     assert!(text.contains("Nobody withdrew"), "{text}");
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    assert!(!html.contains("Blank stretches"));
 }
 
 #[test]
