@@ -287,14 +287,17 @@ fn run_in_pool(
         }
         progress(s, cfg.steps);
     }
+    // The mean record, before the file's one commit joins the output time.
+    let mean_record =
+        (recorded > 0).then(|| (metrics_time + output_time).as_secs_f64() / recorded as f64);
     let t = Instant::now();
     ts.commit()?;
     output_time += t.elapsed();
     let projection = match &cfg.population {
         Population::Generated { .. } => None,
         Population::Scenario(sc) => {
-            let record_seconds = if recorded > 0 {
-                (metrics_time + output_time).as_secs_f64() / recorded as f64
+            let record_seconds = if let Some(d) = mean_record {
+                d
             } else {
                 let (m, o) = record(&mut sim, None)?;
                 (m + o).as_secs_f64()

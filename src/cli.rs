@@ -391,25 +391,21 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
 
 fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
     use powerdyn::bench;
-    let (population, sc, what) = match &a.scenario {
-        Some(path) => {
-            let sc = scenario::load(path)?;
-            (
-                bench::Population::Scenario(Box::new(sc.clone())),
-                sc,
-                path.clone(),
-            )
-        }
-        None => {
-            let sc = bench::scenario(a.agents, a.degree, a.beta)?;
-            let p = bench::Population::Generated {
+    let (population, what) = match &a.scenario {
+        Some(path) => (
+            bench::Population::Scenario(Box::new(scenario::load(path)?)),
+            path.clone(),
+        ),
+        None => (
+            bench::Population::Generated {
                 agents: a.agents,
                 degree: a.degree,
                 beta: a.beta,
-            };
-            (p, sc, PathBuf::from("powerdyn bench"))
-        }
+            },
+            PathBuf::from("powerdyn bench"),
+        ),
     };
+    let sc = population.scenario()?;
     if !a.force {
         check_memory(&sc, &what)?;
     }

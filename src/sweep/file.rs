@@ -240,15 +240,22 @@ impl Sweep {
                     let only = |x: &[String], y: &[String]| -> Vec<String> {
                         x.iter().filter(|c| !y.contains(c)).cloned().collect()
                     };
-                    let (gone, new) = (only(f, &cols), only(&cols, f));
+                    let mut how = Vec::new();
+                    for (word, names) in [("without", only(f, &cols)), ("with", only(&cols, f))] {
+                        if !names.is_empty() {
+                            how.push(format!("{word} {}", names.join(", ")));
+                        }
+                    }
+                    if how.is_empty() {
+                        how.push("in another order".to_string());
+                    }
                     return Err(Error::input(
                         self.source.clone(),
                         format!(
-                            "point {p} ({}) writes other metric columns than point 0 ({}): {}{}; all runs of a sweep share one time series",
+                            "point {p} ({}) writes other metric columns than point 0 ({}): {}; all runs of a sweep share one time series",
                             self.point_values(p),
                             self.point_values(0),
-                            if gone.is_empty() { String::new() } else { format!("without {}", gone.join(", ")) },
-                            if new.is_empty() { String::new() } else { format!("{}with {}", if gone.is_empty() { "" } else { " and " }, new.join(", ")) },
+                            how.join(" and "),
                         ),
                         Some("keep parameters that switch columns (a rule turned on or off, hierarchy_max_agents across the group size, groups) out of the sweep, or sweep each setting separately"),
                     ));
