@@ -88,6 +88,10 @@ pub struct PhaseSeconds {
     pub apply: f64,
     /// Derived bases and profiles.
     pub derive: f64,
+    /// The part of `decide` the steps after records spent taking the
+    /// records' tie sums (estimated: the steps after every other record
+    /// take them, the others not; see [`crate::metrics::Recorder`]).
+    pub tie_sums: f64,
     /// The rest of a step: a scenario's events (interventions) and the ends
     /// of its issues (reflected appraisal).
     pub events: f64,
@@ -243,28 +247,31 @@ fn run_in_pool(
     let mut header = vec!["step".to_string()];
     header.extend(metrics::column_names(&sim));
     writeln!(ts.writer(), "{}", header.join(",")).map_err(io)?;
-    let (mut metrics_time, mut output_time) = (Duration::ZERO, Duration::ZERO);
+    // A record's tie sums are taken by the next step's influence and decide
+    // pass (see `metrics::Recorder`); to learn what that adds to the step,
+    // every other record takes them on its own instead (the rows are the
+    // same bit for bit), and the steps after the others are compared with
+    // the rest.
+    let mut recorder = metrics::Recorder::new();
+    let mut cost = RecordCost::default();
+    let mut output_time = Duration::ZERO;
     let mut stepping = Duration::ZERO;
     let mut recorded = 0;
     let mut line = String::new();
-    let mut record =
-        |sim: &mut Simulation, w: Option<&mut dyn Write>| -> Result<(Duration, Duration)> {
-            let t = Instant::now();
-            let counters = sim.take_counters();
-            let row = metrics::compute(sim, &counters);
-            let t2 = Instant::now();
+    let mut write_rows = |rec: &mut metrics::Recorder, w: &mut dyn Write| -> Result<Duration> {
+        let t = Instant::now();
+        while let Some((step, row)) = rec.next_row() {
             line.clear();
-            line.push_str(&sim.step.to_string());
+            line.push_str(&step.to_string());
             for &x in &row {
                 line.push(',');
                 line.push_str(&fmt_f64(x));
             }
             line.push('\n');
-            if let Some(w) = w {
-                w.write_all(line.as_bytes()).map_err(io)?;
-            }
-            Ok((t2 - t, t2.elapsed()))
-        };
+            w.write_all(line.as_bytes()).map_err(io)?;
+        }
+        Ok(t.elapsed())
+    };
     for s in 1..=cfg.steps {
         if crate::interrupt::requested() {
             return Err(Error::Interrupted(format!(
@@ -276,31 +283,60 @@ fn run_in_pool(
         let t = Instant::now();
         sim.step();
         stepping += t.elapsed();
+        if recorded > 0 {
+            let t = Instant::now();
+            recorder.after_step(&mut sim);
+            cost.fused += t.elapsed();
+        }
         // What a run writes to its events and issues files, dropped here.
         drop(sim.take_event_log());
         drop(sim.take_issues());
         if record_every > 0 && s % record_every == 0 {
-            let (m, o) = record(&mut sim, Some(ts.writer()))?;
-            metrics_time += m;
-            output_time += o;
+            let fused = recorded % 2 == 1;
+            sim.set_fused_tie_sums(fused);
+            let t = Instant::now();
+            let counters = sim.take_counters();
+            recorder.record(&mut sim, &counters);
+            if fused {
+                cost.fused += t.elapsed();
+                cost.fused_records += 1;
+            } else {
+                cost.alone += t.elapsed();
+            }
             recorded += 1;
         }
+        output_time += write_rows(&mut recorder, ts.writer())?;
         progress(s, cfg.steps);
     }
-    // The mean record, before the file's one commit joins the output time.
-    let mean_record =
-        (recorded > 0).then(|| (metrics_time + output_time).as_secs_f64() / recorded as f64);
+    if recorded > 0 {
+        let t = Instant::now();
+        recorder.finish(&mut sim);
+        cost.fused += t.elapsed();
+    }
+    output_time += write_rows(&mut recorder, ts.writer())?;
+    sim.set_fused_tie_sums(true);
+    let p = sim.timings;
+    // Tie sums taken on their own at the start of a step (events were due).
+    cost.fused += p.tie_sums;
+    let split = cost.split(&p, cfg.steps, recorded, output_time);
     let t = Instant::now();
     ts.commit()?;
     output_time += t.elapsed();
     let projection = match &cfg.population {
         Population::Generated { .. } => None,
         Population::Scenario(sc) => {
-            let record_seconds = if let Some(d) = mean_record {
-                d
+            let record_seconds = if recorded > 0 {
+                split.record.as_secs_f64()
             } else {
-                let (m, o) = record(&mut sim, None)?;
-                (m + o).as_secs_f64()
+                // No record was timed: one now, its tie sums taken on their
+                // own (a little more than a run pays).
+                sim.set_fused_tie_sums(false);
+                let t = Instant::now();
+                let counters = sim.take_counters();
+                let mut one = metrics::Recorder::new();
+                one.record(&mut sim, &counters);
+                write_rows(&mut one, &mut std::io::sink())?;
+                t.elapsed().as_secs_f64()
             };
             let t = Instant::now();
             let mut sink = csv::Writer::from_writer(std::io::sink());
@@ -308,7 +344,7 @@ fn run_in_pool(
                 .and_then(|()| sink.flush().map_err(csv::Error::from))
                 .map_err(|e| Error::Run(format!("cannot format a snapshot: {e}")))?;
             let snapshot_seconds = t.elapsed().as_secs_f64();
-            let step_seconds = stepping.as_secs_f64() / cfg.steps as f64;
+            let step_seconds = split.stepping(stepping, &p).as_secs_f64() / cfg.steps as f64;
             let records = occasions(sc.steps, sc.record_every);
             let snapshots = occasions(sc.steps, sc.snapshot_every);
             Some(Projection {
@@ -325,8 +361,7 @@ fn run_in_pool(
             })
         }
     };
-    let p = sim.timings;
-    let step = p.decide + p.apply + p.derive;
+    let step = split.step;
     let agents = sim.world.agents.len() as u64;
     let halves = sim.world.ties.csr.targets.len() as u64;
     let agent_steps = agents as f64 * cfg.steps as f64;
@@ -337,7 +372,8 @@ fn run_in_pool(
             agent_steps / d.as_secs_f64()
         }
     };
-    let recording = metrics_time + output_time;
+    let recording = split.record * recorded as u32;
+    let metrics_time = cost.fused + cost.alone;
     let (degree, beta, name) = match &cfg.population {
         Population::Generated { degree, beta, .. } => (Some(*degree), Some(*beta), None),
         Population::Scenario(sc) => (None, None, Some(sc.name.clone())),
@@ -372,7 +408,10 @@ fn run_in_pool(
             decide: p.decide.as_secs_f64(),
             apply: p.apply.as_secs_f64(),
             derive: p.derive.as_secs_f64(),
-            events: stepping.saturating_sub(step).as_secs_f64(),
+            tie_sums: split.in_steps.as_secs_f64(),
+            events: stepping
+                .saturating_sub(p.decide + p.apply + p.derive + p.tie_sums)
+                .as_secs_f64(),
             metrics: metrics_time.as_secs_f64(),
             output: output_time.as_secs_f64(),
         },
@@ -380,9 +419,126 @@ fn run_in_pool(
     })
 }
 
+/// The measured time of the records, by how their tie sums were taken.
+#[derive(Debug, Default)]
+struct RecordCost {
+    /// Records whose tie sums the next step took (or the end of the run):
+    /// their rows but for the tie sums, their finishing, and the tie sums
+    /// taken at the start of a step before its events.
+    fused: Duration,
+    /// How many records had their tie sums taken by the next step.
+    fused_records: u32,
+    /// Records that took their tie sums on their own.
+    alone: Duration,
+}
+
+/// The step and record times a run pays, from the benchmark's mix.
+#[derive(Debug)]
+struct CostSplit {
+    /// The steps' phases without the records' tie sums.
+    step: Duration,
+    /// The estimated time the steps after records spent on their tie sums.
+    in_steps: Duration,
+    /// One record as a run pays it: its row, its tie sums in the next step
+    /// and the writing of its row (the mean).
+    record: Duration,
+}
+
+impl CostSplit {
+    /// The steps' wall time without the records' tie sums.
+    fn stepping(&self, stepping: Duration, p: &crate::engine::PhaseTimes) -> Duration {
+        stepping.saturating_sub(self.in_steps + p.tie_sums)
+    }
+}
+
+impl RecordCost {
+    /// Splits the measured times: the tie sums a step took cost the
+    /// difference between the mean influence and decide pass of the steps
+    /// that took them and of the steps that did not.
+    fn split(
+        &self,
+        p: &crate::engine::PhaseTimes,
+        steps: u64,
+        records: u64,
+        output: Duration,
+    ) -> CostSplit {
+        let plain_steps = steps.saturating_sub(p.fused_steps);
+        let per_step = if p.fused_steps > 0 && plain_steps > 0 {
+            let fused = p.fused_decide.as_secs_f64() / p.fused_steps as f64;
+            let plain = p.decide.saturating_sub(p.fused_decide).as_secs_f64() / plain_steps as f64;
+            Duration::from_secs_f64((fused - plain).max(0.0))
+        } else {
+            Duration::ZERO
+        };
+        let in_steps = per_step * p.fused_steps as u32;
+        let step = (p.decide + p.apply + p.derive).saturating_sub(in_steps);
+        let mean = |total: Duration, n: u64| {
+            if n == 0 {
+                Duration::ZERO
+            } else {
+                total / n as u32
+            }
+        };
+        let row = if self.fused_records > 0 {
+            mean(self.fused + in_steps, u64::from(self.fused_records))
+        } else {
+            mean(self.alone, records)
+        };
+        CostSplit {
+            step,
+            in_steps,
+            record: row + mean(output, records),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::occasions;
+
+    #[test]
+    fn the_tie_sums_a_step_took_are_charged_to_the_records() {
+        use super::RecordCost;
+        use std::time::Duration;
+        let ms = Duration::from_millis;
+        // 20 steps, 20 records, every other one's tie sums taken by the next
+        // step: 10 steps took them (decide 115 ms each), 10 did not (105 ms).
+        let p = crate::engine::PhaseTimes {
+            decide: ms(2200),
+            apply: ms(800),
+            derive: ms(400),
+            fused_decide: ms(1150),
+            fused_steps: 10,
+            tie_sums: Duration::ZERO,
+        };
+        let cost = RecordCost {
+            fused: ms(300),
+            fused_records: 10,
+            alone: ms(500),
+        };
+        let split = cost.split(&p, 20, 20, ms(20));
+        // 10 ms a step for the sums, 100 ms of them in all.
+        assert_eq!(split.in_steps, ms(100));
+        assert_eq!(split.step, ms(3300));
+        // A record as a run pays it: 30 ms of row, 10 in the next step, 1 of output.
+        assert_eq!(split.record, ms(41));
+        assert_eq!(split.stepping(ms(3450), &p), ms(3350));
+        // One record only: taken on its own, charged as measured.
+        let p1 = crate::engine::PhaseTimes {
+            fused_decide: Duration::ZERO,
+            fused_steps: 0,
+            ..p
+        };
+        let one = RecordCost {
+            fused: Duration::ZERO,
+            fused_records: 0,
+            alone: ms(50),
+        };
+        let split = one.split(&p1, 20, 1, ms(1));
+        assert_eq!(split.in_steps, Duration::ZERO);
+        assert_eq!(split.step, ms(3400));
+        assert_eq!(split.record, ms(51));
+    }
 
     #[test]
     fn occasions_count_step_zero_the_period_and_the_last_step() {

@@ -48,6 +48,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::fastmath::max0;
+use crate::metrics::TieSums;
 use crate::model::{
     Agents, Cohort, Column, TieState, Ties, World, COERCIVE, CONNECTION, CONSULT, EXPERT,
     INFORMATIONAL, LEGITIMATE, N_BASES, N_TACTICS, REFERENT, REWARD,
@@ -294,6 +295,26 @@ pub struct PhaseTimes {
     pub apply: Duration,
     /// Derive phase.
     pub derive: Duration,
+    /// Influence and decide in the steps that also took a record's tie sums
+    /// (part of `decide`; see [`Simulation::set_fused_tie_sums`]).
+    pub fused_decide: Duration,
+    /// Steps that took a record's tie sums in their influence and decide pass.
+    pub fused_steps: u64,
+    /// A record's tie sums taken on their own at the start of a step, before
+    /// the step's events change the state they describe (not part of the step's phases).
+    pub tie_sums: Duration,
+}
+
+/// Where the tie sums of the last record are (see [`crate::metrics::Recorder`]).
+#[derive(Debug, Default)]
+pub(crate) enum TieSumsSlot {
+    /// None is asked for.
+    #[default]
+    Idle,
+    /// A record of the current state waits for them: the next step takes them.
+    Wanted,
+    /// Taken from the recorded state.
+    Taken(TieSums),
 }
 
 /// A running simulation: the world, the rules and the step counter.
@@ -353,6 +374,13 @@ pub struct Simulation {
     /// bit either way. Private, because the twins are undefined behaviour on
     /// a CPU without the features: [`Simulation::set_wide_vectors`] checks.
     wide_vectors: bool,
+    /// The tie sums of the last record, if it waits for them.
+    tie_sums: TieSumsSlot,
+    /// Whether a step takes a waiting record's tie sums in its influence and
+    /// decide pass (true) or on their own at the record (false).
+    fuse_tie_sums: bool,
+    /// Each chunk's tie sums in a step that takes them (scratch).
+    tie_parts: Vec<TieSums>,
 }
 
 /// The end of one issue in reflected appraisal.
@@ -384,6 +412,9 @@ impl Simulation {
             effects: vec![Effect::IDLE; n],
             incoming: HalfFlags::new(halves),
             wide_vectors: wide_vectors_available(),
+            tie_sums: TieSumsSlot::Idle,
+            fuse_tie_sums: true,
+            tie_parts: vec![TieSums::default(); n.div_ceil(CHUNK)],
             counters: Counters::default(),
             events: scenario.events.clone(),
             event_log: Vec::new(),
@@ -446,17 +477,74 @@ impl Simulation {
         self.wide_vectors = on && wide_vectors_available();
     }
 
+    /// Whether a step takes a waiting record's tie sums in its influence and
+    /// decide pass, which reads the same state (see [`Self::set_fused_tie_sums`]).
+    pub fn fuses_tie_sums(&self) -> bool {
+        self.fuse_tie_sums
+    }
+
+    /// Takes a record's tie sums (the sums over ties behind `dyad_imbalance`,
+    /// `cohesion` and the half-level means, see [`crate::metrics`]) in the
+    /// next step's influence and decide pass (`on`, the default), which reads
+    /// the state they describe and computes both powers of every dyad for
+    /// its influence weights anyway, or in a pass of their own at the record.
+    /// The sums are the same bit for bit either way: this is for measuring
+    /// the difference.
+    pub fn set_fused_tie_sums(&mut self, on: bool) {
+        self.fuse_tie_sums = on;
+    }
+
+    /// Asks the next step for the tie sums of the current state.
+    pub(crate) fn want_tie_sums(&mut self) {
+        self.tie_sums = TieSumsSlot::Wanted;
+    }
+
+    /// The tie sums asked for by [`Self::want_tie_sums`], if a step has taken them.
+    pub(crate) fn taken_tie_sums(&mut self) -> Option<TieSums> {
+        match std::mem::take(&mut self.tie_sums) {
+            TieSumsSlot::Taken(ts) => Some(ts),
+            other => {
+                self.tie_sums = other;
+                None
+            }
+        }
+    }
+
+    /// Forgets tie sums asked for and not taken.
+    pub(crate) fn drop_tie_sums(&mut self) {
+        self.tie_sums = TieSumsSlot::Idle;
+    }
+
     /// Runs one step: influence, decide, apply, derive (and, at the end of an issue, reflected appraisal).
     pub fn step(&mut self) {
-        if self.events.iter().any(|e| e.due(self.step)) {
+        let events_due = self.events.iter().any(|e| e.due(self.step));
+        if matches!(self.tie_sums, TieSumsSlot::Wanted) && (events_due || !self.fuse_tie_sums) {
+            // The events change the state the waiting record describes.
+            let t = Instant::now();
+            self.tie_sums = TieSumsSlot::Taken(crate::metrics::tie_sums(self));
+            self.timings.tie_sums += t.elapsed();
+        }
+        if events_due {
             self.apply_events();
         }
+        let fuse = matches!(self.tie_sums, TieSumsSlot::Wanted);
         let t0 = Instant::now();
-        self.act();
+        self.act(fuse);
+        if fuse {
+            let mut ts = TieSums::default();
+            for part in &self.tie_parts {
+                ts.merge(part);
+            }
+            self.tie_sums = TieSumsSlot::Taken(ts);
+        }
         if self.bargaining.is_some() {
             self.negotiate();
         }
         let t1 = Instant::now();
+        if fuse {
+            self.timings.fused_decide += t1 - t0;
+            self.timings.fused_steps += 1;
+        }
         self.apply();
         let t2 = Instant::now();
         self.derive();
@@ -746,9 +834,14 @@ impl Simulation {
         let mut lambda = vec![0.0; n];
         for (i, l) in lambda.iter_mut().enumerate() {
             let mut row = Vec::new();
-            let s = influence_row(&self.world, &self.profiles, &self.params, i, |j, c| {
-                row.push((j, c))
-            });
+            let s = influence_row(
+                &self.world,
+                &self.profiles,
+                &self.params,
+                i,
+                |j, c| row.push((j, c)),
+                None,
+            );
             *w.at_mut(i, i) += s;
             for (j, c) in row {
                 *w.at_mut(i, j) += c;
@@ -810,13 +903,18 @@ impl Simulation {
     /// `t` and gather the same far ends (partners' profiles and halves), so
     /// each far end is fetched once. Writes opinions `t+1` (when influence is
     /// on) and each agent's effect.
-    fn act(&mut self) {
+    /// Influence and decide; with `fuse`, each chunk's tie sums of the
+    /// state read into [`Self::tie_parts`].
+    fn act(&mut self, fuse: bool) {
         let world = &self.world;
         let profiles = &self.profiles;
         let params = &self.params;
         let allowed = params.allowed_tactics();
         let streams = StepStreams::new(self.seed, self.run, self.step, purpose::DECIDE);
         let incoming = &self.incoming;
+        // The influence weights from dyadic power compute both powers of
+        // every dyad: the tie sums take them there.
+        let dyadic = params.influence.enabled && !params.influence.fixed();
         let ctx = ActCtx {
             world,
             profiles,
@@ -824,19 +922,29 @@ impl Simulation {
             allowed: &allowed,
             streams: &streams,
             incoming,
+            tie_sums: match (fuse, dyadic) {
+                (false, _) => FusedSums::None,
+                (true, true) => FusedSums::InInfluence,
+                (true, false) => FusedSums::ByAgent,
+            },
         };
         let wide = self.wide_vectors;
-        let chunk = |c: usize, effects: &mut [Effect], next: &mut [f32]| {
-            dispatch!(wide, act_chunk_v3, act_chunk(&ctx, c, effects, next))
+        let chunk = |c: usize, effects: &mut [Effect], next: &mut [f32], ts: &mut TieSums| {
+            *ts = TieSums::default();
+            dispatch!(wide, act_chunk_v3, act_chunk(&ctx, c, effects, next, ts))
         };
-        let units = self.effects.par_chunks_mut(CHUNK).enumerate();
+        let units = self
+            .effects
+            .par_chunks_mut(CHUNK)
+            .zip(self.tie_parts.par_iter_mut())
+            .enumerate();
         if params.influence.enabled {
             units
                 .zip(self.opinion_next.par_chunks_mut(CHUNK))
-                .for_each(|((c, e), x)| chunk(c, e, x));
+                .for_each(|((c, (e, ts)), x)| chunk(c, e, x, ts));
             std::mem::swap(&mut self.world.agents.opinion, &mut self.opinion_next);
         } else {
-            units.for_each(|(c, e)| chunk(c, e, &mut []));
+            units.for_each(|(c, (e, ts))| chunk(c, e, &mut [], ts));
         }
     }
 
@@ -1156,6 +1264,7 @@ fn influence_row(
     params: &RuleParams,
     i: usize,
     mut visit: impl FnMut(usize, f64),
+    mut tie_sums: Option<&mut TieSums>,
 ) -> f64 {
     let ties = &world.ties;
     let csr = &ties.csr;
@@ -1163,6 +1272,7 @@ fn influence_row(
     let open = 1.0 - world.agents.self_weight.get(i) as f64;
     let mut given = 0.0;
     if params.influence.fixed() {
+        debug_assert!(tie_sums.is_none(), "fixed weights compute no dyadic powers");
         let total: f64 = ties.relative[row.clone()].iter().sum();
         if total <= 0.0 {
             return 1.0;
@@ -1189,6 +1299,9 @@ fn influence_row(
             .zip(state.chunks(BATCH))
         {
             let d = DyadBatch::new(params, ties, profiles, pi, tb, rb, sb);
+            if let Some(ts) = tie_sums.as_deref_mut() {
+                ts.add_batch(params, i, tb, sb, &d);
+            }
             let mut share = [0.0f32; BATCH];
             for (k, out) in share.iter_mut().enumerate() {
                 let (a, b) = (d.a[k], d.b[k]);
@@ -1218,7 +1331,7 @@ fn susceptibility(world: &World, params: &RuleParams, i: usize, self_weight: f64
     }
 }
 
-v3_twin!(act_chunk_v3 = act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32]) -> ());
+v3_twin!(act_chunk_v3 = act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32], tie_sums: &mut TieSums) -> ());
 v3_twin!(derive_chunk_v3 = derive_chunk(world: &World, params: &RuleParams, c: usize, out: DeriveOut<'_>) -> ());
 v3_twin!(apply_unit_v3 = apply_unit(ctx: &ApplyCtx<'_>, u: ApplyUnit<'_>) -> Counters);
 
@@ -1236,12 +1349,58 @@ struct ActCtx<'a> {
     allowed: &'a [bool; N_TACTICS],
     streams: &'a StepStreams,
     incoming: &'a HalfFlags,
+    tie_sums: FusedSums,
 }
 
-/// Influence and decide for chunk `c`: its effects, and its next opinions
-/// when `next` is not empty (see [`Simulation::act`]).
+impl FusedSums {
+    const NONE: u8 = 0;
+    const IN_INFLUENCE: u8 = 1;
+    const BY_AGENT: u8 = 2;
+}
+
+/// Whether and where the act phase takes a record's tie sums.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FusedSums {
+    /// It does not.
+    None,
+    /// In the influence pass, from the dyadic powers of its weights.
+    InInfluence,
+    /// Agent by agent, beside the decision (influence off or fixed weights).
+    ByAgent,
+}
+
+/// Influence and decide for chunk `c`: its effects, its next opinions
+/// when `next` is not empty, and its tie sums when asked (see [`Simulation::act`]).
 #[inline(always)]
-fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32]) {
+fn act_chunk(
+    ctx: &ActCtx<'_>,
+    c: usize,
+    effects: &mut [Effect],
+    next: &mut [f32],
+    tie_sums: &mut TieSums,
+) {
+    // One copy of the loop for each way (the test is made once a chunk).
+    match ctx.tie_sums {
+        FusedSums::None => act_agents::<{ FusedSums::NONE }>(ctx, c, effects, next, tie_sums),
+        FusedSums::InInfluence => {
+            act_agents::<{ FusedSums::IN_INFLUENCE }>(ctx, c, effects, next, tie_sums)
+        }
+        FusedSums::ByAgent => {
+            act_agents::<{ FusedSums::BY_AGENT }>(ctx, c, effects, next, tie_sums)
+        }
+    }
+}
+
+/// [`act_chunk`]'s loop over the agents, taking the tie sums as `SUMS` says
+/// (a [`FusedSums`] as a number).
+#[inline(always)]
+fn act_agents<const SUMS: u8>(
+    ctx: &ActCtx<'_>,
+    c: usize,
+    effects: &mut [Effect],
+    next: &mut [f32],
+    tie_sums: &mut TieSums,
+) {
     let ActCtx {
         world,
         profiles,
@@ -1278,7 +1437,12 @@ fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32
             }
         }
         if let Some(x) = next.get_mut(o) {
-            *x = influence_one(world, profiles, params, i) as f32;
+            // A constant in each copy of the loop.
+            let sums = (SUMS == FusedSums::IN_INFLUENCE).then_some(&mut *tie_sums);
+            *x = influence_one(world, profiles, params, i, sums) as f32;
+        }
+        if SUMS == FusedSums::BY_AGENT {
+            tie_sums.add_agent(params, &world.ties, profiles, i);
         }
         let eff = decide_one(world, profiles, params, ctx.allowed, ctx.streams, i);
         if eff.acted() {
@@ -1290,11 +1454,26 @@ fn act_chunk(ctx: &ActCtx<'_>, c: usize, effects: &mut [Effect], next: &mut [f32
 }
 
 /// Agent `i`'s opinion at `t+1` (Friedkin–Johnsen; see [`crate::rules::influence`]).
+/// With `tie_sums`, adds `i`'s halves and upper dyads to them (weights from
+/// dyadic power only).
 #[inline(always)]
-fn influence_one(world: &World, profiles: &[Profile], params: &RuleParams, i: usize) -> f64 {
+fn influence_one(
+    world: &World,
+    profiles: &[Profile],
+    params: &RuleParams,
+    i: usize,
+    tie_sums: Option<&mut TieSums>,
+) -> f64 {
     let x = &world.agents.opinion;
     let mut social = 0.0;
-    let s = influence_row(world, profiles, params, i, |j, w| social += w * x[j] as f64);
+    let s = influence_row(
+        world,
+        profiles,
+        params,
+        i,
+        |j, w| social += w * x[j] as f64,
+        tie_sums,
+    );
     let lambda = susceptibility(world, params, i, s);
     let (xi, ui) = (x[i] as f64, world.agents.prejudice[i] as f64);
     (lambda * (s * xi + social) + (1.0 - lambda) * ui).clamp(0.0, 1.0)

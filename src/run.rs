@@ -336,21 +336,27 @@ fn run_in_pool(
     let mut thinned = Thinned::new(1 << 15, headline.len());
     let steps = cfg.steps;
     let report_every = (steps / 200).max(1);
-    let mut record = |sim: &mut Simulation, tsw: &mut csv::Writer<_>| -> Result<Vec<f64>> {
-        let counters = sim.take_counters();
-        let row = metrics::compute(sim, &counters);
-        let mut rec = Vec::with_capacity(row.len() + 1);
-        rec.push(sim.step.to_string());
-        rec.extend(row.iter().map(|&x| fmt_f64(x)));
-        tsw.write_record(&rec).map_err(io(&ts_path))?;
-        thinned.push(sim.step, headline.iter().map(|&h| row[h]));
-        Ok(row)
+    // Rows are finished one step late (their tie sums are taken by the
+    // next step, see `metrics::Recorder`) and written as they finish.
+    let mut recorder = metrics::Recorder::new();
+    let mut last_row = Vec::new();
+    let mut write_rows = |rec: &mut metrics::Recorder, tsw: &mut csv::Writer<_>| -> Result<()> {
+        while let Some((step, row)) = rec.next_row() {
+            let mut cells = Vec::with_capacity(row.len() + 1);
+            cells.push(step.to_string());
+            cells.extend(row.iter().map(|&x| fmt_f64(x)));
+            tsw.write_record(&cells).map_err(io(&ts_path))?;
+            thinned.push(step, headline.iter().map(|&h| row[h]));
+            last_row = row;
+        }
+        Ok(())
     };
     let snapshot = |sim: &Simulation, agw: &mut csv::Writer<_>| -> Result<()> {
         write_snapshot(sim, agw).map_err(io(&ag_path))
     };
 
-    let mut last_row = record(&mut sim, &mut tsw)?;
+    let counters = sim.take_counters();
+    recorder.record(&mut sim, &counters);
     snapshot(&sim, &mut agw)?;
     tie_snapshot(&sim, &mut tiew)?;
     progress(0, steps);
@@ -362,12 +368,15 @@ fn run_in_pool(
             )));
         }
         sim.step();
+        recorder.after_step(&mut sim);
         event_rows(&mut sim, &mut evw)?;
         issue_rows(&mut sim, &mut issw)?;
         let s = sim.step;
         if s % scenario.record_every == 0 || s == steps {
-            last_row = record(&mut sim, &mut tsw)?;
+            let counters = sim.take_counters();
+            recorder.record(&mut sim, &counters);
         }
+        write_rows(&mut recorder, &mut tsw)?;
         if (scenario.snapshot_every > 0 && s % scenario.snapshot_every == 0) || s == steps {
             snapshot(&sim, &mut agw)?;
             tie_snapshot(&sim, &mut tiew)?;
@@ -376,6 +385,8 @@ fn run_in_pool(
             progress(s, steps);
         }
     }
+    recorder.finish(&mut sim);
+    write_rows(&mut recorder, &mut tsw)?;
     tsw.flush().map_err(|e| Error::io(&ts_path, e))?;
     drop(tsw);
     agw.flush().map_err(|e| Error::io(&ag_path, e))?;

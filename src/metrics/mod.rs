@@ -161,8 +161,14 @@ pub const HEADLINE: [&str; 6] = [
 /// The sums over ties behind `dyad_imbalance`, `cohesion` and the
 /// half-level means, accumulated agent by agent: an agent's halves, then its
 /// dyads with higher-numbered partners (each dyad once).
+///
+/// Taken either in a pass of their own ([`tie_sums`]) or, for a record
+/// waiting in a [`Recorder`], by the next step's influence and decide pass,
+/// which reads the same state ([`TieSums::add_batch`] from the dyadic powers
+/// of the influence weights, or [`TieSums::add_agent`]): the same values
+/// added in the same order, so the same bits.
 #[derive(Debug, Default, Clone, Copy)]
-struct TieSums {
+pub(crate) struct TieSums {
     imbalance: f64,
     cohesion: f64,
     dyads: u64,
@@ -174,9 +180,50 @@ struct TieSums {
 }
 
 impl TieSums {
+    /// Adds a run of halves.
+    #[inline(always)]
+    fn add_halves(&mut self, p: &crate::rules::RuleParams, halves: &[crate::model::TieState]) {
+        for t in halves {
+            self.resentment += t.resentment as f64;
+            self.engagement += t.engagement as f64;
+            self.affect += t.affect as f64;
+            self.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
+            self.halves += 1;
+        }
+    }
+
+    /// Adds the dyad of lane `k` of a batch, seen from its lower end.
+    #[inline(always)]
+    fn add_dyad(&mut self, d: &DyadBatch, k: usize) {
+        let (a, b) = (d.b[k], d.a[k]);
+        self.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
+        self.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
+        self.dyads += 1;
+    }
+
+    /// Adds the halves of a batch of agent `i`'s row (`targets`, `halves`,
+    /// their powers `d`) and the dyads among them with higher-numbered
+    /// partners: batch by batch, in row order, the sums of [`Self::add_agent`].
+    #[inline(always)]
+    pub(crate) fn add_batch(
+        &mut self,
+        p: &crate::rules::RuleParams,
+        i: usize,
+        targets: &[u32],
+        halves: &[crate::model::TieState],
+        d: &DyadBatch,
+    ) {
+        self.add_halves(p, halves);
+        for (k, &j) in targets.iter().enumerate() {
+            if j as usize > i {
+                self.add_dyad(d, k);
+            }
+        }
+    }
+
     /// Adds agent `i`'s halves and its dyads with higher-numbered partners.
-    #[inline]
-    fn add_agent(
+    #[inline(always)]
+    pub(crate) fn add_agent(
         &mut self,
         p: &crate::rules::RuleParams,
         ties: &crate::model::Ties,
@@ -186,13 +233,7 @@ impl TieSums {
         let csr = &ties.csr;
         let row = csr.row(i);
         let pi = &profiles[i];
-        for t in &ties.state[row.clone()] {
-            self.resentment += t.resentment as f64;
-            self.engagement += t.engagement as f64;
-            self.affect += t.affect as f64;
-            self.withdrawn += u64::from(p.withdrawal.is_withdrawn(t.engagement));
-            self.halves += 1;
-        }
+        self.add_halves(p, &ties.state[row]);
         // Each dyad once, from its lower end; the powers come scaled by
         // d_i d_j, so imbalance and cohesion take one division each.
         let upper = upper_halves(csr, i);
@@ -206,16 +247,13 @@ impl TieSums {
         {
             let d = DyadBatch::new(p, ties, profiles, pi, tb, rb, sb);
             for k in 0..tb.len() {
-                let (a, b) = (d.b[k], d.a[k]);
-                self.imbalance += crate::rules::dependence::imbalance(a, b) as f64;
-                self.cohesion += ((a + b) / (2.0 * d.d_i[k] * d.d_j[k])) as f64;
-                self.dyads += 1;
+                self.add_dyad(&d, k);
             }
         }
     }
 
     /// Adds the sums of a later run of agents.
-    fn merge(&mut self, s: &TieSums) {
+    pub(crate) fn merge(&mut self, s: &TieSums) {
         self.imbalance += s.imbalance;
         self.cohesion += s.cohesion;
         self.dyads += s.dyads;
@@ -242,7 +280,7 @@ fn upper_halves(csr: &crate::network::Csr, i: usize) -> std::ops::Range<usize> {
 
 /// The tie sums of the current state: fixed chunks of [`CHUNK`] agents,
 /// combined in order (the same result whatever the number of threads).
-fn tie_sums(sim: &Simulation) -> TieSums {
+pub(crate) fn tie_sums(sim: &Simulation) -> TieSums {
     let w = &sim.world;
     let n = w.agents.len();
     let csr = &w.ties.csr;
@@ -301,6 +339,82 @@ fn finish(mut row: Vec<f64>, ts: &TieSums) -> Vec<f64> {
 pub fn compute(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     let (row, ts) = rayon::join(|| begin(sim, counters), || tie_sums(sim));
     finish(row, &ts)
+}
+
+/// A recorded step and its row of metrics (in [`column_names`] order).
+pub type Row = (u64, Vec<f64>);
+
+/// Records rows of metrics as a run goes, each row's tie sums taken by the
+/// step after it.
+///
+/// A row's tie columns (`dyad_imbalance`, `cohesion`, the half-level means)
+/// are sums over every tie of the recorded state, and the next step's
+/// influence and decide pass reads exactly that state, computing both powers
+/// of every dyad for its influence weights: the step takes the sums there
+/// (see [`Simulation::set_fused_tie_sums`]) instead of a pass of their own,
+/// the same values in the same order. So a row is finished one step late:
+/// call [`Recorder::after_step`] after every step and [`Recorder::finish`]
+/// at the end, and write the rows [`Recorder::next_row`] gives, in order.
+/// When events are due at the next step, the step takes the sums on their
+/// own before the events change the state.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// The row waiting for its tie sums.
+    pending: Option<Row>,
+    /// Finished rows, oldest first.
+    ready: std::collections::VecDeque<Row>,
+}
+
+impl Recorder {
+    /// A recorder with no rows.
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    /// Records the current state with the counters since the last record:
+    /// everything but the tie sums now, and the tie sums by the next step
+    /// (or at once, when [`Simulation::fuses_tie_sums`] is false).
+    pub fn record(&mut self, sim: &mut Simulation, counters: &Counters) {
+        // A row still waiting describes this same state (no step since).
+        self.finish(sim);
+        if sim.fuses_tie_sums() {
+            self.pending = Some((sim.step, begin(sim, counters)));
+            sim.want_tie_sums();
+        } else {
+            self.ready.push_back((sim.step, compute(sim, counters)));
+        }
+    }
+
+    /// After a step: finishes the row recorded before it with the tie sums
+    /// the step took.
+    pub fn after_step(&mut self, sim: &mut Simulation) {
+        if self.pending.is_some() {
+            if let Some(ts) = sim.taken_tie_sums() {
+                let (step, row) = self.pending.take().expect("a pending row");
+                self.ready.push_back((step, finish(row, &ts)));
+            }
+        }
+    }
+
+    /// Finishes the row still waiting (at the end of a run), with tie sums
+    /// taken now if no step has taken them.
+    pub fn finish(&mut self, sim: &mut Simulation) {
+        if let Some((step, row)) = self.pending.take() {
+            let ts = match sim.taken_tie_sums() {
+                Some(ts) => ts,
+                None => {
+                    sim.drop_tie_sums();
+                    tie_sums(sim)
+                }
+            };
+            self.ready.push_back((step, finish(row, &ts)));
+        }
+    }
+
+    /// The oldest finished row not yet given.
+    pub fn next_row(&mut self) -> Option<Row> {
+        self.ready.pop_front()
+    }
 }
 
 #[derive(Clone)]

@@ -50,17 +50,22 @@ fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
     let steps = sweep.steps.unwrap_or(scenario.steps);
     let columns = metrics::column_names(&sim);
     let mut rows = Vec::new();
-    let mut record = |sim: &mut Simulation| {
+    let mut recorder = metrics::Recorder::new();
+    let record = |sim: &mut Simulation, recorder: &mut metrics::Recorder| {
         let c = sim.take_counters();
-        rows.push((sim.step, metrics::compute(sim, &c)));
+        recorder.record(sim, &c);
     };
-    record(&mut sim);
+    record(&mut sim, &mut recorder);
     while sim.step < steps {
         sim.step();
+        recorder.after_step(&mut sim);
         if sim.step % scenario.record_every == 0 || sim.step == steps {
-            record(&mut sim);
+            record(&mut sim, &mut recorder);
         }
+        rows.extend(std::iter::from_fn(|| recorder.next_row()));
     }
+    recorder.finish(&mut sim);
+    rows.extend(std::iter::from_fn(|| recorder.next_row()));
     let steps_at: Vec<u64> = rows.iter().map(|r| r.0).collect();
     let cfg = VerdictConfig::default();
     let verdicts = HEADLINE

@@ -150,12 +150,7 @@ fn every_mechanism_at_once_is_deterministic_in_a_small_group_too() {
 #[test]
 fn the_wide_vector_twins_write_the_same_bits() {
     use powerdyn::engine::Simulation;
-    let mut files: Vec<_> = fs::read_dir(crate::support::root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::support::bundled_files();
     assert!(files.len() >= 30, "{} bundled scenarios", files.len());
     let f32s = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     let f64s = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -200,4 +195,73 @@ fn the_wide_vector_twins_write_the_same_bits() {
             assert_eq!(f64s(&rw), f64s(&rb), "{at}: metrics");
         }
     }
+}
+
+/// A record's tie sums (`dyad_imbalance`, `cohesion`, the half-level means)
+/// are taken by the next step's influence and decide pass, from the powers
+/// its influence weights compute (or agent by agent when influence is off
+/// or its weights are fixed), or before the step's events when some are
+/// due; taken in a pass of their own they are the same bits. Every bundled
+/// scenario (influence from dyadic power, fixed weights and off; events),
+/// and a population of several chunks, recorded every step.
+#[test]
+fn tie_sums_taken_by_the_next_step_equal_their_own_pass() {
+    use powerdyn::engine::Simulation;
+    use powerdyn::metrics::Recorder;
+    let files = crate::support::bundled_files();
+    let mut scenarios: Vec<(String, powerdyn::scenario::Scenario)> = files
+        .iter()
+        .map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            (name, powerdyn::scenario::load(f).unwrap())
+        })
+        .collect();
+    scenarios.push(("POPULATION".into(), parse(POPULATION)));
+    let bits = |rows: &[(u64, Vec<f64>)]| -> Vec<(u64, Vec<u64>)> {
+        rows.iter()
+            .map(|(s, r)| (*s, r.iter().map(|x| x.to_bits()).collect()))
+            .collect()
+    };
+    let mut with_events = 0;
+    for (name, s) in &scenarios {
+        let steps = s.steps.min(3000);
+        let rows = |fused: bool| {
+            let mut sim = Simulation::new(s, 5, 0).unwrap();
+            sim.set_fused_tie_sums(fused);
+            let mut rec = Recorder::new();
+            let mut rows = Vec::new();
+            let c = sim.take_counters();
+            rec.record(&mut sim, &c);
+            while sim.step < steps {
+                sim.step();
+                rec.after_step(&mut sim);
+                let c = sim.take_counters();
+                rec.record(&mut sim, &c);
+                rows.extend(std::iter::from_fn(|| rec.next_row()));
+            }
+            rec.finish(&mut sim);
+            rows.extend(std::iter::from_fn(|| rec.next_row()));
+            (rows, sim.timings.fused_steps)
+        };
+        let (fused, fused_steps) = rows(true);
+        let (alone, none) = rows(false);
+        assert_eq!(none, 0, "{name}: no step takes the sums when told not to");
+        let due = (0..steps)
+            .filter(|&t| s.events.iter().any(|e| e.due(t)))
+            .count() as u64;
+        with_events += usize::from(due > 0);
+        // Every step takes them (each follows a record) but those with events due.
+        assert_eq!(
+            fused_steps,
+            steps - due,
+            "{name}: steps that took the tie sums"
+        );
+        assert_eq!(fused.len() as u64, steps + 1, "{name}: one row a step");
+        assert!(
+            fused.iter().zip(0..).all(|(r, s)| r.0 == s),
+            "{name}: rows in step order"
+        );
+        assert_eq!(bits(&fused), bits(&alone), "{name}");
+    }
+    assert!(with_events >= 3, "{with_events} scenarios with events");
 }

@@ -16,6 +16,17 @@ pub fn bundled(name: &str) -> Scenario {
         .expect("bundled scenario loads")
 }
 
+/// Every bundled scenario file, in name order.
+pub fn bundled_files() -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios folder")
+        .map(|e| e.expect("folder entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Parses scenario text, panicking with the diagnostics on error.
 pub fn parse(text: &str) -> Scenario {
     match scenario::parse_bytes("test.toml", text.as_bytes()) {
