@@ -457,41 +457,62 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
             .collect()
     };
     let chunks = n.div_ceil(CHUNK);
-    let ginis = ginis();
+    let agent_sums = || -> Vec<AgentSums> {
+        (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let mut s = AgentSums {
+                    power: 0.0,
+                    resources: 0.0,
+                    esteem: 0.0,
+                    group_power: vec![0.0; groups],
+                    group_resources: vec![0.0; groups],
+                    group_count: vec![0; groups],
+                };
+                let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+                for (i, &pw) in range.clone().zip(&power[range]) {
+                    let pw = pw as f64;
+                    s.power += pw;
+                    s.resources += a.resources[i];
+                    s.esteem += a.self_esteem[i] as f64;
+                    let mut bits = a.groups_of(i);
+                    while bits != 0 {
+                        let g = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        s.group_power[g] += pw;
+                        s.group_resources[g] += a.resources[i];
+                        s.group_count[g] += 1;
+                    }
+                }
+                s
+            })
+            .collect()
+    };
+    // Everything else that reads the agents, beside the Ginis (each part
+    // parallel in itself: a thread done with its sorts takes what is left).
+    let others = || {
+        let power_theil = inequality::theil_f32_with(&power, sim.wide_vectors());
+        let agent_parts = agent_sums();
+        let opinion = mean_sd(&a.opinion);
+        // Self-weights shared by every agent (no reflected appraisal yet) are equal: Gini 0.
+        let self_weight = match a.self_weight.as_slice() {
+            Some(w) => (
+                inequality::gini_f32(w),
+                w.iter().copied().fold(0.0, f32::max) as f64,
+            ),
+            None if a.self_weight.is_empty() => (0.0, 0.0),
+            None => (0.0, 0.0f32.max(a.self_weight.get(0)) as f64),
+        };
+        let coercive = mean_sd(&a.bases[crate::model::COERCIVE]);
+        (power_theil, agent_parts, opinion, self_weight, coercive)
+    };
+    let (ginis, others) = rayon::join(ginis, others);
+    let (power_theil, agent_parts, (opinion_mean, opinion_sd), self_weight, (c_mean, c_sd)) =
+        others;
+    let (self_weight_gini, self_weight_max) = self_weight;
     let (power_gini, resources_gini) = (ginis[0], ginis[1]);
     let mut base_gini = [0.0; N_BASES];
     base_gini.copy_from_slice(&ginis[2..]);
-    let power_theil = inequality::theil_f32_with(&power, sim.wide_vectors());
-
-    let agent_parts: Vec<AgentSums> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut s = AgentSums {
-                power: 0.0,
-                resources: 0.0,
-                esteem: 0.0,
-                group_power: vec![0.0; groups],
-                group_resources: vec![0.0; groups],
-                group_count: vec![0; groups],
-            };
-            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-            for (i, &pw) in range.clone().zip(&power[range]) {
-                let pw = pw as f64;
-                s.power += pw;
-                s.resources += a.resources[i];
-                s.esteem += a.self_esteem[i] as f64;
-                let mut bits = a.groups_of(i);
-                while bits != 0 {
-                    let g = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    s.group_power[g] += pw;
-                    s.group_resources[g] += a.resources[i];
-                    s.group_count[g] += 1;
-                }
-            }
-            s
-        })
-        .collect();
     let mut gp = vec![0.0; groups];
     let mut gr = vec![0.0; groups];
     let mut gc = vec![0u64; groups];
@@ -507,17 +528,6 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
     }
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    let (opinion_mean, opinion_sd) = mean_sd(&a.opinion);
-    // Self-weights shared by every agent (no reflected appraisal yet) are equal: Gini 0.
-    let (self_weight_gini, self_weight_max) = match a.self_weight.as_slice() {
-        Some(w) => (
-            inequality::gini_f32(w),
-            w.iter().copied().fold(0.0, f32::max) as f64,
-        ),
-        None if a.self_weight.is_empty() => (0.0, 0.0),
-        None => (0.0, 0.0f32.max(a.self_weight.get(0)) as f64),
-    };
-    let (c_mean, c_sd) = mean_sd(&a.bases[crate::model::COERCIVE]);
     let dominance_cv = ratio(c_sd, c_mean);
     let acts: u64 = counters.tactics.iter().sum();
     // The tie columns (TIE_COLUMNS) are filled by `finish`.
