@@ -607,8 +607,12 @@ pub fn line_chart_highlight(
     out.push_str("<g class=\"markers\">");
     // Labels run down from the top of the plot: cut to its height, and a
     // label repeating the one before (a series of sessions) left unwritten.
+    // A label sits left of its line, or right of it where the left is
+    // taken by an earlier label; where both are, it is left out (the line
+    // stays): overlapping labels are read by nobody.
     let fits = ((r.bottom - r.top - 12.0) / (f64::from(TICK_SIZE) * 0.6)).max(4.0) as usize;
     let mut previous: Option<&str> = None;
+    let mut taken: Vec<(f64, f64)> = Vec::new();
     for (x, label) in markers.iter().filter(|m| m.0.is_finite()) {
         let px = xs.map(*x);
         let repeat = previous == Some(label.as_str());
@@ -630,7 +634,19 @@ pub fn line_chart_highlight(
         } else {
             label.clone()
         };
-        let (lx, ly) = (px - 6.0, r.top + 6.0);
+        // Turned a quarter to the left, a label's glyphs reach 0.75 of the
+        // font size left of its baseline and 0.25 right of it.
+        let size = f64::from(TICK_SIZE);
+        let across = |lx: f64| (lx - 0.75 * size, lx + 0.25 * size);
+        let free = |(a, b): (f64, f64)| taken.iter().all(|&(c, d)| b + 1.0 <= c || d + 1.0 <= a);
+        let Some(lx) = [px - 6.0 - 0.25 * size, px + 6.0 + 0.75 * size]
+            .into_iter()
+            .find(|&lx| free(across(lx)))
+        else {
+            continue;
+        };
+        taken.push(across(lx));
+        let ly = r.top + 6.0;
         text(
             &mut out,
             lx,
@@ -1514,6 +1530,53 @@ mod tests {
         assert!(
             !svg.contains(&"x".repeat(400)) && svg.contains('…'),
             "long labels cut"
+        );
+    }
+
+    #[test]
+    fn marker_labels_close_together_do_not_overlap() {
+        let s = series(
+            "dyad_imbalance",
+            (0..100).map(|i| i as f64 / 100.0).collect(),
+        );
+        // Two labels 2 steps apart (a few pixels), then a third between them.
+        let markers = vec![
+            (50.0, "counseling".to_string()),
+            (52.0, "dyad_imbalance settles".to_string()),
+            (51.0, "power_gini settles".to_string()),
+            (90.0, "the end".to_string()),
+        ];
+        let svg = line_chart("t", "step", "index", &[s], &markers, 900, 320);
+        well_formed(&svg);
+        // Each label's x (its rotation centre) and its glyphs' reach.
+        let marks = &svg[svg.find("class=\"markers\"").unwrap()..];
+        let xs: Vec<f64> = marks
+            .match_indices("rotate(-90 ")
+            .map(|(i, m)| {
+                let rest = &marks[i + m.len()..];
+                rest[..rest.find(' ').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            xs.len(),
+            3,
+            "two placed around their lines, one left out: {svg}"
+        );
+        for (k, a) in xs.iter().enumerate() {
+            for b in &xs[k + 1..] {
+                assert!(
+                    (a - b).abs() >= f64::from(TICK_SIZE),
+                    "labels at {a} and {b} overlap"
+                );
+            }
+        }
+        assert!(svg.contains(">counseling<") && svg.contains(">dyad_imbalance settl"));
+        assert!(!svg.contains(">power_gini settles<"), "no room left for it");
+        assert!(svg.contains(">the end<"));
+        assert_eq!(
+            svg.matches("stroke-dasharray=\"6 4\"").count(),
+            4,
+            "every line drawn"
         );
     }
 

@@ -14,6 +14,14 @@ fn html_is_self_contained(html: &str) {
         assert!(!html.contains(fetch), "nothing fetched: {fetch}");
     }
     assert!(!html.contains("NaN"));
+    // On a projector's wide screen the page widens and the charts fill it
+    // (their text scales with them), no taller than the screen.
+    let wide = &html[html
+        .find("@media (min-width:1400px)")
+        .expect("a wide-screen layout")..];
+    let wide = &wide[..wide.find("</style>").unwrap()];
+    assert!(wide.contains("svg{width:100%;max-height:86vh}"), "{wide}");
+    assert!(wide.contains("font-size:24px"), "{wide}");
 }
 
 #[test]
