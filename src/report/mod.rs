@@ -144,7 +144,8 @@ svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
 /// `scenario_path` is still the one the run read: the same SHA-256 (over it
 /// and the bases it extends) as the manifest's `scenario_sha256`. A file
 /// changed since, or another file reached from another folder, is not shown.
-fn scenario_text(manifest: &serde_json::Value) -> Option<String> {
+/// Returns the text and the scenario's `description`.
+fn scenario_text(manifest: &serde_json::Value) -> Option<(String, String)> {
     let p = Path::new(manifest["scenario_path"].as_str()?);
     let expected = manifest["scenario_sha256"].as_str()?;
     if p.extension().is_none_or(|e| e != "toml") {
@@ -154,7 +155,8 @@ fn scenario_text(manifest: &serde_json::Value) -> Option<String> {
     if sc.sha256 != expected {
         return None;
     }
-    String::from_utf8(crate::scenario::read_input_file(p).ok()?).ok()
+    let text = String::from_utf8(crate::scenario::read_input_file(p).ok()?).ok()?;
+    Some((text, sc.description))
 }
 
 /// The opening comment of a scenario file: its story, question and what to watch.
@@ -165,6 +167,12 @@ fn story(text: &str) -> Option<String> {
         .map(|l| l.trim_start_matches('#').trim_start())
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The story of a scenario file: its opening comment, or else its
+/// `description`.
+fn story_of(text: &str, description: &str) -> Option<String> {
+    story(text).or_else(|| (!description.trim().is_empty()).then(|| description.trim().to_string()))
 }
 
 fn run_report(dir: &Path) -> Result<String> {
@@ -182,14 +190,19 @@ fn run_report(dir: &Path) -> Result<String> {
     // Story and parameters.
     let scenario_path = manifest["scenario_path"].as_str().unwrap_or("");
     let mut intro = String::from("<h2>The story</h2>\n");
-    let text = scenario_text(&manifest);
-    match text.as_deref().and_then(story) {
-        Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
+    let found = scenario_text(&manifest);
+    match &found {
+        Some((text, description)) => match story_of(text, description) {
+            Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
+            None => intro.push_str(
+                "<p>(The scenario file tells no story: it opens with no comment and has no <code>description</code>. Its parameters follow.)</p>\n",
+            ),
+        },
         None => intro.push_str(
             "<p>(The scenario file is not at hand, or has changed since the run; its name and numbers follow.)</p>\n",
         ),
     }
-    if let Some(full) = &text {
+    if let Some((full, _)) = &found {
         intro.push_str(&format!(
             "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
             escape(full)

@@ -372,3 +372,36 @@ fn a_real_browser_renders_the_demo_report_without_errors() {
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("Does imbalance grow or settle?") && dom.matches("<svg").count() >= 6);
 }
+
+/// A scenario file with no opening comment: the report tells its
+/// `description`, or says the file tells no story — not that the file is
+/// missing or changed (it is neither).
+#[test]
+fn a_scenario_without_an_opening_comment_is_told_by_its_description() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(root().join("scenarios/couple-money.toml")).unwrap();
+    let body: String = base
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .filter(|l| !l.starts_with("description"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (file, description, told) in [
+        (
+            "told.toml",
+            "description = \"Alex earns more than Sam.\"\n",
+            "<pre>Alex earns more than Sam.</pre>",
+        ),
+        ("silent.toml", "", "tells no story"),
+    ] {
+        let scen = tmp.path().join(file);
+        fs::write(&scen, format!("{description}{body}\n")).unwrap();
+        let s = powerdyn::scenario::load(&scen).unwrap();
+        let out = tmp.path().join(file.replace(".toml", ""));
+        run_into(&s, 1, 100, 1, &out);
+        let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();
+        assert!(html.contains(told), "{file}: {told}");
+        assert!(!html.contains("not at hand"), "{file}: the file is at hand");
+        assert!(html.contains("Parameters: the scenario file"), "{file}");
+    }
+}
