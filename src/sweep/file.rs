@@ -25,7 +25,7 @@ use toml::de::{DeTable, DeValue};
 use crate::error::{Error, InputErrors, Result};
 use crate::portable::{exp, ln};
 use crate::rng::{purpose, stream};
-use crate::scenario::reader::{as_number, suggest, Ctx, Table};
+use crate::scenario::reader::{as_number, near_miss, suggest, Ctx, Table};
 use crate::scenario::{self, Scenario};
 
 /// Most runs a sweep may ask for without `--force`.
@@ -600,6 +600,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
     if !ctx.diags.is_empty() {
         return Err(Error::Input(InputErrors(ctx.diags)));
     }
+    check_named_entries(&shown, &chain, &parameters)?;
     if let Design::Sobol { .. } = design {
         if parameters.len() > 10 {
             ctx.error(
@@ -663,6 +664,80 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
     let mut sweep = sweep;
     (sweep.max_estimated_bytes, sweep.max_agents) = sweep.check_points()?;
     Ok(sweep)
+}
+
+/// A parameter of a named entry (`agents.<name>.<key>`, and the same for
+/// `populations`, `intersections` and `events`) must name an entry the
+/// scenario has: laid over the scenario, an entry of another name would be
+/// added, as `extends` adds it, rather than varied — a misspelt name would
+/// sweep a new agent with default settings and no ties.
+fn check_named_entries(
+    shown: &str,
+    chain: &[(String, Vec<u8>)],
+    parameters: &[Parameter],
+) -> Result<()> {
+    let mut diags = Vec::new();
+    for p in parameters {
+        let seg: Vec<&str> = p.path.split('.').collect();
+        let kind = seg[0];
+        if !matches!(kind, "agents" | "populations" | "intersections" | "events") || seg.len() < 2 {
+            continue;
+        }
+        let mut names: Vec<String> = Vec::new();
+        for (_, bytes) in chain {
+            let Some(doc) = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|t| DeTable::parse(t).ok())
+            else {
+                continue;
+            };
+            let Some(DeValue::Array(entries)) = doc.get_ref().get(kind).map(|v| v.get_ref()) else {
+                continue;
+            };
+            for e in entries {
+                if let DeValue::Table(t) = e.get_ref() {
+                    if let Some(n) = t.get("name").and_then(|v| v.get_ref().as_str()) {
+                        if !names.iter().any(|m| m == n) {
+                            names.push(n.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if names.iter().any(|n| n == seg[1]) {
+            continue;
+        }
+        let entry = kind.trim_end_matches('s');
+        let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+        let help = match (
+            names.is_empty(),
+            near_miss(seg[1], candidates.iter().copied()),
+        ) {
+            (true, _) => {
+                format!("the scenario has no named {kind}; a sweep varies what the scenario has")
+            }
+            (false, Some(c)) => format!(
+                "did you mean `{c}`? (its {kind}: {}; a sweep varies what the scenario has)",
+                names.join(", ")
+            ),
+            (false, None) => format!(
+                "its {kind}: {}; a sweep varies what the scenario has",
+                names.join(", ")
+            ),
+        };
+        diags.push(crate::error::Diagnostic {
+            file: shown.to_string(),
+            line_col: None,
+            path: format!("parameters.\"{}\"", p.path),
+            message: format!("the scenario has no {entry} named `{}`", seg[1]),
+            help: Some(help),
+        });
+    }
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Input(InputErrors(diags)))
+    }
 }
 
 fn t_has_scenario(doc: &toml::Spanned<DeTable<'_>>) -> bool {

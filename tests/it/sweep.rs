@@ -128,6 +128,11 @@ fn bad_sweep_files_are_refused_before_any_run() {
         // Keys the sweep itself sets.
         ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "`seed` cannot be swept"),
         ("[parameters]\n\"steps\" = { values = [10, 40] }\n", "`steps` cannot be swept"),
+        // A name the scenario does not have would add an entry, not vary one.
+        ("[parameters]\n\"agents.employe.exit_cost\" = { values = [0.1, 0.9] }\n", "no agent named `employe`"),
+        ("[parameters]\n\"agents.Employee.exit_cost\" = { values = [0.1, 0.9] }\n", "did you mean `employee`?"),
+        ("[parameters]\n\"populations.staff.count\" = { values = [5] }\n", "no named populations"),
+        ("[parameters]\n\"events.sanction.step\" = { values = [5] }\n", "no event named `sanction`"),
     ];
     for (body, expect) in cases {
         let path = write_sweep(tmp.path(), body);
