@@ -622,7 +622,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         tasks: a.tasks,
         partition: a.partition.clone(),
         time: a.time.clone(),
-        cpus: a.cpus.max(1),
+        cpus: a.cpus,
         mem: a.mem.clone(),
     };
     // Everything that can be refused is checked before the folder is made.
@@ -668,6 +668,12 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         a.tasks,
         out.display()
     ));
+    if a.tasks > 1001 {
+        out_line(&format!(
+            "note: {} tasks is more than SLURM's default MaxArraySize (1001); check your cluster's (scontrol show config | grep MaxArraySize) or use fewer --tasks",
+            a.tasks
+        ));
+    }
     Ok(0)
 }
 

@@ -1,8 +1,9 @@
 //! SLURM job arrays for sweeps.
 //!
 //! `powerdyn slurm FILE --tasks N` writes a job-array script whose task `k`
-//! runs shard `k` of `N` of the sweep (from `SLURM_ARRAY_TASK_ID` and
-//! `SLURM_ARRAY_TASK_COUNT`), a merge script that combines the shards, and a
+//! runs shard `k` of `N` of the sweep (`k` from `SLURM_ARRAY_TASK_ID`, `N`
+//! written into the script, so that one task submitted again alone —
+//! `sbatch --array=k sweep.sbatch` — is still shard `k` of `N`), a merge script that combines the shards, and a
 //! submit script that queues the merge after the whole array succeeds
 //! (`--dependency=afterok`). SLURM does the distribution; powerdyn only
 //! shards deterministically and merges byte-identically.
@@ -58,11 +59,43 @@ impl SlurmOptions {
         check(&self.partition, "partition", |c| {
             c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ',')
         })?;
-        check(&self.time, "time", |c| {
-            c.is_ascii_digit() || matches!(c, ':' | '-')
-        })?;
+        if self.cpus == 0 {
+            return Err(Error::input(
+                "--cpus",
+                "a task needs at least one CPU",
+                Some("give --cpus N with N >= 1"),
+            ));
+        }
+        if let Some(t) = &self.time {
+            if !slurm_time(t) {
+                return Err(Error::input(
+                    "--time",
+                    format!("`{t}` is not a SLURM time limit"),
+                    Some("use minutes, minutes:seconds, hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds (for example 01:30:00 or 2-00:00:00)"),
+                ));
+            }
+        }
         check(&self.mem, "mem", |c| c.is_ascii_alphanumeric())
     }
+}
+
+/// Whether `t` is one of SLURM's time-limit formats: `M`, `M:S`, `H:M:S`,
+/// `D-H`, `D-H:M`, `D-H:M:S` (numbers of digits only), or `infinite`/`unlimited`.
+fn slurm_time(t: &str) -> bool {
+    if matches!(t, "infinite" | "unlimited" | "UNLIMITED" | "INFINITE") {
+        return true;
+    }
+    let number = |p: &str| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit());
+    let rest = match t.split_once('-') {
+        Some((days, rest)) if number(days) => rest,
+        Some(_) => return false,
+        None => t,
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    if !parts.iter().all(|p| number(p)) {
+        return false;
+    }
+    (1..=3).contains(&parts.len())
 }
 
 /// Checks a path written into the scripts. Every path appears quoted in shell
@@ -121,8 +154,9 @@ pub fn scripts(
     }
     let array = format!(
         "{head}#SBATCH --array=0-{last}\n#SBATCH --output={logs}/shard-%a.log\nset -euo pipefail\n\
-         # Task k runs shard k of N; powerdyn picks the runs whose id is k modulo N.\n\
-         exec {bin} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/${{SLURM_ARRAY_TASK_COUNT:-{n}}}\" \\\n  \
+         # Task k runs shard k of {n}; powerdyn picks the runs whose id is k modulo {n}.\n\
+         # A failed task is run again alone with: sbatch --array=k sweep.sbatch\n\
+         exec {bin} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" \\\n  \
          --out {out_q}/shards/shard-\"${{SLURM_ARRAY_TASK_ID}}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet\n",
         last = o.tasks - 1,
         logs = out.join("logs").display(),

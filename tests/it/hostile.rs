@@ -809,8 +809,13 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
         (vec!["--out", "t0"], "at least one task"),
         (
             vec!["--time", "1;reboot", "--out", "t1"],
-            "not a valid time",
+            "not a SLURM time limit",
         ),
+        (
+            vec!["--time", "01:00:00:00", "--out", "t1"],
+            "not a SLURM time limit",
+        ),
+        (vec!["--cpus", "0", "--out", "t3"], "at least one CPU"),
         (vec!["--mem", "4G x", "--out", "t2"], "not a valid mem"),
     ] {
         let tasks = if fragment == "at least one task" {

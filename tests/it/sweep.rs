@@ -565,15 +565,33 @@ fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
     assert!(status.success());
     let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --time=00:05:00"));
-    for k in 0..3 {
-        let ok = std::process::Command::new("bash")
+    let task = |k: u32, count: u32| {
+        std::process::Command::new("bash")
             .arg(out.join("sweep.sbatch"))
             .env("SLURM_ARRAY_TASK_ID", k.to_string())
-            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .env("SLURM_ARRAY_TASK_COUNT", count.to_string())
             .status()
-            .unwrap();
-        assert!(ok.success(), "task {k}");
+            .unwrap()
+            .success()
+    };
+    for k in 0..3 {
+        assert!(task(k, 3), "task {k}");
     }
+    // A failed task submitted again alone (`sbatch --array=1 sweep.sbatch`:
+    // an array of one task) is still shard 1 of 3, and task 0 submitted
+    // again alone leaves its finished shard as it is.
+    let shard0 = fs::read(out.join("shards/shard-0/runs.csv")).unwrap();
+    fs::remove_dir_all(out.join("shards/shard-1")).unwrap();
+    assert!(task(1, 1), "task 1 again, alone");
+    assert!(task(0, 1), "task 0 again, alone");
+    assert_eq!(
+        fs::read(out.join("shards/shard-0/runs.csv")).unwrap(),
+        shard0
+    );
+    assert!(
+        script.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\""),
+        "{script}"
+    );
     assert!(std::process::Command::new("bash")
         .arg(out.join("merge.sbatch"))
         .status()
