@@ -67,8 +67,8 @@ struct BenchArgs {
     /// Record metrics and write a time-series row every this many steps (0: never) [default: 1, or the scenario's record_every].
     #[arg(long)]
     record_every: Option<u64>,
-    /// Random seed [default: 1, or the scenario's seed].
-    #[arg(long)]
+    /// Random seed, 0 to 9223372036854775807 [default: 1, or the scenario's seed].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Folder for the benchmark's time series [default: output/bench].
     #[arg(long, short)]
@@ -242,8 +242,8 @@ struct RunArgs {
     /// Output folder [default: output/<scenario name>].
     #[arg(long, short)]
     out: Option<PathBuf>,
-    /// Random seed [default: the scenario's seed].
-    #[arg(long)]
+    /// Random seed, 0 to 9223372036854775807, as in a scenario file [default: the scenario's seed].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Number of steps [default: the scenario's steps].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]

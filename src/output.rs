@@ -163,14 +163,25 @@ pub fn create_dir(dir: &Path) -> Result<()> {
             ));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::input(
+            dir.display().to_string(),
+            format!("cannot make the output folder: {e}"),
+            Some("give --out a folder you can write to"),
+        )
+    })
 }
 
+/// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):
+/// removed with them, since they would describe the earlier run.
+pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];
+
 /// Prepares a run folder: creates it and removes the run files of an earlier
-/// run there (manifest first), so a failed run cannot leave a stale set that looks complete.
+/// run there (manifest first) and the reports made from them, so a failed
+/// run cannot leave a stale set that looks complete, nor a new run an old report.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
     create_dir(dir)?;
-    for name in RUN_FILES.iter().rev() {
+    for name in RUN_FILES.iter().rev().chain(&DERIVED_FILES) {
         let p = dir.join(name);
         match std::fs::remove_file(&p) {
             Ok(()) => {}

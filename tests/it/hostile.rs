@@ -1015,3 +1015,61 @@ fn resources_multiplied_step_after_step_stay_finite() {
         assert!(x.is_finite(), "{m} = {:?}", last_row[k]);
     }
 }
+
+/// A seed the scenario format cannot hold (above 2^63 - 1, which JSON
+/// readers with doubles also garble) and an output folder that cannot be
+/// made are bad input: exit 2, a message, nothing written.
+#[test]
+fn seeds_out_of_range_and_unmakeable_output_folders_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = root().join("scenarios/couple-money.toml");
+    let scen = scen.to_str().unwrap();
+    for (args, fragment) in [
+        (
+            vec!["run", scen, "--seed", "18446744073709551615", "--out", "a"],
+            "not in 0..=9223372036854775807",
+        ),
+        (
+            vec![
+                "bench",
+                "--agents",
+                "100",
+                "--seed",
+                "9223372036854775808",
+                "--out",
+                "b",
+            ],
+            "not in 0..=9223372036854775807",
+        ),
+        (
+            vec!["run", scen, "--out", "/proc/powerdyn-test/x"],
+            "cannot make the output folder",
+        ),
+    ] {
+        let r = powerdyn(dir.path(), &args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(fragment), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("help") || r.stderr.contains("--help"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(tree(dir.path()).is_empty(), "nothing written");
+    // The largest seed a scenario file can hold is taken.
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            scen,
+            "--seed",
+            "9223372036854775807",
+            "--steps",
+            "5",
+            "-q",
+            "--out",
+            "ok",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}

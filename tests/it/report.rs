@@ -405,3 +405,26 @@ fn a_scenario_without_an_opening_comment_is_told_by_its_description() {
         assert!(html.contains("Parameters: the scenario file"), "{file}");
     }
 }
+
+/// A run into a folder removes the reports of the run it replaces: they
+/// would describe the old run (its seed, its numbers) beside the new data.
+#[test]
+fn a_new_run_in_a_folder_removes_the_old_runs_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = bundled("couple-money");
+    let out = tmp.path().join("out");
+    run_into(&s, 7, 50, 1, &out);
+    powerdyn::report::report(&out).unwrap();
+    fs::write(out.join("compare.html"), "an old comparison").unwrap();
+    run_into(&s, 99, 50, 1, &out);
+    assert!(!out.join("report.html").exists(), "the old report is gone");
+    assert!(
+        !out.join("compare.html").exists(),
+        "the old comparison is gone"
+    );
+    let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();
+    assert!(
+        html.contains("<th>seed</th><td>99</td>"),
+        "the new report is the new run's"
+    );
+}
