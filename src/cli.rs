@@ -227,7 +227,7 @@ struct SweepArgs {
     /// Print the number of runs, estimates of time and disk, and the first points; run nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Allow more than 10^7 runs.
+    /// Allow more than 10^7 runs, more memory than the machine has available, and replacing the outputs of another sweep (or shard) in --out.
     #[arg(long)]
     force: bool,
     /// Run only shard K of N (K from 0 to N-1): the runs whose id is K modulo N.
@@ -573,6 +573,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         out_dir: out.clone(),
         threads: a.threads as usize,
         shard,
+        replace: a.force,
     };
     let show = !a.quiet && std::io::stderr().is_terminal();
     let bar = if show {

@@ -172,6 +172,82 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     })
 }
 
+/// A folder taken by one powerdyn process while it writes there: the file
+/// `.powerdyn-lock`, made only if absent (so two processes cannot both take
+/// it), holding the process id and host, removed when the guard drops.
+#[derive(Debug)]
+pub struct FolderLock {
+    path: PathBuf,
+}
+
+impl FolderLock {
+    /// The lock file's name.
+    pub const FILE: &'static str = ".powerdyn-lock";
+
+    /// Takes `dir` (which must exist). A lock left by a process of this host
+    /// that has ended is taken over; a live one, or one from another host
+    /// (a shared file system), is refused as bad input.
+    pub fn take(dir: &Path) -> Result<FolderLock> {
+        let path = dir.join(Self::FILE);
+        let me = format!("{} {}\n", std::process::id(), host());
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let lock = FolderLock { path };
+                    // A lock that cannot be written is removed (by the guard).
+                    f.write_all(me.as_bytes())
+                        .and_then(|()| f.flush())
+                        .map_err(|e| Error::io(&lock.path, e))?;
+                    return Ok(lock);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let held = std::fs::read_to_string(&path).unwrap_or_default();
+                    let mut it = held.split_whitespace();
+                    let (pid, their_host) = (it.next().unwrap_or("?"), it.next().unwrap_or("?"));
+                    let ended = their_host == host()
+                        && Path::new("/proc/self").exists()
+                        && pid
+                            .parse::<u32>()
+                            .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
+                    if ended {
+                        let _ = std::fs::remove_file(&path);
+                        continue;
+                    }
+                    return Err(Error::input(
+                        dir.display().to_string(),
+                        format!("another powerdyn (process {pid} on {their_host}) is writing to this folder"),
+                        Some(&format!(
+                            "wait for it to finish, or give another --out; if no powerdyn is running there, delete {}",
+                            path.display()
+                        )),
+                    ));
+                }
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+        }
+        Err(Error::Run(format!("cannot take {}", path.display())))
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// This machine's name, as the kernel knows it (`unknown` elsewhere).
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 /// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):
 /// removed with them, since they would describe the earlier run.
 pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];

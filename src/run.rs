@@ -182,6 +182,9 @@ fn run_in_pool(
     let started = Instant::now();
     crate::output::check_dir(&cfg.out_dir, crate::output::Holds::Run, "a run")?;
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
+    crate::output::create_dir(&cfg.out_dir)?;
+    // One writer at a time: another run into this folder is refused.
+    let _lock = crate::output::FolderLock::take(&cfg.out_dir)?;
     prepare_dir(&cfg.out_dir)?;
     let columns = metrics::column_names(&sim);
     let headline: Vec<usize> = HEADLINE

@@ -95,6 +95,9 @@ pub struct SweepConfig {
     pub threads: usize,
     /// Run only shard `k` of `n`: the runs whose id is `k` modulo `n`.
     pub shard: Option<(u64, u64)>,
+    /// Replace the outputs of another sweep (another definition or shard,
+    /// finished or not) in the folder; without it they are refused.
+    pub replace: bool,
 }
 
 /// What a finished sweep reports.
@@ -441,6 +444,9 @@ fn run_in_pool(
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
     crate::output::create_dir(out)?;
+    // One writer at a time (a second sweep started into the folder would
+    // interleave its rows with the first's).
+    let _lock = crate::output::FolderLock::take(out)?;
     let state_path = out.join(".sweep-state");
     let runs_part = out.join("runs.csv.part");
     let ts_part = out.join("timeseries.csv.part");
@@ -449,8 +455,16 @@ fn run_in_pool(
     let finished: Option<serde_json::Value> = std::fs::read_to_string(out.join("manifest.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
+    let shard_text = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
+    let other = |what: &str| {
+        Error::input(
+            out.display().to_string(),
+            format!("this folder holds {what}; this sweep would replace it"),
+            Some("give another --out, or pass --force to replace it"),
+        )
+    };
     if let Some(m) = finished {
-        let shard = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
+        let shard = shard_text.clone();
         if m["sweep_hash"].as_str() == Some(sweep.hash().as_str())
             && m["shard"].as_str() == shard.as_deref()
         {
@@ -462,6 +476,29 @@ fn run_in_pool(
                 runs,
                 wall_seconds: 0.0,
             });
+        }
+    }
+    if !cfg.replace {
+        if let Some(m) = std::fs::read_to_string(out.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            let same = m["sweep_hash"].as_str() == Some(sweep.hash().as_str());
+            return Err(other(&match (same, m["shard"].as_str()) {
+                (true, Some(s)) => format!("shard {s} of this sweep, finished"),
+                (true, None) => "this sweep, finished whole (not sharded)".to_string(),
+                (false, _) => format!(
+                    "a finished sweep of another definition (points, replicates, steps or scenario files{})",
+                    m["name"].as_str().map(|n| format!("; `{n}`")).unwrap_or_default()
+                ),
+            }));
+        }
+        if let Ok(k) = std::fs::read_to_string(&state_path) {
+            if k != key {
+                return Err(other(
+                    "an unfinished sweep of another definition or shard (it would resume there)",
+                ));
+            }
         }
     }
     let resume = std::fs::read_to_string(&state_path).is_ok_and(|k| k == key)
@@ -958,6 +995,8 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     let sobol = manifest.as_ref().and_then(|v| v["design"].as_str()) == Some("sobol");
     let design = std::fs::read(shards[0].join("design.csv")).ok();
 
+    crate::output::create_dir(out_dir)?;
+    let _lock = crate::output::FolderLock::take(out_dir)?;
     prepare_dir(out_dir)?;
     for f in OUTPUTS {
         let _ = std::fs::remove_file(out_dir.join(f));

@@ -202,8 +202,10 @@ fn a_run_with_no_room_at_all_fails_cleanly() {
             path_str(&out),
         ],
     );
-    assert_disk_full(&ran, "timeseries.csv.part");
+    // The first file it writes is the folder's lock; it leaves none behind.
+    assert_disk_full(&ran, ".powerdyn-lock");
     assert_no_complete_run(&out);
+    assert!(!out.join(".powerdyn-lock").exists());
 }
 
 /// Runs the bundled bully-harm sweep (36 runs of 1000 steps) into `out`.

@@ -90,6 +90,7 @@ fn a_sweep_report_charts_metrics_against_parameters_with_a_heatmap_and_sensitivi
         out_dir: out.clone(),
         threads: 1,
         shard: None,
+        replace: false,
     };
     powerdyn::sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
     let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();

@@ -31,6 +31,7 @@ fn run(path: &Path, out: &Path, threads: usize) {
         out_dir: out.to_path_buf(),
         threads,
         shard: None,
+        replace: false,
     };
     sweep::run(&sw, &cfg, &mut |_, _| {}).expect("sweep runs");
 }
@@ -205,6 +206,7 @@ fn more_shards_than_runs_are_refused() {
         out_dir: out.clone(),
         threads: 1,
         shard: Some((2, 3)),
+        replace: false,
     };
     let err = sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap_err();
     assert_eq!(err.exit_code(), 2);
@@ -270,6 +272,7 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
             out_dir: dir.clone(),
             threads: 1,
             shard: Some((k, 3)),
+            replace: false,
         };
         sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
         assert!(
@@ -312,6 +315,7 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
                     out_dir: dir.clone(),
                     threads: 1,
                     shard: Some((k, 2)),
+                    replace: false,
                 };
                 sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
                 dir
@@ -514,6 +518,7 @@ fn a_sobol_sweep_estimates_which_parameter_matters_and_merges_exactly() {
             out_dir: dir.clone(),
             threads: 1,
             shard: Some((k, 2)),
+            replace: false,
         };
         sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
         shards.push(dir);
@@ -694,7 +699,8 @@ fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_on
 }
 
 #[test]
-fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one_starts_over() {
+fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one_is_refused_unless_forced(
+) {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_sweep(
         tmp.path(),
@@ -709,11 +715,39 @@ fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one
         before,
         "nothing was redone"
     );
+    let sweep_into = |path: &Path, shard: Option<(u64, u64)>, replace: bool| {
+        let sw = sweep::file::load(path, false).unwrap();
+        let cfg = sweep::SweepConfig {
+            out_dir: out.clone(),
+            threads: 1,
+            shard,
+            replace,
+        };
+        sweep::run(&sw, &cfg, &mut |_, _| {})
+    };
+    let refused = |r: powerdyn::error::Result<sweep::SweepSummary>, says: &str| {
+        let err = r.unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains(says) && err.to_string().contains("--force"),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read(out.join("manifest.json")).unwrap(),
+            before,
+            "left as it was"
+        );
+    };
+    // A shard of the same sweep, then another definition: refused, the
+    // finished results left as they were.
+    refused(sweep_into(&path, Some((0, 2)), false), "finished whole");
     let changed = write_sweep(
         tmp.path(),
         "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3, 0.5] }\n",
     );
-    run(&changed, &out, 1);
+    refused(sweep_into(&changed, None, false), "another definition");
+    // Forced, the changed sweep starts over.
+    sweep_into(&changed, None, true).unwrap();
     assert_eq!(
         fs::read_to_string(out.join("runs.csv"))
             .unwrap()
@@ -721,6 +755,51 @@ fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one
             .count(),
         4
     );
+    assert!(!out.join(".powerdyn-lock").exists(), "the lock is gone");
+}
+
+/// A second sweep started into a folder while one writes there is refused
+/// (its rows would interleave with the first's), and a lock left by a
+/// process that has ended is taken over.
+#[test]
+fn one_sweep_at_a_time_writes_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
+    );
+    let out = tmp.path().join("o");
+    fs::create_dir_all(&out).unwrap();
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    // Held by this (live) test process.
+    fs::write(
+        out.join(".powerdyn-lock"),
+        format!("{} {host}\n", std::process::id()),
+    )
+    .unwrap();
+    let sw = sweep::file::load(&path, false).unwrap();
+    let cfg = sweep::SweepConfig {
+        out_dir: out.clone(),
+        threads: 1,
+        shard: None,
+        replace: false,
+    };
+    let err = sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(
+        err.to_string().contains("is writing to this folder"),
+        "{err}"
+    );
+    assert!(!out.join("runs.csv").exists() && !out.join(".sweep-state").exists());
+    if std::path::Path::new("/proc/self").exists() {
+        // Left by a process that has ended (no such pid): taken over.
+        fs::write(out.join(".powerdyn-lock"), format!("4294967295 {host}\n")).unwrap();
+        sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
+        assert!(out.join("manifest.json").exists());
+        assert!(!out.join(".powerdyn-lock").exists());
+    }
 }
 
 /// On a real SLURM cluster (`.ci/slurm-cluster.sh` starts one; set
