@@ -114,15 +114,19 @@ pub struct SweepSummary {
 }
 
 /// Per point and step: the runs, and per metric the runs where it is
-/// defined (finite) and the sum and sum of squares of its defined values, in
-/// run order. An undefined value (a transitivity with no triad) is left out,
-/// not counted as 0.
+/// defined (finite), the sum of its defined values and, for their variance,
+/// Welford's running mean and sum of squared deviations (a difference of
+/// sums of squares loses the digits of a metric that hardly varies, and
+/// gives values that do not vary a spread), all in run order. An undefined
+/// value (a transitivity with no triad) is left out, not counted as 0.
+#[derive(Default)]
 struct Accumulator {
     steps: Vec<u64>,
     n: Vec<u64>,
     defined: Vec<Vec<u64>>,
     sum: Vec<Vec<f64>>,
-    sumsq: Vec<Vec<f64>>,
+    running_mean: Vec<Vec<f64>>,
+    squares: Vec<Vec<f64>>,
 }
 
 impl Accumulator {
@@ -132,7 +136,8 @@ impl Accumulator {
             self.n = vec![0; rows.len()];
             self.defined = rows.iter().map(|r| vec![0; r.1.len()]).collect();
             self.sum = rows.iter().map(|r| vec![0.0; r.1.len()]).collect();
-            self.sumsq = self.sum.clone();
+            self.running_mean = self.sum.clone();
+            self.squares = self.sum.clone();
         }
         for (k, (_, v)) in rows.iter().enumerate().take(self.steps.len()) {
             self.n[k] += 1;
@@ -140,9 +145,66 @@ impl Accumulator {
                 if x.is_finite() {
                     self.defined[k][m] += 1;
                     self.sum[k][m] += x;
-                    self.sumsq[k][m] += x * x;
+                    let delta = x - self.running_mean[k][m];
+                    self.running_mean[k][m] += delta / self.defined[k][m] as f64;
+                    self.squares[k][m] += delta * (x - self.running_mean[k][m]);
                 }
             }
+        }
+    }
+}
+
+/// Student's t quantile `t(0.975, df)`, the half-width factor of a 95%
+/// interval for a mean from `df + 1` values: tabled for `df` up to 30, and
+/// from the Cornish–Fisher expansion about the normal quantile beyond
+/// (within 3e-8 there).
+pub fn t975(df: u64) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706204736174703,
+        4.302652729749464,
+        3.182446305284263,
+        2.7764451051977987,
+        2.570581835636314,
+        2.446911851144969,
+        2.3646242515927834,
+        2.306004135204166,
+        2.2621571628540993,
+        2.2281388519649385,
+        2.200985160082949,
+        2.1788128296634177,
+        2.1603686564610127,
+        2.1447866879169273,
+        2.131449545559323,
+        2.1199052992210112,
+        2.1098155778331806,
+        2.10092204024096,
+        2.093024054408263,
+        2.0859634472658364,
+        2.079613844727662,
+        2.0738730679040147,
+        2.0686576104190406,
+        2.0638985616280205,
+        2.059538552753294,
+        2.055529438642871,
+        2.0518305164802833,
+        2.048407141795244,
+        2.045229642132703,
+        2.0422724563012373,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df as usize - 1],
+        _ => {
+            let z: f64 = 1.959963984540054;
+            let v = df as f64;
+            let g1 = (z.powi(3) + z) / 4.0;
+            let g2 = (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / 96.0;
+            let g3 = (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / 384.0;
+            let g4 = (79.0 * z.powi(9) + 776.0 * z.powi(7) + 1482.0 * z.powi(5)
+                - 1920.0 * z.powi(3)
+                - 945.0 * z)
+                / 92160.0;
+            z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v)
         }
     }
 }
@@ -225,13 +287,7 @@ impl AggregateWriter {
             (
                 point,
                 values.to_vec(),
-                Accumulator {
-                    steps: Vec::new(),
-                    n: Vec::new(),
-                    defined: Vec::new(),
-                    sum: Vec::new(),
-                    sumsq: Vec::new(),
-                },
+                Accumulator::default(),
                 vec![[0u64; 4]; HEADLINE.len()],
             )
         });
@@ -259,14 +315,20 @@ impl AggregateWriter {
                 let n = d as f64;
                 let mean = if d > 0 { a.sum[k][m] / n } else { f64::NAN };
                 let var = if d > 1 {
-                    ((a.sumsq[k][m] - n * mean * mean) / (n - 1.0)).max(0.0)
+                    (a.squares[k][m] / (n - 1.0)).max(0.0)
                 } else if d == 1 {
                     0.0
                 } else {
                     f64::NAN
                 };
                 let sd = var.sqrt();
-                let half = 1.96 * sd / n.sqrt();
+                // Student's t: with the few replicates sweeps often have,
+                // 1.96 would make the interval far too narrow.
+                let half = if d > 1 {
+                    t975(d - 1) * sd / n.sqrt()
+                } else {
+                    0.0
+                };
                 rec.push(d.to_string());
                 rec.extend(
                     [mean, sd, mean - half, mean + half]
@@ -1077,24 +1139,39 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
 
 #[cfg(test)]
 mod aggregate_tests {
-    use super::{Accumulator, FinalMeans};
+    use super::{t975, Accumulator, FinalMeans};
+
+    #[test]
+    fn values_that_do_not_vary_have_no_spread_and_intervals_use_students_t() {
+        let mut a = Accumulator::default();
+        // Three equal values that a sum of squares turns into a spread of 1e-5.
+        for _ in 0..3 {
+            a.add(&[(30, vec![399.9999999999999])]);
+        }
+        assert_eq!(a.squares, [[0.0]]);
+        // t(0.975) falls from 12.7 (two runs) towards 1.96.
+        assert_eq!(t975(1), 12.706204736174703);
+        assert!((t975(31) - 2.0395134463963194).abs() < 1e-7);
+        assert!((t975(100) - 1.983971518523759).abs() < 1e-9);
+        assert!((t975(1_000_000) - 1.959966).abs() < 1e-6);
+        let mut prev = f64::INFINITY;
+        for df in 1..200 {
+            assert!(t975(df) < prev, "decreasing at {df}");
+            prev = t975(df);
+        }
+    }
 
     #[test]
     fn undefined_values_are_left_out_of_counts_sums_and_means() {
-        let mut a = Accumulator {
-            steps: Vec::new(),
-            n: Vec::new(),
-            defined: Vec::new(),
-            sum: Vec::new(),
-            sumsq: Vec::new(),
-        };
+        let mut a = Accumulator::default();
         for v in [[1.0, f64::NAN], [3.0, 2.0], [f64::INFINITY, f64::NAN]] {
             a.add(&[(10, v.to_vec())]);
         }
         assert_eq!(a.n, [3]);
         assert_eq!(a.defined, [[2, 1]]);
         assert_eq!(a.sum, [[4.0, 2.0]]);
-        assert_eq!(a.sumsq, [[10.0, 4.0]]);
+        // Deviations from the mean 2: (1 - 2)^2 + (3 - 2)^2.
+        assert_eq!(a.squares, [[2.0, 0.0]]);
 
         let mut f = FinalMeans::default();
         f.add(1, &[1.0, f64::NAN]);

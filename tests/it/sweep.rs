@@ -464,6 +464,15 @@ fn undefined_metrics_are_left_out_of_the_aggregate_not_counted_as_zero() {
         assert_eq!(r[col("power_gini_n")], r[col("runs")]);
         assert_eq!(r[col("runs")], "3");
         assert!(r[col("power_gini_mean")].parse::<f64>().is_ok());
+        // The 95% interval of a mean of 3 runs: Student's t on 2 degrees of
+        // freedom (4.30), not 1.96.
+        let f = |c: &str| r[col(c)].parse::<f64>().unwrap();
+        let half = f("power_gini_hi95") - f("power_gini_mean");
+        let expect = 4.302652729749464 * f("power_gini_sd") / 3f64.sqrt();
+        assert!(
+            (half - expect).abs() <= 1e-12 * (1.0 + expect),
+            "{half} against {expect}"
+        );
     }
 }
 
