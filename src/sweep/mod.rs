@@ -695,11 +695,21 @@ fn run_in_pool(
         runs: done as u64,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    // The steps every run took (the sweep's, or the base scenario's).
+    // The steps every run took (the sweep's, or the base scenario's); none
+    // when `steps` is a parameter (each point's value is in runs.csv).
     let steps = match sweep.steps {
-        Some(n) => n,
-        None => sweep.scenario_at(0)?.steps,
+        Some(n) => Some(n),
+        None if names.iter().any(|p| p == "steps") => None,
+        None => Some(sweep.scenario_at(0)?.steps),
     };
+    // The sizes of the data files, which `merge` checks: a shard copied
+    // back incompletely (its manifest arriving first) is refused.
+    let mut files = serde_json::Map::new();
+    for name in ["runs.csv", "timeseries.csv"] {
+        let p = out.join(name);
+        let bytes = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
+        files.insert(name.to_string(), serde_json::json!({ "bytes": bytes }));
+    }
     let mut mf = PartFile::create(out, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -718,6 +728,7 @@ fn run_in_pool(
         "runs": done,
         "shard": cfg.shard.map(|(k, n)| format!("{k}/{n}")),
         "parameters": names,
+        "files": files,
         "threads": rayon::current_num_threads(),
         "wall_seconds": summary.wall_seconds,
     });
@@ -728,6 +739,21 @@ fn run_in_pool(
     let _ = std::fs::remove_file(&state_path);
     Ok(summary)
 }
+
+/// The keys of a sweep's manifest that describe the sweep itself, which a
+/// merged manifest repeats from its shards.
+pub const SWEEP_RECORD: [&str; 10] = [
+    "sweep",
+    "sweep_path",
+    "scenario_path",
+    "scenario_sha256",
+    "steps",
+    "seed",
+    "design",
+    "points",
+    "replicates",
+    "parameters",
+];
 
 /// Every file a sweep writes (cleared when a sweep starts afresh).
 const OUTPUTS: [&str; 9] = [
@@ -939,6 +965,30 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
                 "give the folders written by `powerdyn sweep --shard K/N`",
             ));
         };
+        // Data files as the shard wrote them (manifests before this check
+        // have no sizes).
+        if let Some(files) = m["files"].as_object() {
+            for (name, f) in files {
+                let (Some(expected), true) = (
+                    f["bytes"].as_u64(),
+                    matches!(name.as_str(), "runs.csv" | "timeseries.csv"),
+                ) else {
+                    continue;
+                };
+                let p = dir.join(name);
+                let found = std::fs::metadata(&p).map(|m| m.len()).ok();
+                if found != Some(expected) {
+                    return Err(bad(
+                        &p,
+                        format!(
+                            "{}, but the shard wrote {expected} bytes (its manifest.json says so): an incomplete copy?",
+                            found.map_or("it is missing".to_string(), |b| format!("it holds {b} bytes"))
+                        ),
+                        "copy the shard's folder again in full (or run its `powerdyn sweep --shard K/N` command again), then merge",
+                    ));
+                }
+            }
+        }
         let parsed = parse_shard(shard).filter(|&(_, n)| n <= 1 << 20);
         let Some((k, n)) = parsed.map(|(k, n)| (k as usize, n as usize)) else {
             return Err(bad(&mpath, format!("shard `{shard}` is not K/N"), finish));
@@ -1122,14 +1172,29 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     summarize(out_dir, n_params, sobol)?;
     let mut mf = PartFile::create(out_dir, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
-    let manifest = serde_json::json!({
-        "powerdyn_version": env!("CARGO_PKG_VERSION"),
-        "model_revision": crate::MODEL_REVISION,
-        "merged_from": shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "sweep_hash": sweep_hash,
-        "design": if sobol { "sobol" } else { manifest.as_ref().and_then(|v| v["design"].as_str()).unwrap_or("") },
-        "runs": runs.len(),
-    });
+    // The sweep's own record (from the first shard: the shards agree on
+    // its definition), then what the merge did.
+    let mut merged = serde_json::Map::new();
+    merged.insert("powerdyn_version".into(), env!("CARGO_PKG_VERSION").into());
+    merged.insert("model_revision".into(), crate::MODEL_REVISION.into());
+    if let Some(m) = manifest.as_ref().and_then(|m| m.as_object()) {
+        for key in SWEEP_RECORD {
+            if let Some(v) = m.get(key) {
+                merged.insert(key.into(), v.clone());
+            }
+        }
+    }
+    merged.insert("sweep_hash".into(), sweep_hash.into());
+    merged.insert("runs".into(), runs.len().into());
+    merged.insert(
+        "merged_from".into(),
+        shards
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    let manifest = serde_json::Value::Object(merged);
     serde_json::to_writer_pretty(mf.writer(), &manifest)
         .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;

@@ -300,6 +300,33 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
         !tmp.path().join("bad").exists(),
         "a refused merge writes nothing"
     );
+    // The merged manifest says what the sweep was, as a whole sweep's does.
+    let m = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    let (mm, mw) = (m(&merged), m(&whole));
+    for key in sweep::SWEEP_RECORD.iter().chain(&["sweep_hash", "runs"]) {
+        assert_eq!(mm[key], mw[key], "{key}");
+    }
+    assert_eq!(mm["merged_from"].as_array().unwrap().len(), 3);
+    // A shard copied back incompletely (its manifest first, its time series
+    // cut short) is refused, naming the file.
+    let copy = tmp.path().join("copy");
+    fs::create_dir_all(&copy).unwrap();
+    for e in fs::read_dir(&shards[0]).unwrap() {
+        let p = e.unwrap().path();
+        fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+    }
+    let ts = fs::read(copy.join("timeseries.csv")).unwrap();
+    fs::write(copy.join("timeseries.csv"), &ts[..ts.len() / 2]).unwrap();
+    let torn = [copy.clone(), shards[1].clone(), shards[2].clone()];
+    let err = sweep::merge(&torn, &tmp.path().join("bad2")).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(
+        err.to_string().contains("timeseries.csv") && err.to_string().contains("incomplete copy"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("bad2").exists());
 }
 
 #[test]
