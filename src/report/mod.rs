@@ -667,9 +667,39 @@ pub fn narrative(dir: &Path) -> Result<String> {
         } else {
             String::new()
         };
-        match (word, v["settle_step"].as_u64()) {
-            ("settles", Some(s)) => format!("settles at {fin:.2} from step {s}{swing}"),
-            (w, _) => format!("{w} (ends near {fin:.2})"),
+        // A trend starts somewhere, and may first go the other way: a
+        // series that grows after an early dip below its start says so.
+        let start = values.iter().copied().find(|x| x.is_finite());
+        let against = |sign: f64| -> Option<(usize, f64)> {
+            let s0 = start?;
+            let (k, x) = values
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.is_finite())
+                .fold(None, |best: Option<(usize, f64)>, (k, &x)| match best {
+                    Some((_, b)) if sign * (x - b) >= 0.0 => best,
+                    _ => Some((k, x)),
+                })?;
+            (sign * (s0 - x) > 0.02f64.max(0.2 * s0.abs())).then_some((k, x))
+        };
+        let at = |k: usize| steps.get(k).copied().unwrap_or(0.0);
+        match (word, v["settle_step"].as_u64(), start) {
+            ("settles", Some(s), _) => format!("settles at {fin:.2} from step {s}{swing}"),
+            ("grows", _, Some(s0)) => match against(1.0) {
+                Some((k, x)) => format!(
+                    "grows from {s0:.2}, after a dip to {x:.2} at step {} (ends near {fin:.2})",
+                    at(k)
+                ),
+                None => format!("grows from {s0:.2} (ends near {fin:.2})"),
+            },
+            ("shrinks", _, Some(s0)) => match against(-1.0) {
+                Some((k, x)) => format!(
+                    "shrinks from {s0:.2}, after a rise to {x:.2} at step {} (ends near {fin:.2})",
+                    at(k)
+                ),
+                None => format!("shrinks from {s0:.2} (ends near {fin:.2})"),
+            },
+            (w, _, _) => format!("{w} (ends near {fin:.2})"),
         }
     };
     out.push_str(&format!(
@@ -685,17 +715,25 @@ pub fn narrative(dir: &Path) -> Result<String> {
         verdict("resources_gini")
     ));
     let res = ts.values("mean_resentment");
-    if let Some((k, peak)) = res
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .max_by(|a, b| a.1.total_cmp(b.1))
-    {
-        out.push_str(&format!(
+    // The first step at the peak (a flat series peaks where it starts).
+    let peak = res.iter().enumerate().filter(|(_, v)| v.is_finite()).fold(
+        None,
+        |best: Option<(usize, f64)>, (k, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((k, v)),
+        },
+    );
+    match peak {
+        // Shown to two decimals: below 0.005 there was none to speak of.
+        Some((_, peak)) if peak < 0.005 => {
+            out.push_str("Nobody resented anyone (mean resentment stayed at 0.00).\n")
+        }
+        Some((k, peak)) => out.push_str(&format!(
             "Resentment peaked at {peak:.2} at step {} and ended at {:.2}.\n",
             steps.get(k).copied().unwrap_or(0.0),
             res.last().copied().unwrap_or(0.0)
-        ));
+        )),
+        None => {}
     }
     // Who withdrew from whom, and by when (from the tie snapshots).
     if let (Ok(ties), Ok(agents)) = (

@@ -429,3 +429,45 @@ fn a_new_run_in_a_folder_removes_the_old_runs_reports() {
         "the new report is the new run's"
     );
 }
+
+/// A run in which nobody resents anyone says so, rather than that
+/// resentment "peaked at 0.00" at the last step.
+#[test]
+fn the_narrative_of_a_run_without_resentment_says_nobody_resented() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let s = bundled("domworld-despotic");
+    run_into(&s, 1, 300, 1, &out);
+    let text = powerdyn::report::narrative(&out).unwrap();
+    assert!(text.contains("Nobody resented anyone"), "{text}");
+    assert!(!text.contains("peaked at 0.00"), "{text}");
+    // With resentment, the peak comes with the first step it is reached.
+    let out = tmp.path().join("bully");
+    run_into(&bundled("bully-target-stays"), 1, 300, 1, &out);
+    let text = powerdyn::report::narrative(&out).unwrap();
+    assert!(text.contains("Resentment peaked at"), "{text}");
+}
+
+/// A trend is told from where it starts, with an early move the other way:
+/// the couple's power inequality dips before it grows.
+#[test]
+fn the_narrative_tells_a_trend_from_its_start_and_an_early_dip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let s = bundled("couple-money");
+    run_into(&s, s.seed, s.steps, 1, &out);
+    let text = powerdyn::report::narrative(&out).unwrap();
+    let power = text
+        .lines()
+        .find(|l| l.starts_with("Power inequality"))
+        .unwrap();
+    assert!(
+        power.contains("grows from 0.12, after a dip to 0.07 at step"),
+        "{power}"
+    );
+    let money = text
+        .lines()
+        .find(|l| l.starts_with("Money inequality"))
+        .unwrap();
+    assert!(money.contains("grows from 0.17 (ends near"), "{money}");
+}
