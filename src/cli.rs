@@ -342,6 +342,14 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
         cfg.steps = steps;
     }
     cfg.threads = a.threads as usize;
+    if !a.quiet {
+        for w in sc.unreached_events(cfg.steps) {
+            eprintln!(
+                "warning: {}: {w}\n  help: move the event earlier or run longer (--steps); manifest.json records this",
+                a.scenario.display()
+            );
+        }
+    }
     let show = !a.quiet && std::io::stderr().is_terminal();
     let bar = if show {
         let b = ProgressBar::with_draw_target(Some(cfg.steps), ProgressDrawTarget::stderr());
@@ -754,13 +762,21 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
     let mut failed = 0;
     for f in &a.files {
         match scenario::load(f) {
-            Ok(s) => out_line(&format!(
-                "ok: {} ({}: {} agents, {} steps)",
-                f.display(),
-                s.name,
-                s.n_agents(),
-                s.steps
-            )),
+            Ok(s) => {
+                out_line(&format!(
+                    "ok: {} ({}: {} agents, {} steps)",
+                    f.display(),
+                    s.name,
+                    s.n_agents(),
+                    s.steps
+                ));
+                for w in s.unreached_events(s.steps) {
+                    eprintln!(
+                        "warning: {}: {w}\n  help: move the event earlier or raise steps",
+                        f.display()
+                    );
+                }
+            }
             Err(e) => {
                 failed += 1;
                 report(&e);

@@ -112,6 +112,9 @@ struct Manifest<'a> {
     threads: usize,
     wall_seconds: f64,
     files: Vec<&'a str>,
+    /// What the run did not do that the scenario asks for (events after its
+    /// last step).
+    warnings: Vec<String>,
 }
 
 /// Keeps at most `cap` evenly spaced points of a long series.
@@ -508,6 +511,7 @@ fn run_in_pool(
             f.push("summary.json");
             f
         },
+        warnings: scenario.unreached_events(steps),
     };
     let mf_path = mf.part_path().to_path_buf();
     serde_json::to_writer_pretty(mf.writer(), &manifest)

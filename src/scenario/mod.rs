@@ -229,6 +229,26 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Events a run of `steps` steps never applies, each as a sentence: an
+    /// event is applied at the start of a step numbered 0 to `steps - 1`,
+    /// so one that starts at `steps` or later never happens (a run cut
+    /// short by `--steps`, or an event placed after the end).
+    pub fn unreached_events(&self, steps: u64) -> Vec<String> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.from >= steps)
+            .map(|(i, e)| {
+                format!(
+                    "events[{i}] ({}) at step {} never happens: the run's steps are 0 to {}",
+                    e.kind.name(),
+                    e.from,
+                    steps.saturating_sub(1)
+                )
+            })
+            .collect()
+    }
+
     /// Total number of agents.
     pub fn n_agents(&self) -> u64 {
         self.cohorts.iter().map(|c| c.count).sum()

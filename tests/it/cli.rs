@@ -1296,3 +1296,58 @@ fn bench_refuses_a_folder_holding_a_run_and_leaves_the_run_alone() {
         "the run's files are untouched"
     );
 }
+
+/// An event the run never reaches (placed after the last step, or cut off
+/// by `--steps`) is not silent: `validate` and `run` warn, naming it, and
+/// the run's manifest records it.
+#[test]
+fn events_after_the_last_step_are_warned_about_and_recorded() {
+    let dir = tempdir();
+    let text =
+        std::fs::read_to_string(crate::support::root().join("scenarios/bully-sanctions.toml"))
+            .unwrap();
+    std::fs::copy(
+        crate::support::root().join("scenarios/bully-target-stays.toml"),
+        dir.path().join("bully-target-stays.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("late.toml"),
+        text.replace("step = 500", "step = 3000"),
+    )
+    .unwrap();
+    let v = powerdyn(dir.path(), &["validate", "late.toml"]);
+    assert_eq!(v.code, Some(0), "{}", v.stderr);
+    assert!(
+        v.stderr
+            .contains("warning: late.toml: events[0] (sanctions) at step 3000 never happens"),
+        "{}",
+        v.stderr
+    );
+    std::fs::write(dir.path().join("ok.toml"), &text).unwrap();
+    let ok = powerdyn(dir.path(), &["validate", "ok.toml"]);
+    assert!(!ok.stderr.contains("warning"), "{}", ok.stderr);
+    // Cut short by --steps: the event at step 500 of a 150-step run.
+    let r = powerdyn(
+        dir.path(),
+        &["run", "ok.toml", "--steps", "150", "--out", "short"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("at step 500 never happens: the run's steps are 0 to 149"),
+        "{}",
+        r.stderr
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("short/manifest.json"))).unwrap();
+    assert_eq!(m["warnings"].as_array().unwrap().len(), 1, "{m}");
+    let full = powerdyn(
+        dir.path(),
+        &["run", "ok.toml", "--steps", "600", "-q", "--out", "full"],
+    );
+    assert_eq!(full.code, Some(0));
+    let m: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("full/manifest.json"))).unwrap();
+    assert_eq!(m["warnings"], serde_json::json!([]));
+}
