@@ -380,17 +380,25 @@ fn cmd_run(a: RunArgs) -> Result<i32, Error> {
             summary.seed,
             cfg.out_dir.display()
         ));
+        let mut undetermined = false;
         for (name, v) in &summary.verdicts {
             let settle = v
                 .settle_step
                 .map(|s| format!(" from step {s}"))
                 .unwrap_or_default();
+            undetermined |= v.verdict == powerdyn::verdict::Trend::Undetermined;
             out_line(&format!(
                 "  {name:<16} {:<11} late mean {:.4}{settle} (Sen slope {:+.3e}/step, p = {:.3})",
                 v.verdict.as_str(),
                 v.final_value,
                 v.sen_slope_per_step,
                 v.mann_kendall_p
+            ));
+        }
+        if undetermined {
+            out_line(&format!(
+                "  (undetermined: fewer than 8 records after the burn-in, too few to test for a trend; run longer or record more often than every {} steps)",
+                sc.record_every
             ));
         }
     }

@@ -43,9 +43,11 @@
 //!    which every later smoothed value lies within its band
 //!    (`|smooth_i - final_value| <= band_i`); the tail *has settled* when
 //!    that index lies in the first half of the tail or before it.
-//! 8. **Verdict.** With fewer than 8 tail points the trend test is not run:
-//!    the verdict is [`Trend::Settles`] with `z = 0`, `p = 1` and
-//!    `effective_n_ratio = 1`. Otherwise, if `p < alpha` and
+//! 8. **Verdict.** With fewer than 8 tail points the trend test is not run
+//!    (`z = 0`, `p = 1`, `effective_n_ratio = 1`): the verdict is
+//!    [`Trend::Settles`] if the tail is constant, and
+//!    [`Trend::Undetermined`] otherwise — too few records to tell a trend
+//!    from noise, rather than a "settles" a short run has not earned. Otherwise, if `p < alpha` and
 //!    `|tail_change| > threshold`, the verdict is [`Trend::Grows`] for a
 //!    positive slope or [`Trend::Shrinks`]. Else it is
 //!    [`Trend::Oscillates`] when the tail has not settled, the smoothed tail
@@ -117,7 +119,8 @@
 //!   regression analysis. *Indagationes Mathematicae* 12, 85–91.
 
 /// Fewest tail points on which the trend test is run; below this the
-/// verdict is [`Trend::Settles`] with `p = 1`.
+/// verdict is [`Trend::Undetermined`] (or [`Trend::Settles`] for a constant
+/// tail) with `p = 1`.
 const MIN_TEST_POINTS: usize = 8;
 /// Hamed–Rao lags run over `1..=n / LAG_CAP_DIVISOR`.
 const LAG_CAP_DIVISOR: usize = 3;
@@ -143,17 +146,22 @@ pub enum Trend {
     /// No trend, but the smoothed tail keeps swinging across its mean with
     /// an amplitude above the practical threshold.
     Oscillates,
+    /// Too few records after the burn-in to test for a trend (fewer than
+    /// 8), and the tail is not constant: a longer run, or records more
+    /// often, tells.
+    Undetermined,
 }
 
 impl Trend {
     /// The lowercase word for the verdict, as in its serialized form:
-    /// `"settles"`, `"grows"`, `"shrinks"` or `"oscillates"`.
+    /// `"settles"`, `"grows"`, `"shrinks"`, `"oscillates"` or `"undetermined"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Trend::Settles => "settles",
             Trend::Grows => "grows",
             Trend::Shrinks => "shrinks",
             Trend::Oscillates => "oscillates",
+            Trend::Undetermined => "undetermined",
         }
     }
 }
@@ -681,7 +689,12 @@ pub fn judge(steps: &[u64], values: &[f64], cfg: &VerdictConfig) -> Verdict {
     let settled = settle_index.is_some_and(|i| i <= drop + tail_len / 2);
 
     let verdict = if !testable {
-        Trend::Settles
+        let tail = &ys[drop..];
+        if tail.iter().all(|&v| v == tail[0]) {
+            Trend::Settles
+        } else {
+            Trend::Undetermined
+        }
     } else if p < cfg.alpha && tail_change.abs() > threshold {
         if slope > 0.0 {
             Trend::Grows
@@ -1032,16 +1045,21 @@ mod tests {
     }
 
     #[test]
-    fn too_few_points_settle_with_p_one_even_on_a_steep_line() {
+    fn too_few_points_are_undetermined_with_p_one_even_on_a_steep_line() {
         let v = judge(
             &[0, 1, 2, 3, 4, 5],
             &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
             &VerdictConfig::default(),
         );
-        assert_eq!(v.verdict, Trend::Settles);
+        assert_eq!(v.verdict, Trend::Undetermined);
+        assert_eq!(v.verdict.as_str(), "undetermined");
         assert_eq!((v.mann_kendall_p, v.mann_kendall_z), (1.0, 0.0));
         assert_eq!(v.sen_slope_per_step, 1.0);
+        assert_eq!(v.settle_step, None);
         assert!(v.n_points < MIN_TEST_POINTS);
+        // A constant tail needs no test: it settles.
+        let flat = judge(&[0, 1, 2, 3, 4, 5], &[0.0; 6], &VerdictConfig::default());
+        assert_eq!(flat.verdict, Trend::Settles);
     }
 
     #[test]

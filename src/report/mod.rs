@@ -131,7 +131,7 @@ fn page(title: &str, sections: &[String]) -> String {
 body{{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;font-size:18px;max-width:960px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.5}}\n\
 h1{{font-size:2em}} h2{{margin-top:2em;border-bottom:2px solid #ddd}} pre{{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:15px}}\n\
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .7em;text-align:left}}\n\
-.grows{{color:#b2182b;font-weight:bold}} .shrinks{{color:#2166ac;font-weight:bold}} .settles{{color:#1b7837;font-weight:bold}} .oscillates{{color:#8c510a;font-weight:bold}}\n\
+.grows{{color:#b2182b;font-weight:bold}} .shrinks{{color:#2166ac;font-weight:bold}} .settles{{color:#1b7837;font-weight:bold}} .oscillates{{color:#8c510a;font-weight:bold}} .undetermined{{color:#555555;font-style:italic}}\n\
 svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
 @media (min-width:1400px){{body{{max-width:min(94vw,1800px);font-size:24px}} pre{{font-size:20px}} svg{{width:100%;max-height:86vh}}}}\n</style></head><body>\n<h1>{t}</h1>\n{}\n<p><small>Written by powerdyn {v}. Self-contained: no network needed.</small></p>\n</body></html>\n",
         sections.join("\n"),
@@ -586,7 +586,7 @@ fn sweep_report(dir: &Path) -> Result<String> {
     }
     if let Ok(v) = Table::read(&dir.join("verdicts.csv")) {
         let mut bars = Vec::new();
-        for w in ["settles", "grows", "shrinks", "oscillates"] {
+        for w in ["settles", "grows", "shrinks", "oscillates", "undetermined"] {
             let col = format!("power_gini_{w}");
             let vals = v.values(&col);
             if !vals.is_empty() {
@@ -699,6 +699,9 @@ pub fn narrative(dir: &Path) -> Result<String> {
                 ),
                 None => format!("shrinks from {s0:.2} (ends near {fin:.2})"),
             },
+            ("undetermined", _, _) => format!(
+                "too few records to tell a trend from noise (ends near {fin:.2}; run longer or record more often)"
+            ),
             (w, _, _) => format!("{w} (ends near {fin:.2})"),
         }
     };

@@ -221,11 +221,11 @@ where
     w.into_inner().unwrap_or_default()
 }
 
-/// The four verdict words, in the order of the verdict-share columns.
-const VERDICTS: [&str; 4] = ["settles", "grows", "shrinks", "oscillates"];
+/// The five verdict words, in the order of the verdict-share columns.
+const VERDICTS: [&str; 5] = ["settles", "grows", "shrinks", "oscillates", "undetermined"];
 
 /// The point being accumulated: its index, parameter values, metric sums and verdict counts.
-type PointAcc = (usize, Vec<f64>, Accumulator, Vec<[u64; 4]>);
+type PointAcc = (usize, Vec<f64>, Accumulator, Vec<[u64; VERDICTS.len()]>);
 
 /// Streams aggregate.csv and verdicts.csv point by point: runs arrive in run
 /// order, so a point's replicates are contiguous and only the current point
@@ -288,7 +288,7 @@ impl AggregateWriter {
                 point,
                 values.to_vec(),
                 Accumulator::default(),
-                vec![[0u64; 4]; HEADLINE.len()],
+                vec![[0u64; VERDICTS.len()]; HEADLINE.len()],
             )
         });
         cur.2.add(rows);

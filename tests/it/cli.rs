@@ -112,7 +112,7 @@ const HEADLINE: [&str; 6] = [
     "withdrawn_share",
 ];
 
-const VERDICTS: [&str; 4] = ["settles", "grows", "shrinks", "oscillates"];
+const VERDICTS: [&str; 5] = ["settles", "grows", "shrinks", "oscillates", "undetermined"];
 
 /// Copies a bundled scenario into `dir` and runs it for 200 steps; returns
 /// the copied file and the run's output folder.
@@ -460,6 +460,13 @@ fn a_run_that_is_not_quiet_prints_a_verdict_for_each_headline_metric() {
             .unwrap_or_else(|| panic!("no line for {m} in\n{}", r.stdout));
         assert!(VERDICTS.iter().any(|v| line.contains(v)), "{line}");
     }
+    // 30 steps recorded every 10: too few records to test, and it says so.
+    assert!(r.stdout.contains("undetermined"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("too few to test for a trend"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
