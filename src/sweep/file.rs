@@ -417,6 +417,47 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                     );
                     continue;
                 }
+                // `rules.coercion.harm = { ... }` without quotes nests
+                // tables (rules -> coercion -> harm): say to quote the path.
+                const SPEC: [&str; 7] = ["values", "from", "to", "steps", "low", "high", "scale"];
+                let has_spec = |t: &DeTable<'_>| {
+                    t.iter()
+                        .any(|(k2, _)| SPEC.contains(&k2.get_ref().as_ref()))
+                };
+                let nested = match v.get_ref() {
+                    DeValue::Table(spec) => {
+                        !has_spec(spec)
+                            && spec
+                                .iter()
+                                .any(|(_, x)| matches!(x.get_ref(), DeValue::Table(_)))
+                    }
+                    _ => false,
+                };
+                if let (true, DeValue::Table(spec)) = (nested, v.get_ref()) {
+                    let mut full = path.clone();
+                    let mut cur = spec;
+                    while cur.len() == 1 {
+                        let Some((k2, x)) = cur.iter().next() else {
+                            break;
+                        };
+                        let DeValue::Table(t2) = x.get_ref() else {
+                            break;
+                        };
+                        full.push('.');
+                        full.push_str(k2.get_ref());
+                        cur = t2;
+                        if has_spec(cur) {
+                            break;
+                        }
+                    }
+                    ctx.error(
+                        Some(k.span()),
+                        &field,
+                        format!("`{path}` holds tables, not a sweep: a dotted key without quotes nests tables"),
+                        format!("quote the whole path: \"{full}\" = {{ values = [...] }}"),
+                    );
+                    continue;
+                }
                 if (arrays && seg.len() < 3) || !seg.iter().all(bare) {
                     ctx.error(
                         Some(k.span()),
@@ -630,7 +671,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         return Err(Error::input(
             &shown,
             format!("this sweep has {n_points} parameter points; at most {MAX_POINTS} can be held, even with --force"),
-            Some("use fewer values or samples (replicates are cheap: raise those instead)"),
+            Some("use fewer values or samples (replicates, up to 1000000 a point, do not count here: raise those instead)"),
         ));
     }
     if runs > MAX_RUNS as u128 && !force {

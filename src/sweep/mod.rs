@@ -928,13 +928,30 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
         |p: &Path, m: String, help: &str| Error::input(p.display().to_string(), m, Some(help));
     let finish =
         "let the shard finish (run its `powerdyn sweep --shard K/N` command again), then merge";
-    let out = out_dir.canonicalize().ok();
-    if out.is_some() && shards.iter().any(|d| d.canonicalize().ok() == out) {
-        return Err(bad(
-            out_dir,
-            "the merged output would overwrite this shard's folder".into(),
-            "give --out a folder of its own, such as output/<sweep>-merged",
-        ));
+    // The output folder, made absolute through its nearest existing
+    // ancestor (it need not exist yet): not a shard's folder, nor inside one.
+    let absolute = |p: &Path| -> Option<PathBuf> {
+        let existing = p.ancestors().find(|a| a.exists())?;
+        let rest = p.strip_prefix(existing).ok()?;
+        let base = if existing.as_os_str().is_empty() {
+            std::env::current_dir().ok()?
+        } else {
+            existing.canonicalize().ok()?
+        };
+        Some(base.join(rest))
+    };
+    if let Some(out) = absolute(out_dir) {
+        if shards
+            .iter()
+            .filter_map(|d| d.canonicalize().ok())
+            .any(|d| out.starts_with(&d))
+        {
+            return Err(bad(
+                out_dir,
+                "the merged output would go into a shard's folder".into(),
+                "give --out a folder of its own, such as output/<sweep>-merged",
+            ));
+        }
     }
     // An earlier merge into the folder, finished or not (a merge writes no
     // resume state, so runs.csv without one is a merge cut short), may be

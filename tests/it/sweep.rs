@@ -129,6 +129,8 @@ fn bad_sweep_files_are_refused_before_any_run() {
         // Keys the sweep itself sets.
         ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "`seed` cannot be swept"),
         ("[parameters]\n\"steps\" = { values = [10, 40] }\n", "`steps` cannot be swept"),
+        // A dotted path without quotes nests tables: say to quote it.
+        ("[parameters]\nrules.coercion.harm = { values = [0.1] }\n", "quote the whole path: \"rules.coercion.harm\""),
         // A name the scenario does not have would add an entry, not vary one.
         ("[parameters]\n\"agents.employe.exit_cost\" = { values = [0.1, 0.9] }\n", "no agent named `employe`"),
         ("[parameters]\n\"agents.Employee.exit_cost\" = { values = [0.1, 0.9] }\n", "did you mean `employee`?"),
@@ -392,7 +394,9 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
         fs::copy(one[1].join(f), unfinished.join(f)).unwrap();
     }
     refused(&[one[0].clone(), unfinished], &out, "not a finished shard");
-    refused(&one, &one[0], "would overwrite this shard's folder");
+    refused(&one, &one[0], "would go into a shard's folder");
+    refused(&one, &one[1].join("sub"), "would go into a shard's folder");
+    assert!(!one[1].join("sub").exists());
     assert!(!out.exists(), "a refused merge writes nothing");
     // A merge cut short (runs.csv written, no manifest) can be run again.
     let cut = tmp.path().join("cut");
