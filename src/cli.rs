@@ -474,12 +474,62 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Memory available to a new process, from /proc/meminfo (Linux); None elsewhere.
+/// Memory available to a new process (Linux; None elsewhere): the
+/// machine's `MemAvailable`, or less when this process's control group (a
+/// SLURM job, a container) is limited — its limit less its usage.
 fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    let machine = kb * 1024;
+    let group = std::fs::read_to_string("/proc/self/cgroup")
+        .ok()
+        .and_then(|c| cgroup_room(&c, &|p| std::fs::read_to_string(p).ok()));
+    Some(group.map_or(machine, |g| g.min(machine)))
+}
+
+/// The room left under the memory limit of the control group named in
+/// `cgroup` (the text of /proc/self/cgroup), reading its files with
+/// `read`: cgroup v2 (`0::/path`, `memory.max` and `memory.current`) or v1
+/// (the `memory` controller's `memory.limit_in_bytes` and
+/// `memory.usage_in_bytes`), at the group's path or, inside a container,
+/// at the mount's root. None when there is no limit.
+fn cgroup_room(cgroup: &str, read: &dyn Fn(&Path) -> Option<String>) -> Option<u64> {
+    let number = |p: PathBuf| -> Option<u64> { read(&p)?.trim().parse().ok() };
+    for line in cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let path = path.trim_start_matches('/');
+        let (root, limit, usage) = if controllers.is_empty() {
+            (
+                PathBuf::from("/sys/fs/cgroup"),
+                "memory.max",
+                "memory.current",
+            )
+        } else if controllers.split(',').any(|c| c == "memory") {
+            (
+                PathBuf::from("/sys/fs/cgroup/memory"),
+                "memory.limit_in_bytes",
+                "memory.usage_in_bytes",
+            )
+        } else {
+            continue;
+        };
+        for dir in [root.join(path), root.clone()] {
+            if let Some(max) = number(dir.join(limit)) {
+                // v1 writes "no limit" as a number near 2^63.
+                if max >= 1 << 60 {
+                    return None;
+                }
+                let used = number(dir.join(usage)).unwrap_or(0);
+                return Some(max.saturating_sub(used));
+            }
+        }
+    }
+    None
 }
 
 /// Refuses, before allocating anything, a run that cannot fit in memory.
@@ -644,6 +694,27 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     };
     // Everything that can be refused is checked before the folder is made.
     opts.check()?;
+    // A task runs up to --cpus runs at once; each needs its memory.
+    if let Some(mem) = opts.mem.as_deref().and_then(sweep::slurm::mem_bytes) {
+        let per_task = sw.total_runs().div_ceil(a.tasks.max(1));
+        let at_once = u64::from(a.cpus.max(1)).min(per_task.max(1));
+        // The process itself (binary, threads, buffers): a 10,000-run sweep
+        // of small runs peaks at about 21 MB (BENCHMARKS.md).
+        const PROCESS: f64 = 32.0 * (1u64 << 20) as f64;
+        let need = PROCESS + sw.max_estimated_bytes * at_once as f64;
+        if need > mem as f64 {
+            return Err(Error::input(
+                "--mem",
+                format!(
+                    "a task needs about {:.2} GiB ({at_once} runs at once of up to {} agents); --mem gives {:.2} GiB",
+                    need / (1u64 << 30) as f64,
+                    sw.max_agents,
+                    mem as f64 / (1u64 << 30) as f64
+                ),
+                Some("raise --mem, or lower --cpus (fewer runs at once)"),
+            ));
+        }
+    }
     sweep::slurm::check_path(&out, "output folder", true)?;
     let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
     let binary = std::env::current_exe()
@@ -800,5 +871,47 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
         Ok(2)
     } else {
         Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cgroup_room;
+    use std::path::Path;
+
+    fn files(list: &'static [(&'static str, &'static str)]) -> impl Fn(&Path) -> Option<String> {
+        move |p: &Path| {
+            list.iter()
+                .find(|(f, _)| Path::new(f) == p)
+                .map(|(_, t)| t.to_string())
+        }
+    }
+
+    #[test]
+    fn the_room_under_a_control_groups_memory_limit() {
+        // cgroup v2, a SLURM job's group limited to 4 GiB with 1 GiB used.
+        let v2 = files(&[
+            ("/sys/fs/cgroup/slurm/job_7/memory.max", "4294967296\n"),
+            ("/sys/fs/cgroup/slurm/job_7/memory.current", "1073741824\n"),
+        ]);
+        assert_eq!(cgroup_room("0::/slurm/job_7\n", &v2), Some(3 << 30));
+        // No limit.
+        let max = files(&[("/sys/fs/cgroup/memory.max", "max\n")]);
+        assert_eq!(cgroup_room("0::/\n", &max), None);
+        // cgroup v1, inside a container: the group's files at the mount's root.
+        let v1 = files(&[
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "104857600\n"),
+            ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "4857600\n"),
+        ]);
+        let text = "5:devices:/\n4:memory:/docker/abc\n0::/\n";
+        assert_eq!(cgroup_room(text, &v1), Some(100_000_000));
+        // v1 without a limit (a number near 2^63).
+        let unlimited = files(&[(
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "9223372036854771712\n",
+        )]);
+        assert_eq!(cgroup_room("4:memory:/x\n", &unlimited), None);
+        // Nothing readable: no limit known.
+        assert_eq!(cgroup_room("4:memory:/x\n", &files(&[])), None);
     }
 }

@@ -75,8 +75,35 @@ impl SlurmOptions {
                 ));
             }
         }
-        check(&self.mem, "mem", |c| c.is_ascii_alphanumeric())
+        check(&self.mem, "mem", |c| c.is_ascii_alphanumeric())?;
+        if let Some(m) = &self.mem {
+            if mem_bytes(m).is_none_or(|b| b == 0) {
+                return Err(Error::input(
+                    "--mem",
+                    format!("`{m}` is not a memory size"),
+                    Some("give a number with K, M, G or T (for example 4G or 500M)"),
+                ));
+            }
+        }
+        Ok(())
     }
+}
+
+/// A SLURM memory size (`--mem`) in bytes: a number with an optional unit
+/// `K`, `M`, `G` or `T` (SLURM's default unit is megabytes).
+pub fn mem_bytes(text: &str) -> Option<u64> {
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "M"),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "K" | "KB" => 10,
+        "M" | "MB" => 20,
+        "G" | "GB" => 30,
+        "T" | "TB" => 40,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1u64 << shift)
 }
 
 /// Whether `t` is one of SLURM's time-limit formats: `M`, `M:S`, `H:M:S`,
