@@ -466,6 +466,17 @@ fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// A duration for people: seconds, minutes or hours.
+fn duration_text(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("{:.0} s", seconds.max(1.0))
+    } else if seconds < 5400.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
 /// Peak resident memory of this process (VmHWM in /proc/self/status; Linux), None elsewhere.
 fn peak_rss_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -603,20 +614,42 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         // The checks the sweep would make before its first run (it makes
         // them itself otherwise).
         sweep::preflight(&sw, shard)?;
-        let agent_steps = runs as f64 * steps as f64 * first.n_agents() as f64;
         let records = runs * (steps / first.record_every + 2);
         let columns = 60.0;
+        let agents = if sw.max_agents == first.n_agents() {
+            format!("{} agents each", first.n_agents())
+        } else {
+            format!("up to {} agents", sw.max_agents)
+        };
+        let steps_text = if sw.parameters.iter().any(|p| p.path == "steps") {
+            "steps varying by point".to_string()
+        } else {
+            format!("{steps} steps")
+        };
         out_line(&format!(
-            "{}: {} points x {} replicates = {runs} runs of {steps} steps ({} agents each)",
+            "{}: {} points x {} replicates = {runs} runs of {steps_text} ({agents})",
             sw.name,
             sw.points.len(),
             sw.replicates,
-            first.n_agents()
         ));
+        // One run of the first point, timed on one thread, scaled by every
+        // point's agents and steps, over the threads (and this shard's share).
+        let probe = sweep::probe(&sw, 0, std::time::Duration::from_secs(2))?;
+        let threads = match a.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t => t as usize,
+        } as f64;
+        let share = shard.map_or(1.0, |(_, n)| 1.0 / n as f64);
+        let in_parallel = threads.min((runs as f64 * share).max(1.0));
+        let seconds = probe.sweep_seconds(&sw) * share / in_parallel;
         out_line(&format!(
-            "estimate: {:.0} s at 8 million agent-steps per second (two cores; `powerdyn bench` measures this machine); about {:.1} MB of time series",
-            agent_steps / 8e6,
-            records as f64 * columns * 12.0 / 1e6
+            "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {:.1} MB of time series",
+            duration_text(seconds),
+            in_parallel,
+            if in_parallel == 1.0 { "" } else { "s" },
+            probe.step_per_agent * 1e6,
+            probe.steps,
+            records as f64 * share * columns * 12.0 / 1e6
         ));
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
         out_line(&format!("parameters: {}", names.join(", ")));

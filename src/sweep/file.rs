@@ -111,6 +111,11 @@ pub struct Sweep {
     pub max_estimated_bytes: f64,
     /// The most agents of any point.
     pub max_agents: u64,
+    /// Agents summed over the points (one replicate each).
+    pub point_agents: f64,
+    /// Agents times steps summed over the points (one replicate each): the
+    /// work of one replicate of the design, for time estimates.
+    pub point_agent_steps: f64,
 }
 
 impl Sweep {
@@ -213,27 +218,33 @@ impl Sweep {
 
     /// Validates every point's scenario (in parallel; the first error in
     /// point order is returned) and returns the largest memory estimate of
-    /// one run and the most agents of any point.
-    pub fn check_points(&self) -> Result<(f64, u64)> {
+    /// one run, the most agents of any point, and the agents and the agents
+    /// times steps summed over the points.
+    pub fn check_points(&self) -> Result<(f64, u64, f64, f64)> {
         use rayon::prelude::*;
-        let checked: Vec<Result<(f64, u64, Vec<String>)>> = (0..self.points.len())
+        type Checked = (f64, u64, u64, Vec<String>);
+        let checked: Vec<Result<Checked>> = (0..self.points.len())
             .into_par_iter()
             .map(|p| {
                 self.scenario_at(p).map(|s| {
                     (
                         s.estimated_bytes(),
                         s.n_agents(),
+                        self.steps.unwrap_or(s.steps),
                         crate::metrics::columns_of(&s),
                     )
                 })
             })
             .collect();
         let (mut bytes, mut agents) = (0.0f64, 0u64);
+        let (mut all_agents, mut agent_steps) = (0.0f64, 0.0f64);
         let mut first: Option<Vec<String>> = None;
         for (p, c) in checked.into_iter().enumerate() {
-            let (b, a, cols) = c?;
+            let (b, a, steps, cols) = c?;
             bytes = bytes.max(b);
             agents = agents.max(a);
+            all_agents += a as f64;
+            agent_steps += a as f64 * steps as f64;
             match &first {
                 None => first = Some(cols),
                 Some(f) if *f != cols => {
@@ -263,7 +274,7 @@ impl Sweep {
                 Some(_) => {}
             }
         }
-        Ok((bytes, agents))
+        Ok((bytes, agents, all_agents, agent_steps))
     }
 
     /// `path = value` for each parameter of point `point`.
@@ -695,6 +706,8 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         points,
         max_estimated_bytes: 0.0,
         max_agents: 0,
+        point_agents: 0.0,
+        point_agent_steps: 0.0,
     };
     // Every parameter path must exist: the first point first (unknown keys
     // are named with a suggestion), then every point, so that a value out of
@@ -703,7 +716,12 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         sweep.scenario_at(0)?;
     }
     let mut sweep = sweep;
-    (sweep.max_estimated_bytes, sweep.max_agents) = sweep.check_points()?;
+    (
+        sweep.max_estimated_bytes,
+        sweep.max_agents,
+        sweep.point_agents,
+        sweep.point_agent_steps,
+    ) = sweep.check_points()?;
     Ok(sweep)
 }
 

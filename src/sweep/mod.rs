@@ -19,7 +19,7 @@ pub mod slurm;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -493,6 +493,66 @@ pub fn preflight(sweep: &Sweep, shard: Option<(u64, u64)>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The cost of a sweep's runs, measured on one of them ([`probe`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// Seconds to build a run's world, per agent.
+    pub setup_per_agent: f64,
+    /// Seconds per agent-step on one thread, its records included.
+    pub step_per_agent: f64,
+    /// Steps timed.
+    pub steps: u64,
+}
+
+impl Probe {
+    /// The CPU seconds of the whole sweep on one thread: every point's
+    /// set-up and steps, replicated, at the probe's rates.
+    pub fn sweep_seconds(&self, sweep: &Sweep) -> f64 {
+        sweep.replicates as f64
+            * (sweep.point_agents * self.setup_per_agent
+                + sweep.point_agent_steps * self.step_per_agent)
+    }
+}
+
+/// Times point `point`'s first run on one thread, as a sweep runs it
+/// (recording at its scenario's `record_every`), for at most its steps,
+/// 1,000 steps or `budget` of wall time, whichever ends first: the rates a
+/// time estimate scales by the points' agents and steps.
+pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start a worker thread: {e}")))?;
+    pool.install(|| {
+        let scenario = sweep.scenario_at(point)?;
+        let steps = sweep.steps.unwrap_or(scenario.steps).min(1000);
+        let agents = scenario.n_agents().max(1) as f64;
+        let t = Instant::now();
+        let mut sim = Simulation::new(&scenario, sweep.run_seed(point, 0), 0)?;
+        let setup = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut recorder = metrics::Recorder::new();
+        let c = sim.take_counters();
+        recorder.record(&mut sim, &c);
+        while sim.step < steps && (sim.step < 10 || t.elapsed() < budget) {
+            sim.step();
+            recorder.after_step(&mut sim);
+            if sim.step % scenario.record_every == 0 {
+                let c = sim.take_counters();
+                recorder.record(&mut sim, &c);
+            }
+            while recorder.next_row().is_some() {}
+        }
+        recorder.finish(&mut sim);
+        let timed = sim.step.max(1);
+        Ok(Probe {
+            setup_per_agent: setup / agents,
+            step_per_agent: t.elapsed().as_secs_f64() / (timed as f64 * agents),
+            steps: timed,
+        })
+    })
 }
 
 fn run_in_pool(
@@ -1262,5 +1322,36 @@ mod aggregate_tests {
         let m = f.means();
         assert!(m[0][0].is_nan() && m[0][1] == 5.0);
         assert!(m[1][0] == 2.0 && m[1][1].is_nan());
+    }
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::{probe, Probe};
+
+    #[test]
+    fn a_sweeps_time_scales_with_every_points_agents_and_steps() {
+        let text = "name = \"p\"\nscenario = \"bully.toml\"\nsteps = 40\nreplicates = 3\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.5] }\n";
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(
+            root.join("scenarios/bully-target-stays.toml"),
+            tmp.path().join("bully.toml"),
+        )
+        .unwrap();
+        std::fs::write(tmp.path().join("p.toml"), text).unwrap();
+        let sw = super::file::load(&tmp.path().join("p.toml"), false).unwrap();
+        // Two agents, two points, 40 steps each.
+        assert_eq!((sw.point_agents, sw.point_agent_steps), (4.0, 160.0));
+        let p = probe(&sw, 0, std::time::Duration::from_secs(1)).unwrap();
+        assert_eq!(p.steps, 40);
+        assert!(p.step_per_agent > 0.0 && p.setup_per_agent > 0.0);
+        let rates = Probe {
+            setup_per_agent: 0.5,
+            step_per_agent: 0.25,
+            steps: 40,
+        };
+        // 3 replicates x (4 agents x 0.5 + 160 agent-steps x 0.25).
+        assert_eq!(rates.sweep_seconds(&sw), 3.0 * (2.0 + 40.0));
     }
 }

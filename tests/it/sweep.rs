@@ -254,6 +254,11 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("9 points x 4 replicates = 36 runs"), "{text}");
+    // A time measured on the first run, not assumed.
+    assert!(
+        text.contains("estimate: ") && text.contains("per agent-step measured on"),
+        "{text}"
+    );
     assert!(!dir.path().join("output").exists());
 }
 
