@@ -830,6 +830,38 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         nb = format!("{nb} (B)");
     }
     let mut sections = Vec::new();
+    // What each run was: a reader compares like with like only when told
+    // the seeds and lengths.
+    let mut runs = String::from("<h2>The two runs</h2>\n<table><tr><th></th>");
+    for n in [&na, &nb] {
+        runs.push_str(&format!("<th>{}</th>", escape(n)));
+    }
+    runs.push_str("</tr>\n");
+    for (label, key) in [
+        ("folder", ""),
+        ("seed", "seed"),
+        ("steps", "steps"),
+        ("agents", "agents"),
+    ] {
+        runs.push_str(&format!("<tr><th>{label}</th>"));
+        for (s, d) in [(&sa, a), (&sb, b)] {
+            let cell = if key.is_empty() {
+                d.display().to_string()
+            } else {
+                s[key].to_string()
+            };
+            runs.push_str(&format!("<td>{}</td>", escape(&cell)));
+        }
+        runs.push_str("</tr>\n");
+    }
+    runs.push_str("</table>\n");
+    if sa["steps"] != sb["steps"] {
+        runs.push_str(&format!(
+            "<p><strong>The runs differ in length ({} and {} steps):</strong> each verdict and late mean is taken over its own run's records, so they describe different stretches of time.</p>\n",
+            sa["steps"], sb["steps"]
+        ));
+    }
+    sections.push(runs);
     let mut t = format!(
         "<h2>Verdicts side by side</h2>\n<table><tr><th>metric</th><th>{}</th><th>{}</th></tr>\n",
         escape(&na),

@@ -287,6 +287,24 @@ fn compare_puts_two_runs_side_by_side_in_one_report() {
         .parse()
         .unwrap();
     assert!((900..=1000).contains(&step), "{step}");
+    // What each run was: seeds and lengths, and no warning when they agree.
+    assert!(html.contains("<h2>The two runs</h2>"));
+    assert!(
+        html.contains("<tr><th>seed</th><td>1</td><td>1</td></tr>"),
+        "seeds shown"
+    );
+    assert!(!html.contains("differ in length"));
+    // Runs of different lengths (and seeds) are compared with a warning.
+    let c = tmp.path().join("c");
+    run_into(&without, 5, 700, 1, &c);
+    let out = tmp.path().join("cmp");
+    powerdyn::report::compare(&a, &c, &out).unwrap();
+    let html = fs::read_to_string(out.join("compare.html")).unwrap();
+    assert!(
+        html.contains("<tr><th>seed</th><td>1</td><td>5</td></tr>"),
+        "seeds shown"
+    );
+    assert!(html.contains("The runs differ in length (1500 and 700 steps)"));
     let bad = Command::cargo_bin("powerdyn")
         .unwrap()
         .arg("compare")
