@@ -104,6 +104,9 @@ struct Manifest<'a> {
     model_revision: u32,
     scenario: &'a str,
     scenario_path: &'a str,
+    /// The same, absolute (resolved when the run starts), so the report
+    /// finds the file from any folder.
+    scenario_path_absolute: Option<String>,
     scenario_sha256: &'a str,
     seed: u64,
     steps: u64,
@@ -490,6 +493,9 @@ fn run_in_pool(
         model_revision: crate::MODEL_REVISION,
         scenario: &scenario.name,
         scenario_path: &scenario.source,
+        scenario_path_absolute: std::fs::canonicalize(&scenario.source)
+            .ok()
+            .map(|p| p.display().to_string()),
         scenario_sha256: &scenario.sha256,
         seed: cfg.seed,
         steps,

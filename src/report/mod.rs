@@ -146,7 +146,15 @@ svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
 /// changed since, or another file reached from another folder, is not shown.
 /// Returns the text and the scenario's `description`.
 fn scenario_text(manifest: &serde_json::Value) -> Option<(String, String)> {
-    let p = Path::new(manifest["scenario_path"].as_str()?);
+    // The absolute path first: the report may be made from another folder.
+    let p = [
+        &manifest["scenario_path_absolute"],
+        &manifest["scenario_path"],
+    ]
+    .into_iter()
+    .filter_map(|v| v.as_str())
+    .map(Path::new)
+    .find(|p| p.is_file())?;
     let expected = manifest["scenario_sha256"].as_str()?;
     if p.extension().is_none_or(|e| e != "toml") {
         return None;

@@ -489,3 +489,44 @@ fn the_narrative_tells_a_trend_from_its_start_and_an_early_dip() {
         .unwrap();
     assert!(money.contains("grows from 0.17 (ends near"), "{money}");
 }
+
+/// A run started with a relative scenario path is reported from any folder:
+/// the manifest holds the scenario's absolute path too.
+#[test]
+fn a_report_made_from_another_folder_finds_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, elsewhere) = (tmp.path().join("work"), tmp.path().join("elsewhere"));
+    fs::create_dir_all(&work).unwrap();
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::copy(
+        root().join("scenarios/couple-money.toml"),
+        work.join("cm.toml"),
+    )
+    .unwrap();
+    let run = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(&work)
+        .args(["run", "cm.toml", "--steps", "50", "-q", "--out", "runs/cm"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let report = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(&elsewhere)
+        .arg("report")
+        .arg(work.join("runs/cm"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        report.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let html = fs::read_to_string(work.join("runs/cm/report.html")).unwrap();
+    assert!(!html.contains("not at hand"), "the scenario is found");
+    assert!(
+        html.contains("Money imbalance in a couple."),
+        "its story is told"
+    );
+}
