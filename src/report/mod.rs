@@ -325,6 +325,77 @@ fn run_report(dir: &Path) -> Result<String> {
         "<h2>What agents do</h2>\n{}\n{idle_note}",
         svg::stacked_area("Tactic mix (share of acts)", "step", &steps, &layers, W, H)
     ));
+    // The metrics of the mechanisms a scenario turns on, charted when any
+    // of them moves: a story about a hierarchy, a bargaining network or
+    // voice shows what it tells the reader to watch.
+    let varies = |c: &str| {
+        let v: Vec<f64> = ts.values(c).into_iter().filter(|x| x.is_finite()).collect();
+        v.iter().any(|&x| x != v[0])
+    };
+    for (title, heading, cols, y) in [
+        (
+            "Dominance hierarchy",
+            "Hierarchy",
+            &[
+                "landau_h",
+                "h_prime",
+                "steepness",
+                "directional_consistency",
+                "triangle_transitivity",
+                "dominance_cv",
+            ][..],
+            "index",
+        ),
+        (
+            "Exchange and exclusion",
+            "Bargaining",
+            &["exchange_rate", "exclusion_rate", "bargain_share_gini"][..],
+            "rate or Gini",
+        ),
+        (
+            "Responses to dissatisfaction",
+            "Exit, voice, loyalty, neglect",
+            &[
+                "exit_share",
+                "voice_share",
+                "loyalty_share",
+                "neglect_share",
+                "voice_success",
+            ][..],
+            "share",
+        ),
+        (
+            "Opinions and self-weights",
+            "Influence",
+            &[
+                "opinion_mean",
+                "opinion_sd",
+                "self_weight_gini",
+                "self_weight_max",
+            ][..],
+            "opinion or weight",
+        ),
+        (
+            "Inequality between groups (share of the Theil index)",
+            "Between groups",
+            &["power_between_share", "resources_between_share"][..],
+            "share",
+        ),
+    ] {
+        let present: Vec<&str> = cols
+            .iter()
+            .copied()
+            .filter(|c| ts.col(c).is_some())
+            .collect();
+        // A hierarchy needs three to rank (a couple's indices are degenerate).
+        let ranked = heading != "Hierarchy" || summary["agents"].as_u64().unwrap_or(0) >= 3;
+        if ranked && present.iter().any(|c| varies(c)) {
+            sections.push(format!(
+                "<h2>{heading}</h2>\n{}\n",
+                svg::line_chart(title, "step", y, &series(&present), &markers, W, H)
+            ));
+        }
+    }
     let groups: Vec<String> = ts
         .header
         .iter()

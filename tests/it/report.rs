@@ -530,3 +530,30 @@ fn a_report_made_from_another_folder_finds_the_scenario() {
         "its story is told"
     );
 }
+
+/// A report charts the metrics of the mechanisms its scenario turns on:
+/// the hierarchy of a dominance group, the exchanges of a bargaining
+/// network; not a hierarchy for a couple.
+#[test]
+fn a_report_charts_the_mechanisms_its_scenario_turns_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, has, hasnt) in [
+        (
+            "domworld-despotic",
+            "<h2>Hierarchy</h2>",
+            "<h2>Bargaining</h2>",
+        ),
+        ("exchange-star", "<h2>Bargaining</h2>", "<h2>Hierarchy</h2>"),
+        (
+            "couple-money",
+            "<h2>The seven bases</h2>",
+            "<h2>Hierarchy</h2>",
+        ),
+    ] {
+        let out = tmp.path().join(name);
+        run_into(&bundled(name), 1, 300, 1, &out);
+        let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();
+        assert!(html.contains(has), "{name}: {has}");
+        assert!(!html.contains(hasnt), "{name}: {hasnt}");
+    }
+}
