@@ -1317,7 +1317,7 @@ pub fn network(
         );
     }
     out.push_str("</g><g class=\"nodes\">");
-    for ((label, _), &(x, y, rad, a)) in nodes.iter().zip(&pos) {
+    for &(x, y, rad, _) in &pos {
         let _ = write!(
             out,
             "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"#F0F0F0\" stroke=\"#000000\" stroke-width=\"2.5\"/>",
@@ -1325,6 +1325,20 @@ pub fn network(
             f(y),
             f(rad)
         );
+    }
+    // Names, the largest nodes first, each where it overlaps no name already
+    // written: in a crowded ring the smaller nodes go unnamed (the legend
+    // says so) rather than every name being unreadable.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| {
+        size(nodes[j].1)
+            .total_cmp(&size(nodes[i].1))
+            .then(i.cmp(&j))
+    });
+    let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut unnamed = 0;
+    for i in order {
+        let (label, (x, y, rad, a)) = (&nodes[i].0, pos[i]);
         let (c, s) = if n == 1 {
             (1.0, 0.0)
         } else {
@@ -1347,7 +1361,26 @@ pub fn network(
             } else {
                 5.0
             };
-        text(&mut out, x + c * d, ly, LABEL_SIZE, anchor, "", label);
+        let (lx, tw, th) = (
+            x + c * d,
+            text_width(label, LABEL_SIZE),
+            f64::from(LABEL_SIZE),
+        );
+        let left = match anchor {
+            "start" => lx,
+            "end" => lx - tw,
+            _ => lx - tw / 2.0,
+        };
+        let b = (left, ly - th * 0.8, left + tw, ly + th * 0.25);
+        if boxes
+            .iter()
+            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+        {
+            unnamed += 1;
+            continue;
+        }
+        boxes.push(b);
+        text(&mut out, lx, ly, LABEL_SIZE, anchor, "", label);
     }
     out.push_str("</g>");
     // Legend along the bottom.
@@ -1377,7 +1410,12 @@ pub fn network(
             "withdrawn",
         );
     }
-    text(&mut out, x, y, TICK_SIZE, "start", "", "circle area = size");
+    let note = if unnamed > 0 {
+        format!("circle area = size; {unnamed} smaller unnamed (no room)")
+    } else {
+        "circle area = size".to_string()
+    };
+    text(&mut out, x, y, TICK_SIZE, "start", "", &note);
     out.push_str("</g></svg>");
     out
 }
@@ -1805,6 +1843,30 @@ mod tests {
         assert!(svg.contains(">0.10</text>"), "min missing");
         assert!(svg.contains(">0.90</text>"), "max missing");
         assert!(svg.contains("no value"));
+    }
+
+    #[test]
+    fn a_crowded_network_names_its_largest_nodes_and_says_how_many_it_leaves_unnamed() {
+        let few: Vec<(String, f64)> = (0..3).map(|i| (format!("agent{i}"), 1.0)).collect();
+        let svg = network("n", &few, &[], 600, 480);
+        assert!((0..3).all(|i| svg.contains(&format!(">agent{i}<"))));
+        assert!(!svg.contains("unnamed"));
+        // Forty long names around one ring: the largest (agent 39) is named,
+        // and the names written do not overlap.
+        let many: Vec<(String, f64)> = (0..40)
+            .map(|i| (format!("oppressed-member-{i}"), 1.0 + i as f64))
+            .collect();
+        let svg = network("n", &many, &[], 600, 480);
+        well_formed(&svg);
+        assert!(svg.contains(">oppressed-member-39<"));
+        let named = (0..40)
+            .filter(|i| svg.contains(&format!(">oppressed-member-{i}<")))
+            .count();
+        assert!((8..40).contains(&named), "{named} named");
+        assert!(
+            svg.contains(&format!("{} smaller unnamed", 40 - named)),
+            "{svg}"
+        );
     }
 
     #[test]
