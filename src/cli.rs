@@ -196,6 +196,9 @@ struct SlurmArgs {
     /// Memory per task (e.g. 4G).
     #[arg(long)]
     mem: Option<String>,
+    /// At most this many array tasks running at once (the cluster's fair share; SLURM's --array=...%M).
+    #[arg(long)]
+    max_running: Option<u64>,
     /// Folder for the scripts, shards, logs and merged results [default: output/<sweep name>-slurm].
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -724,6 +727,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         time: a.time.clone(),
         cpus: a.cpus,
         mem: a.mem.clone(),
+        max_running: a.max_running,
     };
     // Everything that can be refused is checked before the folder is made.
     opts.check()?;

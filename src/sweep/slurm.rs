@@ -25,6 +25,8 @@ pub struct SlurmOptions {
     pub cpus: u32,
     /// Memory per task (SLURM's format, e.g. `4G`).
     pub mem: Option<String>,
+    /// At most this many tasks running at once (SLURM's `--array=...%M`).
+    pub max_running: Option<u64>,
 }
 
 fn quote(p: &str) -> String {
@@ -59,6 +61,13 @@ impl SlurmOptions {
         check(&self.partition, "partition", |c| {
             c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ',')
         })?;
+        if self.max_running == Some(0) {
+            return Err(Error::input(
+                "--max-running",
+                "at least one task must be allowed to run",
+                Some("give --max-running M with M >= 1, or leave it out"),
+            ));
+        }
         if self.cpus == 0 {
             return Err(Error::input(
                 "--cpus",
@@ -180,12 +189,13 @@ pub fn scripts(
         head.push_str(&format!("#SBATCH --mem={m}\n"));
     }
     let array = format!(
-        "{head}#SBATCH --array=0-{last}\n#SBATCH --output={logs}/shard-%a.log\nset -euo pipefail\n\
+        "{head}#SBATCH --array=0-{last}{limit}\n#SBATCH --output={logs}/shard-%a.log\nset -euo pipefail\n\
          # Task k runs shard k of {n}; powerdyn picks the runs whose id is k modulo {n}.\n\
          # A failed task is run again alone with: sbatch --array=k sweep.sbatch\n\
          exec {bin} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" \\\n  \
          --out {out_q}/shards/shard-\"${{SLURM_ARRAY_TASK_ID}}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet\n",
         last = o.tasks - 1,
+        limit = o.max_running.map(|m| format!("%{m}")).unwrap_or_default(),
         logs = out.join("logs").display(),
         n = o.tasks,
         cpus = o.cpus,

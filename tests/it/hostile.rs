@@ -817,6 +817,10 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
         ),
         (vec!["--cpus", "0", "--out", "t3"], "at least one CPU"),
         (vec!["--mem", "4X", "--out", "t4"], "is not a memory size"),
+        (
+            vec!["--max-running", "0", "--out", "t6"],
+            "at least one task must be allowed",
+        ),
         (vec!["--mem", "1M", "--out", "t5"], "a task needs about"),
         (vec!["--mem", "4G x", "--out", "t2"], "not a valid mem"),
     ] {

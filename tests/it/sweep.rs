@@ -614,7 +614,7 @@ fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
         .unwrap();
     assert!(status.success());
     let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
-    assert!(script.contains("#SBATCH --array=0-2") && script.contains("#SBATCH --time=00:05:00"));
+    assert!(script.contains("#SBATCH --array=0-2\n") && script.contains("#SBATCH --time=00:05:00"));
     let task = |k: u32, count: u32| {
         std::process::Command::new("bash")
             .arg(out.join("sweep.sbatch"))
@@ -1015,4 +1015,37 @@ fn ctrl_c_stops_a_sweep_keeping_its_completed_runs_and_a_run_leaving_nothing() {
         left.is_empty(),
         "an interrupted run leaves nothing: {left:?}"
     );
+}
+
+/// `--max-running M` writes SLURM's limit on the tasks running at once.
+#[test]
+fn the_slurm_array_can_limit_the_tasks_running_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 4\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+    );
+    let out = tmp.path().join("cluster");
+    let ok = assert_cmd::Command::cargo_bin("powerdyn")
+        .unwrap()
+        .args([
+            "slurm",
+            path.to_str().unwrap(),
+            "--tasks",
+            "8",
+            "--max-running",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-7%3\n"), "{script}");
 }
