@@ -260,7 +260,7 @@ fn run_in_pool(
     let mut line = String::new();
     let mut write_rows = |rec: &mut metrics::Recorder, w: &mut dyn Write| -> Result<Duration> {
         let t = Instant::now();
-        while let Some((step, row)) = rec.next_row() {
+        for (step, row) in rec.drain() {
             line.clear();
             line.push_str(&step.to_string());
             for &x in &row {

@@ -902,9 +902,8 @@ impl Simulation {
     /// Influence and decide in one pass over the agents: both read state
     /// `t` and gather the same far ends (partners' profiles and halves), so
     /// each far end is fetched once. Writes opinions `t+1` (when influence is
-    /// on) and each agent's effect.
-    /// Influence and decide; with `fuse`, each chunk's tie sums of the
-    /// state read into [`Self::tie_parts`].
+    /// on) and each agent's effect, and with `fuse` each chunk's tie sums of
+    /// the state read, into [`Self::tie_parts`].
     fn act(&mut self, fuse: bool) {
         let world = &self.world;
         let profiles = &self.profiles;
@@ -1352,14 +1351,10 @@ struct ActCtx<'a> {
     tie_sums: FusedSums,
 }
 
-impl FusedSums {
-    const NONE: u8 = 0;
-    const IN_INFLUENCE: u8 = 1;
-    const BY_AGENT: u8 = 2;
-}
-
-/// Whether and where the act phase takes a record's tie sums.
+/// Whether and where the act phase takes a record's tie sums (as a number,
+/// the const parameter of [`act_agents`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum FusedSums {
     /// It does not.
     None,
@@ -1380,14 +1375,13 @@ fn act_chunk(
     tie_sums: &mut TieSums,
 ) {
     // One copy of the loop for each way (the test is made once a chunk).
+    const NONE: u8 = FusedSums::None as u8;
+    const IN_INFLUENCE: u8 = FusedSums::InInfluence as u8;
+    const BY_AGENT: u8 = FusedSums::ByAgent as u8;
     match ctx.tie_sums {
-        FusedSums::None => act_agents::<{ FusedSums::NONE }>(ctx, c, effects, next, tie_sums),
-        FusedSums::InInfluence => {
-            act_agents::<{ FusedSums::IN_INFLUENCE }>(ctx, c, effects, next, tie_sums)
-        }
-        FusedSums::ByAgent => {
-            act_agents::<{ FusedSums::BY_AGENT }>(ctx, c, effects, next, tie_sums)
-        }
+        FusedSums::None => act_agents::<NONE>(ctx, c, effects, next, tie_sums),
+        FusedSums::InInfluence => act_agents::<IN_INFLUENCE>(ctx, c, effects, next, tie_sums),
+        FusedSums::ByAgent => act_agents::<BY_AGENT>(ctx, c, effects, next, tie_sums),
     }
 }
 
@@ -1438,10 +1432,10 @@ fn act_agents<const SUMS: u8>(
         }
         if let Some(x) = next.get_mut(o) {
             // A constant in each copy of the loop.
-            let sums = (SUMS == FusedSums::IN_INFLUENCE).then_some(&mut *tie_sums);
+            let sums = (SUMS == FusedSums::InInfluence as u8).then_some(&mut *tie_sums);
             *x = influence_one(world, profiles, params, i, sums) as f32;
         }
-        if SUMS == FusedSums::BY_AGENT {
+        if SUMS == FusedSums::ByAgent as u8 {
             tie_sums.add_agent(params, &world.ties, profiles, i);
         }
         let eff = decide_one(world, profiles, params, ctx.allowed, ctx.streams, i);

@@ -350,7 +350,7 @@ fn run_in_pool(
     let mut recorder = metrics::Recorder::new();
     let mut last_row = Vec::new();
     let mut write_rows = |rec: &mut metrics::Recorder, tsw: &mut csv::Writer<_>| -> Result<()> {
-        while let Some((step, row)) = rec.next_row() {
+        for (step, row) in rec.drain() {
             let mut cells = Vec::with_capacity(row.len() + 1);
             cells.push(step.to_string());
             cells.extend(row.iter().map(|&x| fmt_f64(x)));

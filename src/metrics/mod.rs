@@ -354,7 +354,7 @@ pub type Row = (u64, Vec<f64>);
 /// (see [`Simulation::set_fused_tie_sums`]) instead of a pass of their own,
 /// the same values in the same order. So a row is finished one step late:
 /// call [`Recorder::after_step`] after every step and [`Recorder::finish`]
-/// at the end, and write the rows [`Recorder::next_row`] gives, in order.
+/// at the end, and write the rows [`Recorder::drain`] gives, in order.
 /// When events are due at the next step, the step takes the sums on their
 /// own before the events change the state.
 #[derive(Debug, Default)]
@@ -411,9 +411,9 @@ impl Recorder {
         }
     }
 
-    /// The oldest finished row not yet given.
-    pub fn next_row(&mut self) -> Option<Row> {
-        self.ready.pop_front()
+    /// The finished rows not yet given, oldest first.
+    pub fn drain(&mut self) -> impl Iterator<Item = Row> + '_ {
+        self.ready.drain(..)
     }
 }
 

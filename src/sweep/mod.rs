@@ -62,10 +62,10 @@ fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
         if sim.step % scenario.record_every == 0 || sim.step == steps {
             record(&mut sim, &mut recorder);
         }
-        rows.extend(std::iter::from_fn(|| recorder.next_row()));
+        rows.extend(recorder.drain());
     }
     recorder.finish(&mut sim);
-    rows.extend(std::iter::from_fn(|| recorder.next_row()));
+    rows.extend(recorder.drain());
     let steps_at: Vec<u64> = rows.iter().map(|r| r.0).collect();
     let cfg = VerdictConfig::default();
     let verdicts = HEADLINE
@@ -543,7 +543,7 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
                 let c = sim.take_counters();
                 recorder.record(&mut sim, &c);
             }
-            while recorder.next_row().is_some() {}
+            recorder.drain().for_each(drop);
         }
         recorder.finish(&mut sim);
         let timed = sim.step.max(1);
@@ -577,7 +577,7 @@ fn run_in_pool(
     let finished: Option<serde_json::Value> = std::fs::read_to_string(out.join("manifest.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    let shard_text = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
+    let shard = cfg.shard.map(|(k, n)| format!("{k}/{n}"));
     let other = |what: &str| {
         Error::input(
             out.display().to_string(),
@@ -585,11 +585,9 @@ fn run_in_pool(
             Some("give another --out, or pass --force to replace it"),
         )
     };
-    if let Some(m) = finished {
-        let shard = shard_text.clone();
-        if m["sweep_hash"].as_str() == Some(sweep.hash().as_str())
-            && m["shard"].as_str() == shard.as_deref()
-        {
+    if let Some(m) = &finished {
+        let same = m["sweep_hash"].as_str() == Some(sweep.hash().as_str());
+        if same && m["shard"].as_str() == shard.as_deref() {
             let runs = m["runs"].as_u64().unwrap_or(0);
             progress(runs, runs);
             return Ok(SweepSummary {
@@ -599,22 +597,18 @@ fn run_in_pool(
                 wall_seconds: 0.0,
             });
         }
-    }
-    if !cfg.replace {
-        if let Some(m) = std::fs::read_to_string(out.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        {
-            let same = m["sweep_hash"].as_str() == Some(sweep.hash().as_str());
+        if !cfg.replace {
             return Err(other(&match (same, m["shard"].as_str()) {
                 (true, Some(s)) => format!("shard {s} of this sweep, finished"),
                 (true, None) => "this sweep, finished whole (not sharded)".to_string(),
                 (false, _) => format!(
                     "a finished sweep of another definition (points, replicates, steps or scenario files{})",
-                    m["name"].as_str().map(|n| format!("; `{n}`")).unwrap_or_default()
+                    m["sweep"].as_str().map(|n| format!("; `{n}`")).unwrap_or_default()
                 ),
             }));
         }
+    }
+    if !cfg.replace {
         if let Ok(k) = std::fs::read_to_string(&state_path) {
             if k != key {
                 return Err(other(

@@ -237,10 +237,10 @@ fn tie_sums_taken_by_the_next_step_equal_their_own_pass() {
                 rec.after_step(&mut sim);
                 let c = sim.take_counters();
                 rec.record(&mut sim, &c);
-                rows.extend(std::iter::from_fn(|| rec.next_row()));
+                rows.extend(rec.drain());
             }
             rec.finish(&mut sim);
-            rows.extend(std::iter::from_fn(|| rec.next_row()));
+            rows.extend(rec.drain());
             (rows, sim.timings.fused_steps)
         };
         let (fused, fused_steps) = rows(true);
