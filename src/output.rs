@@ -248,15 +248,152 @@ fn host() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The folder, inside a run's folder, that holds copies of the files its
+/// scenario was read from (see [`crate::scenario::InputFile`]): with them
+/// the folder alone can repeat the run.
+pub const INPUTS_DIR: &str = "scenario";
+
+/// Copies of a scenario's files, written under temporary names into
+/// `<run folder>/scenario/` and renamed with the run's other files.
+pub struct InputCopies {
+    files: Vec<PartFile>,
+    paths: Vec<String>,
+    /// The folders made for the copies, outermost first: removed again
+    /// (when empty) if the copies are never committed.
+    made: Vec<PathBuf>,
+}
+
+impl InputCopies {
+    /// Writes a copy of each of `inputs` under `<dir>/scenario/`, at its
+    /// path there, under a temporary name. A path that is not a relative
+    /// path of plain names (no `..`, no root) is refused.
+    pub fn write(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<InputCopies> {
+        let mut copies = InputCopies {
+            files: Vec::with_capacity(inputs.len()),
+            paths: Vec::with_capacity(inputs.len()),
+            made: Vec::new(),
+        };
+        for f in inputs {
+            let rel = input_copy_path(&f.path).ok_or_else(|| {
+                Error::Run(format!(
+                    "cannot copy the scenario file `{}` into the run's folder: \
+                     its path must be relative, of plain names",
+                    f.path
+                ))
+            })?;
+            let target = dir.join(&rel);
+            if let Some(parent) = target.parent() {
+                let missing: Vec<PathBuf> = parent
+                    .ancestors()
+                    .take_while(|a| a.starts_with(dir) && *a != dir && !a.exists())
+                    .map(Path::to_path_buf)
+                    .collect();
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                copies.made.extend(missing.into_iter().rev());
+            }
+            let mut part = PartFile::create(dir, &rel)?;
+            part.writer()
+                .write_all(&f.bytes)
+                .map_err(|e| Error::io(&target, e))?;
+            part.finish()?;
+            copies.files.push(part);
+            copies.paths.push(rel);
+        }
+        Ok(copies)
+    }
+
+    /// The copies' paths relative to the run's folder (`scenario/...`), the
+    /// scenario file first.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// Renames the copies to their final names.
+    pub fn commit(mut self) -> Result<()> {
+        for f in std::mem::take(&mut self.files) {
+            f.commit()?;
+        }
+        self.made.clear();
+        Ok(())
+    }
+}
+
+impl Drop for InputCopies {
+    fn drop(&mut self) {
+        // Uncommitted copies remove themselves; then the folders made for
+        // them, innermost first, if nothing else is in them.
+        self.files.clear();
+        for d in self.made.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// `scenario/<path>` for a relative path of plain names separated by `/`;
+/// `None` for anything else.
+fn input_copy_path(path: &str) -> Option<String> {
+    let plain = |c: &str| {
+        !c.is_empty()
+            && c.len() <= 255
+            && c != "."
+            && c != ".."
+            && !c.chars().any(|ch| ch.is_control() || ch == '\\')
+    };
+    (path.len() <= 4096 && path.split('/').all(plain)).then(|| format!("{INPUTS_DIR}/{path}"))
+}
+
+/// Removes the scenario copies an earlier run listed in `manifest.json`
+/// (`inputs`), and the folders under `scenario/` they leave empty; files
+/// powerdyn did not write there are kept.
+fn remove_input_copies(dir: &Path) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return Ok(());
+    };
+    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(());
+    };
+    let Some(list) = m.get("inputs").and_then(|v| v.as_array()) else {
+        return Ok(());
+    };
+    let root = dir.join(INPUTS_DIR);
+    for rel in list.iter().filter_map(|v| v.as_str()) {
+        // Only what a run writes: scenario/<plain names>.
+        let Some(inner) = rel.strip_prefix(&format!("{INPUTS_DIR}/")) else {
+            continue;
+        };
+        if input_copy_path(inner).is_none() {
+            continue;
+        }
+        let p = dir.join(rel);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(p, e)),
+        }
+        // Empty folders up to scenario/ itself go too (a folder still
+        // holding something stays).
+        let mut d = p.parent();
+        while let Some(folder) = d {
+            if !folder.starts_with(&root) || std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+            d = folder.parent();
+        }
+    }
+    Ok(())
+}
+
 /// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):
 /// removed with them, since they would describe the earlier run.
 pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];
 
 /// Prepares a run folder: creates it and removes the run files of an earlier
-/// run there (manifest first) and the reports made from them, so a failed
-/// run cannot leave a stale set that looks complete, nor a new run an old report.
+/// run there (its scenario copies, then manifest first) and the reports made
+/// from them, so a failed run cannot leave a stale set that looks complete,
+/// nor a new run an old report.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
     create_dir(dir)?;
+    remove_input_copies(dir)?;
     for name in RUN_FILES.iter().rev().chain(&DERIVED_FILES) {
         let p = dir.join(name);
         match std::fs::remove_file(&p) {

@@ -7,7 +7,7 @@
 //! [`crate::output`]).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -115,9 +115,42 @@ struct Manifest<'a> {
     threads: usize,
     wall_seconds: f64,
     files: Vec<&'a str>,
+    /// The copies of the scenario's files in the run's folder, the
+    /// scenario first (see [`crate::output::INPUTS_DIR`]).
+    inputs: Vec<String>,
+    /// The command that repeats the run from its folder, with the copies.
+    rerun: Option<String>,
     /// What the run did not do that the scenario asks for (events after its
-    /// last step).
+    /// last step), and a copy of the scenario that does not read back as it.
     warnings: Vec<String>,
+}
+
+/// A warning when the copies of the scenario's files in `dir` (`paths`, the
+/// scenario first) do not read back as the scenario that ran (a base
+/// reached through a symbolic link, say): a rerun would need the originals.
+fn check_copies(dir: &Path, scenario: &Scenario, paths: &[String]) -> Option<String> {
+    let first = paths.first()?;
+    let why = match crate::scenario::load(&dir.join(first)) {
+        Ok(copy) if copy.sha256 == scenario.sha256 => return None,
+        Ok(_) => "they read back as other files".to_string(),
+        Err(e) => e.to_string(),
+    };
+    Some(format!(
+        "the copies of the scenario's files in {}/ do not read back as the scenario ({why}); \
+         repeat the run from the original files",
+        crate::output::INPUTS_DIR
+    ))
+}
+
+/// `word` as one word of a POSIX shell command: as it is when it holds only
+/// letters, digits and `-_./+,:=@`, otherwise in single quotes.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./+,:=@".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// Keeps at most `cap` evenly spaced points of a long series.
@@ -192,6 +225,8 @@ fn run_in_pool(
     // One writer at a time: another run into this folder is refused.
     let _lock = crate::output::FolderLock::take(&cfg.out_dir)?;
     prepare_dir(&cfg.out_dir)?;
+    // The scenario's files, copied now as read (renamed with the outputs).
+    let inputs = crate::output::InputCopies::write(&cfg.out_dir, &scenario.inputs)?;
     let columns = metrics::column_names(&sim);
     let headline: Vec<usize> = HEADLINE
         .iter()
@@ -487,6 +522,28 @@ fn run_in_pool(
     writeln!(sj.writer()).map_err(|e| Error::io(&sj_path, e))?;
 
     let (has_issues, has_events) = (issues_file.is_some(), events_file.is_some());
+    ts.finish()?;
+    ag.finish()?;
+    sj.finish()?;
+    ts.commit()?;
+    ag.commit()?;
+    if let Some(mut f) = tf {
+        f.finish()?;
+        f.commit()?;
+    }
+    if let Some(mut f) = issues_file {
+        f.finish()?;
+        f.commit()?;
+    }
+    if let Some(mut f) = events_file {
+        f.finish()?;
+        f.commit()?;
+    }
+    sj.commit()?;
+    let inputs_paths = inputs.paths().to_vec();
+    inputs.commit()?;
+    let mut warnings = scenario.unreached_events(steps);
+    warnings.extend(check_copies(&cfg.out_dir, scenario, &inputs_paths));
     let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
@@ -517,32 +574,21 @@ fn run_in_pool(
             f.push("summary.json");
             f
         },
-        warnings: scenario.unreached_events(steps),
+        inputs: inputs_paths.clone(),
+        rerun: inputs_paths.first().map(|p| {
+            format!(
+                "powerdyn run {} --seed {} --steps {steps}",
+                shell_word(p),
+                cfg.seed
+            )
+        }),
+        warnings,
     };
     let mf_path = mf.part_path().to_path_buf();
     serde_json::to_writer_pretty(mf.writer(), &manifest)
         .map_err(|e| Error::Run(format!("{}: {e}", mf_path.display())))?;
     writeln!(mf.writer()).map_err(|e| Error::io(&mf_path, e))?;
 
-    ts.finish()?;
-    ag.finish()?;
-    sj.finish()?;
-    mf.finish()?;
-    ts.commit()?;
-    ag.commit()?;
-    if let Some(mut f) = tf {
-        f.finish()?;
-        f.commit()?;
-    }
-    if let Some(mut f) = issues_file {
-        f.finish()?;
-        f.commit()?;
-    }
-    if let Some(mut f) = events_file {
-        f.finish()?;
-        f.commit()?;
-    }
-    sj.commit()?;
     mf.commit()?;
     Ok(summary)
 }
@@ -596,4 +642,18 @@ pub(crate) fn write_snapshot<W: std::io::Write>(
         agw.write_record(&rec)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_a_shell_would_split_or_expand_them() {
+        assert_eq!(shell_word("scenario/a-b_c.toml"), "scenario/a-b_c.toml");
+        assert_eq!(shell_word("scenario/my run.toml"), "'scenario/my run.toml'");
+        assert_eq!(shell_word("scenario/$HOME.toml"), "'scenario/$HOME.toml'");
+        assert_eq!(shell_word("scenario/it's.toml"), r"'scenario/it'\''s.toml'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

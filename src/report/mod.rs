@@ -140,31 +140,45 @@ svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
     )
 }
 
-/// The text of the run's scenario file, if the file at the manifest's
-/// `scenario_path` is still the one the run read: the same SHA-256 (over it
-/// and the bases it extends) as the manifest's `scenario_sha256`. A file
-/// changed since, or another file reached from another folder, is not shown.
-/// Returns the text and the scenario's `description`.
-fn scenario_text(manifest: &serde_json::Value) -> Option<(String, String)> {
-    // The absolute path first: the report may be made from another folder.
-    let p = [
-        &manifest["scenario_path_absolute"],
-        &manifest["scenario_path"],
-    ]
-    .into_iter()
-    .filter_map(|v| v.as_str())
-    .map(Path::new)
-    .find(|p| p.is_file())?;
+/// The text of the run's scenario file, if a file the manifest names is
+/// still the one the run read: the same SHA-256 (over it and the bases it
+/// extends) as the manifest's `scenario_sha256`. A file changed since, or
+/// another file reached from another folder, is not shown. Returns the text
+/// and the scenario's `description`.
+fn scenario_text(dir: &Path, manifest: &serde_json::Value) -> Option<(String, String)> {
+    // The run's own copy first (see `output::INPUTS_DIR`), then the
+    // absolute path (the report may be made from another folder).
+    let copy = manifest["inputs"][0]
+        .as_str()
+        .filter(|p| {
+            p.starts_with(&format!("{}/", crate::output::INPUTS_DIR))
+                && Path::new(p)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+        })
+        .map(|p| dir.join(p));
     let expected = manifest["scenario_sha256"].as_str()?;
-    if p.extension().is_none_or(|e| e != "toml") {
-        return None;
-    }
-    let sc = crate::scenario::load(p).ok()?;
-    if sc.sha256 != expected {
-        return None;
-    }
-    let text = String::from_utf8(crate::scenario::read_input_file(p).ok()?).ok()?;
-    Some((text, sc.description))
+    copy.into_iter()
+        .chain(
+            [
+                &manifest["scenario_path_absolute"],
+                &manifest["scenario_path"],
+            ]
+            .into_iter()
+            .filter_map(|v| v.as_str())
+            .map(std::path::PathBuf::from),
+        )
+        .find_map(|p| {
+            if !p.is_file() || p.extension().is_none_or(|e| e != "toml") {
+                return None;
+            }
+            let sc = crate::scenario::load(&p).ok()?;
+            if sc.sha256 != expected {
+                return None;
+            }
+            let text = String::from_utf8(crate::scenario::read_input_file(&p).ok()?).ok()?;
+            Some((text, sc.description))
+        })
 }
 
 /// The opening comment of a scenario file: its story, question and what to watch.
@@ -198,7 +212,7 @@ fn run_report(dir: &Path) -> Result<String> {
     // Story and parameters.
     let scenario_path = manifest["scenario_path"].as_str().unwrap_or("");
     let mut intro = String::from("<h2>The story</h2>\n");
-    let found = scenario_text(&manifest);
+    let found = scenario_text(dir, &manifest);
     match &found {
         Some((text, description)) => match story_of(text, description) {
             Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
@@ -217,13 +231,20 @@ fn run_report(dir: &Path) -> Result<String> {
         ));
     }
     intro.push_str(&format!(
-        "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr></table>\n",
+        "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr>{}</table>\n",
         escape(&name),
         summary["agents"],
         summary["ties"],
         summary["steps"],
         summary["seed"],
-        escape(scenario_path)
+        escape(scenario_path),
+        manifest["rerun"]
+            .as_str()
+            .map(|r| format!(
+                "<tr><th>to repeat</th><td>in the run's folder, which holds a copy of the scenario's files: <code>{}</code></td></tr>",
+                escape(r)
+            ))
+            .unwrap_or_default()
     ));
     sections.push(intro);
     // Verdicts.

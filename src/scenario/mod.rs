@@ -226,6 +226,22 @@ pub struct Scenario {
     pub source: String,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// The files it was read from, as read: the file, then each base it
+    /// extends (a run copies them into its folder, so that the folder
+    /// alone can repeat the run). Empty for a sweep's point.
+    pub inputs: Vec<InputFile>,
+}
+
+/// A file a scenario was read from, exactly as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Its path relative to the folder of the scenario file given, with `/`
+    /// between folders: the file's own name, or a base's path at or below
+    /// that folder (where `extends` must keep it). Plain names only: no
+    /// `..`, no root, nothing empty.
+    pub path: String,
+    /// Its bytes (those hashed into [`Scenario::sha256`]).
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 impl Scenario {
@@ -349,8 +365,18 @@ pub fn load(path: &Path) -> Result<Scenario> {
         };
         Error::input(&shown, message, Some(help))
     })?;
-    let chain = extends_chain(path, &shown, bytes)?;
-    parse_chain(chain).map_err(Error::Input)
+    let chain = chain_files(path, &shown, bytes)?;
+    let inputs = chain
+        .iter()
+        .map(|(_, rel, bytes)| InputFile {
+            path: rel.clone(),
+            bytes: bytes.as_slice().into(),
+        })
+        .collect();
+    let files = chain.into_iter().map(|(s, _, b)| (s, b)).collect();
+    let mut sc = parse_chain(files).map_err(Error::Input)?;
+    sc.inputs = inputs;
+    Ok(sc)
 }
 
 /// Most levels of `extends`.
@@ -364,6 +390,13 @@ pub(crate) fn extends_chain(
     shown: &str,
     bytes: Vec<u8>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    let chain = chain_files(path, shown, bytes)?;
+    Ok(chain.into_iter().map(|(s, _, b)| (s, b)).collect())
+}
+
+/// [`extends_chain`] with each file's path relative to the first file's
+/// folder (`/` between folders; see [`InputFile::path`]).
+fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<(String, String, Vec<u8>)>> {
     let root_dir = path
         .parent()
         .map(|p| {
@@ -382,12 +415,18 @@ pub(crate) fn extends_chain(
                 None,
             )
         })?;
-    let mut chain = vec![(shown.to_string(), bytes)];
+    let own_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| plain_file_name(n))
+        .unwrap_or("scenario.toml")
+        .to_string();
+    let mut chain = vec![(shown.to_string(), own_name, bytes)];
     let mut seen = vec![path
         .canonicalize()
         .map_err(|e| Error::input(shown, e.to_string(), None))?];
     loop {
-        let (file, text) = chain.last().expect("non-empty");
+        let (file, _, text) = chain.last().expect("non-empty");
         let Some(base) = std::str::from_utf8(text)
             .ok()
             .and_then(|t| DeTable::parse(t).ok())
@@ -441,9 +480,44 @@ pub(crate) fn extends_chain(
         }
         let bytes = read_input_file(&canon)
             .map_err(|e| fail(format!("`{base}` {e}"), "extend a .toml scenario file"))?;
+        // Inside the folder, so a path of plain names below it.
+        let rel = canon
+            .strip_prefix(&root_dir)
+            .ok()
+            .and_then(|r| {
+                r.components()
+                    .map(|c| match c {
+                        std::path::Component::Normal(n) => {
+                            n.to_str().filter(|n| plain_file_name(n))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .filter(|parts| !parts.is_empty())
+            .map(|parts| parts.join("/"))
+            .ok_or_else(|| {
+                fail(
+                    format!("`{base}` has a path powerdyn cannot copy beside a run's outputs"),
+                    "rename it without control characters",
+                )
+            })?;
         seen.push(canon);
-        chain.push((target.display().to_string(), bytes));
+        chain.push((target.display().to_string(), rel, bytes));
     }
+}
+
+/// Whether `name` is a file or folder name a run may copy into its folder
+/// as given: at most 255 bytes, no control character, no `/` or `\\`, and
+/// neither `.` nor `..`.
+fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
 }
 
 /// Parses and validates scenario text; `file` names it in messages.
@@ -465,7 +539,17 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, InputErrors> {
             ),
         }]));
     }
-    parse_chain(vec![(file.to_string(), bytes.to_vec())])
+    let mut sc = parse_chain(vec![(file.to_string(), bytes.to_vec())])?;
+    let name = Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| plain_file_name(n) && n.ends_with(".toml"))
+        .unwrap_or("scenario.toml");
+    sc.inputs = vec![InputFile {
+        path: name.to_string(),
+        bytes: bytes.into(),
+    }];
+    Ok(sc)
 }
 
 /// Moves every span of a parsed value by `off` bytes (into the combined text).
@@ -959,6 +1043,7 @@ fn read_scenario(
         metrics,
         events,
         source: file.to_string(),
+        inputs: Vec::new(),
         sha256,
     })
 }

@@ -161,7 +161,7 @@ kind = "complete"
 // ---------------------------------------------------------------- outputs
 
 #[test]
-fn a_bundled_run_writes_all_five_files_and_no_part_files() {
+fn a_bundled_run_writes_all_five_files_its_scenario_and_no_part_files() {
     let dir = tempdir();
     let (_, out) = run_bundled(dir.path(), "balanced-couple");
     assert_eq!(
@@ -169,6 +169,7 @@ fn a_bundled_run_writes_all_five_files_and_no_part_files() {
         [
             "agents.csv",
             "manifest.json",
+            "scenario",
             "summary.json",
             "ties.csv",
             "timeseries.csv"
@@ -1357,4 +1358,172 @@ fn events_after_the_last_step_are_warned_about_and_recorded() {
     let m: serde_json::Value =
         serde_json::from_str(&read(&dir.path().join("full/manifest.json"))).unwrap();
     assert_eq!(m["warnings"], serde_json::json!([]));
+}
+
+/// A scenario that extends a base, in a temporary folder: the base in a
+/// subfolder, so the copy keeps the layout.
+fn variant_with_base(dir: &Path) {
+    std::fs::create_dir_all(dir.join("bases")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/couple-money.toml"),
+        dir.join("bases/couple-money.toml"),
+    )
+    .unwrap();
+    let child = read(&root().join("scenarios/couple-money-counseling.toml")).replace(
+        "extends = \"couple-money.toml\"",
+        "extends = \"bases/couple-money.toml\"",
+    );
+    assert!(child.contains("bases/couple-money.toml"));
+    std::fs::write(dir.join("counseling.toml"), child).unwrap();
+}
+
+#[test]
+fn a_run_folder_holds_its_scenario_files_and_repeats_the_run_from_them() {
+    let dir = tempdir();
+    variant_with_base(dir.path());
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "counseling.toml",
+            "--steps",
+            "1100",
+            "--seed",
+            "11",
+            "-q",
+            "--out",
+            "first",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let first = dir.path().join("first");
+    let m = json(&first.join("manifest.json"));
+    assert_eq!(
+        m["inputs"],
+        serde_json::json!([
+            "scenario/counseling.toml",
+            "scenario/bases/couple-money.toml"
+        ])
+    );
+    for (copy, original) in [
+        ("scenario/counseling.toml", "counseling.toml"),
+        (
+            "scenario/bases/couple-money.toml",
+            "bases/couple-money.toml",
+        ),
+    ] {
+        assert_eq!(
+            std::fs::read(first.join(copy)).unwrap(),
+            std::fs::read(dir.path().join(original)).unwrap(),
+            "{copy} is the file as read"
+        );
+    }
+    let rerun = m["rerun"].as_str().expect("a rerun command");
+    assert_eq!(
+        rerun,
+        "powerdyn run scenario/counseling.toml --seed 11 --steps 1100"
+    );
+    assert_eq!(m["warnings"], serde_json::json!([]));
+
+    // The originals gone, the folder alone repeats the run.
+    std::fs::remove_dir_all(dir.path().join("bases")).unwrap();
+    std::fs::remove_file(dir.path().join("counseling.toml")).unwrap();
+    let mut args: Vec<&str> = rerun.split(' ').skip(1).collect();
+    args.extend(["-q", "--out", "../second"]);
+    let r = powerdyn(&first, &args);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let second = dir.path().join("second");
+    for f in ["timeseries.csv", "agents.csv", "summary.json"] {
+        assert_eq!(
+            std::fs::read(first.join(f)).unwrap(),
+            std::fs::read(second.join(f)).unwrap(),
+            "{f} repeated byte for byte"
+        );
+    }
+    assert_eq!(
+        json(&second.join("manifest.json"))["scenario_sha256"],
+        m["scenario_sha256"]
+    );
+
+    // The report tells the story from the copy.
+    let r = powerdyn(dir.path(), &["report", "first"]);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let html = read(&first.join("report.html"));
+    assert!(
+        !html.contains("not at hand"),
+        "the report found the copy of the scenario"
+    );
+    assert!(html.contains("powerdyn run scenario/counseling.toml --seed 11 --steps 1100"));
+}
+
+#[test]
+fn a_new_run_replaces_the_scenario_copies_of_the_last_and_keeps_other_files() {
+    let dir = tempdir();
+    variant_with_base(dir.path());
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "counseling.toml",
+            "--steps",
+            "20",
+            "-q",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let out = dir.path().join("out");
+    std::fs::write(out.join("scenario/notes.txt"), "mine").unwrap();
+    std::fs::copy(
+        root().join("scenarios/balanced-couple.toml"),
+        dir.path().join("balanced-couple.toml"),
+    )
+    .unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "balanced-couple.toml",
+            "--steps",
+            "20",
+            "-q",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let mut left: Vec<String> = walk(&out.join("scenario"))
+        .into_iter()
+        .map(|p| {
+            p.strip_prefix(&out)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["scenario/balanced-couple.toml", "scenario/notes.txt"],
+        "the last run's copies and their emptied folder are gone; the user's file stays"
+    );
+    assert_eq!(
+        json(&out.join("manifest.json"))["inputs"],
+        serde_json::json!(["scenario/balanced-couple.toml"])
+    );
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }

@@ -1079,3 +1079,42 @@ fn seeds_out_of_range_and_unmakeable_output_folders_are_refused() {
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+/// A library caller's scenario whose input copies name paths outside the run
+/// folder is refused before anything is written there, and nothing lands
+/// outside it.
+#[test]
+fn scenario_copies_with_paths_outside_the_run_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        "../escape.toml",
+        "/abs.toml",
+        "a//b.toml",
+        "./x.toml",
+        "",
+        "a\\..\\b.toml",
+    ] {
+        let mut s = crate::support::bundled("balanced-couple");
+        s.inputs[0].path = bad.to_string();
+        let out = dir.path().join("run");
+        let cfg = powerdyn::run::RunConfig {
+            seed: 1,
+            steps: 5,
+            out_dir: out.clone(),
+            threads: 1,
+        };
+        let e = powerdyn::run::run(&s, &cfg, &mut |_, _| {}).expect_err(bad);
+        assert!(
+            e.to_string().contains("cannot copy the scenario file"),
+            "{bad}: {e}"
+        );
+        assert_eq!(
+            e.exit_code(),
+            1,
+            "{bad}: a caller's mistake, not the user's file"
+        );
+        assert!(!out.join("manifest.json").exists(), "{bad}");
+        assert!(!dir.path().join("escape.toml").exists());
+        assert!(!Path::new("/abs.toml").exists());
+    }
+}
