@@ -166,6 +166,9 @@ impl Kind {
 /// One scheduled event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Its `name` in the scenario, if it has one (what a variant or a sweep
+    /// calls it by).
+    pub name: Option<String>,
     /// What it does.
     pub kind: Kind,
     /// First step.

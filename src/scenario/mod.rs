@@ -255,9 +255,13 @@ impl Scenario {
             .enumerate()
             .filter(|(_, e)| e.from >= steps)
             .map(|(i, e)| {
+                let kind = e.kind.name();
+                let label = match &e.name {
+                    Some(n) if n != kind => format!("`{n}`, {kind}"),
+                    _ => kind.to_string(),
+                };
                 format!(
-                    "events[{i}] ({}) at step {} never happens: the run's steps are 0 to {}",
-                    e.kind.name(),
+                    "events[{i}] ({label}) at step {} never happens: the run's steps are 0 to {}",
                     e.from,
                     steps.saturating_sub(1)
                 )
@@ -797,6 +801,32 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// An optional `name` (of an intersection or an event: what a variant that
+/// extends the scenario, or a sweep, calls the entry by), checked as
+/// [`read_name`] checks names, and unique among `taken`'s.
+fn read_entry_name(
+    t: &mut Table<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    what: &str,
+    taken: &mut Vec<String>,
+) -> Option<String> {
+    if !t.has("name") {
+        return None;
+    }
+    let span = t.get("name").map(|v| v.span());
+    let name = read_name(t, ctx, "name", &format!("the {what} name"))?;
+    if taken.contains(&name) {
+        ctx.error(
+            span,
+            &t.field("name"),
+            format!("the name `{name}` is used by two {what}s"),
+            format!("give every {what} its own name"),
+        );
+    }
+    taken.push(name.clone());
+    Some(name)
+}
+
 fn read_name(
     t: &mut Table<'_, '_>,
     ctx: &mut Ctx<'_>,
@@ -893,7 +923,9 @@ fn read_scenario(
         // All keys are group names; nothing to finish.
     }
     let mut intersections = Vec::new();
+    let mut intersection_names = Vec::new();
     for mut t in root.tables(ctx, "intersections") {
+        let _ = read_entry_name(&mut t, ctx, "intersection", &mut intersection_names);
         let mut members = Vec::new();
         for g in t.strings(ctx, "groups") {
             match groups.iter().position(|x| x == g.get_ref()) {
@@ -1019,8 +1051,11 @@ fn read_scenario(
         None => MetricsConfig::default(),
     };
     let mut events = Vec::new();
+    let mut event_names = Vec::new();
     for mut t in root.tables(ctx, "events") {
-        if let Some(e) = read_event(&mut t, ctx, &groups, &cohorts, steps) {
+        let name = read_entry_name(&mut t, ctx, "event", &mut event_names);
+        if let Some(mut e) = read_event(&mut t, ctx, &groups, &cohorts, steps) {
+            e.name = name;
             events.push(e);
         }
         t.finish(ctx);
@@ -1752,6 +1787,7 @@ fn read_event(
         }
     };
     Some(Event {
+        name: None,
         kind,
         from,
         every,

@@ -366,6 +366,14 @@ const CASES: &[(&str, &[&str])] = &[
         &["agents[0].name: the agent name contains '<'"],
     ),
     (
+        "name-intersection-markup.toml",
+        &["intersections[0].name: the intersection name contains '<'"],
+    ),
+    (
+        "event-name-duplicate.toml",
+        &["events[1].name: the name `talk` is used by two events"],
+    ),
+    (
         "name-group-space.toml",
         &["groups.the staff: group name contains ' '"],
     ),

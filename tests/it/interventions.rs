@@ -322,3 +322,48 @@ fn an_extending_file_overrides_agents_by_name_and_appends_new_ones() {
         .to_string();
     assert!(err.contains("base.toml:4:13"), "{err}");
 }
+
+#[test]
+fn an_extending_file_changes_named_events_and_intersections_and_appends_unnamed_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = "name = \"base\"\n[groups.w]\n[groups.p]\n\
+                [[intersections]]\nname = \"wp\"\ngroups = [\"w\", \"p\"]\nalternatives = 0.9\n\
+                [[agents]]\nname = \"a\"\ngroups = [\"w\", \"p\"]\n[[agents]]\nname = \"b\"\n\
+                [[events]]\nname = \"help\"\nkind = \"counseling\"\nfrom = 100\nevery = 50\n\
+                [network]\nkind = \"complete\"\n";
+    let child = "extends = \"base.toml\"\nname = \"child\"\n\
+                 [[intersections]]\nname = \"wp\"\nalternatives = 0.5\n\
+                 [[events]]\nname = \"help\"\nfrom = 20\n\
+                 [[events]]\nkind = \"counseling\"\nstep = 7\n";
+    std::fs::write(tmp.path().join("base.toml"), base).unwrap();
+    std::fs::write(tmp.path().join("child.toml"), child).unwrap();
+    let s = powerdyn::scenario::load(&tmp.path().join("child.toml")).unwrap();
+    assert_eq!(
+        s.intersections.len(),
+        1,
+        "the named intersection changed in place"
+    );
+    assert_eq!(
+        s.intersections[0].0,
+        [0, 1],
+        "its groups kept from the base"
+    );
+    assert_eq!(
+        s.events.len(),
+        2,
+        "the named event changed, the unnamed one added"
+    );
+    assert_eq!(s.events[0].name.as_deref(), Some("help"));
+    assert_eq!((s.events[0].from, s.events[0].every), (20, 50));
+    assert_eq!((s.events[1].name.as_deref(), s.events[1].from), (None, 7));
+    let base_only = powerdyn::scenario::load(&tmp.path().join("base.toml")).unwrap();
+    assert_ne!(
+        s.intersections, base_only.intersections,
+        "the child's alternatives replace the base's"
+    );
+    // A late named event is warned about by its name.
+    assert_eq!(
+        s.unreached_events(10),
+        ["events[0] (`help`, counseling) at step 20 never happens: the run's steps are 0 to 9"]
+    );
+}

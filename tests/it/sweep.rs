@@ -1049,3 +1049,74 @@ fn the_slurm_array_can_limit_the_tasks_running_at_once() {
     let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-7%3\n"), "{script}");
 }
+
+/// A sweep of a named event's and a named intersection's keys: each point's
+/// scenario has the swept value (the entry laid over the base's, not added
+/// beside it), and the values reach the runs.
+#[test]
+fn named_events_and_intersections_can_be_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for f in [
+        "couple-money.toml",
+        "couple-money-counseling.toml",
+        "intersectionality.toml",
+    ] {
+        fs::copy(root().join("scenarios").join(f), dir.join(f)).unwrap();
+    }
+    let relief = dir.join("relief.toml");
+    fs::write(
+        &relief,
+        "name = \"relief\"\nscenario = \"couple-money-counseling.toml\"\nsteps = 1300\n\
+         [parameters]\n\"events.counseling.relief\" = { values = [0.1, 0.9] }\n",
+    )
+    .unwrap();
+    let sw = sweep::file::load(&relief, false).expect("valid sweep");
+    for (point, want) in [(0, 0.1), (1, 0.9)] {
+        let s = sw.scenario_at(point).expect("the point's scenario");
+        assert_eq!(
+            s.events.len(),
+            1,
+            "the base's event overridden, not doubled"
+        );
+        assert_eq!(s.events[0].name.as_deref(), Some("counseling"));
+        match &s.events[0].kind {
+            powerdyn::events::Kind::Counseling { relief, .. } => assert_eq!(*relief, want),
+            other => panic!("{other:?}"),
+        }
+    }
+    let out = dir.join("out-relief");
+    run(&relief, &out, 1);
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|c| *c == "final_mean_resentment")
+        .expect("a resentment column");
+    let at = |point: &str| -> f64 {
+        let row = runs
+            .lines()
+            .skip(1)
+            .find(|l| l.split(',').nth(1) == Some(point))
+            .unwrap();
+        row.split(',').nth(col).unwrap().parse().unwrap()
+    };
+    assert_ne!(at("0"), at("1"), "the relief reaches the runs");
+
+    let inter = dir.join("inter.toml");
+    fs::write(
+        &inter,
+        "name = \"inter\"\nscenario = \"intersectionality.toml\"\nsteps = 20\n\
+         [parameters]\n\"intersections.women-poc.alternatives\" = { values = [0.5, 1.0] }\n",
+    )
+    .unwrap();
+    let sw = sweep::file::load(&inter, false).expect("valid sweep");
+    for point in 0..2 {
+        let s = sw.scenario_at(point).expect("the point's scenario");
+        assert_eq!(s.intersections.len(), 1, "overridden, not doubled");
+    }
+    assert_ne!(
+        sw.scenario_at(0).unwrap().intersections,
+        sw.scenario_at(1).unwrap().intersections
+    );
+}
