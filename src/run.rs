@@ -144,7 +144,7 @@ fn check_copies(dir: &Path, scenario: &Scenario, paths: &[String]) -> Option<Str
 
 /// `word` as one word of a POSIX shell command: as it is when it holds only
 /// letters, digits and `-_./+,:=@`, otherwise in single quotes.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./+,:=@".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()

@@ -386,21 +386,16 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// Most levels of `extends`.
 pub const MAX_EXTENDS: usize = 8;
 
-/// The file and the bases it extends, child first: each base path is
-/// relative to the file that names it and must stay inside the folder of the
-/// first file (a scenario cannot make powerdyn read elsewhere).
-pub(crate) fn extends_chain(
+/// The file and the bases it extends, child first, each with its path
+/// relative to the first file's folder (`/` between folders; see
+/// [`InputFile::path`]) and its bytes: each base path is relative to the
+/// file that names it and must stay inside the folder of the first file (a
+/// scenario cannot make powerdyn read elsewhere).
+pub(crate) fn chain_files(
     path: &Path,
     shown: &str,
     bytes: Vec<u8>,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let chain = chain_files(path, shown, bytes)?;
-    Ok(chain.into_iter().map(|(s, _, b)| (s, b)).collect())
-}
-
-/// [`extends_chain`] with each file's path relative to the first file's
-/// folder (`/` between folders; see [`InputFile::path`]).
-fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<(String, String, Vec<u8>)>> {
+) -> Result<Vec<(String, String, Vec<u8>)>> {
     let root_dir = path
         .parent()
         .map(|p| {
@@ -514,7 +509,7 @@ fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<(String, 
 /// Whether `name` is a file or folder name a run may copy into its folder
 /// as given: at most 255 bytes, no control character, no `/` or `\\`, and
 /// neither `.` nor `..`.
-fn plain_file_name(name: &str) -> bool {
+pub(crate) fn plain_file_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && name != "."

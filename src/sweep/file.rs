@@ -94,6 +94,12 @@ pub struct Sweep {
     pub scenario_path: PathBuf,
     /// The base scenario and the files it extends (child first).
     chain: Vec<(String, Vec<u8>)>,
+    /// The sweep file, the base scenario and the files it extends, as read,
+    /// each at its path relative to the folder above the sweep file's (the
+    /// folder the base scenario must lie in): what a sweep copies into its
+    /// output folder, so that the folder alone repeats it. Empty when a
+    /// path there cannot be written as plain names.
+    pub inputs: Vec<scenario::InputFile>,
     /// Sweep seed.
     pub seed: u64,
     /// Replicates per point.
@@ -308,6 +314,71 @@ impl Sweep {
             Error::Input(e)
         })
     }
+}
+
+/// The layout of [`Sweep::inputs`]: the sweep file at `path` (`text`) and
+/// the base scenario at `target` with its chain `chain` (paths relative to
+/// the scenario's folder), relative to `root`, the folder above the sweep
+/// file's. Empty when a path cannot be written as plain names.
+fn copy_layout(
+    path: &Path,
+    text: &[u8],
+    target: &Path,
+    chain: &[(String, String, Vec<u8>)],
+    root: Option<&Path>,
+) -> Vec<scenario::InputFile> {
+    // The folder `dir`, relative to `root`: plain names joined by `/`
+    // (empty for `root` itself).
+    let prefix = |dir: &Path| -> Option<String> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let c = dir.canonicalize().ok()?;
+        let rel = c.strip_prefix(root?).ok()?;
+        let parts = rel
+            .components()
+            .map(|c| match c {
+                std::path::Component::Normal(n) => {
+                    n.to_str().filter(|n| scenario::plain_file_name(n))
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(parts.join("/"))
+    };
+    let join = |dir: String, rel: &str| {
+        if dir.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{dir}/{rel}")
+        }
+    };
+    let layout = || -> Option<Vec<scenario::InputFile>> {
+        let name = path
+            .file_name()?
+            .to_str()
+            .filter(|n| scenario::plain_file_name(n))?;
+        let mut files = vec![scenario::InputFile {
+            path: join(prefix(path.parent()?)?, name),
+            bytes: text.into(),
+        }];
+        let scenario_dir = prefix(target.parent()?)?;
+        for (_, rel, bytes) in chain {
+            files.push(scenario::InputFile {
+                path: join(scenario_dir.clone(), rel),
+                bytes: bytes.as_slice().into(),
+            });
+        }
+        // A sweep beside its scenario under the same name (not possible on
+        // one disk, but a symbolic link could do it): no copies.
+        let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        (paths.len() == files.len()).then_some(files)
+    };
+    layout().unwrap_or_default()
 }
 
 /// Reads and validates a sweep file.
@@ -607,6 +678,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
     // The base scenario: relative to the sweep file, inside its folder or the folder above.
     let mut scenario_path = PathBuf::new();
     let mut chain = Vec::new();
+    let mut inputs = Vec::new();
     match &scenario_rel {
         None => {
             if !t_has_scenario(&doc) {
@@ -632,8 +704,11 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
                 Ok(c) if allowed.as_ref().is_some_and(|a| c.starts_with(a)) => {
                     scenario_path = target.clone();
                     match scenario::read_input_file(&c) {
-                        Ok(bytes) => match scenario::extends_chain(&target, &target.display().to_string(), bytes) {
-                            Ok(ch) => chain = ch,
+                        Ok(bytes) => match scenario::chain_files(&target, &target.display().to_string(), bytes) {
+                            Ok(ch) => {
+                                inputs = copy_layout(path, text.as_bytes(), &target, &ch, allowed.as_deref());
+                                chain = ch.into_iter().map(|(s, _, b)| (s, b)).collect();
+                            }
                             Err(e) => return Err(e),
                         },
                         Err(e) => ctx.error(Some(rel.span()), "scenario", format!("cannot read it: {e}"), "check the path"),
@@ -698,6 +773,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         source: shown.clone(),
         scenario_path,
         chain,
+        inputs,
         seed,
         replicates,
         steps,

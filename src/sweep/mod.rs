@@ -639,6 +639,8 @@ fn run_in_pool(
             std::fs::write(p, b"").map_err(|e| Error::io(p, e))?;
         }
     }
+    // The sweep's files, copied now as read (renamed with the manifest).
+    let inputs = crate::output::InputCopies::write(out, &sweep.inputs)?;
     let open = |p: &Path| {
         OpenOptions::new()
             .append(true)
@@ -764,6 +766,18 @@ fn run_in_pool(
         let bytes = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
         files.insert(name.to_string(), serde_json::json!({ "bytes": bytes }));
     }
+    let inputs_paths = inputs.paths().to_vec();
+    inputs.commit()?;
+    let warnings: Vec<String> = check_copies(out, sweep, &inputs_paths)
+        .into_iter()
+        .collect();
+    let rerun = inputs_paths.first().map(|p| {
+        let shard = cfg
+            .shard
+            .map(|(k, n)| format!(" --shard {k}/{n}"))
+            .unwrap_or_default();
+        format!("powerdyn sweep {}{shard}", crate::run::shell_word(p))
+    });
     let mut mf = PartFile::create(out, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -783,6 +797,9 @@ fn run_in_pool(
         "shard": cfg.shard.map(|(k, n)| format!("{k}/{n}")),
         "parameters": names,
         "files": files,
+        "inputs": inputs_paths,
+        "rerun": rerun,
+        "warnings": warnings,
         "threads": rayon::current_num_threads(),
         "wall_seconds": summary.wall_seconds,
     });
@@ -792,6 +809,60 @@ fn run_in_pool(
     mf.commit()?;
     let _ = std::fs::remove_file(&state_path);
     Ok(summary)
+}
+
+/// The copies of the sweep's files a finished shard in `dir` lists in its
+/// manifest `m` (`inputs`), read back; a listed copy missing or not a path
+/// of plain names under `scenario/` is refused (the shard is incomplete).
+fn shard_copies(dir: &Path, m: &serde_json::Value) -> Result<Vec<crate::scenario::InputFile>> {
+    let Some(list) = m["inputs"].as_array() else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!("{}/", crate::output::INPUTS_DIR);
+    let mut files = Vec::with_capacity(list.len());
+    for v in list {
+        let rel = v.as_str().unwrap_or("");
+        let inner = rel
+            .strip_prefix(&prefix)
+            .filter(|p| p.split('/').all(crate::scenario::plain_file_name) && !p.contains('\\'));
+        let Some(inner) = inner else {
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!("its manifest lists `{rel}`, not a copy powerdyn writes"),
+                Some("merge the shard folders as powerdyn wrote them"),
+            ));
+        };
+        let p = dir.join(rel);
+        let bytes = crate::scenario::read_input_file(&p).map_err(|e| {
+            Error::input(
+                dir.display().to_string(),
+                format!("its copy `{rel}` of the sweep's files {e}"),
+                Some("copy the whole shard folder back, including scenario/"),
+            )
+        })?;
+        files.push(crate::scenario::InputFile {
+            path: inner.to_string(),
+            bytes: bytes.into(),
+        });
+    }
+    Ok(files)
+}
+
+/// A warning when the copies of a sweep's files in `dir` (`paths`, the
+/// sweep file first) do not read back as the sweep that ran (a file reached
+/// through a symbolic link, say): repeating it would need the originals.
+fn check_copies(dir: &Path, sweep: &Sweep, paths: &[String]) -> Option<String> {
+    let first = paths.first()?;
+    let why = match file::load(&dir.join(first), true) {
+        Ok(copy) if copy.hash() == sweep.hash() => return None,
+        Ok(_) => "they read back as another sweep".to_string(),
+        Err(e) => e.to_string(),
+    };
+    Some(format!(
+        "the copies of the sweep's files in {}/ do not read back as the sweep ({why}); \
+         repeat it from the original files",
+        crate::output::INPUTS_DIR
+    ))
 }
 
 /// The keys of a sweep's manifest that describe the sweep itself, which a
@@ -1177,6 +1248,13 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
             .and_then(|t| serde_json::from_str(&t).ok());
     let sobol = manifest.as_ref().and_then(|v| v["design"].as_str()) == Some("sobol");
     let design = std::fs::read(shards[0].join("design.csv")).ok();
+    // The first shard's copies of the sweep's files (the shards ran the
+    // same files: the sweep hash covers their bytes).
+    let copies = manifest
+        .as_ref()
+        .map(|m| shard_copies(&shards[0], m))
+        .transpose()?
+        .unwrap_or_default();
 
     crate::output::create_dir(out_dir)?;
     let _lock = crate::output::FolderLock::take(out_dir)?;
@@ -1241,6 +1319,9 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         f.commit()?;
     }
     summarize(out_dir, n_params, sobol)?;
+    let inputs = crate::output::InputCopies::write(out_dir, &copies)?;
+    let inputs_paths = inputs.paths().to_vec();
+    inputs.commit()?;
     let mut mf = PartFile::create(out_dir, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     // The sweep's own record (from the first shard: the shards agree on
@@ -1257,6 +1338,14 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     }
     merged.insert("sweep_hash".into(), sweep_hash.into());
     merged.insert("runs".into(), runs.len().into());
+    merged.insert(
+        "rerun".into(),
+        inputs_paths
+            .first()
+            .map(|p| format!("powerdyn sweep {}", crate::run::shell_word(p)))
+            .into(),
+    );
+    merged.insert("inputs".into(), inputs_paths.into());
     merged.insert(
         "merged_from".into(),
         shards

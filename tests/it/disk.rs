@@ -95,15 +95,38 @@ fn manifest(dir: &Path) -> serde_json::Value {
 /// Every file of a finished sweep is byte-identical to the uninterrupted
 /// one's, and the manifests agree but for wall time and threads.
 fn assert_same_sweep(got: &Path, want: &Path) {
-    let names = entries(want);
-    assert_eq!(entries(got), names, "the same files");
-    for f in names.iter().filter(|f| *f != "manifest.json") {
-        assert!(
-            fs::read(got.join(f)).unwrap() == fs::read(want.join(f)).unwrap(),
-            "{f} differs from the uninterrupted sweep's"
-        );
+    assert_eq!(entries(got), entries(want), "the same files");
+    let (g, w) = (contents(got), contents(want));
+    assert_eq!(
+        g.iter().map(|(f, _)| f).collect::<Vec<_>>(),
+        w.iter().map(|(f, _)| f).collect::<Vec<_>>(),
+        "the same files below the folder"
+    );
+    for ((f, a), (_, b)) in g.iter().zip(&w) {
+        if f != "manifest.json" {
+            assert!(a == b, "{f} differs from the uninterrupted sweep's");
+        }
     }
     assert_eq!(manifest(got), manifest(want));
+}
+
+/// Every file below `dir` (its path there, `/` between folders) with its
+/// bytes, in path order.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).expect("a folder") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            for (f, b) in contents(&p) {
+                v.push((format!("{name}/{f}"), b));
+            }
+        } else {
+            v.push((name, fs::read(&p).unwrap()));
+        }
+    }
+    v.sort();
+    v
 }
 
 fn path_str(p: &Path) -> &str {

@@ -316,14 +316,33 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
         assert_eq!(mm[key], mw[key], "{key}");
     }
     assert_eq!(mm["merged_from"].as_array().unwrap().len(), 3);
+    // It holds the sweep's files, as the whole sweep's folder does, and
+    // says how to repeat the sweep from them.
+    assert_eq!(
+        mm["inputs"],
+        serde_json::json!(["scenario/sweeps/s.toml", "scenario/bully.toml"])
+    );
+    assert_eq!(mm["inputs"], mw["inputs"]);
+    assert_eq!(mm["rerun"], "powerdyn sweep scenario/sweeps/s.toml");
+    assert_eq!(mw["rerun"], mm["rerun"]);
+    assert_eq!(
+        m(&shards[0])["rerun"],
+        "powerdyn sweep scenario/sweeps/s.toml --shard 2/3",
+        "shards were given in reverse"
+    );
+    assert_eq!(
+        tree(&merged.join("scenario")),
+        tree(&whole.join("scenario"))
+    );
+    assert_eq!(
+        fs::read(whole.join("scenario/sweeps/s.toml")).unwrap(),
+        fs::read(&path).unwrap()
+    );
     // A shard copied back incompletely (its manifest first, its time series
     // cut short) is refused, naming the file.
     let copy = tmp.path().join("copy");
     fs::create_dir_all(&copy).unwrap();
-    for e in fs::read_dir(&shards[0]).unwrap() {
-        let p = e.unwrap().path();
-        fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
-    }
+    copy_tree(&shards[0], &copy);
     let ts = fs::read(copy.join("timeseries.csv")).unwrap();
     fs::write(copy.join("timeseries.csv"), &ts[..ts.len() / 2]).unwrap();
     let torn = [copy.clone(), shards[1].clone(), shards[2].clone()];
@@ -365,20 +384,7 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
         "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.7] }\n",
         "b",
     );
-    let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> { tree(d) };
     let before = snapshot(&one[0]);
     let out = tmp.path().join("merged");
     let refused = |shards: &[std::path::PathBuf], out: &Path, expect: &str| {
@@ -728,18 +734,7 @@ fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_on
         .status()
         .unwrap();
     assert!(status.success());
-    for f in [
-        "runs.csv",
-        "timeseries.csv",
-        "aggregate.csv",
-        "verdicts.csv",
-    ] {
-        assert_eq!(
-            fs::read(resumed.join(f)).unwrap(),
-            fs::read(whole.join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    assert_same_outputs(&resumed, &whole);
     assert!(!resumed.join("runs.csv.part").exists());
 }
 
@@ -1119,4 +1114,70 @@ fn named_events_and_intersections_can_be_swept() {
         sw.scenario_at(0).unwrap().intersections,
         sw.scenario_at(1).unwrap().intersections
     );
+}
+
+/// Every file below `dir` (its path there, `/` between folders) with its
+/// bytes, in path order.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            v.extend(
+                tree(&p)
+                    .into_iter()
+                    .map(|(f, b)| (format!("{name}/{f}"), b)),
+            );
+        } else {
+            v.push((name, fs::read(&p).unwrap()));
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Copies the folder `from` with everything below it to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for (f, bytes) in tree(from) {
+        let p = to.join(f);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, bytes).unwrap();
+    }
+}
+
+#[test]
+fn a_sweep_folder_holds_the_sweep_file_and_scenario_and_repeats_the_sweep_from_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.2, 0.5] }\n",
+    );
+    let first = tmp.path().join("first");
+    run(&path, &first, 1);
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(first.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["rerun"], "powerdyn sweep scenario/sweeps/s.toml");
+    assert_eq!(m["warnings"], serde_json::json!([]));
+    // The originals gone, the copies repeat the sweep byte for byte.
+    fs::remove_dir_all(tmp.path().join("scen")).unwrap();
+    let second = tmp.path().join("second");
+    run(&first.join("scenario/sweeps/s.toml"), &second, 2);
+    assert_same_outputs(&second, &first);
+}
+
+/// A sweep's data files in `got` are byte-identical to those in `want`.
+fn assert_same_outputs(got: &Path, want: &Path) {
+    for f in [
+        "runs.csv",
+        "timeseries.csv",
+        "aggregate.csv",
+        "verdicts.csv",
+    ] {
+        assert_eq!(
+            fs::read(got.join(f)).unwrap(),
+            fs::read(want.join(f)).unwrap(),
+            "{f}"
+        );
+    }
 }
