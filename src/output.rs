@@ -342,29 +342,81 @@ fn input_copy_path(path: &str) -> Option<String> {
     (path.len() <= 4096 && path.split('/').all(plain)).then(|| format!("{INPUTS_DIR}/{path}"))
 }
 
+/// The copies an earlier run or sweep in `dir` listed in its
+/// `manifest.json` (`inputs`): paths `scenario/<plain names>` only.
+fn listed_copies(dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return Vec::new();
+    };
+    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let Some(list) = m.get("inputs").and_then(|v| v.as_array()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|v| v.as_str())
+        .filter(|rel| {
+            rel.strip_prefix(&format!("{INPUTS_DIR}/"))
+                .is_some_and(|inner| input_copy_path(inner).is_some())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Refuses to copy `inputs` into `dir` where a copy would replace a file
+/// powerdyn did not write (one the folder's manifest does not list), or
+/// write through a symbolic link (out of the folder, perhaps). Called
+/// before anything in the folder changes.
+pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<()> {
+    let listed = listed_copies(dir);
+    let refuse = |what: String| {
+        Err(Error::input(
+            dir.display().to_string(),
+            what,
+            Some("give another --out, or move that file away"),
+        ))
+    };
+    for f in inputs {
+        // A path that is not plain names is refused by InputCopies::write.
+        let Some(rel) = input_copy_path(&f.path) else {
+            continue;
+        };
+        let target = dir.join(&rel);
+        for a in target.ancestors().take_while(|a| *a != dir) {
+            let Ok(meta) = a.symlink_metadata() else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                return refuse(format!(
+                    "{} is a symbolic link: the copy of the scenario's file `{}` would be written through it",
+                    a.display(),
+                    f.path
+                ));
+            }
+            if a == target && !listed.contains(&rel) {
+                return refuse(format!(
+                    "{rel} exists and powerdyn did not write it: the copy of the scenario's file would replace it"
+                ));
+            }
+            if a != target && !meta.is_dir() {
+                return refuse(format!(
+                    "{} is a file, where the copies of the scenario's files need a folder",
+                    a.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Removes the scenario copies an earlier run listed in `manifest.json`
 /// (`inputs`), and the folders under `scenario/` they leave empty; files
 /// powerdyn did not write there are kept.
 fn remove_input_copies(dir: &Path) -> Result<()> {
-    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
-        return Ok(());
-    };
-    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Ok(());
-    };
-    let Some(list) = m.get("inputs").and_then(|v| v.as_array()) else {
-        return Ok(());
-    };
     let root = dir.join(INPUTS_DIR);
-    for rel in list.iter().filter_map(|v| v.as_str()) {
-        // Only what a run writes: scenario/<plain names>.
-        let Some(inner) = rel.strip_prefix(&format!("{INPUTS_DIR}/")) else {
-            continue;
-        };
-        if input_copy_path(inner).is_none() {
-            continue;
-        }
-        let p = dir.join(rel);
+    for rel in listed_copies(dir) {
+        let p = dir.join(&rel);
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -565,6 +565,7 @@ fn run_in_pool(
     preflight(sweep, cfg.shard)?;
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
+    crate::output::check_input_room(out, &sweep.inputs)?;
     crate::output::create_dir(out)?;
     // One writer at a time (a second sweep started into the folder would
     // interleave its rows with the first's).
@@ -1256,6 +1257,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         .transpose()?
         .unwrap_or_default();
 
+    crate::output::check_input_room(out_dir, &copies)?;
     crate::output::create_dir(out_dir)?;
     let _lock = crate::output::FolderLock::take(out_dir)?;
     prepare_dir(out_dir)?;

@@ -1126,3 +1126,42 @@ fn scenario_copies_with_paths_outside_the_run_folder_are_refused() {
         assert!(!Path::new("/abs.toml").exists());
     }
 }
+
+/// A run refuses, before it changes anything, to let its scenario copy
+/// replace a file powerdyn did not write, or go through a symbolic link.
+#[test]
+fn scenario_copies_never_replace_foreign_files_or_follow_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = crate::support::bundled("balanced-couple");
+    let cfg = |out: &Path| powerdyn::run::RunConfig {
+        seed: 1,
+        steps: 5,
+        out_dir: out.to_path_buf(),
+        threads: 1,
+    };
+    // A file of the user's where the copy would go.
+    let out = dir.path().join("mine");
+    std::fs::create_dir_all(out.join("scenario")).unwrap();
+    std::fs::write(out.join("scenario/balanced-couple.toml"), "mine").unwrap();
+    let e = powerdyn::run::run(&s, &cfg(&out), &mut |_, _| {}).expect_err("refused");
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("powerdyn did not write it"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("scenario/balanced-couple.toml")).unwrap(),
+        "mine"
+    );
+    assert!(!out.join("timeseries.csv").exists() && !out.join(".powerdyn-lock").exists());
+    // scenario/ a link to a folder elsewhere.
+    #[cfg(unix)]
+    {
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let out = dir.path().join("linked");
+        std::fs::create_dir_all(&out).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("scenario")).unwrap();
+        let e = powerdyn::run::run(&s, &cfg(&out), &mut |_, _| {}).expect_err("refused");
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    }
+}
