@@ -330,6 +330,12 @@ fn out_line(line: &str) {
 
 fn cmd_run(a: RunArgs) -> Result<i32, Error> {
     let sc = scenario::load(&a.scenario)?;
+    run_scenario(sc, a)
+}
+
+/// `powerdyn run` of a scenario already read (`a.scenario` names it in
+/// messages).
+fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
     if !a.force {
         check_memory(&sc, &a.scenario)?;
     }
@@ -830,31 +836,31 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("demo-{name}")));
-    // Refused before anything is written, as `run` would refuse it.
+    // Refused before anything is written or said, as `run` would refuse it.
     powerdyn::output::check_dir(&out, powerdyn::output::Holds::Run, "a run")?;
-    powerdyn::output::create_dir(&out)?;
-    // The scenario beside its outputs, so the report can tell its story,
-    // with the files it extends.
-    for (file, base) in bases.iter() {
-        let p = out.join(file);
-        std::fs::write(&p, base).map_err(|e| Error::io(&p, e))?;
-    }
-    let scen_path = out.join("scenario.toml");
-    std::fs::write(&scen_path, text).map_err(|e| Error::io(&scen_path, e))?;
+    // The scenario and the files it extends, as built in; the run copies
+    // them into its folder (scenario/), where the report finds the story.
+    let file = format!("{name}.toml");
+    let mut files: Vec<(&str, &[u8])> = vec![(&file, text.as_bytes())];
+    files.extend(bases.iter().map(|(f, t)| (*f, t.as_bytes())));
+    let sc = scenario::parse_files(&files)?;
     out_line(&format!("powerdyn demo: {name}\n"));
     for line in text.lines().take_while(|l| l.starts_with('#')) {
         out_line(line.trim_start_matches('#').trim_start());
     }
     out_line("");
-    cmd_run(RunArgs {
-        scenario: scen_path,
-        out: Some(out.clone()),
-        seed: None,
-        steps: None,
-        threads: 0,
-        quiet: false,
-        force: false,
-    })?;
+    run_scenario(
+        sc,
+        RunArgs {
+            scenario: PathBuf::from(&file),
+            out: Some(out.clone()),
+            seed: None,
+            steps: None,
+            threads: 0,
+            quiet: false,
+            force: false,
+        },
+    )?;
     out_line("\nWhat happened:");
     out_line(powerdyn::report::narrative(&out)?.trim_end());
     let ts = powerdyn::report::Table::read(&out.join("timeseries.csv"))?;

@@ -383,6 +383,79 @@ pub fn load(path: &Path) -> Result<Scenario> {
     Ok(sc)
 }
 
+/// A scenario held in memory with the bases it extends (a program's
+/// built-in scenarios, such as powerdyn's demos): `files[0]` is the
+/// scenario, named by its file name, and the others its bases, each named
+/// by its path relative to the scenario's folder, as `extends` names it
+/// from there (plain names, `/` between folders). Read as [`load`] reads
+/// files, with [`Scenario::inputs`] the texts given and
+/// [`Scenario::source`] the first name.
+pub fn parse_files(files: &[(&str, &[u8])]) -> Result<Scenario> {
+    let Some(&(first, _)) = files.first() else {
+        return Err(Error::input("scenario", "no scenario given", None));
+    };
+    let bad = |name: &str, msg: String| Error::input(name, msg, None::<&str>);
+    for (name, _) in files {
+        if !name.split('/').all(plain_file_name) {
+            return Err(bad(name, "not a relative path of plain names".into()));
+        }
+    }
+    let mut order = vec![0usize];
+    loop {
+        let (name, bytes) = files[*order.last().expect("non-empty")];
+        let Some(base) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| DeTable::parse(t).ok())
+            .and_then(|d| {
+                d.get_ref()
+                    .get("extends")
+                    .and_then(|v| v.get_ref().as_str().map(str::to_string))
+            })
+        else {
+            break;
+        };
+        // Relative to the naming file's folder.
+        let here = name.rsplit_once('/').map(|(d, _)| d);
+        let wanted = match here {
+            Some(d) => format!("{d}/{base}"),
+            None => base.clone(),
+        };
+        let Some(k) = files.iter().position(|(n, _)| *n == wanted) else {
+            return Err(bad(
+                name,
+                format!("extends: `{base}` is not among the files given"),
+            ));
+        };
+        if order.contains(&k) {
+            return Err(bad(
+                name,
+                format!("extends: `{base}` extends itself (a cycle of extends)"),
+            ));
+        }
+        if order.len() > MAX_EXTENDS {
+            return Err(bad(
+                name,
+                format!("more than {MAX_EXTENDS} levels of extends"),
+            ));
+        }
+        order.push(k);
+    }
+    let chain = order
+        .iter()
+        .map(|&k| (files[k].0.to_string(), files[k].1.to_vec()))
+        .collect();
+    let mut sc = parse_chain(chain).map_err(Error::Input)?;
+    sc.inputs = order
+        .iter()
+        .map(|&k| InputFile {
+            path: files[k].0.to_string(),
+            bytes: files[k].1.into(),
+        })
+        .collect();
+    debug_assert_eq!(sc.source, first);
+    Ok(sc)
+}
+
 /// Most levels of `extends`.
 pub const MAX_EXTENDS: usize = 8;
 

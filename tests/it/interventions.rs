@@ -367,3 +367,33 @@ fn an_extending_file_changes_named_events_and_intersections_and_appends_unnamed_
         ["events[0] (`help`, counseling) at step 20 never happens: the run's steps are 0 to 9"]
     );
 }
+
+#[test]
+fn a_scenario_in_memory_reads_as_its_files_would() {
+    let base = std::fs::read(root().join("scenarios/couple-money.toml")).unwrap();
+    let child = std::fs::read(root().join("scenarios/couple-money-counseling.toml")).unwrap();
+    let s = powerdyn::scenario::parse_files(&[
+        ("couple-money-counseling.toml", &child),
+        ("couple-money.toml", &base),
+    ])
+    .unwrap();
+    let from_files = bundled("couple-money-counseling");
+    assert_eq!(s.sha256, from_files.sha256);
+    assert_eq!(s.events, from_files.events);
+    assert_eq!(s.cohorts, from_files.cohorts);
+    let paths: Vec<&str> = s.inputs.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["couple-money-counseling.toml", "couple-money.toml"]);
+    // A base not given, a cycle, a path that is not plain names.
+    let missing = powerdyn::scenario::parse_files(&[("c.toml", &child)]).unwrap_err();
+    assert!(
+        missing.to_string().contains("not among the files given"),
+        "{missing}"
+    );
+    let a = b"extends = \"b.toml\"\nname = \"a\"\n";
+    let b = b"extends = \"a.toml\"\nname = \"b\"\n";
+    let cycle =
+        powerdyn::scenario::parse_files(&[("a.toml", &a[..]), ("b.toml", &b[..])]).unwrap_err();
+    assert!(cycle.to_string().contains("cycle"), "{cycle}");
+    let escape = powerdyn::scenario::parse_files(&[("../x.toml", &base)]).unwrap_err();
+    assert_eq!(escape.exit_code(), 2);
+}

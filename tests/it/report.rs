@@ -221,7 +221,10 @@ fn the_counseling_demo_runs_anywhere_with_the_scenario_it_extends() {
     let text = demo(tmp.path(), &["couple-money-counseling"]);
     assert!(text.contains("mean_resentment by step"), "{text}");
     let dir = tmp.path().join("output/demo-couple-money-counseling");
-    assert!(dir.join("couple-money.toml").exists());
+    // The run's folder holds the built-in files as its copies, and only there.
+    assert!(dir.join("scenario/couple-money-counseling.toml").exists());
+    assert!(dir.join("scenario/couple-money.toml").exists());
+    assert!(!dir.join("couple-money.toml").exists() && !dir.join("scenario.toml").exists());
     // The report tells the story: the scenario and the file it extends
     // match the run's manifest.
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
