@@ -389,6 +389,9 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
             summary.seed,
             cfg.out_dir.display()
         ));
+        if let Some(w) = &summary.copies_warning {
+            eprintln!("warning: {w}");
+        }
         let mut undetermined = false;
         for (name, v) in &summary.verdicts {
             let settle = v
@@ -619,6 +622,14 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     }
     let steps = sw.steps.unwrap_or(first.steps);
     let runs = sw.total_runs();
+    if !a.quiet || a.dry_run {
+        for w in &sw.warnings {
+            eprintln!(
+                "warning: {}: {w}\n  help: move the event earlier or run longer; manifest.json records this",
+                a.sweep.display()
+            );
+        }
+    }
     if a.dry_run {
         // The checks the sweep would make before its first run (it makes
         // them itself otherwise).

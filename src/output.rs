@@ -377,7 +377,19 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
             Some("give another --out, or move that file away"),
         ))
     };
+    let mut seen: Vec<&str> = Vec::new();
     for f in inputs {
+        if seen.contains(&f.path.as_str()) {
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!(
+                    "two of the scenario's files would be copied to scenario/{}",
+                    f.path
+                ),
+                Some("rename the scenario file (its name is not a plain file name)"),
+            ));
+        }
+        seen.push(&f.path);
         // A path that is not plain names is refused by InputCopies::write.
         let Some(rel) = input_copy_path(&f.path) else {
             continue;
@@ -394,7 +406,10 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
                     f.path
                 ));
             }
-            if a == target && !listed.contains(&rel) {
+            // A file with the copy's bytes loses nothing (a copy an
+            // interrupted run or sweep committed, say).
+            let same = || std::fs::read(a).is_ok_and(|b| *b == *f.bytes);
+            if a == target && !listed.contains(&rel) && !same() {
                 return refuse(format!(
                     "{rel} exists and powerdyn did not write it: the copy of the scenario's file would replace it"
                 ));
@@ -411,12 +426,28 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
 }
 
 /// Removes the scenario copies an earlier run listed in `manifest.json`
-/// (`inputs`), and the folders under `scenario/` they leave empty; files
-/// powerdyn did not write there are kept.
-fn remove_input_copies(dir: &Path) -> Result<()> {
+/// (`inputs`), but for those `keep` rewrites with the same bytes, and the
+/// folders under `scenario/` they leave empty; files powerdyn did not write
+/// there are kept, and nothing is removed through a symbolic link.
+fn remove_input_copies(dir: &Path, keep: &[crate::scenario::InputFile]) -> Result<()> {
     let root = dir.join(INPUTS_DIR);
     for rel in listed_copies(dir) {
         let p = dir.join(&rel);
+        // Never through a symbolic link (out of the folder, perhaps).
+        let linked = p.ancestors().skip(1).take_while(|a| *a != dir).any(|a| {
+            a.symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+        });
+        // A copy the new run writes again with the same bytes stays, so
+        // that a run interrupted after this point still leaves it (the
+        // scenario it reads may be that very copy).
+        let again = keep.iter().any(|f| {
+            input_copy_path(&f.path).as_deref() == Some(rel.as_str())
+                && std::fs::read(&p).is_ok_and(|b| *b == *f.bytes)
+        });
+        if linked || again {
+            continue;
+        }
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -439,13 +470,14 @@ fn remove_input_copies(dir: &Path) -> Result<()> {
 /// removed with them, since they would describe the earlier run.
 pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];
 
-/// Prepares a run folder: creates it and removes the run files of an earlier
-/// run there (its scenario copies, then manifest first) and the reports made
+/// Prepares a run folder for a run or sweep reading `inputs`: creates it
+/// and removes the run files of an earlier run there (its scenario copies
+/// but those `inputs` rewrites unchanged, then manifest first) and the reports made
 /// from them, so a failed run cannot leave a stale set that looks complete,
 /// nor a new run an old report.
-pub fn prepare_dir(dir: &Path) -> Result<()> {
+pub fn prepare_dir(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<()> {
     create_dir(dir)?;
-    remove_input_copies(dir)?;
+    remove_input_copies(dir, inputs)?;
     for name in RUN_FILES.iter().rev().chain(&DERIVED_FILES) {
         let p = dir.join(name);
         match std::fs::remove_file(&p) {

@@ -71,6 +71,9 @@ pub struct Summary {
     /// Hierarchy metrics of the final dominance matrix, with de Vries'
     /// randomisation test (groups of at most `hierarchy_max_agents`).
     pub hierarchy: Option<crate::metrics::hierarchy::HierarchyMetrics>,
+    /// Why the copies of the scenario's files in the run's folder cannot
+    /// repeat the run, when they cannot (also in `manifest.json`).
+    pub copies_warning: Option<String>,
 }
 
 /// The closed-form influence results of a run.
@@ -225,7 +228,7 @@ fn run_in_pool(
     crate::output::create_dir(&cfg.out_dir)?;
     // One writer at a time: another run into this folder is refused.
     let _lock = crate::output::FolderLock::take(&cfg.out_dir)?;
-    prepare_dir(&cfg.out_dir)?;
+    prepare_dir(&cfg.out_dir, &scenario.inputs)?;
     // The scenario's files, copied now as read (renamed with the outputs).
     let inputs = crate::output::InputCopies::write(&cfg.out_dir, &scenario.inputs)?;
     let columns = metrics::column_names(&sim);
@@ -461,8 +464,9 @@ fn run_in_pool(
         .zip(last_row.iter().copied())
         .collect();
     let n_ties = sim.world.ties.csr.targets.len() as u64 / 2;
-    let summary = Summary {
+    let mut summary = Summary {
         scenario: scenario.name.clone(),
+        copies_warning: None,
         seed: cfg.seed,
         steps,
         agents: sim.world.agents.len() as u64,
@@ -544,7 +548,10 @@ fn run_in_pool(
     let inputs_paths = inputs.paths().to_vec();
     inputs.commit()?;
     let mut warnings = scenario.unreached_events(steps);
-    warnings.extend(check_copies(&cfg.out_dir, scenario, &inputs_paths));
+    let copies_warning = check_copies(&cfg.out_dir, scenario, &inputs_paths);
+    let rerun_from = inputs_paths.first().filter(|_| copies_warning.is_none());
+    summary.copies_warning = copies_warning.clone();
+    warnings.extend(copies_warning);
     let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
@@ -576,7 +583,7 @@ fn run_in_pool(
             f
         },
         inputs: inputs_paths.clone(),
-        rerun: inputs_paths.first().map(|p| {
+        rerun: rerun_from.map(|p| {
             format!(
                 "powerdyn run {} --seed {} --steps {steps}",
                 shell_word(p),

@@ -122,6 +122,10 @@ pub struct Sweep {
     /// Agents times steps summed over the points (one replicate each): the
     /// work of one replicate of the design, for time estimates.
     pub point_agent_steps: f64,
+    /// What the sweep's runs will not do that their scenarios ask for
+    /// (events after the last step: a swept event parameter that varies
+    /// nothing), each a sentence naming the points.
+    pub warnings: Vec<String>,
 }
 
 impl Sweep {
@@ -226,18 +230,20 @@ impl Sweep {
     /// point order is returned) and returns the largest memory estimate of
     /// one run, the most agents of any point, and the agents and the agents
     /// times steps summed over the points.
-    pub fn check_points(&self) -> Result<(f64, u64, f64, f64)> {
+    pub fn check_points(&self) -> Result<(f64, u64, f64, f64, Vec<String>)> {
         use rayon::prelude::*;
-        type Checked = (f64, u64, u64, Vec<String>);
+        type Checked = (f64, u64, u64, Vec<String>, Vec<String>);
         let checked: Vec<Result<Checked>> = (0..self.points.len())
             .into_par_iter()
             .map(|p| {
                 self.scenario_at(p).map(|s| {
+                    let steps = self.steps.unwrap_or(s.steps);
                     (
                         s.estimated_bytes(),
                         s.n_agents(),
-                        self.steps.unwrap_or(s.steps),
+                        steps,
                         crate::metrics::columns_of(&s),
+                        s.unreached_events(steps),
                     )
                 })
             })
@@ -245,8 +251,18 @@ impl Sweep {
         let (mut bytes, mut agents) = (0.0f64, 0u64);
         let (mut all_agents, mut agent_steps) = (0.0f64, 0.0f64);
         let mut first: Option<Vec<String>> = None;
+        // Each unreached event with the points it does not happen at.
+        let mut unreached: Vec<(String, Vec<usize>)> = Vec::new();
         for (p, c) in checked.into_iter().enumerate() {
-            let (b, a, steps, cols) = c?;
+            let (b, a, steps, cols, late) = c?;
+            for w in late {
+                // The sentence less its step (which a swept `from` varies).
+                let key = w.split(" at step ").next().unwrap_or(&w).to_string();
+                match unreached.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, points)) => points.push(p),
+                    None => unreached.push((key, vec![p])),
+                }
+            }
             bytes = bytes.max(b);
             agents = agents.max(a);
             all_agents += a as f64;
@@ -280,7 +296,23 @@ impl Sweep {
                 Some(_) => {}
             }
         }
-        Ok((bytes, agents, all_agents, agent_steps))
+        let n = self.points.len();
+        let warnings = unreached
+            .into_iter()
+            .map(|(event, points)| {
+                let which = if points.len() == n {
+                    "at every point".to_string()
+                } else {
+                    let shown: Vec<String> = points.iter().take(5).map(|p| p.to_string()).collect();
+                    let more = if points.len() > 5 { ", ..." } else { "" };
+                    format!("at {} of {n} points ({}{more})", points.len(), shown.join(", "))
+                };
+                format!(
+                    "{event} never happens {which}: it starts after the runs' last step, so what the sweep varies of it changes nothing there"
+                )
+            })
+            .collect();
+        Ok((bytes, agents, all_agents, agent_steps, warnings))
     }
 
     /// `path = value` for each parameter of point `point`.
@@ -383,6 +415,16 @@ fn copy_layout(
 
 /// Reads and validates a sweep file.
 pub fn load(path: &Path, force: bool) -> Result<Sweep> {
+    load_with(path, force, true)
+}
+
+/// [`load`] without checking every point (only the first): the sweep's
+/// definition and [`Sweep::hash`], quickly, for a sweep already checked.
+pub(crate) fn load_definition(path: &Path) -> Result<Sweep> {
+    load_with(path, true, false)
+}
+
+fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     let shown = path.display().to_string();
     let bytes = scenario::read_input_file(path).map_err(|e| {
         Error::input(
@@ -784,6 +826,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         max_agents: 0,
         point_agents: 0.0,
         point_agent_steps: 0.0,
+        warnings: Vec::new(),
     };
     // Every parameter path must exist: the first point first (unknown keys
     // are named with a suggestion), then every point, so that a value out of
@@ -792,12 +835,15 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
         sweep.scenario_at(0)?;
     }
     let mut sweep = sweep;
-    (
-        sweep.max_estimated_bytes,
-        sweep.max_agents,
-        sweep.point_agents,
-        sweep.point_agent_steps,
-    ) = sweep.check_points()?;
+    if every_point {
+        (
+            sweep.max_estimated_bytes,
+            sweep.max_agents,
+            sweep.point_agents,
+            sweep.point_agent_steps,
+            sweep.warnings,
+        ) = sweep.check_points()?;
+    }
     Ok(sweep)
 }
 
@@ -819,6 +865,7 @@ fn check_named_entries(
             continue;
         }
         let mut names: Vec<String> = Vec::new();
+        let mut unnamed: Vec<String> = Vec::new();
         for (_, bytes) in chain {
             let Some(doc) = std::str::from_utf8(bytes)
                 .ok()
@@ -831,10 +878,18 @@ fn check_named_entries(
             };
             for e in entries {
                 if let DeValue::Table(t) = e.get_ref() {
-                    if let Some(n) = t.get("name").and_then(|v| v.get_ref().as_str()) {
-                        if !names.iter().any(|m| m == n) {
-                            names.push(n.to_string());
+                    match t.get("name").and_then(|v| v.get_ref().as_str()) {
+                        Some(n) => {
+                            if !names.iter().any(|m| m == n) {
+                                names.push(n.to_string());
+                            }
                         }
+                        None => unnamed.push(
+                            t.get("kind")
+                                .and_then(|v| v.get_ref().as_str())
+                                .unwrap_or("")
+                                .to_string(),
+                        ),
                     }
                 }
             }
@@ -844,10 +899,28 @@ fn check_named_entries(
         }
         let entry = kind.trim_end_matches('s');
         let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+        // An unnamed entry (an event of that kind, say) is what was meant.
+        let name_it = if unnamed.iter().any(|k| k == seg[1]) {
+            format!(
+                "the scenario's `{}` {entry} has no name: add name = \"{}\" to its [[{kind}]] table to sweep it",
+                seg[1], seg[1]
+            )
+        } else if !unnamed.is_empty() {
+            format!(
+                "{} of its {kind} have no name: give the one you mean name = \"{}\" in its [[{kind}]] table",
+                unnamed.len(),
+                seg[1]
+            )
+        } else {
+            String::new()
+        };
         let help = match (
             names.is_empty(),
             near_miss(seg[1], candidates.iter().copied()),
         ) {
+            _ if !name_it.is_empty() && near_miss(seg[1], candidates.iter().copied()).is_none() => {
+                name_it
+            }
             (true, _) => {
                 format!("the scenario has no named {kind}; a sweep varies what the scenario has")
             }

@@ -631,7 +631,7 @@ fn run_in_pool(
     if resume {
         done = resume_point(&runs_part, &ts_part, &ids)?;
     } else {
-        prepare_dir(out)?;
+        prepare_dir(out, &sweep.inputs)?;
         for f in OUTPUTS {
             let _ = std::fs::remove_file(out.join(f));
         }
@@ -769,16 +769,24 @@ fn run_in_pool(
     }
     let inputs_paths = inputs.paths().to_vec();
     inputs.commit()?;
-    let warnings: Vec<String> = check_copies(out, sweep, &inputs_paths)
-        .into_iter()
+    // A rerun only when the copies read back as this sweep.
+    let copies_warning = check_copies(out, sweep, &inputs_paths);
+    let rerun = inputs_paths
+        .first()
+        .filter(|_| copies_warning.is_none())
+        .map(|p| {
+            let shard = cfg
+                .shard
+                .map(|(k, n)| format!(" --shard {k}/{n}"))
+                .unwrap_or_default();
+            format!("powerdyn sweep {}{shard}", crate::run::shell_word(p))
+        });
+    let warnings: Vec<String> = sweep
+        .warnings
+        .iter()
+        .cloned()
+        .chain(copies_warning)
         .collect();
-    let rerun = inputs_paths.first().map(|p| {
-        let shard = cfg
-            .shard
-            .map(|(k, n)| format!(" --shard {k}/{n}"))
-            .unwrap_or_default();
-        format!("powerdyn sweep {}{shard}", crate::run::shell_word(p))
-    });
     let mut mf = PartFile::create(out, "manifest.json")?;
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
@@ -854,7 +862,7 @@ fn shard_copies(dir: &Path, m: &serde_json::Value) -> Result<Vec<crate::scenario
 /// through a symbolic link, say): repeating it would need the originals.
 fn check_copies(dir: &Path, sweep: &Sweep, paths: &[String]) -> Option<String> {
     let first = paths.first()?;
-    let why = match file::load(&dir.join(first), true) {
+    let why = match file::load_definition(&dir.join(first)) {
         Ok(copy) if copy.hash() == sweep.hash() => return None,
         Ok(_) => "they read back as another sweep".to_string(),
         Err(e) => e.to_string(),
@@ -1178,7 +1186,24 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
             Some("give the folders of every shard, 0 to N-1"),
         ));
     }
-    Ok(hash.map(|(h, _)| h).unwrap_or_default())
+    let hash = hash.map(|(h, _)| h).unwrap_or_default();
+    // A finished merge of another sweep in the folder is its only copy,
+    // perhaps (the shards' scratch space purged): not replaced.
+    if crate::output::holds(out_dir) == crate::output::Holds::Merged {
+        let other = std::fs::read_to_string(out_dir.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|m| m["sweep_hash"].as_str() != Some(hash.as_str()));
+        if other {
+            return Err(bad(
+                out_dir,
+                "this folder holds the merged output of another sweep; this merge would replace it"
+                    .into(),
+                "give --out a folder of its own, or delete that folder first",
+            ));
+        }
+    }
+    Ok(hash)
 }
 
 /// Combines the folders of a sharded sweep (`--shard K/N`, every K) into one:
@@ -1256,11 +1281,53 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         .map(|m| shard_copies(&shards[0], m))
         .transpose()?
         .unwrap_or_default();
+    // The copies repeat the sweep when they did for the shard (it wrote a
+    // rerun) and still read back as the sweep that ran — checked when this
+    // powerdyn ran the shards (the sweep hash covers the version).
+    let rerunnable = manifest.as_ref().is_some_and(|m| m["rerun"].is_string());
+    let same_version = manifest.as_ref().is_some_and(|m| {
+        m["powerdyn_version"].as_str() == Some(env!("CARGO_PKG_VERSION"))
+            && m["model_revision"].as_u64() == Some(u64::from(crate::MODEL_REVISION))
+    });
+    if rerunnable && same_version {
+        let first = manifest
+            .as_ref()
+            .and_then(|m| m["inputs"][0].as_str())
+            .unwrap_or("");
+        let same =
+            file::load_definition(&shards[0].join(first)).is_ok_and(|sw| sw.hash() == sweep_hash);
+        if !same {
+            return Err(bad(
+                &shards[0],
+                format!(
+                    "its copies of the sweep's files in {}/ are not those the shard ran (changed, or cut short, since)",
+                    crate::output::INPUTS_DIR
+                ),
+            ));
+        }
+    }
+    // Warnings of any shard, once each.
+    let mut warnings: Vec<serde_json::Value> = Vec::new();
+    for dir in shards {
+        let m: Option<serde_json::Value> = std::fs::read_to_string(dir.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        for w in m
+            .as_ref()
+            .and_then(|m| m["warnings"].as_array())
+            .into_iter()
+            .flatten()
+        {
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
+    }
 
     crate::output::check_input_room(out_dir, &copies)?;
     crate::output::create_dir(out_dir)?;
     let _lock = crate::output::FolderLock::take(out_dir)?;
-    prepare_dir(out_dir)?;
+    prepare_dir(out_dir, &copies)?;
     for f in OUTPUTS {
         let _ = std::fs::remove_file(out_dir.join(f));
     }
@@ -1344,10 +1411,12 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         "rerun".into(),
         inputs_paths
             .first()
+            .filter(|_| rerunnable)
             .map(|p| format!("powerdyn sweep {}", crate::run::shell_word(p)))
             .into(),
     );
     merged.insert("inputs".into(), inputs_paths.into());
+    merged.insert("warnings".into(), warnings.into());
     merged.insert(
         "merged_from".into(),
         shards

@@ -1527,3 +1527,90 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// Running a run folder's own copy into that folder again: the copies are
+/// kept, even when the new run is interrupted (they may be all that is left).
+#[test]
+fn an_interrupted_rerun_into_its_own_folder_keeps_the_scenario_copies() {
+    let dir = tempdir();
+    variant_with_base(dir.path());
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "counseling.toml",
+            "--steps",
+            "50",
+            "-q",
+            "--out",
+            "self",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let own = dir.path().join("self");
+    let before: Vec<Vec<u8>> = [
+        "scenario/counseling.toml",
+        "scenario/bases/couple-money.toml",
+    ]
+    .iter()
+    .map(|f| std::fs::read(own.join(f)).unwrap())
+    .collect();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerdyn"))
+        .args([
+            "run",
+            "scenario/counseling.toml",
+            "--steps",
+            "50000000",
+            "-q",
+            "--out",
+            ".",
+        ])
+        .current_dir(&own)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the run is under way (its time series started).
+    for _ in 0..200 {
+        if own.join("timeseries.csv.part").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !own.join("manifest.json").exists(),
+        "nothing looks complete"
+    );
+    for (f, bytes) in [
+        "scenario/counseling.toml",
+        "scenario/bases/couple-money.toml",
+    ]
+    .iter()
+    .zip(&before)
+    {
+        assert_eq!(&std::fs::read(own.join(f)).unwrap(), bytes, "{f} kept");
+    }
+    // And the folder repeats its run again.
+    let r = powerdyn(
+        &own,
+        &[
+            "run",
+            "scenario/counseling.toml",
+            "--steps",
+            "50",
+            "-q",
+            "--out",
+            ".",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+}

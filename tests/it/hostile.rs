@@ -1165,3 +1165,38 @@ fn scenario_copies_never_replace_foreign_files_or_follow_links() {
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
     }
 }
+
+/// Removing an earlier run's copies never goes through a symbolic link.
+#[cfg(unix)]
+#[test]
+fn removing_old_scenario_copies_never_follows_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("bases")).unwrap();
+    std::fs::copy(
+        crate::support::root().join("scenarios/couple-money.toml"),
+        root.join("bases/cm.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("v.toml"),
+        "extends = \"bases/cm.toml\"\nname = \"v\"\n",
+    )
+    .unwrap();
+    let v = powerdyn::scenario::load(&root.join("v.toml")).unwrap();
+    let out = root.join("out");
+    crate::support::run_into(&v, 1, 5, 1, &out);
+    assert!(out.join("scenario/bases/cm.toml").exists());
+    // The copies' folder replaced by a link to precious files elsewhere.
+    let precious = root.join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("cm.toml"), "keep me").unwrap();
+    std::fs::remove_dir_all(out.join("scenario/bases")).unwrap();
+    std::os::unix::fs::symlink(&precious, out.join("scenario/bases")).unwrap();
+    let other = crate::support::bundled("balanced-couple");
+    crate::support::run_into(&other, 1, 5, 1, &out);
+    assert_eq!(
+        std::fs::read_to_string(precious.join("cm.toml")).unwrap(),
+        "keep me"
+    );
+}

@@ -358,23 +358,7 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
 #[test]
 fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input() {
     let tmp = tempfile::tempdir().unwrap();
-    let shards_of = |body: &str, tag: &str| -> Vec<std::path::PathBuf> {
-        let sub = tmp.path().join(tag);
-        let sw = sweep::file::load(&write_sweep(&sub, body), false).unwrap();
-        (0..2)
-            .map(|k| {
-                let dir = sub.join(format!("shard{k}"));
-                let cfg = sweep::SweepConfig {
-                    out_dir: dir.clone(),
-                    threads: 1,
-                    shard: Some((k, 2)),
-                    replace: false,
-                };
-                sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
-                dir
-            })
-            .collect()
-    };
+    let shards_of = |body: &str, tag: &str| two_shards(&tmp.path().join(tag), body);
     let one = shards_of(
         "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
         "a",
@@ -1180,4 +1164,141 @@ fn assert_same_outputs(got: &Path, want: &Path) {
             "{f}"
         );
     }
+}
+
+/// A sweep stopped after renaming its copies into place but before its
+/// manifest runs again (its copies are its own: the same bytes).
+#[test]
+fn a_sweep_whose_copies_landed_without_its_manifest_runs_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.2, 0.5] }\n",
+    );
+    let out = tmp.path().join("out");
+    run(&path, &out, 1);
+    let whole = tmp.path().join("whole");
+    run(&path, &whole, 1);
+    fs::remove_file(out.join("manifest.json")).unwrap();
+    fs::remove_file(out.join("aggregate.csv")).unwrap();
+    run(&path, &out, 1);
+    assert_same_outputs(&out, &whole);
+}
+
+/// Sweeping an event that starts after the runs' last step varies nothing:
+/// the sweep says so, by point, and its manifest records it.
+#[test]
+fn a_sweep_of_an_event_that_never_happens_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for f in ["couple-money.toml", "couple-money-counseling.toml"] {
+        fs::copy(root().join("scenarios").join(f), dir.join(f)).unwrap();
+    }
+    let file = dir.join("late.toml");
+    fs::write(
+        &file,
+        "name = \"late\"\nscenario = \"couple-money-counseling.toml\"\nsteps = 300\n\
+         [parameters]\n\"events.counseling.from\" = { values = [100, 500, 900] }\n",
+    )
+    .unwrap();
+    let sw = sweep::file::load(&file, false).unwrap();
+    assert_eq!(sw.warnings.len(), 1, "{:?}", sw.warnings);
+    let w = &sw.warnings[0];
+    assert!(
+        w.contains("`counseling`") || w.contains("(counseling)"),
+        "{w}"
+    );
+    assert!(w.contains("at 2 of 3 points (1, 2)"), "{w}");
+    let out = dir.join("out");
+    run(&file, &out, 1);
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["warnings"][0].as_str(), Some(w.as_str()));
+    // The command line prints it.
+    let r = assert_cmd::Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(dir)
+        .args(["sweep", "late.toml", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&r.stderr).contains("never happens at 2 of 3 points"));
+}
+
+/// An event without a name cannot be swept; the message says how to name it.
+#[test]
+fn sweeping_an_unnamed_event_says_to_name_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let text = fs::read_to_string(root().join("scenarios/bully-sanctions.toml"))
+        .unwrap()
+        .replace("name = \"sanctions\"\n", "");
+    fs::copy(
+        root().join("scenarios/bully-target-stays.toml"),
+        dir.join("bully-target-stays.toml"),
+    )
+    .unwrap();
+    fs::write(dir.join("bs.toml"), text).unwrap();
+    let file = dir.join("sw.toml");
+    fs::write(
+        &file,
+        "name = \"sw\"\nscenario = \"bs.toml\"\nsteps = 30\n\
+         [parameters]\n\"events.sanctions.detection\" = { values = [0.2, 0.8] }\n",
+    )
+    .unwrap();
+    let e = sweep::file::load(&file, false).unwrap_err().to_string();
+    assert!(e.contains("has no name: add name = \"sanctions\""), "{e}");
+}
+
+/// A merge does not replace another sweep's merged results, and refuses a
+/// first shard whose copies were changed since it ran.
+#[test]
+fn a_merge_keeps_another_sweeps_merge_and_checks_the_copies_it_takes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shards_of = |body: &str, tag: &str| two_shards(&tmp.path().join(tag), body);
+    let a = shards_of(
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+        "a",
+    );
+    let b = shards_of(
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.2, 0.7] }\n",
+        "b",
+    );
+    let merged = tmp.path().join("merged");
+    sweep::merge(&a, &merged).unwrap();
+    let before = tree(&merged);
+    let e = sweep::merge(&b, &merged).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string().contains("merged output of another sweep"),
+        "{e}"
+    );
+    assert_eq!(tree(&merged), before, "left as it was");
+    // The same sweep merged again replaces its own merge.
+    sweep::merge(&a, &merged).unwrap();
+    // A first shard whose copy of the scenario changed since it ran.
+    let copy = a[0].join("scenario/bully.toml");
+    let text = fs::read_to_string(&copy).unwrap();
+    fs::write(&copy, text.replace("steps = ", "# edited\nsteps = ")).unwrap();
+    let e = sweep::merge(&a, &tmp.path().join("m2")).unwrap_err();
+    assert!(e.to_string().contains("not those the shard ran"), "{e}");
+    assert!(!tmp.path().join("m2").exists());
+}
+
+/// The two shards of a sweep with `body` written by [`write_sweep`] in `sub`,
+/// run into `sub/shard0` and `sub/shard1`.
+fn two_shards(sub: &Path, body: &str) -> Vec<std::path::PathBuf> {
+    let sw = sweep::file::load(&write_sweep(sub, body), false).unwrap();
+    (0..2)
+        .map(|k| {
+            let dir = sub.join(format!("shard{k}"));
+            let cfg = sweep::SweepConfig {
+                out_dir: dir.clone(),
+                threads: 1,
+                shard: Some((k, 2)),
+                replace: false,
+            };
+            sweep::run(&sw, &cfg, &mut |_, _| {}).unwrap();
+            dir
+        })
+        .collect()
 }
