@@ -352,6 +352,9 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
     }
     cfg.threads = a.threads as usize;
     if !a.quiet {
+        for w in &sc.warnings {
+            eprintln!("warning: {w}");
+        }
         for w in sc.unreached_events(cfg.steps) {
             eprintln!(
                 "warning: {}: {w}\n  help: move the event earlier or run longer (--steps); manifest.json records this",
@@ -908,6 +911,9 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
                         "warning: {}: {w}\n  help: move the event earlier or raise steps",
                         f.display()
                     );
+                }
+                for w in &s.warnings {
+                    eprintln!("warning: {w}");
                 }
             }
             Err(e) => {

@@ -547,7 +547,8 @@ fn run_in_pool(
     sj.commit()?;
     let inputs_paths = inputs.paths().to_vec();
     inputs.commit()?;
-    let mut warnings = scenario.unreached_events(steps);
+    let mut warnings = scenario.warnings.clone();
+    warnings.extend(scenario.unreached_events(steps));
     let copies_warning = check_copies(&cfg.out_dir, scenario, &inputs_paths);
     let rerun_from = inputs_paths.first().filter(|_| copies_warning.is_none());
     summary.copies_warning = copies_warning.clone();

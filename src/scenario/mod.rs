@@ -226,6 +226,10 @@ pub struct Scenario {
     pub source: String,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// What reading it noticed that is likely not meant (an entry whose
+    /// name is close to, but not, the name of an entry of the file it
+    /// extends), each a sentence naming the file and line.
+    pub warnings: Vec<String>,
     /// The files it was read from, as read: the file, then each base it
     /// extends (a run copies them into its folder, so that the folder
     /// alone can repeat the run). Empty for a sweep's point.
@@ -656,11 +660,30 @@ fn entry_name<'a>(v: &'a Spanned<DeValue<'_>>) -> Option<&'a str> {
     }
 }
 
+/// An entry of a file's array of tables (`[[events]]`, ...) whose `name`
+/// matches no entry of the file it extends but is close to one's: added as
+/// a new entry, but likely meant to change that one.
+struct NearMiss {
+    array: String,
+    name: String,
+    like: String,
+    span: std::ops::Range<usize>,
+}
+
+impl NearMiss {
+    fn message(&self) -> String {
+        format!(
+            "the {} entry named `{}` matches no entry of the file it extends, so it is added beside them; did you mean `{}`?",
+            self.array, self.name, self.like
+        )
+    }
+}
+
 /// Lays `child` over `base`: tables merge key by key; in arrays of tables
 /// (`[[agents]]`, `[[populations]]`, `[[events]]`, ...) an entry whose `name`
 /// matches a base entry is laid over it and the others are appended;
 /// anything else in the child replaces the base's.
-fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
+fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>, near: &mut Vec<NearMiss>) {
     for (k, v) in child {
         let existing = base
             .iter()
@@ -676,7 +699,7 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
                     (DeValue::Table(mut b), v) if matches!(v.get_ref(), DeValue::Table(_)) => {
                         let span = v.span();
                         if let DeValue::Table(c) = v.into_inner() {
-                            overlay(&mut b, c);
+                            overlay(&mut b, c, near);
                         }
                         Spanned::new(span, DeValue::Table(b))
                     }
@@ -700,11 +723,27 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>) {
                                         if let (DeValue::Table(mut bt), DeValue::Table(ct)) =
                                             (old.into_inner(), item.into_inner())
                                         {
-                                            overlay(&mut bt, ct);
+                                            overlay(&mut bt, ct, near);
                                             entries[k] = Spanned::new(ispan, DeValue::Table(bt));
                                         }
                                     }
-                                    None => entries.push(item),
+                                    None => {
+                                        // A name close to a base entry's
+                                        // is likely that entry misspelt.
+                                        if let Some(n) = entry_name(&item) {
+                                            let names =
+                                                entries.iter().filter_map(|e| entry_name(e));
+                                            if let Some(c) = reader::near_miss(n, names) {
+                                                near.push(NearMiss {
+                                                    array: k.get_ref().to_string(),
+                                                    name: n.to_string(),
+                                                    like: c.to_string(),
+                                                    span: item.span(),
+                                                });
+                                            }
+                                        }
+                                        entries.push(item)
+                                    }
                                 }
                             }
                         }
@@ -809,18 +848,35 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
     let DeValue::Table(mut merged) = first.into_inner() else {
         unreachable!("a document is a table")
     };
+    let mut near = Vec::new();
     for d in docs {
         if let DeValue::Table(t) = d.into_inner() {
-            overlay(&mut merged, t);
+            overlay(&mut merged, t, &mut near);
         }
     }
     let doc = Spanned::new(span, merged);
     let root = Table::new(doc.get_ref(), doc.span(), "");
     let scenario = read_scenario(root, &mut ctx, &file, sha256);
     if ctx.diags.is_empty() {
-        if let Some(s) = scenario {
+        if let Some(mut s) = scenario {
+            s.warnings = near
+                .iter()
+                .map(|m| format!("{}: {}", ctx.place(m.span.start), m.message()))
+                .collect();
             return Ok(s);
         }
+    }
+    // A misspelt name is the likely cause of what went wrong with its entry.
+    for m in &near {
+        ctx.error(
+            Some(m.span.clone()),
+            &m.array,
+            m.message(),
+            format!(
+                "write name = \"{}\" to change the entry of the file it extends",
+                m.like
+            ),
+        );
     }
     // Report in file order; problems without a place (whole-file checks) last.
     let mut diags = ctx.diags;
@@ -1146,6 +1202,7 @@ fn read_scenario(
         metrics,
         events,
         source: file.to_string(),
+        warnings: Vec::new(),
         inputs: Vec::new(),
         sha256,
     })

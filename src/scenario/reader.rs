@@ -67,6 +67,15 @@ impl<'s> Ctx<'s> {
         (line + 1 - first, col + 1)
     }
 
+    /// `file:line:col` of a byte offset, in its own file.
+    pub fn place(&self, offset: usize) -> String {
+        let (line, col) = self.line_col(offset);
+        format!(
+            "{}:{line}:{col}",
+            self.segment(offset.min(self.src.len())).0
+        )
+    }
+
     /// Records a problem at a span (or none) and a field path.
     pub fn error(
         &mut self,

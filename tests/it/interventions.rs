@@ -397,3 +397,41 @@ fn a_scenario_in_memory_reads_as_its_files_would() {
     let escape = powerdyn::scenario::parse_files(&[("../x.toml", &base)]).unwrap_err();
     assert_eq!(escape.exit_code(), 2);
 }
+
+#[test]
+fn a_misspelt_entry_name_in_an_extending_file_is_pointed_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["couple-money.toml", "couple-money-counseling.toml"] {
+        std::fs::copy(root().join("scenarios").join(f), tmp.path().join(f)).unwrap();
+    }
+    // Complete: valid, but a second event; warned about at its line.
+    std::fs::write(
+        tmp.path().join("v5.toml"),
+        "extends = \"couple-money-counseling.toml\"\nname = \"v5\"\n[[events]]\nname = \"counselling\"\nkind = \"counseling\"\nfrom = 1000\nevery = 100\n",
+    )
+    .unwrap();
+    let s = powerdyn::scenario::load(&tmp.path().join("v5.toml")).unwrap();
+    assert_eq!(s.events.len(), 2);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert!(s.warnings[0].contains("v5.toml:3:1"), "{}", s.warnings[0]);
+    assert!(
+        s.warnings[0].contains("did you mean `counseling`?"),
+        "{}",
+        s.warnings[0]
+    );
+    // Partial: refused, the misspelling among the reasons.
+    std::fs::write(
+        tmp.path().join("v4.toml"),
+        "extends = \"couple-money-counseling.toml\"\nname = \"v4\"\n[[events]]\nname = \"counselling\"\nrelief = 0.9\n",
+    )
+    .unwrap();
+    let e = powerdyn::scenario::load(&tmp.path().join("v4.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("write name = \"counseling\""), "{e}");
+    // No bundled scenario is warned about.
+    for f in crate::support::bundled_files() {
+        let s = powerdyn::scenario::load(&f).unwrap();
+        assert!(s.warnings.is_empty(), "{}: {:?}", f.display(), s.warnings);
+    }
+}
