@@ -715,6 +715,9 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     bar.finish_and_clear();
     let summary = summary?;
     if !a.quiet {
+        if let Some(w) = &summary.copies_warning {
+            eprintln!("warning: {w}");
+        }
         out_line(&format!(
             "{}: {} runs over {} points in {:.1} s -> {}",
             summary.name,

@@ -181,6 +181,30 @@ fn scenario_text(dir: &Path, manifest: &serde_json::Value) -> Option<(String, St
         })
 }
 
+/// The copies of the bases a run's scenario extends (the manifest's
+/// `inputs` after the first), each as its path below `scenario/` and its
+/// text; copies missing, not text or not at a path of plain names below
+/// `scenario/` are left out.
+fn base_copies(dir: &Path, manifest: &serde_json::Value) -> Vec<(String, String)> {
+    let prefix = format!("{}/", crate::output::INPUTS_DIR);
+    manifest["inputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .skip(1)
+        .filter_map(|v| v.as_str())
+        .filter_map(|p| {
+            let inner = p.strip_prefix(&prefix)?;
+            Path::new(p)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                .then_some(())?;
+            let bytes = crate::scenario::read_input_file(&dir.join(p)).ok()?;
+            Some((inner.to_string(), String::from_utf8(bytes).ok()?))
+        })
+        .collect()
+}
+
 /// The opening comment of a scenario file: its story, question and what to watch.
 fn story(text: &str) -> Option<String> {
     let lines: Vec<&str> = text
@@ -229,6 +253,15 @@ fn run_report(dir: &Path) -> Result<String> {
             "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
             escape(full)
         ));
+        // The bases it extends, from the run's copies (the hash the file
+        // matched covers them).
+        for (rel, text) in base_copies(dir, &manifest) {
+            intro.push_str(&format!(
+                "<details><summary>Parameters: the base it extends, <code>{}</code></summary><pre>{}</pre></details>\n",
+                escape(&rel),
+                escape(&text)
+            ));
+        }
     }
     intro.push_str(&format!(
         "<table><tr><th>scenario</th><td>{}</td></tr><tr><th>agents</th><td>{}</td></tr><tr><th>ties</th><td>{}</td></tr><tr><th>steps</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>scenario file</th><td>{}</td></tr>{}</table>\n",

@@ -111,6 +111,9 @@ pub struct SweepSummary {
     pub runs: u64,
     /// Wall time in seconds.
     pub wall_seconds: f64,
+    /// Why the copies of the sweep's files in its folder cannot repeat it,
+    /// when they cannot (also in `manifest.json`).
+    pub copies_warning: Option<String>,
 }
 
 /// Per point and step: the runs, and per metric the runs where it is
@@ -596,6 +599,7 @@ fn run_in_pool(
                 points: sweep.points.len(),
                 runs,
                 wall_seconds: 0.0,
+                copies_warning: None,
             });
         }
         if !cfg.replace {
@@ -746,11 +750,12 @@ fn run_in_pool(
             matches!(sweep.design, Design::Sobol { .. }),
         )?;
     }
-    let summary = SweepSummary {
+    let mut summary = SweepSummary {
         name: sweep.name.clone(),
         points: sweep.points.len(),
         runs: done as u64,
         wall_seconds: started.elapsed().as_secs_f64(),
+        copies_warning: None,
     };
     // The steps every run took (the sweep's, or the base scenario's); none
     // when `steps` is a parameter (each point's value is in runs.csv).
@@ -771,6 +776,7 @@ fn run_in_pool(
     inputs.commit()?;
     // A rerun only when the copies read back as this sweep.
     let copies_warning = check_copies(out, sweep, &inputs_paths);
+    summary.copies_warning = copies_warning.clone();
     let rerun = inputs_paths
         .first()
         .filter(|_| copies_warning.is_none())

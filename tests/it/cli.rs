@@ -1454,6 +1454,10 @@ fn a_run_folder_holds_its_scenario_files_and_repeats_the_run_from_them() {
         "the report found the copy of the scenario"
     );
     assert!(html.contains("powerdyn run scenario/counseling.toml --seed 11 --steps 1100"));
+    assert!(
+        html.contains("the base it extends, <code>bases/couple-money.toml</code>"),
+        "the base's parameters shown too"
+    );
 }
 
 #[test]
@@ -1613,4 +1617,41 @@ fn an_interrupted_rerun_into_its_own_folder_keeps_the_scenario_copies() {
         ],
     );
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+}
+
+/// Copies that cannot repeat the run (an `extends` path through `..`) are
+/// said to be so: a warning on screen and in the manifest, and no rerun.
+#[test]
+fn copies_that_cannot_repeat_the_run_are_warned_about_and_give_no_rerun() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/couple-money.toml"),
+        dir.path().join("base.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("v.toml"),
+        "extends = \"sub/../base.toml\"\nname = \"v\"\n",
+    )
+    .unwrap();
+    let r = powerdyn(
+        dir.path(),
+        &["run", "v.toml", "--steps", "20", "--out", "o"],
+    );
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("do not read back as the scenario"),
+        "{}",
+        r.stderr
+    );
+    let m = json(&dir.path().join("o/manifest.json"));
+    assert_eq!(m["rerun"], Value::Null);
+    assert!(m["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("do not read back"));
+    let r = powerdyn(dir.path(), &["report", "o"]);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(!read(&dir.path().join("o/report.html")).contains("to repeat"));
 }
