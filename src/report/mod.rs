@@ -218,7 +218,29 @@ fn story(text: &str) -> Option<String> {
 /// The story of a scenario file: its opening comment, or else its
 /// `description`.
 fn story_of(text: &str, description: &str) -> Option<String> {
-    story(text).or_else(|| (!description.trim().is_empty()).then(|| description.trim().to_string()))
+    if let Some(s) = story(text) {
+        return Some(s);
+    }
+    if description.trim().is_empty() {
+        return None;
+    }
+    // A description the file does not give itself is its base's: the
+    // story of the scenario this one varies, and said to be.
+    let own = toml::de::DeTable::parse(text)
+        .map(|d| d.get_ref().get("description").is_some())
+        .unwrap_or(true);
+    let base = toml::de::DeTable::parse(text).ok().and_then(|d| {
+        d.get_ref()
+            .get("extends")
+            .and_then(|v| v.get_ref().as_str().map(str::to_string))
+    });
+    Some(match (own, base) {
+        (false, Some(b)) => format!(
+            "(This scenario tells no story of its own: it varies {b}, whose description follows.)\n\n{}",
+            description.trim()
+        ),
+        _ => description.trim().to_string(),
+    })
 }
 
 fn run_report(dir: &Path) -> Result<String> {
@@ -987,7 +1009,35 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         }
         runs.push_str("</tr>\n");
     }
+    // Which powerdyn made each, and how to repeat it (from the manifests).
+    let (ma, mb) = (
+        json(&a.join("manifest.json")).unwrap_or_default(),
+        json(&b.join("manifest.json")).unwrap_or_default(),
+    );
+    for (label, key) in [
+        ("powerdyn", "powerdyn_version"),
+        ("model revision", "model_revision"),
+        ("to repeat (in its folder)", "rerun"),
+    ] {
+        runs.push_str(&format!("<tr><th>{label}</th>"));
+        for m in [&ma, &mb] {
+            let cell = match &m[key] {
+                serde_json::Value::String(t) => t.clone(),
+                serde_json::Value::Null => "—".to_string(),
+                v => v.to_string(),
+            };
+            runs.push_str(&format!("<td>{}</td>", escape(&cell)));
+        }
+        runs.push_str("</tr>\n");
+    }
     runs.push_str("</table>\n");
+    if ma["model_revision"] != mb["model_revision"] {
+        runs.push_str(&format!(
+            "<p><strong>The runs come from different revisions of the model ({} and {}):</strong> the same scenario and seed give other results under each; part of any difference is the model's.</p>\n",
+            escape(&ma["model_revision"].to_string()),
+            escape(&mb["model_revision"].to_string())
+        ));
+    }
     if sa["steps"] != sb["steps"] {
         runs.push_str(&format!(
             "<p><strong>The runs differ in length ({} and {} steps):</strong> each verdict and late mean is taken over its own run's records, so they describe different stretches of time.</p>\n",
@@ -1072,4 +1122,32 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(&path, e))?;
     f.commit()?;
     Ok(out.join("compare.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::story_of;
+
+    #[test]
+    fn a_variant_without_a_story_of_its_own_is_said_to_tell_its_bases() {
+        // Its own opening comment first.
+        let told = "# Counseling from step 500.\nextends = \"base.toml\"\n";
+        assert_eq!(
+            story_of(told, "the base's").as_deref(),
+            Some("Counseling from step 500.")
+        );
+        // Its own description.
+        let own = "extends = \"base.toml\"\ndescription = \"mine\"\n";
+        assert_eq!(story_of(own, "mine").as_deref(), Some("mine"));
+        // The base's description, said to be the base's.
+        let bare = "extends = \"base.toml\"\nname = \"v\"\n";
+        let s = story_of(bare, "the base's story").unwrap();
+        assert!(
+            s.starts_with("(This scenario tells no story of its own: it varies base.toml"),
+            "{s}"
+        );
+        assert!(s.ends_with("the base's story"));
+        // Nothing at all.
+        assert_eq!(story_of("name = \"x\"\n", ""), None);
+    }
 }

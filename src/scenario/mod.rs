@@ -1722,7 +1722,7 @@ fn read_event(
             Some(t.span()),
             &t.field("step"),
             "give either step (once) or from/every/until (a schedule), not both",
-            "remove step, or remove from and every",
+            "remove step, or remove from and every (to make a schedule from the file a scenario extends happen once, give from = N and every = 0 instead of step)",
         );
     }
     // Targets: individuals, populations, or group:<name>.

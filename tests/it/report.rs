@@ -297,6 +297,20 @@ fn compare_puts_two_runs_side_by_side_in_one_report() {
         "seeds shown"
     );
     assert!(!html.contains("differ in length"));
+    assert!(html.contains("<td>powerdyn run scenario/couple-money.toml --seed 1 --steps 1500</td>"));
+    assert!(!html.contains("different revisions of the model"));
+    // A run from another revision of the model is flagged.
+    let m = a.join("manifest.json");
+    let text = fs::read_to_string(&m).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["model_revision"] = serde_json::json!(v["model_revision"].as_u64().unwrap() + 1);
+    fs::write(&m, v.to_string()).unwrap();
+    let flagged = tmp.path().join("flagged");
+    powerdyn::report::compare(&a, &b, &flagged).unwrap();
+    assert!(fs::read_to_string(flagged.join("compare.html"))
+        .unwrap()
+        .contains("different revisions of the model"));
+    fs::write(&m, text).unwrap();
     // Runs of different lengths (and seeds) are compared with a warning.
     let c = tmp.path().join("c");
     run_into(&without, 5, 700, 1, &c);
