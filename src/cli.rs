@@ -730,6 +730,27 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// Copies the sweep's files into `snapshot/scenario/` (as a sweep's folder
+/// holds them) and returns the copy of the sweep file, absolute, when it
+/// reads back as the same sweep; `None` (and no snapshot) when it does not.
+fn take_snapshot(sw: &powerdyn::sweep::Sweep, snapshot: &Path) -> Result<Option<PathBuf>, Error> {
+    if sw.inputs.is_empty() {
+        return Ok(None);
+    }
+    let copies = powerdyn::output::InputCopies::write(snapshot, &sw.inputs)?;
+    let first = snapshot.join(&copies.paths()[0]);
+    copies.commit()?;
+    let same =
+        powerdyn::sweep::file::load_definition(&first).is_ok_and(|copy| copy.hash() == sw.hash());
+    if !same {
+        let _ = std::fs::remove_dir_all(snapshot);
+        return Ok(None);
+    }
+    let abs = first.canonicalize().map_err(|e| Error::io(&first, e))?;
+    powerdyn::sweep::slurm::check_path(&abs, "sweep file", false)?;
+    Ok(Some(abs))
+}
+
 fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     use powerdyn::sweep;
     let sw = sweep::file::load(&a.sweep, false)?;
@@ -776,13 +797,35 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         }
     }
     sweep::slurm::check_path(&out, "output folder", true)?;
-    let file = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
+    let original = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
     let binary = std::env::current_exe()
         .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
-    sweep::slurm::check_path(&file, "sweep file", false)?;
+    sweep::slurm::check_path(&original, "sweep file", false)?;
     sweep::slurm::check_path(&binary, "powerdyn binary", false)?;
+    // The tasks read a snapshot of the sweep's files, taken now (they may
+    // start hours later, after the originals have changed); one folder per
+    // definition, so scripts written again after an edit leave the
+    // snapshot of earlier shards in place.
+    let snapshot = out.join(format!("snapshot-{}", &sw.hash()[..12]));
+    powerdyn::output::check_input_room(&snapshot, &sw.inputs)?;
     let existed = out.exists();
     powerdyn::output::create_dir(&out)?;
+    let file = match take_snapshot(&sw, &snapshot) {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            out_line(&format!(
+                "note: the sweep's files cannot be copied so that they read back as this sweep (a file reached through a symbolic link?); the tasks read {} itself: leave it unchanged until every task has started",
+                original.display()
+            ));
+            original
+        }
+        Err(e) => {
+            if !existed {
+                let _ = std::fs::remove_dir_all(&out);
+            }
+            return Err(e);
+        }
+    };
     let scripts = out
         .canonicalize()
         .map_err(|e| Error::io(&out, e))

@@ -420,7 +420,7 @@ pub fn load(path: &Path, force: bool) -> Result<Sweep> {
 
 /// [`load`] without checking every point (only the first): the sweep's
 /// definition and [`Sweep::hash`], quickly, for a sweep already checked.
-pub(crate) fn load_definition(path: &Path) -> Result<Sweep> {
+pub fn load_definition(path: &Path) -> Result<Sweep> {
     load_with(path, true, false)
 }
 

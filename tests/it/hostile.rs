@@ -870,10 +870,31 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
         ],
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // The tasks read a snapshot of the sweep's files in the output folder,
+    // not the originals (which may change before a task starts).
     let script = std::fs::read_to_string(dir.path().join("ok/sweep.sbatch")).unwrap();
-    assert!(
-        script.contains("my sweeps/sweeps/bully-harm.toml'"),
-        "{script}"
+    let at = script.find("/ok/snapshot-").expect("the snapshot's path");
+    let rest = &script[at + 1..];
+    let snap = &rest[..rest
+        .find("/scenario/sweeps/bully-harm.toml'")
+        .expect(&script)];
+    assert_eq!(
+        std::fs::read(
+            dir.path()
+                .join(snap)
+                .join("scenario/sweeps/bully-harm.toml")
+        )
+        .unwrap(),
+        std::fs::read(spaced.join("sweeps/bully-harm.toml")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(
+            dir.path()
+                .join(snap)
+                .join("scenario/bully-target-stays.toml")
+        )
+        .unwrap(),
+        std::fs::read(spaced.join("bully-target-stays.toml")).unwrap()
     );
 }
 
