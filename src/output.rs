@@ -253,9 +253,16 @@ fn host() -> String {
 /// the folder alone can repeat the run.
 pub const INPUTS_DIR: &str = "scenario";
 
+/// The record, in a run's or sweep's folder, of the copies powerdyn has
+/// written into its `scenario/` and not removed (one path per line): what
+/// lets a later run tell its own copies from a user's files of the same
+/// name, whether or not a manifest has landed.
+pub const COPIES_RECORD: &str = ".powerdyn-copies";
+
 /// Copies of a scenario's files, written under temporary names into
 /// `<run folder>/scenario/` and renamed with the run's other files.
 pub struct InputCopies {
+    dir: PathBuf,
     files: Vec<PartFile>,
     paths: Vec<String>,
     /// The folders made for the copies, outermost first: removed again
@@ -265,22 +272,29 @@ pub struct InputCopies {
 
 impl InputCopies {
     /// Writes a copy of each of `inputs` under `<dir>/scenario/`, at its
-    /// path there, under a temporary name. A path that is not a relative
-    /// path of plain names (no `..`, no root) is refused.
+    /// path there, under a temporary name, after adding their paths to the
+    /// folder's record of copies ([`COPIES_RECORD`]). A path that is not a
+    /// relative path of plain names (no `..`, no root) is refused.
     pub fn write(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<InputCopies> {
         let mut copies = InputCopies {
+            dir: dir.to_path_buf(),
             files: Vec::with_capacity(inputs.len()),
             paths: Vec::with_capacity(inputs.len()),
             made: Vec::new(),
         };
+        let mut rels = Vec::with_capacity(inputs.len());
         for f in inputs {
-            let rel = input_copy_path(&f.path).ok_or_else(|| {
-                Error::Run(format!(
-                    "cannot copy the scenario file `{}` into the run's folder: \
-                     its path must be relative, of plain names",
-                    f.path
-                ))
-            })?;
+            rels.push(copy_path_or_refuse(&f.path)?);
+        }
+        // Recorded before any copy lands, so that none is ever unrecorded.
+        let mut record = recorded_copies(dir);
+        for r in &rels {
+            if !record.contains(r) {
+                record.push(r.clone());
+            }
+        }
+        write_record(dir, &record)?;
+        for (f, rel) in inputs.iter().zip(rels) {
             let target = dir.join(&rel);
             if let Some(parent) = target.parent() {
                 let missing: Vec<PathBuf> = parent
@@ -321,11 +335,20 @@ impl InputCopies {
 impl Drop for InputCopies {
     fn drop(&mut self) {
         // Uncommitted copies remove themselves; then the folders made for
-        // them, innermost first, if nothing else is in them.
+        // them, innermost first, if nothing else is in them; and the record
+        // forgets the copies that are not there.
+        if self.files.is_empty() {
+            return;
+        }
         self.files.clear();
         for d in self.made.iter().rev() {
             let _ = std::fs::remove_dir(d);
         }
+        let left: Vec<String> = recorded_copies(&self.dir)
+            .into_iter()
+            .filter(|r| self.dir.join(r).exists())
+            .collect();
+        let _ = write_record(&self.dir, &left);
     }
 }
 
@@ -342,32 +365,74 @@ fn input_copy_path(path: &str) -> Option<String> {
     (path.len() <= 4096 && path.split('/').all(plain)).then(|| format!("{INPUTS_DIR}/{path}"))
 }
 
-/// The copies an earlier run or sweep in `dir` listed in its
-/// `manifest.json` (`inputs`): paths `scenario/<plain names>` only.
-fn listed_copies(dir: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
-        return Vec::new();
-    };
-    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
-    };
-    let Some(list) = m.get("inputs").and_then(|v| v.as_array()) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|v| v.as_str())
-        .filter(|rel| {
-            rel.strip_prefix(&format!("{INPUTS_DIR}/"))
-                .is_some_and(|inner| input_copy_path(inner).is_some())
+/// [`input_copy_path`], or the error that refuses the path.
+fn copy_path_or_refuse(path: &str) -> Result<String> {
+    input_copy_path(path).ok_or_else(|| {
+        Error::Run(format!(
+            "cannot copy the scenario file `{path}` into the run's folder: \
+             its path must be relative, of plain names"
+        ))
+    })
+}
+
+/// Only what a run writes: `scenario/<plain names>`.
+fn is_copy_path(rel: &str) -> bool {
+    rel.strip_prefix(&format!("{INPUTS_DIR}/"))
+        .is_some_and(|inner| input_copy_path(inner).is_some())
+}
+
+/// The copies the folder's record ([`COPIES_RECORD`]) lists.
+fn recorded_copies(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(COPIES_RECORD))
+        .map(|t| {
+            t.lines()
+                .filter(|l| is_copy_path(l))
+                .map(str::to_string)
+                .collect()
         })
-        .map(str::to_string)
-        .collect()
+        .unwrap_or_default()
+}
+
+/// Writes the record of copies (replacing it whole; removed when empty).
+fn write_record(dir: &Path, paths: &[String]) -> Result<()> {
+    let path = dir.join(COPIES_RECORD);
+    if paths.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+            _ => Ok(()),
+        };
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!("{COPIES_RECORD}.part"));
+    std::fs::write(&tmp, paths.join("\n") + "\n").map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+/// The copies powerdyn wrote in `dir`: those its record lists and those an
+/// earlier run or sweep listed in its `manifest.json` (`inputs`; folders
+/// written before the record existed).
+fn listed_copies(dir: &Path) -> Vec<String> {
+    let mut listed = recorded_copies(dir);
+    let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let inputs = manifest
+        .as_ref()
+        .and_then(|m| m.get("inputs"))
+        .and_then(|v| v.as_array());
+    for rel in inputs.into_iter().flatten().filter_map(|v| v.as_str()) {
+        if is_copy_path(rel) && !listed.iter().any(|l| l == rel) {
+            listed.push(rel.to_string());
+        }
+    }
+    listed
 }
 
 /// Refuses to copy `inputs` into `dir` where a copy would replace a file
-/// powerdyn did not write (one the folder's manifest does not list), or
-/// write through a symbolic link (out of the folder, perhaps). Called
-/// before anything in the folder changes.
+/// powerdyn did not write (one the folder's record of copies and manifest
+/// do not list, whatever its bytes), or write through a symbolic link (out
+/// of the folder, perhaps), and refuses a path that is not plain names.
+/// Called before anything in the folder changes.
 pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<()> {
     let listed = listed_copies(dir);
     let refuse = |what: String| {
@@ -390,10 +455,7 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
             ));
         }
         seen.push(&f.path);
-        // A path that is not plain names is refused by InputCopies::write.
-        let Some(rel) = input_copy_path(&f.path) else {
-            continue;
-        };
+        let rel = copy_path_or_refuse(&f.path)?;
         let target = dir.join(&rel);
         for a in target.ancestors().take_while(|a| *a != dir) {
             let Ok(meta) = a.symlink_metadata() else {
@@ -406,12 +468,14 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
                     f.path
                 ));
             }
-            // A file with the copy's bytes loses nothing (a copy an
-            // interrupted run or sweep committed, say).
-            let same = || std::fs::read(a).is_ok_and(|b| *b == *f.bytes);
-            if a == target && !listed.contains(&rel) && !same() {
+            if a == target && !listed.contains(&rel) {
                 return refuse(format!(
                     "{rel} exists and powerdyn did not write it: the copy of the scenario's file would replace it"
+                ));
+            }
+            if a == target && !meta.is_file() {
+                return refuse(format!(
+                    "{rel} is not a regular file: the copy of the scenario's file would replace it"
                 ));
             }
             if a != target && !meta.is_dir() {
@@ -425,14 +489,20 @@ pub fn check_input_room(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Re
     Ok(())
 }
 
-/// Removes the scenario copies an earlier run listed in `manifest.json`
-/// (`inputs`), but for those `keep` rewrites with the same bytes, and the
-/// folders under `scenario/` they leave empty; files powerdyn did not write
-/// there are kept, and nothing is removed through a symbolic link.
-fn remove_input_copies(dir: &Path, keep: &[crate::scenario::InputFile]) -> Result<()> {
+/// Removes the scenario copies powerdyn wrote in `dir` (see
+/// [`listed_copies`]), but for those `keep` rewrites with the same bytes,
+/// and the folders under `scenario/` they leave empty; files powerdyn did
+/// not write there are kept, and nothing is removed through a symbolic
+/// link. The record of copies is updated to what is left.
+fn remove_input_copies(
+    dir: &Path,
+    listed: &[String],
+    keep: &[crate::scenario::InputFile],
+) -> Result<()> {
     let root = dir.join(INPUTS_DIR);
-    for rel in listed_copies(dir) {
-        let p = dir.join(&rel);
+    let mut left = Vec::new();
+    for rel in listed {
+        let p = dir.join(rel);
         // Never through a symbolic link (out of the folder, perhaps).
         let linked = p.ancestors().skip(1).take_while(|a| *a != dir).any(|a| {
             a.symlink_metadata()
@@ -443,15 +513,22 @@ fn remove_input_copies(dir: &Path, keep: &[crate::scenario::InputFile]) -> Resul
         // scenario it reads may be that very copy).
         let again = keep.iter().any(|f| {
             input_copy_path(&f.path).as_deref() == Some(rel.as_str())
+                && p.symlink_metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() == f.bytes.len() as u64)
                 && std::fs::read(&p).is_ok_and(|b| *b == *f.bytes)
         });
         if linked || again {
+            left.push(rel.clone());
             continue;
         }
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(p, e)),
+            Err(e) => {
+                left.extend(listed.iter().skip_while(|l| *l != rel).cloned());
+                write_record(dir, &left)?;
+                return Err(Error::io(p, e));
+            }
         }
         // Empty folders up to scenario/ itself go too (a folder still
         // holding something stays).
@@ -463,7 +540,7 @@ fn remove_input_copies(dir: &Path, keep: &[crate::scenario::InputFile]) -> Resul
             d = folder.parent();
         }
     }
-    Ok(())
+    write_record(dir, &left)
 }
 
 /// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):
@@ -477,7 +554,9 @@ pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];
 /// nor a new run an old report.
 pub fn prepare_dir(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<()> {
     create_dir(dir)?;
-    remove_input_copies(dir, inputs)?;
+    // The copies the manifest lists are read before it goes, and removed
+    // after it (a folder with a manifest keeps every copy it lists).
+    let listed = listed_copies(dir);
     for name in RUN_FILES.iter().rev().chain(&DERIVED_FILES) {
         let p = dir.join(name);
         match std::fs::remove_file(&p) {
@@ -486,7 +565,10 @@ pub fn prepare_dir(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<
             Err(e) => return Err(Error::io(p, e)),
         }
     }
-    Ok(())
+    // Recorded first: once the manifest is gone, the record alone says
+    // which files are powerdyn's.
+    write_record(dir, &listed)?;
+    remove_input_copies(dir, &listed, inputs)
 }
 
 /// Formats a float for CSV: shortest text that reads back to the same value;

@@ -145,7 +145,7 @@ svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
 /// extends) as the manifest's `scenario_sha256`. A file changed since, or
 /// another file reached from another folder, is not shown. Returns the text
 /// and the scenario's `description`.
-fn scenario_text(dir: &Path, manifest: &serde_json::Value) -> Option<(String, String)> {
+fn scenario_text(dir: &Path, manifest: &serde_json::Value) -> Option<Found> {
     // The run's own copy first (see `output::INPUTS_DIR`), then the
     // absolute path (the report may be made from another folder).
     let copy = manifest["inputs"][0]
@@ -176,33 +176,31 @@ fn scenario_text(dir: &Path, manifest: &serde_json::Value) -> Option<(String, St
             if sc.sha256 != expected {
                 return None;
             }
-            let text = String::from_utf8(crate::scenario::read_input_file(&p).ok()?).ok()?;
-            Some((text, sc.description))
+            // The bytes load() read and the hash covers: the file, then
+            // each base it extends.
+            let mut texts = sc
+                .inputs
+                .iter()
+                .map(|f| Some((f.path.clone(), String::from_utf8(f.bytes.to_vec()).ok()?)));
+            let (_, text) = texts.next()??;
+            let bases = texts.collect::<Option<Vec<_>>>()?;
+            Some(Found {
+                text,
+                description: sc.description,
+                bases,
+            })
         })
 }
 
-/// The copies of the bases a run's scenario extends (the manifest's
-/// `inputs` after the first), each as its path below `scenario/` and its
-/// text; copies missing, not text or not at a path of plain names below
-/// `scenario/` are left out.
-fn base_copies(dir: &Path, manifest: &serde_json::Value) -> Vec<(String, String)> {
-    let prefix = format!("{}/", crate::output::INPUTS_DIR);
-    manifest["inputs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .skip(1)
-        .filter_map(|v| v.as_str())
-        .filter_map(|p| {
-            let inner = p.strip_prefix(&prefix)?;
-            Path::new(p)
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-                .then_some(())?;
-            let bytes = crate::scenario::read_input_file(&dir.join(p)).ok()?;
-            Some((inner.to_string(), String::from_utf8(bytes).ok()?))
-        })
-        .collect()
+/// A run's scenario file found and checked against its manifest.
+struct Found {
+    /// Its text.
+    text: String,
+    /// Its `description`.
+    description: String,
+    /// The bases it extends: each one's path below the scenario's folder
+    /// and its text.
+    bases: Vec<(String, String)>,
 }
 
 /// The opening comment of a scenario file: its story, question and what to watch.
@@ -260,7 +258,7 @@ fn run_report(dir: &Path) -> Result<String> {
     let mut intro = String::from("<h2>The story</h2>\n");
     let found = scenario_text(dir, &manifest);
     match &found {
-        Some((text, description)) => match story_of(text, description) {
+        Some(f) => match story_of(&f.text, &f.description) {
             Some(s) => intro.push_str(&format!("<pre>{}</pre>\n", escape(&s))),
             None => intro.push_str(
                 "<p>(The scenario file tells no story: it opens with no comment and has no <code>description</code>. Its parameters follow.)</p>\n",
@@ -270,18 +268,17 @@ fn run_report(dir: &Path) -> Result<String> {
             "<p>(The scenario file is not at hand, or has changed since the run; its name and numbers follow.)</p>\n",
         ),
     }
-    if let Some((full, _)) = &found {
+    if let Some(f) = &found {
         intro.push_str(&format!(
             "<details><summary>Parameters: the scenario file</summary><pre>{}</pre></details>\n",
-            escape(full)
+            escape(&f.text)
         ));
-        // The bases it extends, from the run's copies (the hash the file
-        // matched covers them).
-        for (rel, text) in base_copies(dir, &manifest) {
+        // The bases it extends, as read with it (the hash covers them).
+        for (rel, text) in &f.bases {
             intro.push_str(&format!(
                 "<details><summary>Parameters: the base it extends, <code>{}</code></summary><pre>{}</pre></details>\n",
-                escape(&rel),
-                escape(&text)
+                escape(rel),
+                escape(text)
             ));
         }
     }

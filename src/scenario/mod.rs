@@ -374,16 +374,28 @@ pub fn load(path: &Path) -> Result<Scenario> {
         Error::input(&shown, message, Some(help))
     })?;
     let chain = chain_files(path, &shown, bytes)?;
-    let inputs = chain
+    // Copies only when every file has a path that can be written.
+    let inputs: Option<Vec<InputFile>> = chain
         .iter()
-        .map(|(_, rel, bytes)| InputFile {
-            path: rel.clone(),
-            bytes: bytes.as_slice().into(),
+        .map(|(_, rel, bytes)| {
+            Some(InputFile {
+                path: rel.clone()?,
+                bytes: bytes.as_slice().into(),
+            })
         })
         .collect();
+    let uncopyable = chain
+        .iter()
+        .find(|(_, rel, _)| rel.is_none())
+        .map(|(s, _, _)| s.clone());
     let files = chain.into_iter().map(|(s, _, b)| (s, b)).collect();
     let mut sc = parse_chain(files).map_err(Error::Input)?;
-    sc.inputs = inputs;
+    sc.inputs = inputs.unwrap_or_default();
+    if let Some(f) = uncopyable {
+        sc.warnings.push(format!(
+            "{shown}: the base {f} has a path that cannot be written as plain names below the scenario's folder, so a run keeps no copy of the scenario's files and gives no rerun"
+        ));
+    }
     Ok(sc)
 }
 
@@ -393,7 +405,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// by its path relative to the scenario's folder, as `extends` names it
 /// from there (plain names, `/` between folders). Read as [`load`] reads
 /// files, with [`Scenario::inputs`] the texts given and
-/// [`Scenario::source`] the first name.
+/// [`Scenario::source`] `(built in) <first name>`.
 pub fn parse_files(files: &[(&str, &[u8])]) -> Result<Scenario> {
     let Some(&(first, _)) = files.first() else {
         return Err(Error::input("scenario", "no scenario given", None));
@@ -456,23 +468,26 @@ pub fn parse_files(files: &[(&str, &[u8])]) -> Result<Scenario> {
             bytes: files[k].1.into(),
         })
         .collect();
-    debug_assert_eq!(sc.source, first);
+    // Not a path: nothing on disk is this scenario (a run's manifest must
+    // not resolve the name against the current folder).
+    sc.source = format!("(built in) {first}");
     Ok(sc)
 }
 
 /// Most levels of `extends`.
 pub const MAX_EXTENDS: usize = 8;
 
+/// A file of a scenario's chain: its name in messages, its path relative to
+/// the first file's folder (`None` when that cannot be written as plain
+/// names), and its bytes.
+pub(crate) type ChainFile = (String, Option<String>, Vec<u8>);
+
 /// The file and the bases it extends, child first, each with its path
 /// relative to the first file's folder (`/` between folders; see
 /// [`InputFile::path`]) and its bytes: each base path is relative to the
 /// file that names it and must stay inside the folder of the first file (a
 /// scenario cannot make powerdyn read elsewhere).
-pub(crate) fn chain_files(
-    path: &Path,
-    shown: &str,
-    bytes: Vec<u8>,
-) -> Result<Vec<(String, String, Vec<u8>)>> {
+pub(crate) fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Vec<ChainFile>> {
     let root_dir = path
         .parent()
         .map(|p| {
@@ -497,7 +512,7 @@ pub(crate) fn chain_files(
         .filter(|n| plain_file_name(n))
         .unwrap_or("scenario.toml")
         .to_string();
-    let mut chain = vec![(shown.to_string(), own_name, bytes)];
+    let mut chain = vec![(shown.to_string(), Some(own_name), bytes)];
     let mut seen = vec![path
         .canonicalize()
         .map_err(|e| Error::input(shown, e.to_string(), None))?];
@@ -571,13 +586,7 @@ pub(crate) fn chain_files(
                     .collect::<Option<Vec<_>>>()
             })
             .filter(|parts| !parts.is_empty())
-            .map(|parts| parts.join("/"))
-            .ok_or_else(|| {
-                fail(
-                    format!("`{base}` has a path powerdyn cannot copy beside a run's outputs"),
-                    "rename it without control characters",
-                )
-            })?;
+            .map(|parts| parts.join("/"));
         seen.push(canon);
         chain.push((target.display().to_string(), rel, bytes));
     }
@@ -708,10 +717,16 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>, near: &mut Vec<NearMi
                     {
                         let span = v.span();
                         let mut entries: Vec<Spanned<DeValue<'i>>> = b.into_iter().collect();
+                        // Matched against the base's entries only: two
+                        // new entries of one name are both added (and then
+                        // refused as a repeated name).
+                        let from_base = entries.len();
                         if let DeValue::Array(c) = v.into_inner() {
                             for item in c {
                                 let same = entry_name(&item).and_then(|n| {
-                                    entries.iter().position(|e| entry_name(e) == Some(n))
+                                    entries[..from_base]
+                                        .iter()
+                                        .position(|e| entry_name(e) == Some(n))
                                 });
                                 match same {
                                     Some(k) => {
@@ -731,8 +746,9 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>, near: &mut Vec<NearMi
                                         // A name close to a base entry's
                                         // is likely that entry misspelt.
                                         if let Some(n) = entry_name(&item) {
-                                            let names =
-                                                entries.iter().filter_map(|e| entry_name(e));
+                                            let names = entries[..from_base]
+                                                .iter()
+                                                .filter_map(|e| entry_name(e));
                                             if let Some(c) = reader::near_miss(n, names) {
                                                 near.push(NearMiss {
                                                     array: k.get_ref().to_string(),

@@ -356,7 +356,7 @@ fn copy_layout(
     path: &Path,
     text: &[u8],
     target: &Path,
-    chain: &[(String, String, Vec<u8>)],
+    chain: &[scenario::ChainFile],
     root: Option<&Path>,
 ) -> Vec<scenario::InputFile> {
     // The folder `dir`, relative to `root`: plain names joined by `/`
@@ -399,7 +399,7 @@ fn copy_layout(
         let scenario_dir = prefix(target.parent()?)?;
         for (_, rel, bytes) in chain {
             files.push(scenario::InputFile {
-                path: join(scenario_dir.clone(), rel),
+                path: join(scenario_dir.clone(), rel.as_deref()?),
                 bytes: bytes.as_slice().into(),
             });
         }
@@ -843,6 +843,11 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             sweep.point_agent_steps,
             sweep.warnings,
         ) = sweep.check_points()?;
+        if sweep.inputs.is_empty() {
+            sweep.warnings.push(format!(
+                "{shown}: the sweep's files cannot all be written as plain names below the folder above the sweep file's, so its folder keeps no copy of them and gives no rerun"
+            ));
+        }
     }
     Ok(sweep)
 }

@@ -785,7 +785,11 @@ fn run_in_pool(
                 .shard
                 .map(|(k, n)| format!(" --shard {k}/{n}"))
                 .unwrap_or_default();
-            format!("powerdyn sweep {}{shard}", crate::run::shell_word(p))
+            format!(
+                "powerdyn sweep {}{shard}{}",
+                crate::run::shell_word(p),
+                force_flag(sweep.total_runs())
+            )
         });
     let warnings: Vec<String> = sweep
         .warnings
@@ -861,6 +865,15 @@ fn shard_copies(dir: &Path, m: &serde_json::Value) -> Result<Vec<crate::scenario
         });
     }
     Ok(files)
+}
+
+/// ` --force` for a sweep of more runs than need it ([`file::MAX_RUNS`]).
+fn force_flag(runs: u64) -> &'static str {
+    if runs > file::MAX_RUNS {
+        " --force"
+    } else {
+        ""
+    }
 }
 
 /// A warning when the copies of a sweep's files in `dir` (`paths`, the
@@ -1290,7 +1303,12 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     // The copies repeat the sweep when they did for the shard (it wrote a
     // rerun) and still read back as the sweep that ran — checked when this
     // powerdyn ran the shards (the sweep hash covers the version).
-    let rerunnable = manifest.as_ref().is_some_and(|m| m["rerun"].is_string());
+    let rerunnable = shards.iter().all(|d| {
+        std::fs::read_to_string(d.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|m| m["rerun"].is_string())
+    });
     let same_version = manifest.as_ref().is_some_and(|m| {
         m["powerdyn_version"].as_str() == Some(env!("CARGO_PKG_VERSION"))
             && m["model_revision"].as_u64() == Some(u64::from(crate::MODEL_REVISION))
@@ -1418,7 +1436,13 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         inputs_paths
             .first()
             .filter(|_| rerunnable)
-            .map(|p| format!("powerdyn sweep {}", crate::run::shell_word(p)))
+            .map(|p| {
+                format!(
+                    "powerdyn sweep {}{}",
+                    crate::run::shell_word(p),
+                    force_flag(runs.len() as u64)
+                )
+            })
             .into(),
     );
     merged.insert("inputs".into(), inputs_paths.into());

@@ -167,6 +167,7 @@ fn a_bundled_run_writes_all_five_files_its_scenario_and_no_part_files() {
     assert_eq!(
         entries(&out),
         [
+            ".powerdyn-copies",
             "agents.csv",
             "manifest.json",
             "scenario",

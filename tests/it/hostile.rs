@@ -1115,6 +1115,10 @@ fn seeds_out_of_range_and_unmakeable_output_folders_are_refused() {
 #[test]
 fn scenario_copies_with_paths_outside_the_run_folder_are_refused() {
     let dir = tempfile::tempdir().unwrap();
+    // Refused before the folder changes: an earlier run there stays whole.
+    let earlier = crate::support::bundled("balanced-couple");
+    crate::support::run_into(&earlier, 1, 5, 1, &dir.path().join("run"));
+    let before = std::fs::read(dir.path().join("run/manifest.json")).unwrap();
     for bad in [
         "../escape.toml",
         "/abs.toml",
@@ -1142,7 +1146,12 @@ fn scenario_copies_with_paths_outside_the_run_folder_are_refused() {
             1,
             "{bad}: a caller's mistake, not the user's file"
         );
-        assert!(!out.join("manifest.json").exists(), "{bad}");
+        assert_eq!(
+            std::fs::read(out.join("manifest.json")).unwrap(),
+            before,
+            "{bad}: the earlier run untouched"
+        );
+        assert!(out.join("timeseries.csv").exists(), "{bad}");
         assert!(!dir.path().join("escape.toml").exists());
         assert!(!Path::new("/abs.toml").exists());
     }
@@ -1172,6 +1181,19 @@ fn scenario_copies_never_replace_foreign_files_or_follow_links() {
         "mine"
     );
     assert!(!out.join("timeseries.csv").exists() && !out.join(".powerdyn-lock").exists());
+    // Even a file with the copy's very bytes (the user's own scenario in a
+    // folder of theirs named scenario/, with --out its parent).
+    let own = dir.path().join("own");
+    std::fs::create_dir_all(own.join("scenario")).unwrap();
+    std::fs::write(
+        own.join("scenario/balanced-couple.toml"),
+        &*s.inputs[0].bytes,
+    )
+    .unwrap();
+    let e = powerdyn::run::run(&s, &cfg(&own), &mut |_, _| {}).expect_err("refused");
+    assert!(e.to_string().contains("powerdyn did not write it"), "{e}");
+    assert!(own.join("scenario/balanced-couple.toml").exists());
+    assert!(!own.join("manifest.json").exists());
     // scenario/ a link to a folder elsewhere.
     #[cfg(unix)]
     {
@@ -1220,4 +1242,37 @@ fn removing_old_scenario_copies_never_follows_links() {
         std::fs::read_to_string(precious.join("cm.toml")).unwrap(),
         "keep me"
     );
+}
+
+/// A base whose path cannot be written as plain names (a backslash in a
+/// folder's name) still loads; its runs keep no copies, give no rerun and
+/// say why.
+#[cfg(unix)]
+#[test]
+fn a_base_that_cannot_be_copied_still_runs_without_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("we\\ird");
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::copy(
+        crate::support::root().join("scenarios/couple-money.toml"),
+        odd.join("cm.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("w.toml"),
+        "extends = \"we\\\\ird/cm.toml\"\nname = \"w\"\n",
+    )
+    .unwrap();
+    let s = powerdyn::scenario::load(&dir.path().join("w.toml")).unwrap();
+    assert!(s.inputs.is_empty());
+    assert_eq!(s.warnings.len(), 1);
+    assert!(s.warnings[0].contains("keeps no copy"), "{}", s.warnings[0]);
+    let out = dir.path().join("out");
+    crate::support::run_into(&s, 1, 5, 1, &out);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["rerun"], serde_json::Value::Null);
+    assert_eq!(m["inputs"], serde_json::json!([]));
+    assert!(m["warnings"][0].as_str().unwrap().contains("keeps no copy"));
+    assert!(!out.join("scenario").exists());
 }

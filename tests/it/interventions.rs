@@ -435,3 +435,32 @@ fn a_misspelt_entry_name_in_an_extending_file_is_pointed_out() {
         assert!(s.warnings.is_empty(), "{}: {:?}", f.display(), s.warnings);
     }
 }
+
+#[test]
+fn new_entries_of_an_extending_file_are_matched_only_against_its_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("scenarios/couple-money.toml"),
+        tmp.path().join("couple-money.toml"),
+    )
+    .unwrap();
+    // Two new agents of near names: no warning about each other.
+    std::fs::write(
+        tmp.path().join("kids.toml"),
+        "extends = \"couple-money.toml\"\nname = \"kids\"\n[[agents]]\nname = \"kid1\"\n[[agents]]\nname = \"kid2\"\n",
+    )
+    .unwrap();
+    let s = powerdyn::scenario::load(&tmp.path().join("kids.toml")).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(s.cohorts.len(), 4);
+    // Two new events of one name: refused, as in a file extending nothing.
+    std::fs::write(
+        tmp.path().join("dup.toml"),
+        "extends = \"couple-money.toml\"\nname = \"dup\"\n[[events]]\nname = \"extra\"\nkind = \"counseling\"\nstep = 5\n[[events]]\nname = \"extra\"\nkind = \"counseling\"\nstep = 9\n",
+    )
+    .unwrap();
+    let e = powerdyn::scenario::load(&tmp.path().join("dup.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the name `extra` is used by two events"), "{e}");
+}

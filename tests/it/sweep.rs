@@ -1176,6 +1176,13 @@ fn a_sweep_whose_copies_landed_without_its_manifest_runs_again() {
     fs::remove_file(out.join("aggregate.csv")).unwrap();
     run(&path, &out, 1);
     assert_same_outputs(&out, &whole);
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["inputs"],
+        serde_json::json!(["scenario/sweeps/s.toml", "scenario/bully.toml"])
+    );
+    assert_eq!(m["rerun"], "powerdyn sweep scenario/sweeps/s.toml");
 }
 
 /// Sweeping an event that starts after the runs' last step varies nothing:
