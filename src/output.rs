@@ -543,6 +543,52 @@ fn remove_input_copies(
     write_record(dir, &left)
 }
 
+/// The names a sweep writes besides a run's (`timeseries.csv`,
+/// `manifest.json`).
+const SWEEP_NAMES: [&str; 5] = [
+    "runs.csv",
+    "aggregate.csv",
+    "verdicts.csv",
+    "sensitivity.csv",
+    "design.csv",
+];
+
+/// Every name powerdyn writes into a run's or sweep's folder (and removes
+/// when it starts afresh there).
+fn output_names() -> impl Iterator<Item = &'static str> {
+    RUN_FILES
+        .iter()
+        .chain(&DERIVED_FILES)
+        .chain(&SWEEP_NAMES)
+        .copied()
+}
+
+/// Refuses a folder that holds a file of a name powerdyn writes when
+/// nothing says powerdyn wrote it: no `manifest.json`, no sweep state, no
+/// record of copies, no lock or part file of an interrupted run. Writing
+/// there would replace a user's file (`--out` pointed at a folder of their
+/// own). Called before anything in the folder changes.
+pub fn check_foreign(dir: &Path) -> Result<()> {
+    if holds(dir) != Holds::Nothing {
+        return Ok(());
+    }
+    let ours = [COPIES_RECORD, FolderLock::FILE]
+        .iter()
+        .any(|f| dir.join(f).exists())
+        || output_names().any(|n| dir.join(format!("{n}.part")).exists());
+    if ours {
+        return Ok(());
+    }
+    match output_names().find(|n| dir.join(n).exists()) {
+        Some(n) => Err(Error::input(
+            dir.display().to_string(),
+            format!("{n} is here, and nothing says powerdyn wrote this folder (no manifest.json): writing here would replace it"),
+            Some("give --out a folder of its own, or move that file away"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):
 /// removed with them, since they would describe the earlier run.
 pub const DERIVED_FILES: [&str; 2] = ["report.html", "compare.html"];

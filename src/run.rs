@@ -223,6 +223,7 @@ fn run_in_pool(
 ) -> Result<Summary> {
     let started = Instant::now();
     crate::output::check_dir(&cfg.out_dir, crate::output::Holds::Run, "a run")?;
+    crate::output::check_foreign(&cfg.out_dir)?;
     crate::output::check_input_room(&cfg.out_dir, &scenario.inputs)?;
     let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
     crate::output::create_dir(&cfg.out_dir)?;

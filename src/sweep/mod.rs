@@ -568,6 +568,7 @@ fn run_in_pool(
     preflight(sweep, cfg.shard)?;
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
+    crate::output::check_foreign(out)?;
     crate::output::check_input_room(out, &sweep.inputs)?;
     crate::output::create_dir(out)?;
     // One writer at a time (a second sweep started into the folder would
@@ -1348,6 +1349,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
         }
     }
 
+    crate::output::check_foreign(out_dir)?;
     crate::output::check_input_room(out_dir, &copies)?;
     crate::output::create_dir(out_dir)?;
     let _lock = crate::output::FolderLock::take(out_dir)?;

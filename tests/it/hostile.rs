@@ -1276,3 +1276,55 @@ fn a_base_that_cannot_be_copied_still_runs_without_copies() {
     assert!(m["warnings"][0].as_str().unwrap().contains("keeps no copy"));
     assert!(!out.join("scenario").exists());
 }
+
+/// A folder of the user's holding files of the names powerdyn writes, and
+/// nothing that says powerdyn wrote it, is refused by run and sweep before
+/// anything changes.
+#[test]
+fn a_folder_of_the_users_with_files_of_output_names_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("report.html"), "my report").unwrap();
+    std::fs::write(mine.join("aggregate.csv"), "a,b\n").unwrap();
+    bundled_into(dir.path(), "balanced-couple");
+    let r = powerdyn(
+        dir.path(),
+        &[
+            "run",
+            "balanced-couple.toml",
+            "--out",
+            "mine",
+            "--steps",
+            "5",
+            "-q",
+        ],
+    );
+    check_refused(
+        &r,
+        "run",
+        "mine",
+        &["is here, and nothing says powerdyn wrote this folder"],
+    );
+    std::fs::write(
+        dir.path().join("sw.toml"),
+        "name = \"sw\"\nscenario = \"balanced-couple.toml\"\nsteps = 5\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n",
+    )
+    .unwrap();
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--out", "mine", "-q"]);
+    check_refused(
+        &r,
+        "sweep",
+        "mine",
+        &["nothing says powerdyn wrote this folder"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("report.html")).unwrap(),
+        "my report"
+    );
+    assert_eq!(
+        std::fs::read_dir(&mine).unwrap().count(),
+        2,
+        "nothing added"
+    );
+}
