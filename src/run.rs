@@ -531,6 +531,11 @@ fn run_in_pool(
     ts.finish()?;
     ag.finish()?;
     sj.finish()?;
+    // The copies first, and checked, so that the data files and the
+    // manifest land one right after the other.
+    let inputs_paths = inputs.paths().to_vec();
+    inputs.commit()?;
+    let copies_warning = check_copies(&cfg.out_dir, scenario, &inputs_paths);
     ts.commit()?;
     ag.commit()?;
     if let Some(mut f) = tf {
@@ -546,11 +551,8 @@ fn run_in_pool(
         f.commit()?;
     }
     sj.commit()?;
-    let inputs_paths = inputs.paths().to_vec();
-    inputs.commit()?;
     let mut warnings = scenario.warnings.clone();
     warnings.extend(scenario.unreached_events(steps));
-    let copies_warning = check_copies(&cfg.out_dir, scenario, &inputs_paths);
     let rerun_from = inputs_paths.first().filter(|_| copies_warning.is_none());
     summary.copies_warning = copies_warning.clone();
     warnings.extend(copies_warning);

@@ -646,7 +646,15 @@ fn run_in_pool(
         }
     }
     // The sweep's files, copied now as read (renamed with the manifest).
+    // The sweep's files, copied and checked now (a sweep keeps what it has
+    // done when it stops, and its copies with it: the folder's record of
+    // copies lists them), so that its end is as short as before them: the
+    // manifest right after the aggregate.
     let inputs = crate::output::InputCopies::write(out, &sweep.inputs)?;
+    let inputs_paths = inputs.paths().to_vec();
+    inputs.commit()?;
+    // A rerun only when the copies read back as this sweep.
+    let copies_warning = check_copies(out, sweep, &inputs_paths);
     let open = |p: &Path| {
         OpenOptions::new()
             .append(true)
@@ -773,10 +781,6 @@ fn run_in_pool(
         let bytes = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
         files.insert(name.to_string(), serde_json::json!({ "bytes": bytes }));
     }
-    let inputs_paths = inputs.paths().to_vec();
-    inputs.commit()?;
-    // A rerun only when the copies read back as this sweep.
-    let copies_warning = check_copies(out, sweep, &inputs_paths);
     summary.copies_warning = copies_warning.clone();
     let rerun = inputs_paths
         .first()
