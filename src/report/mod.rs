@@ -227,11 +227,7 @@ fn story_of(text: &str, description: &str) -> Option<String> {
     let own = toml::de::DeTable::parse(text)
         .map(|d| d.get_ref().get("description").is_some())
         .unwrap_or(true);
-    let base = toml::de::DeTable::parse(text).ok().and_then(|d| {
-        d.get_ref()
-            .get("extends")
-            .and_then(|v| v.get_ref().as_str().map(str::to_string))
-    });
+    let base = crate::scenario::extends_of(text.as_bytes());
     Some(match (own, base) {
         (false, Some(b)) => format!(
             "(This scenario tells no story of its own: it varies {b}, whose description follows.)\n\n{}",

@@ -419,15 +419,7 @@ pub fn parse_files(files: &[(&str, &[u8])]) -> Result<Scenario> {
     let mut order = vec![0usize];
     loop {
         let (name, bytes) = files[*order.last().expect("non-empty")];
-        let Some(base) = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|t| DeTable::parse(t).ok())
-            .and_then(|d| {
-                d.get_ref()
-                    .get("extends")
-                    .and_then(|v| v.get_ref().as_str().map(str::to_string))
-            })
-        else {
+        let Some(base) = extends_of(bytes) else {
             break;
         };
         // Relative to the naming file's folder.
@@ -474,6 +466,14 @@ pub fn parse_files(files: &[(&str, &[u8])]) -> Result<Scenario> {
     Ok(sc)
 }
 
+/// The base a scenario's text names with `extends`, if it names one (and
+/// is TOML at all).
+pub(crate) fn extends_of(bytes: &[u8]) -> Option<String> {
+    let doc = DeTable::parse(std::str::from_utf8(bytes).ok()?).ok()?;
+    let base = doc.get_ref().get("extends")?.get_ref().as_str()?;
+    Some(base.to_string())
+}
+
 /// Most levels of `extends`.
 pub const MAX_EXTENDS: usize = 8;
 
@@ -518,15 +518,7 @@ pub(crate) fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Ve
         .map_err(|e| Error::input(shown, e.to_string(), None))?];
     loop {
         let (file, _, text) = chain.last().expect("non-empty");
-        let Some(base) = std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| DeTable::parse(t).ok())
-            .and_then(|d| {
-                d.get_ref()
-                    .get("extends")
-                    .and_then(|v| v.get_ref().as_str().map(str::to_string))
-            })
-        else {
+        let Some(base) = extends_of(text) else {
             return Ok(chain);
         };
         let file = file.clone();
