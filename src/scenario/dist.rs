@@ -125,6 +125,15 @@ pub fn read_dist(
     let mut d = Table::new(table, v.span(), path.clone());
     const KINDS: [&str; 4] = ["uniform", "normal", "beta", "lognormal"];
     let kind = d.string(ctx, "dist");
+    // Without a known `dist`, no parameter can be told unknown.
+    if !matches!(
+        kind.as_ref().map(|k| k.get_ref().as_str()),
+        Some("uniform" | "normal" | "beta" | "lognormal")
+    ) {
+        d.known(&[
+            "low", "high", "mean", "sd", "a", "b", "scale", "mu", "sigma",
+        ]);
+    }
     let big = 1e12;
     let dist = match kind.as_ref().map(|k| k.get_ref().as_str()) {
         Some("uniform") => {

@@ -666,6 +666,9 @@ fn entry_name<'a>(v: &'a Spanned<DeValue<'_>>) -> Option<&'a str> {
 /// a new entry, but likely meant to change that one.
 struct NearMiss {
     array: String,
+    /// The entry's index in the merged array (its errors' paths start with
+    /// `array[index]`).
+    index: usize,
     name: String,
     like: String,
     span: std::ops::Range<usize>,
@@ -744,6 +747,7 @@ fn overlay<'i>(base: &mut DeTable<'i>, child: DeTable<'i>, near: &mut Vec<NearMi
                                             if let Some(c) = reader::near_miss(n, names) {
                                                 near.push(NearMiss {
                                                     array: k.get_ref().to_string(),
+                                                    index: entries.len(),
                                                     name: n.to_string(),
                                                     like: c.to_string(),
                                                     span: item.span(),
@@ -847,7 +851,7 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
         ));
     }
     if failed {
-        return Err(InputErrors(ctx.diags));
+        return Err(in_file_order(ctx.diags));
     }
     // Deepest base first, then each file over it.
     let mut docs = docs.into_iter().rev();
@@ -874,8 +878,19 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
             return Ok(s);
         }
     }
-    // A misspelt name is the likely cause of what went wrong with its entry.
+    // A misspelt name is the likely cause of what went wrong with its entry:
+    // said, as an error, beside the entry's own errors. A near miss whose
+    // entry has none stays a warning, given once the other errors are fixed.
     for m in &near {
+        let entry = format!("{}[{}]", m.array, m.index);
+        let in_entry = ctx.diags.iter().any(|d| {
+            d.path
+                .strip_prefix(&entry)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        });
+        if !in_entry {
+            continue;
+        }
         ctx.error(
             Some(m.span.clone()),
             &m.array,
@@ -886,10 +901,13 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
             ),
         );
     }
-    // Report in file order; problems without a place (whole-file checks) last.
-    let mut diags = ctx.diags;
+    Err(in_file_order(ctx.diags))
+}
+
+/// Problems in file order; those without a place (whole-file checks) last.
+fn in_file_order(mut diags: Vec<crate::error::Diagnostic>) -> InputErrors {
     diags.sort_by_key(|d| (d.line_col.is_none(), d.line_col));
-    Err(InputErrors(diags))
+    InputErrors(diags)
 }
 
 impl Scenario {
@@ -942,6 +960,7 @@ fn read_entry_name(
     what: &str,
     taken: &mut Vec<String>,
 ) -> Option<String> {
+    t.known(&["name"]);
     if !t.has("name") {
         return None;
     }
@@ -998,6 +1017,11 @@ fn read_scenario(
     file: &str,
     sha256: String,
 ) -> Option<Scenario> {
+    // An `extends` that is not a file name has its own error; the sections
+    // the base would have given are then not reported missing.
+    let bad_extends = root
+        .get("extends")
+        .is_some_and(|v| v.get_ref().as_str().is_none());
     let _ = root.string(ctx, "extends");
     let name = read_name(&mut root, ctx, "name", "the scenario name");
     let description = root
@@ -1059,7 +1083,8 @@ fn read_scenario(
     for mut t in root.tables(ctx, "intersections") {
         let _ = read_entry_name(&mut t, ctx, "intersection", &mut intersection_names);
         let mut members = Vec::new();
-        for g in t.strings(ctx, "groups") {
+        let listed = t.strings(ctx, "groups");
+        for g in &listed {
             match groups.iter().position(|x| x == g.get_ref()) {
                 Some(k) => members.push(k),
                 None => {
@@ -1073,7 +1098,8 @@ fn read_scenario(
                 }
             }
         }
-        if members.len() < 2 {
+        // (An undeclared group has its own error.)
+        if listed.len() < 2 {
             ctx.error(
                 Some(t.span()),
                 &t.field("groups"),
@@ -1143,6 +1169,7 @@ fn read_scenario(
             t.finish(ctx);
             n
         }
+        None if bad_extends => None,
         None => {
             ctx.error(
                 Some(root.span()),
@@ -1335,10 +1362,14 @@ fn read_network(
     };
     let kspan = kind.span();
     let n_f = n.max(2) as f64;
+    // Checks against the number of agents only when that number is valid
+    // (an invalid count has its own error; comparing with it would add
+    // false ones, or overflow).
+    let sized = (2..=MAX_AGENTS).contains(&n);
     let spec = match kind.get_ref().as_str() {
         "complete" => {
             let edges = n_f * (n_f - 1.0) / 2.0;
-            if edges > 50e6 {
+            if sized && edges > 50e6 {
                 ctx.error(
                     Some(kspan.clone()),
                     "network.kind",
@@ -1350,14 +1381,24 @@ fn read_network(
             NetworkSpec::Complete
         }
         "ring" => NetworkSpec::Ring {
-            k: read_k(t, ctx, n)?,
+            k: read_k(t, ctx, n, sized)?,
         },
         "watts_strogatz" => {
-            let k = read_k(t, ctx, n);
+            let k = read_k(t, ctx, n, sized);
             let beta = t.req_f64(ctx, "beta", 0.0, 1.0);
             NetworkSpec::WattsStrogatz { k: k?, beta: beta? }
         }
         "erdos_renyi" => {
+            t.known(&["p", "mean_degree"]);
+            if !t.has("mean_degree") && !t.has("p") {
+                ctx.error(
+                    Some(t.span()),
+                    "network.p",
+                    "missing the tie density: give p or mean_degree",
+                    "add p = <probability of each tie> or mean_degree = <ties per agent>",
+                );
+                return None;
+            }
             if t.has("mean_degree") && t.has("p") {
                 let span = value_span(t, "p");
                 ctx.error(
@@ -1370,7 +1411,7 @@ fn read_network(
             }
             let p = if t.has("mean_degree") {
                 let d = t.req_f64(ctx, "mean_degree", 0.0, 1e9)?;
-                if d > n_f - 1.0 {
+                if sized && d > n_f - 1.0 {
                     let span = value_span(t, "mean_degree");
                     ctx.error(
                         Some(span),
@@ -1384,7 +1425,7 @@ fn read_network(
             } else {
                 t.req_f64(ctx, "p", 0.0, 1.0)?
             };
-            if p * n_f * (n_f - 1.0) / 2.0 < 1.0 {
+            if sized && p * n_f * (n_f - 1.0) / 2.0 < 1.0 {
                 ctx.error(
                     Some(kspan.clone()),
                     "network",
@@ -1397,7 +1438,7 @@ fn read_network(
         }
         "barabasi_albert" => {
             let m = t.u64(ctx, "m", 2, 1, u32::MAX as u64);
-            if m >= n {
+            if sized && m >= n {
                 let span = value_span(t, "m");
                 ctx.error(
                     Some(span),
@@ -1444,7 +1485,7 @@ fn read_network(
         }
     };
     let ties = expected_ties(&spec, cohorts);
-    if ties > crate::network::MAX_EDGES as f64 {
+    if sized && ties > crate::network::MAX_EDGES as f64 {
         ctx.error(
             Some(kspan),
             "network",
@@ -1496,16 +1537,30 @@ impl Scenario {
     }
 }
 
-fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {
+fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64, sized: bool) -> Option<u32> {
     let k = t.u64(ctx, "k", 4, 2, u32::MAX as u64);
-    if k % 2 == 1 || k >= n {
+    if k % 2 == 1 || (sized && k >= n) {
         let span = value_span(t, "k");
-        ctx.error(
-            Some(span),
-            "network.k",
-            format!("k = {k} must be even and below the {n} agents"),
-            "use an even number of neighbours such as 4 or 8",
-        );
+        // The largest even number of neighbours the agents allow.
+        let most = n.saturating_sub(1) & !1;
+        let help = if !sized {
+            "use an even number of neighbours such as 4 or 8".to_string()
+        } else if most >= 4 {
+            format!(
+                "use an even number of neighbours below {n}, such as {}",
+                most.min(8)
+            )
+        } else if most == 2 {
+            format!("use k = 2, the only even number below the {n} agents")
+        } else {
+            "add agents: a ring needs at least 3".to_string()
+        };
+        let problem = if sized {
+            format!("k = {k} must be even and below the {n} agents")
+        } else {
+            format!("k = {k} must be even")
+        };
+        ctx.error(Some(span), "network.k", problem, help);
         return None;
     }
     Some(k as u32)
@@ -1567,7 +1622,10 @@ fn read_edges(
         .filter(|c| c.named)
         .map(|c| c.name.as_str())
         .collect();
+    // Every problem of every pair is reported: each pair is checked on its
+    // own, and repeats among the pairs that resolved.
     let mut edges = Vec::with_capacity(items.len());
+    let mut listed: Vec<usize> = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let path = format!("network.edges[{i}]");
@@ -1588,11 +1646,12 @@ fn read_edges(
             continue;
         };
         let mut ends = [0u32; 2];
+        let mut resolved = true;
         for (e, label) in pair.iter().enumerate() {
             match resolve(label, cohorts, &starts) {
                 Some(x) => ends[e] = x as u32,
                 None => {
-                    ok = false;
+                    resolved = false;
                     ctx.error(
                         Some(item.span()),
                         &path,
@@ -1605,7 +1664,11 @@ fn read_edges(
                 }
             }
         }
-        if ok && ends[0] == ends[1] {
+        if !resolved {
+            ok = false;
+            continue;
+        }
+        if ends[0] == ends[1] {
             ctx.error(
                 Some(item.span()),
                 &path,
@@ -1613,10 +1676,12 @@ fn read_edges(
                 "remove this pair",
             );
             ok = false;
+            continue;
         }
         edges.push((ends[0], ends[1]));
+        listed.push(i);
     }
-    if edges.is_empty() {
+    if items.is_empty() {
         ctx.error(
             Some(v.span()),
             "network.edges",
@@ -1625,23 +1690,21 @@ fn read_edges(
         );
         return None;
     }
-    if ok {
-        let mut seen: Vec<((u32, u32), usize)> = edges
-            .iter()
-            .enumerate()
-            .map(|(i, &(a, b))| ((a.min(b), a.max(b)), i))
-            .collect();
-        seen.sort_unstable();
-        for w in seen.windows(2) {
-            if w[0].0 == w[1].0 {
-                ctx.error(
-                    Some(items[w[1].1].span()),
-                    &format!("network.edges[{}]", w[1].1),
-                    format!("this pair repeats network.edges[{}]", w[0].1),
-                    "list each tie once; ties are undirected",
-                );
-                ok = false;
-            }
+    let mut seen: Vec<((u32, u32), usize)> = edges
+        .iter()
+        .zip(&listed)
+        .map(|(&(a, b), &i)| ((a.min(b), a.max(b)), i))
+        .collect();
+    seen.sort_unstable();
+    for w in seen.windows(2) {
+        if w[0].0 == w[1].0 {
+            ctx.error(
+                Some(items[w[1].1].span()),
+                &format!("network.edges[{}]", w[1].1),
+                format!("this pair repeats network.edges[{}]", w[0].1),
+                "list each tie once; ties are undirected",
+            );
+            ok = false;
         }
     }
     ok.then_some(NetworkSpec::Edges(edges))
@@ -1708,6 +1771,8 @@ fn read_event(
         }
         return None;
     };
+    // The schedule's keys, whichever form this entry uses.
+    t.known(&["step", "from", "every", "until", "targets"]);
     let single = t.has("step");
     let from = if single {
         t.u64(ctx, "step", 0, 0, MAX_STEPS)

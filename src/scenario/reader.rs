@@ -219,6 +219,18 @@ impl<'a, 'i> Table<'a, 'i> {
             .map(|(_, v)| v)
     }
 
+    /// Marks `keys` as known without reading them: a reader that stops early
+    /// (its table already has an error) or reads some keys only in some
+    /// cases calls this, so that valid keys are not reported as unknown and
+    /// every help lists them.
+    pub fn known(&mut self, keys: &[&'static str]) {
+        for &key in keys {
+            if !self.asked.contains(&key) {
+                self.asked.push(key);
+            }
+        }
+    }
+
     /// Whether the table has `key` (does not mark it as known).
     pub fn has(&self, key: &str) -> bool {
         self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key)
@@ -454,7 +466,13 @@ impl<'a, 'i> Table<'a, 'i> {
                     Some(v.span()),
                     &path,
                     format!("expected a table, found {}", type_name(other)),
-                    format!("write it as a [{path}] section"),
+                    // Inside an array of tables, a section header would
+                    // start a new entry: an inline table is the way.
+                    if path.contains('[') {
+                        format!("write it as an inline table: {key} = {{ ... }}")
+                    } else {
+                        format!("write it as a [{path}] section")
+                    },
                 );
                 None
             }

@@ -1328,3 +1328,168 @@ fn a_folder_of_the_users_with_files_of_output_names_is_refused() {
         "nothing added"
     );
 }
+
+/// Each problem of a scenario text as `path: message`, in the order given.
+fn problems(text: &str) -> Vec<String> {
+    match powerdyn::scenario::parse_bytes("t.toml", text.as_bytes()) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            e.0.iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect()
+        }
+    }
+}
+
+#[test]
+fn one_mistake_gives_one_error_not_follow_on_ones() {
+    let pop = |count: &str, network: &str| {
+        format!(
+            "name = \"t\"\n[[populations]]\nname = \"p\"\ncount = {count}\n[network]\n{network}\n"
+        )
+    };
+    // An invalid count: no network check against it (it overflowed: "more
+    // than the 18446744073709551615 other agents"), and none against 0.
+    for count in ["200000001", "0"] {
+        for net in [
+            "kind = \"erdos_renyi\"\nmean_degree = 10",
+            "kind = \"ring\"\nk = 4",
+            "kind = \"barabasi_albert\"\nm = 2",
+            "kind = \"erdos_renyi\"\np = 0.5",
+        ] {
+            let p = problems(&pop(count, net));
+            assert_eq!(p.len(), 1, "count {count}, {net}: {p:?}");
+            assert!(p[0].starts_with("populations[0].count: "), "{p:?}");
+        }
+    }
+    // Both densities: one error, mean_degree not called unknown.
+    let p = problems(&pop(
+        "10",
+        "kind = \"erdos_renyi\"\np = 0.3\nmean_degree = 3",
+    ));
+    assert_eq!(p, ["network.p: give either p or mean_degree, not both"]);
+    let p = problems(&pop("10", "kind = \"erdos_renyi\""));
+    assert_eq!(
+        p,
+        ["network.p: missing the tie density: give p or mean_degree"]
+    );
+    // A ring too wide for its agents suggests a k that fits.
+    let e = powerdyn::scenario::parse_bytes("t.toml", pop("4", "kind = \"ring\"").as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("k = 4 must be even and below the 4 agents"),
+        "{e}"
+    );
+    assert!(e.contains("use k = 2"), "{e}");
+    let e =
+        powerdyn::scenario::parse_bytes("t.toml", pop("7", "kind = \"ring\"\nk = 8").as_bytes())
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("below 7, such as 6"), "{e}");
+    // A malformed pair: no "the edge list is empty" besides. Every pair is
+    // checked: a repeat is reported beside a self-tie.
+    let edges = |list: &str| {
+        format!("name = \"t\"\n[[agents]]\nname = \"boss\"\n[[populations]]\nname = \"w\"\ncount = 2\n[network]\nkind = \"edges\"\nedges = {list}\n")
+    };
+    assert_eq!(
+        problems(&edges("[[\"boss\", \"w#0\", \"w#1\"]]")),
+        ["network.edges[0]: expected a pair of agent names"]
+    );
+    assert_eq!(
+        problems(&edges(
+            "[[\"boss\", \"boss\"], [\"boss\", \"w#0\"], [\"w#0\", \"boss\"]]"
+        )),
+        [
+            "network.edges[0]: an agent cannot be tied to itself",
+            "network.edges[2]: this pair repeats network.edges[1]"
+        ]
+    );
+    // An undeclared group in a two-group intersection: that error alone.
+    let p = problems(
+        "name = \"t\"\n[groups.women]\n[[intersections]]\ngroups = [\"women\", \"black\"]\npay = 0.9\n[[populations]]\nname = \"p\"\ncount = 4\n[network]\nkind = \"complete\"\n",
+    );
+    assert_eq!(
+        p,
+        ["intersections[0].groups: group `black` is not declared"]
+    );
+    // A distribution without `dist`, or with an unknown one: its
+    // parameters are not called unknown keys.
+    let p = problems(&pop(
+        "4\nmotive = { low = 0.1, high = 0.5 }\nresources = { dist = \"gaussian\", mean = 1, sd = 0.2 }",
+        "kind = \"complete\"",
+    ));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("a distribution needs a `dist` key"), "{p:?}");
+    assert!(p[1].contains("unknown distribution `gaussian`"), "{p:?}");
+    // The help for an unknown key of an event lists every key an event takes.
+    let e = powerdyn::scenario::parse_bytes(
+        "t.toml",
+        pop(
+            "4",
+            "kind = \"complete\"\n[[events]]\nkind = \"counseling\"\nat = 3",
+        )
+        .as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("expected one of: name, kind, step, from, every, until, targets,"),
+        "{e}"
+    );
+    // A table given as a number inside an array of tables: an inline table
+    // is the way ([agents[0].bases] is not TOML).
+    let e = powerdyn::scenario::parse_bytes(
+        "t.toml",
+        b"name = \"t\"\n[[agents]]\nname = \"a\"\nbases = 0.5\n[[agents]]\nname = \"b\"\n[network]\nkind = \"complete\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("write it as an inline table: bases = { ... }"),
+        "{e}"
+    );
+    // TOML syntax errors come in line order.
+    let e = powerdyn::scenario::parse_bytes("t.toml", b"name = \"t\nsteps = = 3\n[[agents]")
+        .unwrap_err();
+    let lines: Vec<usize> = e.0.iter().filter_map(|d| d.line_col.map(|l| l.0)).collect();
+    assert!(lines.len() >= 2 && lines.is_sorted(), "{lines:?}");
+}
+
+#[test]
+fn an_extends_that_is_not_a_file_name_is_the_only_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.toml");
+    std::fs::write(&f, "extends = 3\nname = \"x\"\n").unwrap();
+    let e = powerdyn::scenario::load(&f).unwrap_err().to_string();
+    assert!(e.contains("extends: expected a string"), "{e}");
+    assert!(!e.contains("[network]"), "{e}");
+}
+
+#[test]
+fn a_near_miss_stays_a_warning_beside_errors_elsewhere_and_joins_errors_in_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "name = \"office\"\n[[agents]]\nname = \"employee\"\n[[agents]]\nname = \"boss\"\n[network]\nkind = \"complete\"\n";
+    std::fs::write(dir.path().join("office.toml"), base).unwrap();
+    let f = dir.path().join("v.toml");
+    // Unrelated error: the near miss is not an error.
+    std::fs::write(
+        &f,
+        "extends = \"office.toml\"\nname = \"v\"\nsteps = 0\n[[agents]]\nname = \"employe\"\nexit_cost = 0.1\n",
+    )
+    .unwrap();
+    let powerdyn::Error::Input(e) = powerdyn::scenario::load(&f).unwrap_err() else {
+        panic!("an input error")
+    };
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert_eq!(e.0[0].path, "steps");
+    // An error in the misspelt entry: the near miss is said beside it.
+    std::fs::write(
+        &f,
+        "extends = \"office.toml\"\nname = \"v\"\n[[agents]]\nname = \"employe\"\nexit_cost = 7\n",
+    )
+    .unwrap();
+    let e = powerdyn::scenario::load(&f).unwrap_err().to_string();
+    assert!(e.contains("exit_cost"), "{e}");
+    assert!(e.contains("did you mean `employee`?"), "{e}");
+}
