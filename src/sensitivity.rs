@@ -278,7 +278,8 @@ pub struct Indices {
 /// bootstrap confidence intervals).
 ///
 /// Errors if `d` is 0, `y` is empty or its length is not a multiple of
-/// `d + 2`, any output is not finite, or the outputs have zero variance.
+/// `d + 2`, any output is not finite, or the outputs have zero variance
+/// (or a spread below 10^-12 of their largest magnitude: rounding).
 pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
     if d == 0 {
         return Err("sobol_indices: dimension must be at least 1".to_string());
@@ -300,7 +301,11 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
     let len = y.len() as f64;
     let mean = y.iter().sum::<f64>() / len;
     let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / len).sqrt();
-    if sd == 0.0 || !sd.is_finite() {
+    // Outputs that differ by rounding only (a metric that is constant but
+    // for the last bits of its sums) have no variance to apportion:
+    // standardising them would blow the rounding up into made-up indices.
+    let size = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if sd <= 1e-12 * size || !sd.is_finite() {
         return Err("sobol_indices: the outputs have zero variance".to_string());
     }
     let z: Vec<f64> = y.iter().map(|v| (v - mean) / sd).collect();
@@ -580,6 +585,15 @@ mod tests {
         assert!(sobol_indices(&y, 2).is_err()); // 5 is not a multiple of 4
         assert!(sobol_indices(&[], 2).is_err());
         assert!(sobol_indices(&[2.0; 8], 2).is_err()); // zero variance
+                                                       // A constant but for the last bits of its sums: no variance either
+                                                       // (standardised, the rounding gave first-order indices of 0.5).
+        let rounding: Vec<f64> = (0..8)
+            .map(|k| 400.0 + [0.0, 5.7e-14, -5.7e-14, 1.1e-13][k % 4])
+            .collect();
+        assert!(sobol_indices(&rounding, 2).is_err());
+        // A real spread, however small against the level, is kept.
+        let small: Vec<f64> = (0..8).map(|k| 400.0 + 1e-6 * k as f64).collect();
+        assert!(sobol_indices(&small, 2).is_ok());
         assert!(sobol_indices(&[1.0, 2.0, f64::NAN, 4.0], 2).is_err());
         assert!(sobol_indices(&[1.0, 2.0, 3.0, 4.0], 2).is_ok());
     }

@@ -147,9 +147,18 @@ impl Sweep {
         )
     }
 
-    /// The seed of a run: mixed from the sweep seed, the point and the replicate.
+    /// The seed of a run: mixed from the sweep seed, the point and the
+    /// replicate. In a sobol design the `d + 2` points of one base sample
+    /// (its `A`, `AB_j` and `B` rows) share their replicates' seeds — common
+    /// random numbers — so that two rows differ only by the parameters
+    /// that differ between them: a parameter that changes nothing gets
+    /// indices of exactly 0, instead of the replicates' noise.
     pub fn run_seed(&self, point: usize, replicate: u64) -> u64 {
-        crate::rng::mix(&[self.seed, point as u64, replicate]) >> 1
+        let unit = match self.design {
+            Design::Sobol { .. } => point / (self.parameters.len() + 2),
+            _ => point,
+        };
+        crate::rng::mix(&[self.seed, unit as u64, replicate]) >> 1
     }
 
     /// SHA-256 of the base scenario's files (child first): the
@@ -651,6 +660,13 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                                 "a range needs steps >= 1",
                                 "add steps = <number of values>",
                             );
+                        } else if n == 1 && a != b {
+                            ctx.error(
+                                Some(v.span()),
+                                &format!("{field}.steps"),
+                                format!("a range of one step holds only from = {a}, not to = {b}"),
+                                "give steps >= 2 to reach `to`, or values = [x] for one value",
+                            );
                         } else if log && (a <= 0.0 || b <= 0.0) {
                             ctx.error(
                                 Some(v.span()),
@@ -965,16 +981,28 @@ pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
     }
     (0..n)
         .map(|k| {
-            if k == n - 1 {
+            if k == 0 {
+                a
+            } else if k == n - 1 {
                 b
             } else if log {
                 let (la, lb) = (ln(a), ln(b));
-                exp(la + (lb - la) * k as f64 / (n - 1) as f64)
+                round15(exp(la + (lb - la) * k as f64 / (n - 1) as f64))
             } else {
-                a + (b - a) * k as f64 / (n - 1) as f64
+                round15(a + (b - a) * k as f64 / (n - 1) as f64)
             }
         })
         .collect()
+}
+
+/// `x` rounded to 15 significant digits, which drops the last bits that
+/// floating-point steps leave (0.010000000000000005 for 10^-2 on a log
+/// scale, 0.30000000000000004 on a linear one), so that the values a user
+/// filters on in pandas or R (`df[df.stake == 0.01]`) are the ones they
+/// wrote down. Formatting and parsing are exact in Rust, so this is the
+/// same on every platform.
+fn round15(x: f64) -> f64 {
+    format!("{x:.14e}").parse().unwrap_or(x)
 }
 
 fn design_points(params: &[Parameter], design: Design, seed: u64) -> Vec<Vec<f64>> {

@@ -7,8 +7,9 @@
 //! range with an exact number of steps, or a range to sample), a design
 //! (`grid`: every combination; `random`: independent uniform draws; `lhs`:
 //! a Latin hypercube, McKay, Beckman & Conover 1979) and a number of
-//! replicates. Run `r` of point `p` uses the seed `mix(sweep seed, p, r)`, so
-//! every run can be reproduced alone.
+//! replicates. Run `r` of point `p` uses the seed `mix(sweep seed, p, r)`
+//! (in a sobol design, `p` is the point's base sample: see
+//! [`Sweep::run_seed`]), so every run can be reproduced alone.
 //!
 //! Runs go in fixed batches; within a batch they run in parallel and their
 //! results are written in run order, so the files are byte-identical
@@ -317,10 +318,10 @@ impl AggregateWriter {
                 let d = a.defined[k][m];
                 let n = d as f64;
                 let mean = if d > 0 { a.sum[k][m] / n } else { f64::NAN };
+                // One run has no spread to estimate: sd and interval are
+                // undefined (empty cells), not 0.
                 let var = if d > 1 {
                     (a.squares[k][m] / (n - 1.0)).max(0.0)
-                } else if d == 1 {
-                    0.0
                 } else {
                     f64::NAN
                 };
@@ -330,7 +331,7 @@ impl AggregateWriter {
                 let half = if d > 1 {
                     t975(d - 1) * sd / n.sqrt()
                 } else {
-                    0.0
+                    f64::NAN
                 };
                 rec.push(d.to_string());
                 rec.extend(

@@ -48,6 +48,19 @@ fn ranges_are_exact_at_both_ends_and_log_ranges_are_geometric() {
 }
 
 #[test]
+fn range_values_are_the_ones_a_user_would_filter_on() {
+    // Exactly, not 0.0010000000000000002 and 0.010000000000000005.
+    assert_eq!(range(0.001, 0.1, 3, true), [0.001, 0.01, 0.1]);
+    assert_eq!(range(1e-4, 1.0, 5, true), [1e-4, 1e-3, 1e-2, 1e-1, 1.0]);
+    // Not 0.30000000000000004.
+    assert_eq!(range(0.1, 0.5, 5, false), [0.1, 0.2, 0.3, 0.4, 0.5]);
+    assert_eq!(range(0.0, 1.0, 11, false)[3], 0.3);
+    // Values between the ends that have no short form keep 15 digits.
+    let r = range(1.0, 10.0, 3, true);
+    assert_eq!(r[1], 3.16227766016838);
+}
+
+#[test]
 fn a_grid_sweep_runs_every_combination_with_replicates_the_same_on_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_sweep(
@@ -121,6 +134,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 0 }\n", "steps >= 1"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [] }\n", "empty"),
         ("design = \"sobolx\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "unknown design"),
+        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.2, to = 0.4, steps = 1 }\n", "a range of one step holds only from = 0.2, not to = 0.4"),
         ("replicates = 1000000\n[parameters]\n\"rules.tactics.stake\" = { from = 0.001, to = 0.1, steps = 1000 }\n\"rules.coercion.harm\" = { from = 0.1, to = 1.0, steps = 100 }\n", "need --force"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [5000000.0] }\n", "out of range"),
         // A path is written into each point's TOML: only bare keys pass.
@@ -573,6 +587,78 @@ fn a_sobol_sweep_estimates_which_parameter_matters_and_merges_exactly() {
             fs::read(whole.join(f)).unwrap(),
             "{f}"
         );
+    }
+}
+
+#[test]
+fn a_parameter_that_changes_nothing_gets_sobol_indices_of_exactly_zero() {
+    // Informational power is off in this scenario: how fast it is spent
+    // changes nothing. The rows of a base sample share their seeds (common
+    // random numbers), so its indices are 0, not the replicates' noise
+    // (independent seeds gave it a total index of 0.72 on power_gini).
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 2\ndesign = \"sobol\"\nsamples = 16\n[parameters]\n\"rules.coercion.harm\" = { low = 0.05, high = 0.6 }\n\"rules.informational.spending\" = { low = 0.0, high = 0.5 }\n",
+    );
+    let base = path.parent().unwrap().join("../bully.toml");
+    let mut scen = fs::read_to_string(&base).unwrap();
+    scen.push_str("\n[rules.informational]\nenabled = false\n");
+    fs::write(&base, scen).unwrap();
+    let out = tmp.path().join("out");
+    run(&path, &out, 2);
+    let sens = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let cells = |metric: &str, param: &str| -> Vec<String> {
+        let line = sens
+            .lines()
+            .find(|l| l.starts_with(&format!("final_{metric},{param},")))
+            .unwrap_or_else(|| panic!("{metric} {param} in\n{sens}"));
+        line.split(',').skip(2).map(str::to_string).collect()
+    };
+    for m in ["power_gini", "dyad_imbalance", "mean_resentment"] {
+        assert_eq!(
+            cells(m, "rules.informational.spending"),
+            ["0", "0"],
+            "{m}:\n{sens}"
+        );
+        let harm: f64 = cells(m, "rules.coercion.harm")[1].parse().unwrap();
+        assert!(harm > 0.05, "{m}: harm matters:\n{sens}");
+    }
+    // The seeds recorded: the d + 2 = 4 rows of a base sample share them.
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (point, rep, seed) = (col("point"), col("replicate"), col("seed"));
+    let mut by_sample = std::collections::BTreeMap::new();
+    for l in runs.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        let p: usize = f[point].parse().unwrap();
+        by_sample
+            .entry((p / 4, f[rep].to_string()))
+            .or_insert_with(std::collections::BTreeSet::new)
+            .insert(f[seed].to_string());
+    }
+    assert_eq!(by_sample.len(), 16 * 2);
+    assert!(by_sample.values().all(|s| s.len() == 1), "{by_sample:?}");
+}
+
+#[test]
+fn one_replicate_leaves_spread_and_interval_empty_not_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "replicates = 1\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
+    );
+    let out = tmp.path().join("out");
+    run(&path, &out, 1);
+    let agg = fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let header: Vec<&str> = agg.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = agg.lines().nth(1).unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("power_gini_n"), "1");
+    assert!(!cell("power_gini_mean").is_empty());
+    for c in ["power_gini_sd", "power_gini_lo95", "power_gini_hi95"] {
+        assert_eq!(cell(c), "", "{c}");
     }
 }
 
