@@ -844,6 +844,11 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
             return Err(e);
         }
     };
+    // The logs' folder exists before any job: SLURM does not create the
+    // folder of an --output file, and a script submitted by hand (not
+    // through submit.sh) would lose its log.
+    let logs = out.join("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, e))?;
     for (name, text) in scripts {
         let path = out.join(&name);
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;

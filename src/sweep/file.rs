@@ -482,7 +482,10 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         .has("steps")
         .then(|| t.u64(&mut ctx, "steps", 1, 1, scenario::MAX_STEPS));
     let design_name = t.string(&mut ctx, "design");
-    let samples = t.u64(&mut ctx, "samples", 0, 0, 100_000_000) as usize;
+    let samples = t.u64(&mut ctx, "samples", 0, 1, 100_000_000) as usize;
+    // An unknown design has its own error: the parameters are then not
+    // checked against a design the file did not ask for.
+    let mut design_known = true;
     let design = match design_name
         .as_ref()
         .map(|d| d.get_ref().as_str())
@@ -500,14 +503,16 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                 format!("unknown design `{other}`"),
                 suggest(other, &["grid", "random", "lhs", "sobol"]),
             );
+            design_known = false;
             Design::Grid
         }
     };
-    if !matches!(design, Design::Grid) && samples == 0 {
+    // (A `samples` out of range has its own error.)
+    if !matches!(design, Design::Grid) && !t.has("samples") {
         ctx.error(
             Some(t.span()),
             "samples",
-            "a random or lhs design needs samples >= 1",
+            format!("a {} design needs samples", design.name()),
             "add samples = <number of points>",
         );
     }
@@ -537,16 +542,22 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                 };
                 // Keys the sweep sets itself: a value swept there would be ignored.
                 let overridden = match path.as_str() {
-                    "seed" => Some("each run's seed is mixed from the sweep's `seed`, the point and the replicate"),
-                    "steps" if steps.is_some() => Some("the sweep file's own `steps` sets every run's steps"),
+                    "seed" => Some((
+                        "each run's seed is mixed from the sweep's `seed`, the point and the replicate",
+                        "remove it: more replicates give more seeds, and the sweep's `seed` changes them all",
+                    )),
+                    "steps" if steps.is_some() => Some((
+                        "the sweep file's own `steps` sets every run's steps",
+                        "remove the sweep file's `steps` to sweep it, or remove this parameter",
+                    )),
                     _ => None,
                 };
-                if let Some(why) = overridden {
+                if let Some((why, help)) = overridden {
                     ctx.error(
                         Some(k.span()),
                         &field,
                         format!("`{path}` cannot be swept: {why}"),
-                        "set it in the sweep file (replicates give more seeds), or remove the sweep's own key",
+                        help,
                     );
                     continue;
                 }
@@ -624,6 +635,9 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     }
                     None => false,
                 };
+                // Problems with the values or the range have their own
+                // errors: "needs values" is said only when none was given.
+                let given = ctx.diags.len();
                 let mut values = Vec::new();
                 if let Some(vs) = s.get("values") {
                     match vs.get_ref() {
@@ -684,19 +698,28 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     let lo = s.req_f64(&mut ctx, "low", -1e15, 1e15);
                     let hi = s.req_f64(&mut ctx, "high", -1e15, 1e15);
                     if let (Some(lo), Some(hi)) = (lo, hi) {
-                        if hi < lo || (log && lo <= 0.0) {
+                        if hi < lo {
                             ctx.error(
                                 Some(v.span()),
                                 &field,
-                                "the range is empty or not positive for a log scale",
-                                "give low <= high (> 0 for log)",
+                                format!("the range is empty: low = {lo} is above high = {hi}"),
+                                "give low <= high",
+                            );
+                        } else if log && lo <= 0.0 {
+                            ctx.error(
+                                Some(v.span()),
+                                &field,
+                                format!("a logarithmic range needs low > 0, found {lo}"),
+                                "use a positive low or scale = \"linear\"",
                             );
                         } else {
                             sampled = Some((lo, hi, log));
                         }
                     }
                 }
+                let failed = ctx.diags.len() > given;
                 match design {
+                    _ if failed || !design_known => {}
                     Design::Grid if values.is_empty() => ctx.error(
                         Some(v.span()),
                         &field,
@@ -709,7 +732,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                         ctx.error(
                             Some(v.span()),
                             &field,
-                            "a random or lhs design needs low and high",
+                            format!("a {} design needs low and high", design.name()),
                             "add low and high (and scale = \"log\" for a log-uniform range)",
                         )
                     }
@@ -722,7 +745,8 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     range: sampled,
                 });
             }
-            if parameters.is_empty() {
+            // (Parameters that were refused have their own errors.)
+            if parameters.is_empty() && pt.entries().next().is_none() {
                 ctx.error(
                     Some(pt.span()),
                     "parameters",

@@ -157,6 +157,26 @@ fn bad_sweep_files_are_refused_before_any_run() {
         assert_eq!(err.exit_code(), 2, "{body}");
         assert!(err.to_string().contains(expect), "{body}: {err}");
     }
+    // One mistake, one error: no "needs values", "needs samples" or "no
+    // parameters" after the mistake's own error.
+    let single = [
+        ("[parameters]\n\"rules.coercion.harm\" = { from = nan, to = 0.4, steps = 3 }\n", "must be a finite number"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [true] }\n", "expected a finite number"),
+        ("design = \"latin\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "unknown design `latin`"),
+        ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.5, high = 0.3 }\n", "low = 0.5 is above high = 0.3"),
+        ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.0, high = 0.3, scale = \"log\" }\n", "a logarithmic range needs low > 0"),
+        ("design = \"sobol\"\nsamples = 1000000000\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "between 1 and 100000000"),
+        ("design = \"lhs\"\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "a lhs design needs samples"),
+        ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "more replicates give more seeds"),
+    ];
+    for (body, expect) in single {
+        let path = write_sweep(tmp.path(), body);
+        let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+            panic!("{body}: refused as input")
+        };
+        assert_eq!(e.0.len(), 1, "{body}: {e}");
+        assert!(e.to_string().contains(expect), "{body}: {e}");
+    }
 }
 
 #[test]
@@ -691,6 +711,8 @@ fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
     assert!(status.success());
     let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-2\n") && script.contains("#SBATCH --time=00:05:00"));
+    // SLURM does not make the folder of its --output files: it is there.
+    assert!(out.join("logs").is_dir(), "logs/ made with the scripts");
     // The tasks read the snapshot taken now: the originals may go.
     let local = tmp.path().join("local");
     run(&path, &local, 2);
