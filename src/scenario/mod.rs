@@ -549,9 +549,25 @@ pub(crate) fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Ve
                 "keep base scenarios in the same folder as the scenario (or below it)",
             ));
         }
-        if seen.contains(&canon) {
+        if let Some(k) = seen.iter().position(|c| *c == canon) {
+            // The files of the cycle, in the order they name each other.
+            let short = |f: &str| {
+                Path::new(f)
+                    .file_name()
+                    .map_or(f.to_string(), |n| n.to_string_lossy().into_owned())
+            };
+            let cycle: Vec<String> = chain[k..]
+                .iter()
+                .map(|(f, _, _)| short(f))
+                .chain([short(&chain[k].0)])
+                .collect();
+            let what = if cycle.len() == 2 {
+                format!("`{base}` extends itself")
+            } else {
+                format!("`{base}` is already in the chain: {}", cycle.join(" -> "))
+            };
             return Err(fail(
-                format!("`{base}` extends itself (a cycle of extends)"),
+                format!("{what} (a cycle of extends)"),
                 "remove the cycle",
             ));
         }
@@ -1086,6 +1102,12 @@ fn read_scenario(
         let listed = t.strings(ctx, "groups");
         for g in &listed {
             match groups.iter().position(|x| x == g.get_ref()) {
+                Some(k) if members.contains(&k) => ctx.error(
+                    Some(g.span()),
+                    &t.field("groups"),
+                    format!("group `{}` is listed twice", g.get_ref()),
+                    "list each group of the intersection once",
+                ),
                 Some(k) => members.push(k),
                 None => {
                     let names: Vec<&str> = groups.iter().map(String::as_str).collect();
@@ -1260,6 +1282,14 @@ fn read_cohort(
         },
     );
     let count = if named {
+        if let Some(v) = t.get("count") {
+            ctx.error(
+                Some(v.span()),
+                &t.field("count"),
+                "an [[agents]] entry is one agent: it has no count",
+                "write [[populations]] (name, count and distributions) for many agents alike",
+            );
+        }
         1
     } else {
         match t.get("count") {
@@ -1577,6 +1607,13 @@ fn resolve(label: &str, cohorts: &[CohortSpec], starts: &[u64]) -> Option<u64> {
         return Some(starts[i]);
     }
     let (pop, idx) = label.rsplit_once('#')?;
+    // Written as counted: `w#0`, `w#12` — not `w#00` or `w#+1`, which
+    // name the same agent another way.
+    let canonical =
+        idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+    if !canonical {
+        return None;
+    }
     let idx: u64 = idx.parse().ok()?;
     let i = cohorts.iter().position(|c| !c.named && c.name == pop)?;
     (idx < cohorts[i].count).then(|| starts[i] + idx)

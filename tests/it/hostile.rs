@@ -305,11 +305,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "extends-cycle-a.toml",
-        &["extends: `extends-cycle-a.toml` extends itself"],
+        &["extends: `extends-cycle-a.toml` is already in the chain: extends-cycle-a.toml -> extends-cycle-b.toml -> extends-cycle-a.toml (a cycle of extends)"],
     ),
     (
         "extends-cycle-b.toml",
-        &["extends: `extends-cycle-b.toml` extends itself"],
+        &["extends: `extends-cycle-b.toml` is already in the chain: extends-cycle-b.toml -> extends-cycle-a.toml -> extends-cycle-b.toml (a cycle of extends)"],
     ),
     (
         "extends-missing-base.toml",
@@ -1492,4 +1492,52 @@ fn a_near_miss_stays_a_warning_beside_errors_elsewhere_and_joins_errors_in_its_e
     let e = powerdyn::scenario::load(&f).unwrap_err().to_string();
     assert!(e.contains("exit_cost"), "{e}");
     assert!(e.contains("did you mean `employee`?"), "{e}");
+}
+
+#[test]
+fn agent_references_groups_and_counts_are_written_one_way() {
+    let base = |agents: &str, network: &str| {
+        format!("name = \"t\"\n[groups.x]\n[groups.y]\n{agents}[network]\n{network}\n")
+    };
+    let pops = "[[agents]]\nname = \"boss\"\n[[populations]]\nname = \"w\"\ncount = 3\n";
+    // `w#00` and `w#+1` name agents another way than counted: refused.
+    for label in ["w#00", "w#+1", "w# 1"] {
+        let p = problems(&base(
+            pops,
+            &format!("kind = \"edges\"\nedges = [[\"boss\", \"{label}\"]]"),
+        ));
+        assert_eq!(p.len(), 1, "{label}: {p:?}");
+        assert!(
+            p[0].contains(&format!("no agent is called `{label}`")),
+            "{p:?}"
+        );
+    }
+    assert!(problems(&base(
+        pops,
+        "kind = \"edges\"\nedges = [[\"boss\", \"w#0\"], [\"w#2\", \"w#1\"]]"
+    ))
+    .is_empty());
+    // A group twice in an intersection.
+    let p = problems(&base(
+        &format!("[[intersections]]\ngroups = [\"x\", \"x\"]\npay = 0.9\n{pops}"),
+        "kind = \"complete\"",
+    ));
+    assert_eq!(p, ["intersections[0].groups: group `x` is listed twice"]);
+    // A count on an individual: the hint is [[populations]].
+    let e = powerdyn::scenario::parse_bytes(
+        "t.toml",
+        base(
+            "[[agents]]\nname = \"a\"\ncount = 5\n[[agents]]\nname = \"b\"\n",
+            "kind = \"complete\"",
+        )
+        .as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("agents[0].count: an [[agents]] entry is one agent"),
+        "{e}"
+    );
+    assert!(e.contains("[[populations]]"), "{e}");
+    assert!(!e.contains("unknown key"), "{e}");
 }
