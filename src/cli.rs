@@ -638,7 +638,6 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         // them itself otherwise).
         sweep::preflight(&sw, shard)?;
         let records = runs * (steps / first.record_every + 2);
-        let columns = 60.0;
         let agents = if sw.max_agents == first.n_agents() {
             format!("{} agents each", first.n_agents())
         } else {
@@ -672,7 +671,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             if in_parallel == 1.0 { "" } else { "s" },
             probe.step_per_agent * 1e6,
             probe.steps,
-            records as f64 * share * columns * 12.0 / 1e6
+            records as f64 * share * probe.record_bytes / 1e6
         ));
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
         out_line(&format!("parameters: {}", names.join(", ")));

@@ -508,6 +508,9 @@ pub struct Probe {
     pub step_per_agent: f64,
     /// Steps timed.
     pub steps: u64,
+    /// Bytes of one record in `timeseries.csv` (its `run_id`, `step` and
+    /// metrics as written), the mean over the probe's records.
+    pub record_bytes: f64,
 }
 
 impl Probe {
@@ -540,6 +543,18 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
         let mut recorder = metrics::Recorder::new();
         let c = sim.take_counters();
         recorder.record(&mut sim, &c);
+        // The records formatted as the sweep writes them (a run id as long
+        // as the sweep's last), for the estimate of the disk used.
+        let id = sweep.total_runs().saturating_sub(1).to_string();
+        let (mut bytes, mut records) = (0usize, 0usize);
+        let mut measure = |rows: &mut dyn Iterator<Item = metrics::Row>| {
+            for (step, v) in rows {
+                let mut row = vec![id.clone(), step.to_string()];
+                row.extend(v.iter().map(|&x| fmt_f64(x)));
+                bytes += csv_line(&row).len();
+                records += 1;
+            }
+        };
         while sim.step < steps && (sim.step < 10 || t.elapsed() < budget) {
             sim.step();
             recorder.after_step(&mut sim);
@@ -547,14 +562,16 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
                 let c = sim.take_counters();
                 recorder.record(&mut sim, &c);
             }
-            recorder.drain().for_each(drop);
+            measure(&mut recorder.drain());
         }
         recorder.finish(&mut sim);
+        measure(&mut recorder.drain());
         let timed = sim.step.max(1);
         Ok(Probe {
             setup_per_agent: setup / agents,
             step_per_agent: t.elapsed().as_secs_f64() / (timed as f64 * agents),
             steps: timed,
+            record_bytes: bytes as f64 / records.max(1) as f64,
         })
     })
 }
@@ -1541,6 +1558,7 @@ mod probe_tests {
             setup_per_agent: 0.5,
             step_per_agent: 0.25,
             steps: 40,
+            record_bytes: 100.0,
         };
         // 3 replicates x (4 agents x 0.5 + 160 agent-steps x 0.25).
         assert_eq!(rates.sweep_seconds(&sw), 3.0 * (2.0 + 40.0));
