@@ -86,6 +86,12 @@
 //!   autocorrelations at long lags can cancel the short-lag ones, so the
 //!   Hamed–Rao factor is sometimes floored at 1; the practical-size
 //!   threshold then guards against spurious trends.
+//! * [`Trend::Settles`] means settled in distribution (no trend, no cycle),
+//!   not quiet: a stationary series with large bursts settles, and the
+//!   run's narrative (`crate::report::narrative`) gives its swing. The band
+//!   is set by the noise of the last tenth of the records, which cannot
+//!   tell bursts from noise well enough for a verdict of their own (one
+//!   tried called white noise bursty in a quarter of 201-record series).
 //!
 //! # Normal tail probabilities
 //!
