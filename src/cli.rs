@@ -807,6 +807,14 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     // snapshot of earlier shards in place.
     let snapshot = out.join(format!("snapshot-{}", &sw.hash()[..12]));
     powerdyn::output::check_input_room(&snapshot, &sw.inputs)?;
+    let logs = out.join("logs");
+    if logs.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+        return Err(Error::input(
+            logs.display().to_string(),
+            "the scripts' logs go to this folder, and it is a file".to_string(),
+            Some("move the file away, or choose another --out"),
+        ));
+    }
     let existed = out.exists();
     powerdyn::output::create_dir(&out)?;
     let file = match take_snapshot(&sw, &snapshot) {

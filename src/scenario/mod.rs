@@ -1136,6 +1136,7 @@ fn read_scenario(
 
     let mut cohorts = Vec::new();
     let mut cohort_spans = Vec::new();
+    let before_cohorts = ctx.diags.len();
     for mut t in root.tables(ctx, "agents") {
         let span = t.span();
         if let Some(c) = read_cohort(&mut t, ctx, true, &groups) {
@@ -1187,7 +1188,15 @@ fn read_scenario(
 
     let network = match root.table(ctx, "network") {
         Some(mut t) => {
-            let n = read_network(&mut t, ctx, &cohorts, total);
+            // The network is checked against the number of agents only
+            // when every entry behind that number is right (a count out of
+            // range, read as 0, would give false errors about the others).
+            let counted = if ctx.diags.len() == before_cohorts {
+                total
+            } else {
+                0
+            };
+            let n = read_network(&mut t, ctx, &cohorts, counted);
             t.finish(ctx);
             n
         }
@@ -1388,6 +1397,7 @@ fn read_network(
                 format!("add kind = one of {}", NETWORK_KINDS.join(", ")),
             );
         }
+        t.forgive();
         return None;
     };
     let kspan = kind.span();
@@ -1511,6 +1521,7 @@ fn read_network(
                 format!("unknown network kind `{other}`"),
                 suggest(other, &NETWORK_KINDS),
             );
+            t.forgive();
             return None;
         }
     };
@@ -1806,6 +1817,7 @@ fn read_event(
                 format!("add kind = one of {}", EVENT_KINDS.join(", ")),
             );
         }
+        t.forgive();
         return None;
     };
     // The schedule's keys, whichever form this entry uses.
@@ -1826,13 +1838,12 @@ fn read_event(
     } else {
         t.u64(ctx, "until", steps.max(from), from, MAX_STEPS)
     };
-    if single && (t.has("from") || t.has("every")) {
-        let _ = (t.get("from"), t.get("every"));
+    if single && (t.has("from") || t.has("every") || t.has("until")) {
         ctx.error(
             Some(t.span()),
             &t.field("step"),
             "give either step (once) or from/every/until (a schedule), not both",
-            "remove step, or remove from and every (to make a schedule from the file a scenario extends happen once, give from = N and every = 0 instead of step)",
+            "remove step, or remove from, every and until (to make a schedule from the file a scenario extends happen once, give from = N and every = 0 instead of step)",
         );
     }
     // Targets: individuals, populations, or group:<name>.
@@ -2018,6 +2029,7 @@ fn read_event(
                 format!("unknown event kind `{other}`"),
                 suggest(other, &EVENT_KINDS),
             );
+            t.forgive();
             return None;
         }
     };

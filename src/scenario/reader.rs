@@ -181,6 +181,7 @@ pub struct Table<'a, 'i> {
     /// The field path of this table, such as `populations[0]`.
     pub path: String,
     asked: Vec<&'static str>,
+    forgiven: Vec<String>,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
@@ -191,6 +192,7 @@ impl<'a, 'i> Table<'a, 'i> {
             span,
             path: path.into(),
             asked: Vec::new(),
+            forgiven: Vec::new(),
         }
     }
 
@@ -231,6 +233,19 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
+    /// Marks every key the table holds as known: for a table whose `kind`
+    /// is missing or unknown, whose other keys cannot be judged (they have
+    /// the kind's error instead of one each).
+    pub fn forgive(&mut self) {
+        let table = self.table;
+        for (k, _) in table.iter() {
+            let key = k.get_ref().as_ref();
+            if !self.asked.contains(&key) {
+                self.forgiven.push(key.to_string());
+            }
+        }
+    }
+
     /// Whether the table has `key` (does not mark it as known).
     pub fn has(&self, key: &str) -> bool {
         self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key)
@@ -252,7 +267,7 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn finish(self, ctx: &mut Ctx<'_>) {
         for (k, _) in self.table.iter() {
             let key = k.get_ref().as_ref();
-            if !self.asked.contains(&key) {
+            if !self.asked.contains(&key) && !self.forgiven.iter().any(|f| f == key) {
                 let help = suggest(key, &self.asked);
                 ctx.error(
                     Some(k.span()),

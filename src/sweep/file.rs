@@ -512,7 +512,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         ctx.error(
             Some(t.span()),
             "samples",
-            format!("a {} design needs samples", design.name()),
+            format!("design = \"{}\" needs samples", design.name()),
             "add samples = <number of points>",
         );
     }
@@ -635,9 +635,11 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     }
                     None => false,
                 };
-                // Problems with the values or the range have their own
-                // errors: "needs values" is said only when none was given.
-                let given = ctx.diags.len();
+                // The forms given, for the design's check below: a form
+                // given with a mistake has the mistake's error, a form the
+                // design does not take is a mistake of its own.
+                let listed = s.has("values") || s.has("from") || s.has("to") || s.has("steps");
+                let bounded = s.has("low") || s.has("high");
                 let mut values = Vec::new();
                 if let Some(vs) = s.get("values") {
                     match vs.get_ref() {
@@ -717,22 +719,21 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                         }
                     }
                 }
-                let failed = ctx.diags.len() > given;
                 match design {
-                    _ if failed || !design_known => {}
-                    Design::Grid if values.is_empty() => ctx.error(
+                    _ if !design_known => {}
+                    Design::Grid if !listed => ctx.error(
                         Some(v.span()),
                         &field,
                         "a grid design needs values or a from/to/steps range",
                         "add values = [...] or from, to and steps",
                     ),
                     Design::Random { .. } | Design::Lhs { .. } | Design::Sobol { .. }
-                        if sampled.is_none() =>
+                        if !bounded =>
                     {
                         ctx.error(
                             Some(v.span()),
                             &field,
-                            format!("a {} design needs low and high", design.name()),
+                            format!("design = \"{}\" needs low and high", design.name()),
                             "add low and high (and scale = \"log\" for a log-uniform range)",
                         )
                     }
@@ -1003,7 +1004,7 @@ pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
     if n == 1 {
         return vec![a];
     }
-    (0..n)
+    let exact: Vec<f64> = (0..n)
         .map(|k| {
             if k == 0 {
                 a
@@ -1011,12 +1012,30 @@ pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
                 b
             } else if log {
                 let (la, lb) = (ln(a), ln(b));
-                round15(exp(la + (lb - la) * k as f64 / (n - 1) as f64))
+                exp(la + (lb - la) * k as f64 / (n - 1) as f64)
             } else {
-                round15(a + (b - a) * k as f64 / (n - 1) as f64)
+                a + (b - a) * k as f64 / (n - 1) as f64
             }
         })
-        .collect()
+        .collect();
+    let last = n - 1;
+    let rounded: Vec<f64> = exact
+        .iter()
+        .enumerate()
+        .map(|(k, &x)| if k == 0 || k == last { x } else { round15(x) })
+        .collect();
+    // In a range narrower than the 15th digit, rounding could tie two values
+    // or step past an end: the values are then kept unrounded.
+    let order = |v: &[f64]| {
+        v.windows(2)
+            .map(|w| w[0].partial_cmp(&w[1]))
+            .collect::<Vec<_>>()
+    };
+    if order(&rounded) == order(&exact) {
+        rounded
+    } else {
+        exact
+    }
 }
 
 /// `x` rounded to 15 significant digits, which drops the last bits that

@@ -1541,3 +1541,55 @@ fn agent_references_groups_and_counts_are_written_one_way() {
     assert!(e.contains("[[populations]]"), "{e}");
     assert!(!e.contains("unknown key"), "{e}");
 }
+
+#[test]
+fn a_kind_that_is_missing_or_unknown_is_the_entrys_only_error() {
+    let scen = |extra: &str, network: &str| {
+        format!("name = \"t\"\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n{extra}[network]\n{network}\n")
+    };
+    for events in [
+        "[[events]]\nstep = 5\ntargets = [\"a\"]\nrelief = 0.5\n",
+        "[[events]]\nkind = \"counselling\"\nstep = 5\nrelief = 0.5\n",
+        "[[events]]\nkind = 3\nstep = 5\nrelief = 0.5\n",
+    ] {
+        let p = problems(&scen(events, "kind = \"complete\""));
+        assert_eq!(p.len(), 1, "{events}: {p:?}");
+        assert!(p[0].starts_with("events[0].kind: "), "{p:?}");
+    }
+    for network in ["kind = \"rign\"\nk = 4", "k = 4"] {
+        let p = problems(&scen("", network));
+        assert_eq!(p.len(), 1, "{network}: {p:?}");
+        assert!(p[0].starts_with("network.kind: "), "{p:?}");
+    }
+    // A misspelt key beside a known kind is still an error.
+    let p = problems(&scen(
+        "[[events]]\nkind = \"counseling\"\nstep = 5\nrelif = 0.5\n",
+        "kind = \"complete\"",
+    ));
+    assert_eq!(p, ["events[0].relif: unknown key `relif`"]);
+}
+
+#[test]
+fn until_beside_step_is_refused_not_ignored() {
+    let p = problems(
+        "name = \"t\"\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n[network]\nkind = \"complete\"\n[[events]]\nkind = \"counseling\"\nstep = 5\nuntil = 20\n",
+    );
+    assert_eq!(
+        p,
+        ["events[0].step: give either step (once) or from/every/until (a schedule), not both"]
+    );
+}
+
+#[test]
+fn a_bad_count_beside_good_entries_adds_no_network_error() {
+    for (count, network) in [
+        ("0", "kind = \"ring\"\nk = 4"),
+        ("300000000", "kind = \"erdos_renyi\"\nmean_degree = 10"),
+    ] {
+        let p = problems(&format!(
+            "name = \"t\"\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n[[populations]]\nname = \"p\"\ncount = {count}\n[network]\n{network}\n"
+        ));
+        assert_eq!(p.len(), 1, "{count}: {p:?}");
+        assert!(p[0].starts_with("populations[0].count: "), "{p:?}");
+    }
+}

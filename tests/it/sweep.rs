@@ -58,6 +58,15 @@ fn range_values_are_the_ones_a_user_would_filter_on() {
     // Values between the ends that have no short form keep 15 digits.
     let r = range(1.0, 10.0, 3, true);
     assert_eq!(r[1], 3.16227766016838);
+    // A range narrower than the 15th digit keeps its values unrounded:
+    // rounding would step past `to` or tie a value with `from`.
+    for (a, b) in [
+        (0.123_456_789_012_345_68, 0.123_456_789_012_345_7),
+        (0.3, 0.3000000000000001),
+    ] {
+        let r = range(a, b, 3, false);
+        assert!(r[0] < r[1] && r[1] < r[2], "{r:?}");
+    }
 }
 
 #[test]
@@ -166,9 +175,25 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.5, high = 0.3 }\n", "low = 0.5 is above high = 0.3"),
         ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.0, high = 0.3, scale = \"log\" }\n", "a logarithmic range needs low > 0"),
         ("design = \"sobol\"\nsamples = 1000000000\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "between 1 and 100000000"),
-        ("design = \"lhs\"\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "a lhs design needs samples"),
+        ("design = \"lhs\"\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "design = \"lhs\" needs samples"),
         ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "more replicates give more seeds"),
     ];
+    // A form the design does not take is a mistake of its own, beside one
+    // in the form given: both are said at once.
+    let two = [
+        ("[parameters]\n\"rules.coercion.harm\" = { low = 0.5, high = 0.3 }\n", ["low = 0.5 is above high = 0.3", "a grid design needs values"]),
+        ("design = \"lhs\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { values = [true] }\n", ["expected a finite number", "design = \"lhs\" needs low and high"]),
+    ];
+    for (body, expect) in two {
+        let path = write_sweep(tmp.path(), body);
+        let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+            panic!("{body}: refused as input")
+        };
+        assert_eq!(e.0.len(), 2, "{body}: {e}");
+        for x in expect {
+            assert!(e.to_string().contains(x), "{body}: {e}");
+        }
+    }
     for (body, expect) in single {
         let path = write_sweep(tmp.path(), body);
         let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
