@@ -296,19 +296,22 @@ fn run_report(dir: &Path) -> Result<String> {
     ));
     sections.push(intro);
     // Verdicts.
-    let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th title=\"mean of the last tenth of the records\">late mean</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
+    let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th title=\"mean of the last tenth of the records\">late mean</th><th title=\"lowest and highest value in the second half of the records\">late range</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
     for h in HEADLINE {
         let x = &summary["verdicts"][h];
         let word = x["verdict"].as_str().unwrap_or("");
+        let range = late_range(&ts.values(h))
+            .map(|(lo, hi)| format!("{lo:.2} to {hi:.2}"))
+            .unwrap_or_else(|| "—".into());
         v.push_str(&format!(
-            "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",
+            "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{range}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",
             x["final_value"].as_f64().unwrap_or(f64::NAN),
             x["settle_step"].as_u64().map(|s| format!("step {s}")).unwrap_or_else(|| "—".into()),
             x["sen_slope_per_step"].as_f64().unwrap_or(0.0),
             x["mann_kendall_p"].as_f64().unwrap_or(1.0),
         ));
     }
-    v.push_str("</table>\n");
+    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely).</p>\n");
     sections.push(v);
     let series = |cols: &[&str]| -> Vec<Series> {
         cols.iter()
@@ -561,13 +564,13 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
     let (Some(tf), Some(tt), Some(te), Some(tr)) = (tf, tt, te, tr) else {
         return Ok(None);
     };
-    let max_r = ties
-        .rows
-        .iter()
-        .filter_map(|r| r[tr].parse::<f64>().ok())
-        .fold(0.0f64, f64::max)
-        .max(1e-9);
-    let mut out = String::from("<h2>The network</h2>\n<p>Node size: total power. Edge colour: resentment (blue calm, orange hot). Dashed: withdrawn (engagement below 0.25).</p>\n");
+    // One scale for every snapshot and every report, so that two runs shown
+    // side by side compare: resentment 0 is blue, 1 or more (where
+    // withdrawal's pressure starts, by default) full orange. (A scale
+    // stretched to each run's own maximum drew a calm run hotter than a
+    // tense one.)
+    const HOT_RESENTMENT: f64 = 1.0;
+    let mut out = String::from("<h2>The network</h2>\n<p>Circle area: total power. Edge colour: resentment on the same scale in every report — blue at 0, orange at 1 or more (where withdrawal's pressure starts by default). Dashed: withdrawn (engagement below 0.25).</p>\n");
     for s in chosen {
         let rows = &by_step[&s];
         let nodes: Vec<(String, f64)> = rows
@@ -590,7 +593,7 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
         {
             let (a, b): (usize, usize) = (r[tf].parse().unwrap_or(0), r[tt].parse().unwrap_or(0));
             let key = (a.min(b), a.max(b));
-            let res = r[tr].parse::<f64>().unwrap_or(0.0) / max_r;
+            let res = (r[tr].parse::<f64>().unwrap_or(0.0) / HOT_RESENTMENT).clamp(0.0, 1.0);
             let withdrawn = r[te].parse::<f64>().unwrap_or(1.0) < 0.25;
             let e = pairs.entry(key).or_insert((0.0, false));
             e.0 = e.0.max(res);
@@ -792,6 +795,16 @@ fn sweep_report(dir: &Path) -> Result<String> {
     ))
 }
 
+/// The lowest and highest finite value in the second half of a series
+/// (None when it has none).
+fn late_range(values: &[f64]) -> Option<(f64, f64)> {
+    let late = values[values.len() / 2..].iter().filter(|x| x.is_finite());
+    late.fold(None, |r, &x| match r {
+        None => Some((x, x)),
+        Some((a, b)) => Some((a.min(x), b.max(x))),
+    })
+}
+
 /// A short account of a run in words and numbers, for the terminal: whether
 /// imbalance settled or grew, where resentment peaked, who withdrew and when.
 pub fn narrative(dir: &Path) -> Result<String> {
@@ -806,10 +819,7 @@ pub fn narrative(dir: &Path) -> Result<String> {
         // A level with no trend and no cycle can still swing widely around
         // it (noise): say so, from the second half of the records.
         let values = ts.values(m);
-        let late = values[values.len() / 2..].iter().filter(|x| x.is_finite());
-        let (lo, hi) = late.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+        let (lo, hi) = late_range(&values).unwrap_or((f64::NAN, f64::NAN));
         let swing = if hi - lo > 0.05f64.max(0.5 * fin.abs()) {
             format!(", swinging between {lo:.2} and {hi:.2}")
         } else {
@@ -1039,26 +1049,50 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     }
     sections.push(runs);
     let mut t = format!(
-        "<h2>Verdicts side by side</h2>\n<table><tr><th>metric</th><th>{}</th><th>{}</th></tr>\n",
-        escape(&na),
-        escape(&nb)
+        "<h2>Verdicts side by side</h2>\n<table><tr><th>metric</th><th>{a}: verdict</th><th title=\"mean of the last tenth of the records\">{a}: late mean</th><th>{b}: verdict</th><th title=\"mean of the last tenth of the records\">{b}: late mean</th><th>difference ({b} − {a})</th></tr>\n",
+        a = escape(&na),
+        b = escape(&nb)
     );
+    let mut differ = Vec::new();
     for h in HEADLINE {
-        let cell = |s: &serde_json::Value| {
-            let v = &s["verdicts"][h];
-            let w = v["verdict"].as_str().unwrap_or("");
-            format!(
-                "<td class=\"{w}\">{w} ({:.3})</td>",
-                v["final_value"].as_f64().unwrap_or(f64::NAN)
-            )
+        let word = |s: &serde_json::Value| {
+            s["verdicts"][h]["verdict"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
         };
+        let late =
+            |s: &serde_json::Value| s["verdicts"][h]["final_value"].as_f64().unwrap_or(f64::NAN);
+        let (wa, wb, la, lb) = (word(&sa), word(&sb), late(&sa), late(&sb));
+        let d = lb - la;
+        // The verdicts' practical size: a hundredth, or 5% of the level.
+        let matters = d.abs() > 0.01f64.max(0.05 * la.abs().max(lb.abs()));
+        let change = if la != 0.0 && la.is_finite() && d.is_finite() {
+            format!(" ({:+.0}%)", 100.0 * d / la.abs())
+        } else {
+            String::new()
+        };
+        if matters {
+            differ.push(format!("{h} {la:.2} → {lb:.2} ({d:+.2})"));
+        }
         t.push_str(&format!(
-            "<tr><td>{h}</td>{}{}</tr>\n",
-            cell(&sa),
-            cell(&sb)
+            "<tr><td>{h}</td><td class=\"{wa}\">{wa}</td><td>{la:.3}</td><td class=\"{wb}\">{wb}</td><td>{lb:.3}</td><td>{}{d:+.3}{change}{}</td></tr>\n",
+            if matters { "<strong>" } else { "" },
+            if matters { "</strong>" } else { "" },
         ));
     }
     t.push_str("</table>\n");
+    t.push_str(&format!(
+        "<p>{}</p>\n<p>The colours give the shape of each series over the run (grows, shrinks, settles, ...), not whether it is better or worse. Each column is one run: part of a difference between two single runs is chance; a sweep with replicates of both settings gives intervals (aggregate.csv).</p>\n",
+        if differ.is_empty() {
+            "No late mean differs by more than the verdicts' practical size (a hundredth, or 5% of the level).".to_string()
+        } else {
+            format!(
+                "<strong>Differences beyond the verdicts' practical size</strong> (a hundredth, or 5% of the level): {}.",
+                differ.join("; ")
+            )
+        }
+    ));
     sections.push(t);
     let markers: Vec<(f64, String)> = ea.into_iter().chain(eb).collect();
     let mut charts = String::from("<h2>Over time</h2>\n");

@@ -683,7 +683,7 @@ pub fn line_chart_highlight(
     }
     out.push_str("</g>");
 
-    legend_lines(&mut out, r.right + 20.0, r.top, series, &labels);
+    legend_lines(&mut out, r.right + 20.0, r.top, w, series, &labels);
     out.push_str("</svg>");
     out
 }
@@ -713,14 +713,17 @@ fn legend_labels(series: &[Series]) -> Vec<String> {
         .collect()
 }
 
-fn legend_lines(out: &mut String, x: f64, top: f64, series: &[Series], labels: &[String]) {
+fn legend_lines(out: &mut String, x: f64, top: f64, w: f64, series: &[Series], labels: &[String]) {
     if series.is_empty() {
         return;
     }
     out.push_str("<g class=\"legend\">");
+    // A label wider than the room right of its line is wrapped at spaces,
+    // not cut at the chart's edge.
+    let room = (w - x - 45.0).max(f64::from(LABEL_SIZE) * 6.0);
+    let mut y = top + 10.0;
     for (i, s) in series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        let y = top + 10.0 + i as f64 * 28.0;
         if s.band.is_some() {
             let _ = write!(
                 out,
@@ -741,9 +744,37 @@ fn legend_lines(out: &mut String, x: f64, top: f64, series: &[Series], labels: &
             f(x + 32.0),
             y = f(y)
         );
-        text(out, x + 40.0, y + 5.0, LABEL_SIZE, "start", "", &labels[i]);
+        let lines = wrap(&labels[i], room, LABEL_SIZE);
+        for (k, line) in lines.iter().enumerate() {
+            text(
+                out,
+                x + 40.0,
+                y + 5.0 + 20.0 * k as f64,
+                LABEL_SIZE,
+                "start",
+                "",
+                line,
+            );
+        }
+        y += 28.0 + 20.0 * lines.len().saturating_sub(1) as f64;
     }
     out.push_str("</g>");
+}
+
+/// `s` broken at spaces into lines at most `room` wide at `size` (a word
+/// longer than that stays whole on its own line).
+fn wrap(s: &str, room: f64, size: u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in s.split(' ') {
+        match lines.last_mut() {
+            Some(l) if text_width(&format!("{l} {word}"), size) <= room => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 /// Shares of one column: non-finite or negative values count as 0; `None`
@@ -1399,8 +1430,8 @@ pub fn network(
         text(out, x + 36.0, y, TICK_SIZE, "start", "", name);
         x += 46.0 + text_width(name, TICK_SIZE);
     };
-    entry(&mut out, lerp_rgb(CALM, HOT, 0.0), 2.0, "", "calm");
-    entry(&mut out, lerp_rgb(CALM, HOT, 1.0), 6.0, "", "tense");
+    entry(&mut out, lerp_rgb(CALM, HOT, 0.0), 2.0, "", "calm (0)");
+    entry(&mut out, lerp_rgb(CALM, HOT, 1.0), 6.0, "", "tense (1)");
     if any_dashed {
         entry(
             &mut out,
@@ -1625,11 +1656,45 @@ mod tests {
         let c = series("gini_reward", vec![0.2; 10]);
         let svg = line_chart("t", "step", "Gini", &[a, b, c], &[], 900, 320);
         well_formed(&svg);
+        // Too long for the legend's room: wrapped at spaces, every line
+        // inside the chart (it was cut at the edge).
+        let legend = &svg[svg.find("class=\"legend\"").unwrap()..];
+        let texts: Vec<(f64, &str)> = legend
+            .match_indices("<text x=\"")
+            .map(|(i, m)| {
+                let rest = &legend[i + m.len()..];
+                let x: f64 = rest[..rest.find('"').unwrap()].parse().unwrap();
+                let body = &rest[rest.find('>').unwrap() + 1..];
+                (x, &body[..body.find('<').unwrap()])
+            })
+            .collect();
+        let joined: Vec<&str> = texts.iter().map(|t| t.1).collect();
         assert!(
-            svg.contains("gini_legitimate (same as gini_coercive)"),
-            "{svg}"
+            joined
+                .join(" ")
+                .contains("gini_legitimate (same as gini_coercive)"),
+            "{joined:?}"
         );
+        assert!(
+            texts.len() > 3,
+            "the long label takes two lines: {joined:?}"
+        );
+        for (x, t) in &texts {
+            assert!(
+                x + text_width(t, LABEL_SIZE) <= 900.0,
+                "{t} leaves the chart"
+            );
+        }
         assert!(!svg.contains("gini_reward (same as"), "{svg}");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_room() {
+        let w = text_width("abcd", 10);
+        assert_eq!(wrap("ab cd ef", w, 10), ["ab", "cd", "ef"]);
+        assert_eq!(wrap("ab cd ef", 1.5 * w, 10), ["ab cd", "ef"]);
+        assert_eq!(wrap("abcdefgh ij", w, 10), ["abcdefgh", "ij"]);
+        assert_eq!(wrap("short", 100.0 * w, 10), ["short"]);
     }
 
     #[test]

@@ -130,6 +130,17 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
     );
     // The tactic chart is blank while no one acts; the report says why.
     let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    // A settling series that keeps swinging shows its late range beside
+    // the verdict, and the table says what settles means.
+    let row = html
+        .lines()
+        .find(|l| l.starts_with("<tr><td>dyad_imbalance</td>"))
+        .expect("a verdict row for dyad_imbalance");
+    assert!(
+        row.contains("settles") && row.contains("<td>0.00 to "),
+        "{row}"
+    );
+    assert!(html.contains("settled in distribution, not quiet"));
     assert!(
         html.contains("Blank stretches: no one acted"),
         "idle records explained"
@@ -278,6 +289,22 @@ fn compare_puts_two_runs_side_by_side_in_one_report() {
     html_is_self_contained(&html);
     assert!(html.contains("Verdicts side by side"));
     assert!(html.contains("couple-money-counseling") && html.contains("couple-money"));
+    // The differences that matter are named, with their sizes: counseling
+    // takes resentment down by more than half.
+    let k = html
+        .find("Differences beyond the verdicts' practical size")
+        .expect("the differences that matter");
+    let said = &html[k..k + html[k..].find("</p>").unwrap()];
+    let resentment = said
+        .split("; ")
+        .find(|x| x.contains("mean_resentment"))
+        .unwrap_or_else(|| panic!("resentment differs: {said}"));
+    let nums: Vec<f64> = resentment
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    assert!(nums.len() >= 3 && nums[1] < nums[0] / 2.0, "{resentment}");
+    assert!(html.contains("not whether it is better or worse"));
     assert!(html.contains("counseling"), "the sessions are marked");
     assert!(html.matches("<svg").count() >= 8);
     // The runs share everything until the first session at step 1000.
@@ -573,4 +600,41 @@ fn a_report_charts_the_mechanisms_its_scenario_turns_on() {
         assert!(html.contains(has), "{name}: {has}");
         assert!(!html.contains(hasnt), "{name}: {hasnt}");
     }
+}
+
+#[test]
+fn network_pictures_share_one_resentment_scale_across_reports() {
+    // A run's ties far above resentment 1 are drawn full orange; a calm
+    // couple's, never: the colour means the same in both reports (each
+    // was scaled to its own maximum, which drew calm runs hot).
+    let tmp = tempfile::tempdir().unwrap();
+    let orange = "stroke=\"#D55E00\"";
+    let edges = |html: &str| -> String {
+        let k = html
+            .find("<h2>The network</h2>")
+            .expect("a network section");
+        let part = &html[k..];
+        part[..part[1..].find("<h2>").map_or(part.len(), |e| e + 1)]
+            .split("class=\"edges\"")
+            .skip(1)
+            .map(|g| g[..g.find("</g>").unwrap()].to_string())
+            .collect()
+    };
+    let tense = bundled("bully-target-stays");
+    let dir = tmp.path().join("tense");
+    run_into(&tense, tense.seed, 1000, 1, &dir);
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    assert!(
+        edges(&html).contains(orange),
+        "resentment above 1 is full orange"
+    );
+    assert!(html.contains("calm (0)") && html.contains("tense (1)"));
+    let calm = bundled("balanced-couple");
+    let dir = tmp.path().join("calm");
+    run_into(&calm, calm.seed, 1000, 1, &dir);
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    assert!(
+        !edges(&html).contains(orange),
+        "a calm couple is not drawn hot"
+    );
 }
