@@ -295,6 +295,20 @@ fn run_report(dir: &Path) -> Result<String> {
             .unwrap_or_default()
     ));
     sections.push(intro);
+    // What happened, in words (as `powerdyn run` and `demo` print it).
+    if let Ok(told) = narrative(dir) {
+        let lines: Vec<String> = told
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("<li>{}</li>", escape(l)))
+            .collect();
+        if !lines.is_empty() {
+            sections.push(format!(
+                "<h2>What happened</h2>\n<ul class=\"told\">{}</ul>\n",
+                lines.join("")
+            ));
+        }
+    }
     // Verdicts.
     let mut v = String::from("<h2>Does imbalance grow or settle?</h2>\n<table><tr><th>metric</th><th>verdict</th><th title=\"mean of the last tenth of the records\">late mean</th><th title=\"lowest and highest value in the second half of the records\">late range</th><th>settles from</th><th>Sen slope per step</th><th>p</th></tr>\n");
     for h in HEADLINE {
