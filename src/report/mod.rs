@@ -1150,7 +1150,10 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
                 band: None,
             })
             .collect();
-        charts.push_str(&svg::line_chart(m, "step", m, &series, &markers, W, 320));
+        // From zero: an axis fitted to two close runs makes their gap look large.
+        charts.push_str(&svg::line_chart_with(
+            m, "step", m, &series, &markers, None, W, 320, true,
+        ));
         charts.push('\n');
     }
     sections.push(charts);

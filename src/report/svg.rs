@@ -421,7 +421,7 @@ fn legend_width(names: &[&str], w: f64) -> f64 {
 /// Line chart of several series with optional shaded bands and vertical
 /// event markers `(x, label)` drawn as thin dashed grey lines.
 ///
-/// Same as [`line_chart_highlight`] without a highlighted x.
+/// Same as [`line_chart_with`] without a highlighted x, its axis fitted to the data.
 pub fn line_chart(
     title: &str,
     x_label: &str,
@@ -431,19 +431,22 @@ pub fn line_chart(
     width: u32,
     height: u32,
 ) -> String {
-    line_chart_highlight(
-        title, x_label, y_label, series, markers, None, width, height,
+    line_chart_with(
+        title, x_label, y_label, series, markers, None, width, height, false,
     )
 }
 
 /// Line chart with an optional highlighted x (e.g. "settles from step S"),
-/// drawn as a thick black dashed line with its label in bold.
+/// drawn as a thick black dashed line with its label in bold; with
+/// `from_zero`, the y axis starts at 0 when no value is negative — for
+/// putting runs side by side, where an axis fitted to the data makes a small
+/// gap look large.
 ///
 /// Series points with a non-finite x or y are gaps; band points are drawn
 /// where both bounds and x are finite.  Markers and the highlight widen the
 /// x range so they are always visible.
 #[allow(clippy::too_many_arguments)]
-pub fn line_chart_highlight(
+pub fn line_chart_with(
     title: &str,
     x_label: &str,
     y_label: &str,
@@ -452,6 +455,7 @@ pub fn line_chart_highlight(
     highlight: Option<(f64, &str)>,
     width: u32,
     height: u32,
+    from_zero: bool,
 ) -> String {
     let mut xv = Vec::new();
     let mut yv = Vec::new();
@@ -474,9 +478,12 @@ pub fn line_chart_highlight(
             }
         }
     }
-    let (Some(xr), Some(yr)) = (finite_range(xv.iter().copied()), finite_range(yv)) else {
+    let (Some(xr), Some(mut yr)) = (finite_range(xv.iter().copied()), finite_range(yv)) else {
         return no_data(title, width, height);
     };
+    if from_zero && yr.0 > 0.0 {
+        yr.0 = 0.0;
+    }
     let extra_x = markers
         .iter()
         .map(|m| m.0)
@@ -1689,6 +1696,41 @@ mod tests {
     }
 
     #[test]
+    fn side_by_side_charts_start_their_axis_at_zero() {
+        let s = [
+            series("a", vec![0.52, 0.55, 0.6]),
+            series("b", vec![0.5, 0.53, 0.58]),
+        ];
+        let ticks = |svg: &str| -> Vec<f64> {
+            svg.split("<text ")
+                .filter(|t| t.contains("text-anchor=\"end\""))
+                .filter_map(|t| t[t.find('>')? + 1..t.find('<')?].parse().ok())
+                .collect()
+        };
+        let fitted = ticks(&line_chart("t", "step", "y", &s, &[], 900, 320));
+        let zero = ticks(&line_chart_with(
+            "t",
+            "step",
+            "y",
+            &s,
+            &[],
+            None,
+            900,
+            320,
+            true,
+        ));
+        assert!(
+            !fitted.is_empty() && fitted.iter().all(|&v| v >= 0.45),
+            "{fitted:?}"
+        );
+        assert!(zero.contains(&0.0), "{zero:?}");
+        // Negative values keep their own range.
+        let neg = [series("a", vec![-0.2, 0.1, 0.3])];
+        let svg = line_chart_with("t", "step", "y", &neg, &[], None, 900, 320, true);
+        assert!(ticks(&svg).iter().any(|&v| v < 0.0), "{svg}");
+    }
+
+    #[test]
     fn wrap_breaks_at_spaces_within_the_room() {
         let w = text_width("abcd", 10);
         assert_eq!(wrap("ab cd ef", w, 10), ["ab", "cd", "ef"]);
@@ -1715,7 +1757,7 @@ mod tests {
             800,
             400,
         ));
-        well_formed(&line_chart_highlight(
+        well_formed(&line_chart_with(
             "t",
             "x",
             "y",
@@ -1724,6 +1766,7 @@ mod tests {
             Some((1.0, "settles from step 1")),
             800,
             400,
+            false,
         ));
         well_formed(&stacked_area(
             "mix",

@@ -144,7 +144,10 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
     // The report tells what happened in words, as the terminal does.
     let k = html.find("<h2>What happened</h2>").expect("the narrative");
     let told = &html[k..k + html[k..].find("</ul>").unwrap()];
-    assert!(told.contains("<li>Imbalance within relationships: settles"), "{told}");
+    assert!(
+        told.contains("<li>Imbalance within relationships: settles"),
+        "{told}"
+    );
     assert!(
         told.contains("withdrew from") || told.contains("Ties were withdrawn"),
         "{told}"
