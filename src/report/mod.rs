@@ -315,7 +315,7 @@ fn run_report(dir: &Path) -> Result<String> {
         let x = &summary["verdicts"][h];
         let word = x["verdict"].as_str().unwrap_or("");
         let range = late_range(&ts.values(h))
-            .map(|(lo, hi)| format!("{lo:.2} to {hi:.2}"))
+            .map(|(lo, hi)| format!("{lo:.2}–{hi:.2}"))
             .unwrap_or_else(|| "—".into());
         v.push_str(&format!(
             "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{range}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",

@@ -137,7 +137,7 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
         .find(|l| l.starts_with("<tr><td>dyad_imbalance</td>"))
         .expect("a verdict row for dyad_imbalance");
     assert!(
-        row.contains("settles") && row.contains("<td>0.00 to "),
+        row.contains("settles") && row.contains("<td>0.00–"),
         "{row}"
     );
     assert!(html.contains("settled in distribution, not quiet"));
