@@ -867,7 +867,7 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
         ));
     }
     if failed {
-        return Err(in_file_order(ctx.diags));
+        return Err(in_file_order(ctx.diags, &files));
     }
     // Deepest base first, then each file over it.
     let mut docs = docs.into_iter().rev();
@@ -917,12 +917,22 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
             ),
         );
     }
-    Err(in_file_order(ctx.diags))
+    Err(in_file_order(ctx.diags, &files))
 }
 
-/// Problems in file order; those without a place (whole-file checks) last.
-fn in_file_order(mut diags: Vec<crate::error::Diagnostic>) -> InputErrors {
-    diags.sort_by_key(|d| (d.line_col.is_none(), d.line_col));
+/// Problems file by file (the scenario, then each base it extends), each
+/// file's in line order; those without a place (whole-file checks) last.
+fn in_file_order(
+    mut diags: Vec<crate::error::Diagnostic>,
+    files: &[(String, Vec<u8>)],
+) -> InputErrors {
+    let rank = |f: &str| {
+        files
+            .iter()
+            .position(|(n, _)| n == f)
+            .unwrap_or(files.len())
+    };
+    diags.sort_by_key(|d| (d.line_col.is_none(), rank(&d.file), d.line_col));
     InputErrors(diags)
 }
 

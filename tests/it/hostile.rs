@@ -1593,3 +1593,28 @@ fn a_bad_count_beside_good_entries_adds_no_network_error() {
         assert!(p[0].starts_with("populations[0].count: "), "{p:?}");
     }
 }
+
+#[test]
+fn problems_come_file_by_file_the_scenario_first_then_its_base() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.toml"),
+        "name = \"base\"\nsteps = 0\n[[agents]]\nname = \"a\"\n[[agents]]\nname = \"b\"\n[network]\nkind = \"complete\"\n",
+    )
+    .unwrap();
+    let f = dir.path().join("child.toml");
+    std::fs::write(
+        &f,
+        "extends = \"base.toml\"\nname = \"child\"\n\n\n[rules.coercion]\nharn = 0.5\n",
+    )
+    .unwrap();
+    let powerdyn::Error::Input(e) = powerdyn::scenario::load(&f).unwrap_err() else {
+        panic!("an input error")
+    };
+    let files: Vec<&str> = e.0.iter().map(|d| d.file.as_str()).collect();
+    assert_eq!(e.0.len(), 2, "{e}");
+    assert!(
+        files[0].ends_with("child.toml") && files[1].ends_with("base.toml"),
+        "{e}"
+    );
+}
