@@ -2146,7 +2146,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
         return Ok(());
     }
     ties.closed = vec![false; ties.state.len()];
-    for ev in &scenario.events {
+    for (index, ev) in scenario.events.iter().enumerate() {
         match &ev.kind {
             Kind::Join => {
                 for (i, &c) in cohort_of.iter().enumerate() {
@@ -2170,7 +2170,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                         return Err(Error::input(
                             &scenario.source,
                             format!(
-                                "events ({}): `{}` and `{}` are not tied in the network",
+                                "events[{index}] ({}): `{}` and `{}` are not tied in the network",
                                 ev.kind.name(),
                                 scenario.agent_label(a as u64),
                                 scenario.agent_label(b as u64)

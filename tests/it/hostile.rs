@@ -538,7 +538,7 @@ const CASES: &[(&str, &[&str])] = &[
 const RUN_ONLY: &[(&str, &[&str])] = &[
     (
         "run-only-tie-cut-not-in-network.toml",
-        &["events (tie_cut): `alex` and `kim` are not tied in the network"],
+        &["events[0] (tie_cut): `alex` and `kim` are not tied in the network"],
     ),
     (
         "run-only-influence-weight-not-tied.toml",
