@@ -133,6 +133,7 @@ h1{{font-size:2em}} h2{{margin-top:2em;border-bottom:2px solid #ddd}} pre{{backg
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .7em;text-align:left}}\n\
 .grows{{color:#b2182b;font-weight:bold}} .shrinks{{color:#2166ac;font-weight:bold}} .settles{{color:#1b7837;font-weight:bold}} .oscillates{{color:#8c510a;font-weight:bold}} .undetermined{{color:#555555;font-style:italic}}\n\
 svg{{max-width:100%;height:auto;margin:.5em 0}}\n\
+@media (min-width:1100px){{body{{max-width:min(94vw,1240px);font-size:20px}} pre{{font-size:17px}} svg{{width:100%;max-height:86vh}}}}\n\
 @media (min-width:1400px){{body{{max-width:min(94vw,1800px);font-size:24px}} pre{{font-size:20px}} svg{{width:100%;max-height:86vh}}}}\n</style></head><body>\n<h1>{t}</h1>\n{}\n<p><small>Written by powerdyn {v}. Self-contained: no network needed.</small></p>\n</body></html>\n",
         sections.join("\n"),
         t = escape(title),

@@ -22,6 +22,16 @@ fn html_is_self_contained(html: &str) {
     let wide = &wide[..wide.find("</style>").unwrap()];
     assert!(wide.contains("svg{width:100%;max-height:86vh}"), "{wide}");
     assert!(wide.contains("font-size:24px"), "{wide}");
+    // A 1280-pixel projector widens the page too, with larger text.
+    let mid = &html[html
+        .find("@media (min-width:1100px)")
+        .expect("a projector layout")..];
+    let mid = &mid[..mid.find('\n').unwrap()];
+    assert!(
+        mid.contains("max-width:min(94vw,1240px)") && mid.contains("font-size:20px"),
+        "{mid}"
+    );
+    assert!(mid.contains("svg{width:100%"), "{mid}");
 }
 
 #[test]
