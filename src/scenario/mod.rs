@@ -1431,10 +1431,10 @@ fn read_network(
             NetworkSpec::Complete
         }
         "ring" => NetworkSpec::Ring {
-            k: read_k(t, ctx, n, sized)?,
+            k: read_k(t, ctx, n)?,
         },
         "watts_strogatz" => {
-            let k = read_k(t, ctx, n, sized);
+            let k = read_k(t, ctx, n);
             let beta = t.req_f64(ctx, "beta", 0.0, 1.0);
             NetworkSpec::WattsStrogatz { k: k?, beta: beta? }
         }
@@ -1588,7 +1588,9 @@ impl Scenario {
     }
 }
 
-fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64, sized: bool) -> Option<u32> {
+fn read_k(t: &mut Table<'_, '_>, ctx: &mut Ctx<'_>, n: u64) -> Option<u32> {
+    // (As in read_network: only a valid number of agents is compared with.)
+    let sized = (2..=MAX_AGENTS).contains(&n);
     let k = t.u64(ctx, "k", 4, 2, u32::MAX as u64);
     if k % 2 == 1 || (sized && k >= n) {
         let span = value_span(t, "k");

@@ -181,7 +181,7 @@ pub struct Table<'a, 'i> {
     /// The field path of this table, such as `populations[0]`.
     pub path: String,
     asked: Vec<&'static str>,
-    forgiven: Vec<String>,
+    forgiven: bool,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
@@ -192,7 +192,7 @@ impl<'a, 'i> Table<'a, 'i> {
             span,
             path: path.into(),
             asked: Vec::new(),
-            forgiven: Vec::new(),
+            forgiven: false,
         }
     }
 
@@ -237,13 +237,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// is missing or unknown, whose other keys cannot be judged (they have
     /// the kind's error instead of one each).
     pub fn forgive(&mut self) {
-        let table = self.table;
-        for (k, _) in table.iter() {
-            let key = k.get_ref().as_ref();
-            if !self.asked.contains(&key) {
-                self.forgiven.push(key.to_string());
-            }
-        }
+        self.forgiven = true;
     }
 
     /// Whether the table has `key` (does not mark it as known).
@@ -267,7 +261,7 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn finish(self, ctx: &mut Ctx<'_>) {
         for (k, _) in self.table.iter() {
             let key = k.get_ref().as_ref();
-            if !self.asked.contains(&key) && !self.forgiven.iter().any(|f| f == key) {
+            if !self.forgiven && !self.asked.contains(&key) {
                 let help = suggest(key, &self.asked);
                 ctx.error(
                     Some(k.span()),

@@ -213,6 +213,13 @@ pub fn t975(df: u64) -> f64 {
     }
 }
 
+/// One record of a sweep's `timeseries.csv`: run id, step and metrics.
+fn timeseries_line(id: &str, step: u64, values: &[f64]) -> Vec<u8> {
+    let mut row = vec![id.to_string(), step.to_string()];
+    row.extend(values.iter().map(|&x| fmt_f64(x)));
+    csv_line(&row)
+}
+
 /// One CSV record as bytes (the same quoting as the csv crate's writer).
 fn csv_line<I, T>(fields: I) -> Vec<u8>
 where
@@ -549,9 +556,7 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
         let (mut bytes, mut records) = (0usize, 0usize);
         let mut measure = |rows: &mut dyn Iterator<Item = metrics::Row>| {
             for (step, v) in rows {
-                let mut row = vec![id.clone(), step.to_string()];
-                row.extend(v.iter().map(|&x| fmt_f64(x)));
-                bytes += csv_line(&row).len();
+                bytes += timeseries_line(&id, step, &v).len();
                 records += 1;
             }
         };
@@ -740,9 +745,7 @@ fn run_in_pool(
             rec.extend(r.verdicts.iter().map(|v| v.to_string()));
             runs_bytes.extend(csv_line(&rec));
             for (step, v) in &r.rows {
-                let mut row = vec![id.to_string(), step.to_string()];
-                row.extend(v.iter().map(|&x| fmt_f64(x)));
-                ts_bytes.extend(csv_line(&row));
+                ts_bytes.extend(timeseries_line(&id.to_string(), *step, v));
             }
             done += 1;
         }
