@@ -81,7 +81,13 @@ pub struct Parameter {
     pub values: Vec<f64>,
     /// Its range and scale (sampled designs): low, high, logarithmic.
     pub range: Option<(f64, f64, bool)>,
+    /// Line and column of its key in the sweep file, for messages about
+    /// the values it takes.
+    pub line_col: Option<(usize, usize)>,
 }
+
+/// At most this many problems are reported from checking a sweep's points.
+const MAX_POINT_PROBLEMS: usize = 20;
 
 /// A validated sweep.
 #[derive(Debug, Clone)]
@@ -208,9 +214,16 @@ impl Sweep {
 
     /// The TOML that sets a point's values over the base scenario.
     pub fn overrides(&self, point: usize) -> String {
+        self.overrides_by_line(point).0
+    }
+
+    /// [`Sweep::overrides`] and, for each of its lines, the parameter it
+    /// sets (the index into [`Sweep::parameters`]).
+    fn overrides_by_line(&self, point: usize) -> (String, Vec<usize>) {
         let mut root = String::new();
         let mut arrays = String::new();
-        for (p, &v) in self.parameters.iter().zip(&self.points[point]) {
+        let (mut root_lines, mut array_lines) = (Vec::new(), Vec::new());
+        for (q, (p, &v)) in self.parameters.iter().zip(&self.points[point]).enumerate() {
             let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
                 format!("{}", v as i64)
             } else {
@@ -228,11 +241,14 @@ impl Sweep {
                     seg[2..].join("."),
                     value
                 ));
+                array_lines.extend([q; 3]);
             } else {
                 root.push_str(&format!("{} = {}\n", p.path, value));
+                root_lines.push(q);
             }
         }
-        root + &arrays
+        root_lines.extend(array_lines);
+        (root + &arrays, root_lines)
     }
 
     /// Validates every point's scenario (in parallel; the first error in
@@ -265,6 +281,32 @@ impl Sweep {
         let (mut all_agents, mut agent_steps) = (0.0f64, 0.0f64);
         // Each unreached event with the points it does not happen at.
         let mut unreached: Vec<(String, Vec<usize>)> = Vec::new();
+        // Each problem once, at the first point that has it (a parameter's
+        // bad value is the same mistake at every point that takes it).
+        let mut problems: Vec<crate::error::Diagnostic> = Vec::new();
+        // (Other errors, none today, come in point order below.)
+        let at_a_point = format!("{} (point ", self.source);
+        let place = |d: &crate::error::Diagnostic| {
+            let file = if d.file.starts_with(&at_a_point) {
+                self.source.clone()
+            } else {
+                d.file.clone()
+            };
+            (file, d.line_col, d.path.clone(), d.help.clone())
+        };
+        for c in &checked {
+            if let Err(Error::Input(e)) = c {
+                for d in &e.0 {
+                    let seen = problems.iter().any(|q| place(q) == place(d));
+                    if !seen && problems.len() < MAX_POINT_PROBLEMS {
+                        problems.push(d.clone());
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Input(crate::error::InputErrors(problems)));
+        }
         for (p, c) in checked.into_iter().enumerate() {
             let (b, a, steps, cols, late) = c?;
             for w in late {
@@ -335,20 +377,39 @@ impl Sweep {
 
     /// The scenario of a point, validated.
     pub fn scenario_at(&self, point: usize) -> Result<Scenario> {
-        // Messages about the point name it and its values; the text laid
-        // over the base is generated, so its lines and columns mean nothing
-        // to the user and are left out.
+        // Messages about the point name it and its values. The text laid
+        // over the base is generated, so its lines mean nothing to the
+        // user: a problem with a value there is placed at the parameter's
+        // key in the sweep file and named by the parameter's path.
         let label = format!(
             "{} (point {point}: {})",
             self.source,
             self.point_values(point)
         );
-        let mut chain = vec![(label.clone(), self.overrides(point).into_bytes())];
+        let (text, owners) = self.overrides_by_line(point);
+        let mut chain = vec![(label.clone(), text.into_bytes())];
         chain.extend(self.chain.iter().cloned());
         scenario::parse_chain(chain).map_err(|mut e| {
             for d in &mut e.0 {
-                if d.file == label {
-                    d.line_col = None;
+                if d.file != label {
+                    continue;
+                }
+                let owner = d
+                    .line_col
+                    .and_then(|(line, _)| owners.get(line.wrapping_sub(1)))
+                    .map(|&q| &self.parameters[q]);
+                match owner {
+                    Some(p) if p.line_col.is_some() => {
+                        d.file = self.source.clone();
+                        d.line_col = p.line_col;
+                        d.path = format!("parameters.\"{}\"", p.path);
+                        d.message = format!(
+                            "{} at point {point} ({})",
+                            d.message,
+                            self.point_values(point)
+                        );
+                    }
+                    _ => d.line_col = None,
                 }
             }
             Error::Input(e)
@@ -743,6 +804,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     path,
                     values,
                     range: sampled,
+                    line_col: Some(ctx.line_col(k.span().start)),
                 });
             }
             // (Parameters that were refused have their own errors.)

@@ -511,12 +511,28 @@ fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
     );
     let err = sweep::file::load(&path, false).unwrap_err();
     assert_eq!(err.exit_code(), 2);
+    // Placed at the parameter's line in the sweep file (line 5), named by
+    // the sweep's path, once (not once for each of the ten points with 2).
+    let text = err.to_string();
     assert!(
-        err.to_string()
-            .contains("(point 10: agents.employee.exit_cost = 2, "),
-        "{err}"
+        text.contains("s.toml:5:1: parameters.\"agents.employee.exit_cost\": 2 is out of range at point 10 (agents.employee.exit_cost = 2, "),
+        "{text}"
     );
-    assert!(err.to_string().contains("out of range"), "{err}");
+    assert_eq!(text.matches("out of range").count(), 1, "{text}");
+    // Two parameters with bad values: both said, each at its own line.
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n\"rules.tactics.stake\" = { values = [0.1, 0.9] }\n\"agents.employee.exit_cost\" = { values = [0.5, 1.5] }\n",
+    );
+    let text = sweep::file::load(&path, false).unwrap_err().to_string();
+    assert!(
+        text.contains(
+            "s.toml:6:1: parameters.\"rules.tactics.stake\": 0.9 is out of range at point 2 "
+        ) && text.contains(
+            "s.toml:7:1: parameters.\"agents.employee.exit_cost\": 1.5 is out of range at point 1 "
+        ) && text.contains("2 problems found"),
+        "{text}"
+    );
     // Designs too large to hold are refused from their size alone, at once.
     for body in [
         "[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10000000 }\n\"rules.tactics.stake\" = { from = 0.01, to = 0.05, steps = 10000000 }\n",
