@@ -587,12 +587,13 @@ impl Simulation {
             *o = p.outside_option(a.alternatives[i], a.bases[CONNECTION][i]);
         }
         let state = &self.world.ties.state;
+        let closed = &self.world.ties.closed;
         let floor = self.params.withdrawal.withdrawn_below as f32;
         if let Some(b) = self.bargaining.as_mut() {
             negotiation::round(
                 p,
                 &self.world.ties.csr,
-                |e| state[e].engagement >= floor,
+                |e| state[e].engagement >= floor && !closed.get(e).copied().unwrap_or(false),
                 &self.outside,
                 self.seed,
                 self.run,
@@ -715,10 +716,7 @@ impl Simulation {
                     let w = &mut self.world;
                     let mut count = 0;
                     for &i in &targets {
-                        for e in w.ties.csr.row(i) {
-                            w.ties.set_closed(e, !open);
-                            count += 1;
-                        }
+                        count += w.ties.set_absent(i, !open);
                     }
                     format!(
                         "{} agents {}: {count} ties {}",
@@ -732,7 +730,7 @@ impl Simulation {
                     let w = &mut self.world;
                     for &(a, b) in pairs {
                         if let Some(e) = w.ties.half(a as usize, b as usize) {
-                            w.ties.set_closed(e, !open);
+                            w.ties.set_cut(e, !open);
                         }
                     }
                     format!(
@@ -781,7 +779,8 @@ impl Simulation {
         for &i in targets {
             for e in w.ties.csr.row(i) {
                 let j = w.ties.csr.targets[e] as usize;
-                if !member[j] || w.ties.state[e].resentment <= threshold as f32 {
+                let closed = w.ties.closed.get(e).copied().unwrap_or(false);
+                if !member[j] || closed || w.ties.state[e].resentment <= threshold as f32 {
                     continue;
                 }
                 disputes += 1;
@@ -1493,11 +1492,13 @@ fn decide_one(
     let mut resented = None;
     if params.response.enabled {
         let state = &world.ties.state;
+        // A closed tie (a partner gone, a tie cut) is no one to complain to.
+        let closed = &world.ties.closed;
         let e = row
             .clone()
-            .max_by(|&a, &b| state[a].resentment.total_cmp(&state[b].resentment))
-            .unwrap_or(row.start);
-        if state[e].resentment > params.withdrawal.threshold as f32 {
+            .filter(|&f| !closed.get(f).copied().unwrap_or(false))
+            .max_by(|&a, &b| state[a].resentment.total_cmp(&state[b].resentment));
+        if let Some(e) = e.filter(|&e| state[e].resentment > params.withdrawal.threshold as f32) {
             let a = &world.agents;
             response = params.response.choose(
                 state[e].affect,
@@ -2145,7 +2146,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
     if !structural {
         return Ok(());
     }
-    ties.closed = vec![false; ties.state.len()];
+    ties.allow_closing();
     for (index, ev) in scenario.events.iter().enumerate() {
         match &ev.kind {
             Kind::Join => {
@@ -2158,9 +2159,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                             .iter()
                             .any(|g| scenario.cohorts[c as usize].groups.contains(g));
                     if member {
-                        for e in ties.csr.row(i) {
-                            ties.set_closed(e, true);
-                        }
+                        ties.set_absent(i, true);
                     }
                 }
             }
@@ -2179,7 +2178,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                         ));
                     };
                     if matches!(ev.kind, Kind::TieAdd { .. }) {
-                        ties.set_closed(e, true);
+                        ties.set_cut(e, true);
                     }
                 }
             }
@@ -2351,6 +2350,8 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         wins,
         relative,
         closed: Vec::new(),
+        cut: Vec::new(),
+        absent: Vec::new(),
     };
     close_initially(scenario, &cohort_of, &mut ties)?;
     Ok(World {

@@ -34,11 +34,12 @@
 //! - **resource_shock**: targets' resources are multiplied by `factor` and
 //!   then raised by `amount`.
 //! - **leave** / **join**: targets leave the group (every tie to or from them
-//!   is closed: engagement 0, never re-engaged), or join it (present from the
-//!   start without ties, which open at the event).
+//!   is closed: engagement 0, never re-engaged unless they join again), or
+//!   join it (present from the start without ties; at the event their ties
+//!   to present agents open, unless an event cut them).
 //! - **tie_cut** / **tie_add**: the ties between the listed `pairs` are cut
-//!   for good, or opened (a tie added at a step must be in the network; it is
-//!   closed until then).
+//!   (until a later tie_add), or opened (a tie added at a step must be in the
+//!   network; it is closed until then, and opens only between present agents).
 //!
 //! An event scheduled at step `s` is applied just before the step that takes
 //! the state from `s` to `s + 1` (so the record of step `s` shows the state

@@ -337,6 +337,12 @@ pub struct Ties {
     /// Closed halves (a tie cut, an agent gone or not yet joined): engagement
     /// 0, never re-engaged. Empty unless the scenario has such events.
     pub closed: Vec<bool>,
+    /// Halves of ties cut by an event, or not yet added (both halves of a
+    /// tie alike). Empty unless the scenario has such events.
+    pub cut: Vec<bool>,
+    /// Agents that have left or not yet joined. Empty unless the scenario
+    /// has such events.
+    pub absent: Vec<bool>,
 }
 
 impl Ties {
@@ -352,6 +358,50 @@ impl Ties {
             .binary_search(&(j as u32))
             .ok()
             .map(|k| row.start + k)
+    }
+
+    /// Allocates the flags of events that change membership or ties, every
+    /// tie open and every agent present.
+    pub fn allow_closing(&mut self) {
+        self.closed = vec![false; self.state.len()];
+        self.cut = vec![false; self.state.len()];
+        self.absent = vec![false; self.csr.n()];
+    }
+
+    /// Agent `i` leaves (`gone`) or joins (`!gone`). Leaving closes every
+    /// tie of `i`; joining opens those whose other end is present and that
+    /// no event has cut (a tie to an agent who left stays closed), and
+    /// leaves the engagement of a tie already open as it is.
+    /// [`Ties::allow_closing`] must have been called.
+    pub fn set_absent(&mut self, i: usize, gone: bool) -> usize {
+        self.absent[i] = gone;
+        let mut changed = 0;
+        for e in self.csr.row(i) {
+            let j = self.csr.targets[e] as usize;
+            changed += usize::from(self.reconsider(e, gone || self.absent[j] || self.cut[e]));
+        }
+        changed
+    }
+
+    /// Cuts (`cut`) or adds (`!cut`) the tie at half `e`: an added tie opens
+    /// only when both its ends are present. [`Ties::allow_closing`] must have
+    /// been called.
+    pub fn set_cut(&mut self, e: usize, cut: bool) {
+        let r = self.csr.reverse[e] as usize;
+        self.cut[e] = cut;
+        self.cut[r] = cut;
+        let (i, j) = (self.csr.targets[r] as usize, self.csr.targets[e] as usize);
+        self.reconsider(e, cut || self.absent[i] || self.absent[j]);
+    }
+
+    /// Closes the tie at half `e`, or opens it if it is closed; returns
+    /// whether it changed.
+    fn reconsider(&mut self, e: usize, closed: bool) -> bool {
+        if closed == self.closed[e] {
+            return false;
+        }
+        self.set_closed(e, closed);
+        true
     }
 
     /// Opens or closes both halves of the tie at half `e`.

@@ -250,7 +250,9 @@ fn read_matrix(
         match values {
             Some(vals) if vals.iter().all(|w| (0.0..=MAX_WEIGHT).contains(w)) => {
                 for (j, w) in vals.into_iter().enumerate() {
-                    if w > 0.0 {
+                    // A matrix row always gives its diagonal, 0 included:
+                    // s_i = c_ii / (c_ii + sum_j c_ij).
+                    if w > 0.0 || i == j {
                         out.push((i as u32, j as u32, w));
                     }
                 }

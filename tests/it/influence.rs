@@ -236,6 +236,19 @@ fn a_weighted_edge_list_gives_the_same_opinions_as_the_matrix() {
 }
 
 #[test]
+fn a_zero_on_the_matrix_diagonal_is_a_self_weight_of_zero() {
+    // French-DeGroot with s_i = 0: two agents who listen only to each other
+    // swap opinions every step, as the weights list with explicit zeros does.
+    let w = vec![vec![0.0, 1.0], vec![1.0, 0.0]];
+    let list = "weights = [[\"a0\", \"a0\", 0.0], [\"a0\", \"a1\", 1.0], [\"a1\", \"a1\", 0.0], [\"a1\", \"a0\", 1.0]]\n";
+    for text in [matrix_toml(&w), list.to_string()] {
+        let sim = run(&scenario(&[0.2, 0.8], &text), 1);
+        assert_eq!(sim.world.agents.self_weight.to_vec(), [0.0, 0.0], "{text}");
+        assert_eq!(sim.world.agents.opinion, [0.8, 0.2], "{text}");
+    }
+}
+
+#[test]
 fn reflected_appraisal_with_doubly_stochastic_weights_tends_to_democracy() {
     // C: every agent splits its interpersonal weight equally (a complete graph is doubly stochastic).
     let n = 4;

@@ -464,3 +464,104 @@ fn new_entries_of_an_extending_file_are_matched_only_against_its_base() {
         .to_string();
     assert!(e.contains("the name `extra` is used by two events"), "{e}");
 }
+
+#[test]
+fn a_join_opens_no_tie_to_a_leaver_or_a_cut_tie_and_closed_ties_carry_no_act_complaint_or_bargain()
+{
+    // Everyone resents everyone from the start, so complaints are frequent.
+    let text = r#"
+name = "closed"
+[[agents]]
+name = "a"
+bases = { coercive = 1.0, referent = 1.0 }
+[[agents]]
+name = "b"
+bases = { coercive = 1.0, referent = 1.0 }
+[[agents]]
+name = "c"
+bases = { coercive = 1.0, referent = 1.0 }
+[[agents]]
+name = "newcomer"
+bases = { coercive = 1.0, referent = 1.0 }
+[network]
+kind = "complete"
+[rules.response]
+voice_bias = 3.0
+[rules.withdrawal]
+withdrawn_below = 0
+[rules.negotiation]
+[[events]]
+kind = "tie_cut"
+step = 2
+pairs = [["a", "newcomer"]]
+[[events]]
+kind = "leave"
+step = 3
+targets = ["c"]
+[[events]]
+kind = "join"
+step = 10
+targets = ["newcomer"]
+"#;
+    let mut sim = Simulation::new(&parse(text), 7, 0).unwrap();
+    for t in sim.world.ties.state.iter_mut() {
+        t.resentment = 5.0;
+    }
+    let mut voices_after_leave = 0;
+    for step in 0..60 {
+        sim.step();
+        let ties = &sim.world.ties;
+        for (i, eff) in sim.effects().iter().enumerate() {
+            if eff.acted() {
+                assert!(
+                    !ties.closed[eff.tie as usize],
+                    "step {step}: agent {i} acted on a closed tie ({eff:?})"
+                );
+                if i == 2 && step >= 3 {
+                    voices_after_leave += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(voices_after_leave, 0, "c, gone, neither acts nor complains");
+    let eng =
+        |i: usize, j: usize| sim.world.ties.state[sim.world.ties.half(i, j).unwrap()].engagement;
+    assert_eq!(eng(3, 0), 0.0, "the tie cut before the join stays cut");
+    assert_eq!(eng(3, 2), 0.0, "no tie to the one who left");
+    assert!(eng(3, 1) > 0.0, "the newcomer's other tie opened");
+    let log = sim.take_event_log();
+    let join = log.iter().find(|r| r.kind == "join").unwrap();
+    assert!(join.effect.contains("1 ties opened"), "{}", join.effect);
+
+    // With every half usable (withdrawn_below = 0), a cut tie still carries
+    // no bargain.
+    let pair = r#"
+name = "pair"
+[[agents]]
+name = "a"
+[[agents]]
+name = "b"
+[network]
+kind = "complete"
+[rules.withdrawal]
+withdrawn_below = 0
+[rules.negotiation]
+[[events]]
+kind = "tie_cut"
+step = 5
+pairs = [["a", "b"]]
+"#;
+    let mut sim = Simulation::new(&parse(pair), 1, 0).unwrap();
+    for _ in 0..5 {
+        sim.step();
+    }
+    assert!(sim.take_counters().exchanges > 0, "they bargain while tied");
+    for _ in 0..20 {
+        sim.step();
+    }
+    assert_eq!(
+        sim.take_counters().exchanges,
+        0,
+        "no bargain over a cut tie"
+    );
+}
