@@ -637,7 +637,8 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         // The checks the sweep would make before its first run (it makes
         // them itself otherwise).
         sweep::preflight(&sw, shard)?;
-        let records = runs * (steps / first.record_every + 2);
+        let per_run = steps / first.record_every + 2;
+        let records = runs * per_run;
         let agents = if sw.max_agents == first.n_agents() {
             format!("{} agents each", first.n_agents())
         } else {
@@ -648,11 +649,21 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         } else {
             format!("{steps} steps")
         };
+        let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let this_shard = match shard {
+            // A shard takes every n-th run from its k-th.
+            Some((k, n)) => format!(
+                "; shard {k}/{n} does {} of them",
+                plural(runs.saturating_sub(k).div_ceil(n), "run")
+            ),
+            None => String::new(),
+        };
         out_line(&format!(
-            "{}: {} points x {} replicates = {runs} runs of {steps_text} ({agents})",
+            "{}: {} x {} = {} of {steps_text} ({agents}){this_shard}",
             sw.name,
-            sw.points.len(),
-            sw.replicates,
+            plural(sw.points.len() as u64, "point"),
+            plural(sw.replicates, "replicate"),
+            plural(runs, "run"),
         ));
         // One run of the first point, timed on one thread, scaled by every
         // point's agents and steps, over the threads (and this shard's share).
@@ -665,13 +676,14 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         let in_parallel = threads.min((runs as f64 * share).max(1.0));
         let seconds = probe.sweep_seconds(&sw) * share / in_parallel;
         out_line(&format!(
-            "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {:.1} MB of time series",
+            "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {} of time series and {} of aggregates",
             duration_text(seconds),
             in_parallel,
             if in_parallel == 1.0 { "" } else { "s" },
             probe.step_per_agent * 1e6,
             probe.steps,
-            records as f64 * share * probe.record_bytes / 1e6
+            size_text(records as f64 * share * probe.record_bytes),
+            size_text((sw.points.len() as u64 * per_run) as f64 * share * probe.aggregate_bytes)
         ));
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
         out_line(&format!("parameters: {}", names.join(", ")));
@@ -989,6 +1001,15 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
         Ok(2)
     } else {
         Ok(0)
+    }
+}
+
+/// A size in bytes as a reader takes it in: `850 KB`, `57.5 MB`, `3.2 GB`.
+fn size_text(bytes: f64) -> String {
+    match bytes {
+        b if b < 1e6 => format!("{:.0} KB", (b / 1e3).max(1.0)),
+        b if b < 1e9 => format!("{:.1} MB", b / 1e6),
+        b => format!("{:.1} GB", b / 1e9),
     }
 }
 

@@ -319,7 +319,11 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
         .map(|i| (a(i) - ab_mean).powi(2) + (b(i) - ab_mean).powi(2))
         .sum::<f64>()
         / (2.0 * nf);
-    if var <= 0.0 || !var.is_finite() {
+    // The outputs are standardised, so `var` is a share of the whole
+    // design's variance: A and B rows that (but for rounding) all agree,
+    // while some AB rows differ, leave nothing to divide by (a sample too
+    // small for the indices), not indices of 10^30.
+    if var <= 1e-10 || !var.is_finite() {
         return Err("sobol_indices: the A and B outputs have zero variance".to_string());
     }
 
@@ -585,8 +589,13 @@ mod tests {
         assert!(sobol_indices(&y, 2).is_err()); // 5 is not a multiple of 4
         assert!(sobol_indices(&[], 2).is_err());
         assert!(sobol_indices(&[2.0; 8], 2).is_err()); // zero variance
-                                                       // A constant but for the last bits of its sums: no variance either
-                                                       // (standardised, the rounding gave first-order indices of 0.5).
+                                                       // A and B rows all 1, one AB row 0: the design varies, A and B do
+                                                       // not (bully-sobol's landau_h gave indices of 3.6e32).
+        let mut y = vec![1.0; 5 * 16];
+        y[5 * 3 + 2] = 0.0;
+        assert!(sobol_indices(&y, 3).is_err());
+        // A constant but for the last bits of its sums: no variance either
+        // (standardised, the rounding gave first-order indices of 0.5).
         let rounding: Vec<f64> = (0..8)
             .map(|k| 400.0 + [0.0, 5.7e-14, -5.7e-14, 1.1e-13][k % 4])
             .collect();

@@ -36,7 +36,8 @@
 //!   `voice_share`, `loyalty_share`, `neglect_share` (share of agent-steps
 //!   since the last record in which agents responded so) and `voice_success`
 //!   (complaints heard per complaint voiced).
-//! - `group_<g>_power`, `group_<g>_resources`: means over the group's members.
+//! - `group_<g>_power`, `group_<g>_resources`: means over the group's members
+//!   (undefined, an empty cell, for a group with no members).
 //! - `power_theil_between`, `resources_theil_between` (when groups are
 //!   declared): the between-cell part of the Theil T index (Theil 1967;
 //!   Shorrocks 1980), cells being the distinct combinations of group
@@ -589,8 +590,16 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         row.push(ratio(counters.tactics[k] as f64, acts as f64));
     }
     for g in 0..groups {
-        row.push(ratio(gp[g], gc[g] as f64));
-        row.push(ratio(gr[g], gc[g] as f64));
+        // A group with no members has no mean: an empty cell, not 0.
+        let mean = |x: f64| {
+            if gc[g] > 0 {
+                x / gc[g] as f64
+            } else {
+                f64::NAN
+            }
+        };
+        row.push(mean(gp[g]));
+        row.push(mean(gr[g]));
     }
     if groups > 0 {
         // Cells: the distinct combinations of group memberships.

@@ -373,6 +373,13 @@ pub fn load(path: &Path) -> Result<Scenario> {
         };
         Error::input(&shown, message, Some(help))
     })?;
+    if is_sweep_file(&bytes) {
+        return Err(Error::input(
+            &shown,
+            "this is a sweep file (it names a base `scenario` and has [parameters]), not a scenario",
+            Some(&format!("run it with `powerdyn sweep {shown}`")),
+        ));
+    }
     let chain = chain_files(path, &shown, bytes)?;
     // Copies only when every file has a path that can be written.
     let inputs: Option<Vec<InputFile>> = chain
@@ -397,6 +404,44 @@ pub fn load(path: &Path) -> Result<Scenario> {
         ));
     }
     Ok(sc)
+}
+
+/// Whether `bytes` hold a sweep file: a `scenario` string beside a
+/// `[parameters]` table, and no agents or network of its own.
+pub fn is_sweep_file(bytes: &[u8]) -> bool {
+    let Some(doc) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| DeTable::parse(t).ok())
+    else {
+        return false;
+    };
+    let t = doc.get_ref();
+    matches!(
+        t.get("scenario").map(|v| v.get_ref()),
+        Some(DeValue::String(_))
+    ) && matches!(
+        t.get("parameters").map(|v| v.get_ref()),
+        Some(DeValue::Table(_))
+    ) && !["agents", "populations", "network"]
+        .iter()
+        .any(|k| t.contains_key(*k))
+}
+
+/// Whether `bytes` hold a scenario file rather than a sweep: agents,
+/// populations or a network, and neither a `scenario` nor `[parameters]`.
+pub fn is_scenario_file(bytes: &[u8]) -> bool {
+    let Some(doc) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| DeTable::parse(t).ok())
+    else {
+        return false;
+    };
+    let t = doc.get_ref();
+    ["agents", "populations", "network"]
+        .iter()
+        .any(|k| t.contains_key(*k))
+        && !t.contains_key("scenario")
+        && !t.contains_key("parameters")
 }
 
 /// A scenario held in memory with the bases it extends (a program's
@@ -891,6 +936,14 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
                 .iter()
                 .map(|m| format!("{}: {}", ctx.place(m.span.start), m.message()))
                 .collect();
+            // A group no one is in (a misspelt name, say) has no metrics.
+            for (g, name) in s.groups.iter().enumerate() {
+                if !s.cohorts.iter().any(|c| c.groups.contains(&g)) {
+                    s.warnings.push(format!(
+                        "{file}: groups.{name}: no agent or population is in this group, so it changes nothing and its columns (group_{name}_power, group_{name}_resources) stay empty; add groups = [\"{name}\"] to the [[agents]] or [[populations]] entries it holds"
+                    ));
+                }
+            }
             return Ok(s);
         }
     }

@@ -347,19 +347,30 @@ impl Sweep {
             }
         }
         let n = self.points.len();
+        let swept_events = self
+            .parameters
+            .iter()
+            .any(|p| p.path.starts_with("events."));
         let warnings = unreached
             .into_iter()
             .map(|(event, points)| {
                 let which = if points.len() == n {
-                    "at every point".to_string()
+                    "at any point".to_string()
                 } else {
                     let shown: Vec<String> = points.iter().take(5).map(|p| p.to_string()).collect();
                     let more = if points.len() > 5 { ", ..." } else { "" };
-                    format!("at {} of {n} points ({}{more})", points.len(), shown.join(", "))
+                    format!(
+                        "at {} of {n} points ({}{more})",
+                        points.len(),
+                        shown.join(", ")
+                    )
                 };
-                format!(
-                    "{event} never happens {which}: it starts after the runs' last step, so what the sweep varies of it changes nothing there"
-                )
+                let so = if swept_events {
+                    ", so what the sweep varies of it changes nothing there"
+                } else {
+                    ""
+                };
+                format!("{event} never happens {which}: it starts after the runs' last step{so}")
             })
             .collect();
         Ok((bytes, agents, all_agents, agent_steps, warnings))
@@ -403,6 +414,13 @@ impl Sweep {
                         d.file = self.source.clone();
                         d.line_col = p.line_col;
                         d.path = format!("parameters.\"{}\"", p.path);
+                        if d.message.contains("whole number") && !matches!(self.design, Design::Grid)
+                        {
+                            d.help = Some(format!(
+                                "a {} design draws real numbers: sweep a whole-number key (a count, a step) with design = \"grid\" and values or from/to/steps",
+                                self.design.name()
+                            ));
+                        }
                         d.message = format!(
                             "{} at point {point} ({})",
                             d.message,
@@ -509,6 +527,15 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             Some("save it as UTF-8 TOML"),
         )
     })?;
+    if scenario::is_scenario_file(&bytes) {
+        return Err(Error::input(
+            &shown,
+            "this is a scenario file (it has agents or a network, and no base `scenario` or [parameters]), not a sweep",
+            Some(&format!(
+                "run it with `powerdyn run {shown}`, or write a sweep file that names it as its `scenario` (docs/sweeps.md)"
+            )),
+        ));
+    }
     let mut ctx = Ctx::new(&shown, text);
     let doc = match DeTable::parse(text) {
         Ok(d) => d,
@@ -567,6 +594,22 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             Design::Grid
         }
     };
+    if matches!(design, Design::Grid) && t.has("samples") && design_known {
+        ctx.error(
+            t.get("samples").map(|x| x.span()),
+            "samples",
+            "a grid design takes no samples: its points are every combination of the values",
+            "remove samples, or choose design = \"lhs\", \"random\" or \"sobol\"",
+        );
+    }
+    if matches!(design, Design::Sobol { samples: 1 }) {
+        ctx.error(
+            t.get("samples").map(|x| x.span()),
+            "samples",
+            "a sobol design needs samples >= 2: one base sample gives no variance to apportion",
+            "give samples = 2^k, such as 64 or 256",
+        );
+    }
     // (A `samples` out of range has its own error.)
     if !matches!(design, Design::Grid) && !t.has("samples") {
         ctx.error(
@@ -698,14 +741,51 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                 // The forms given, for the design's check below: a form
                 // given with a mistake has the mistake's error, a form the
                 // design does not take is a mistake of its own.
-                let listed = s.has("values") || s.has("from") || s.has("to") || s.has("steps");
+                let ranged = s.has("from") || s.has("to") || s.has("steps");
+                let listed = s.has("values") || ranged;
                 let bounded = s.has("low") || s.has("high");
+                // Two forms at once: say which to keep rather than merge them.
+                if s.has("values") && ranged {
+                    ctx.error(
+                        Some(v.span()),
+                        &field,
+                        "both values and a from/to/steps range: a parameter takes one of them",
+                        "keep values = [...] or the range, not both",
+                    );
+                    continue;
+                }
+                if listed && bounded {
+                    ctx.error(
+                        Some(v.span()),
+                        &field,
+                        "both grid values (values or from/to/steps) and a sampled range (low/high): a parameter takes the form of its design",
+                        match design {
+                            Design::Grid => "a grid design takes values or from/to/steps: remove low and high",
+                            _ => "a sampled design takes low and high: remove values, from, to and steps",
+                        },
+                    );
+                    continue;
+                }
+                if s.has("values") && s.has("scale") {
+                    ctx.error(
+                        s.get("scale").map(|x| x.span()),
+                        &format!("{field}.scale"),
+                        "scale spaces a range; listed values are taken as they are",
+                        "remove scale, or give a range (from/to/steps, or low/high)",
+                    );
+                }
                 let mut values = Vec::new();
                 if let Some(vs) = s.get("values") {
                     match vs.get_ref() {
                         DeValue::Array(items) if !items.is_empty() => {
                             for it in items.iter() {
                                 match as_number(it.get_ref()) {
+                                    Some(x) if x.is_finite() && values.contains(&x) => ctx.error(
+                                        Some(it.span()),
+                                        &format!("{field}.values"),
+                                        format!("{x} is listed twice: two points would be the same"),
+                                        "list each value once; replicates = N gives each point more runs",
+                                    ),
                                     Some(x) if x.is_finite() => values.push(x),
                                     _ => ctx.error(
                                         Some(it.span()),
@@ -724,18 +804,22 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                         ),
                     }
                 }
-                if s.has("from") || s.has("to") || s.has("steps") {
+                if ranged {
                     let from = s.req_f64(&mut ctx, "from", -1e15, 1e15);
                     let to = s.req_f64(&mut ctx, "to", -1e15, 1e15);
+                    // (A `steps` given but refused has its own error.)
+                    let had_steps = s.has("steps");
                     let n = s.u64(&mut ctx, "steps", 0, 1, 10_000_000);
                     if let (Some(a), Some(b)) = (from, to) {
                         if n == 0 {
-                            ctx.error(
-                                Some(v.span()),
-                                &format!("{field}.steps"),
-                                "a range needs steps >= 1",
-                                "add steps = <number of values>",
-                            );
+                            if !had_steps {
+                                ctx.error(
+                                    Some(v.span()),
+                                    &format!("{field}.steps"),
+                                    "a range needs steps >= 1",
+                                    "add steps = <number of values>",
+                                );
+                            }
                         } else if n == 1 && a != b {
                             ctx.error(
                                 Some(v.span()),
@@ -968,7 +1052,11 @@ fn check_named_entries(
     for p in parameters {
         let seg: Vec<&str> = p.path.split('.').collect();
         let kind = seg[0];
-        if !matches!(kind, "agents" | "populations" | "intersections" | "events") || seg.len() < 2 {
+        if !matches!(
+            kind,
+            "agents" | "populations" | "intersections" | "events" | "groups"
+        ) || seg.len() < 2
+        {
             continue;
         }
         let mut names: Vec<String> = Vec::new();
@@ -980,6 +1068,15 @@ fn check_named_entries(
             else {
                 continue;
             };
+            // Groups are a table of named tables ([groups.NAME]).
+            if let Some(DeValue::Table(groups)) = doc.get_ref().get(kind).map(|v| v.get_ref()) {
+                for (k, _) in groups.iter() {
+                    if !names.iter().any(|m| m == k.get_ref().as_ref()) {
+                        names.push(k.get_ref().to_string());
+                    }
+                }
+                continue;
+            }
             let Some(DeValue::Array(entries)) = doc.get_ref().get(kind).map(|v| v.get_ref()) else {
                 continue;
             };
@@ -1042,7 +1139,7 @@ fn check_named_entries(
         };
         diags.push(crate::error::Diagnostic {
             file: shown.to_string(),
-            line_col: None,
+            line_col: p.line_col,
             path: format!("parameters.\"{}\"", p.path),
             message: format!("the scenario has no {entry} named `{}`", seg[1]),
             help: Some(help),

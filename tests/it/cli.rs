@@ -404,6 +404,32 @@ fn a_scenario_with_groups_gets_power_and_resources_columns_per_group() {
 }
 
 #[test]
+fn a_group_no_one_is_in_is_warned_of_and_its_columns_stay_empty() {
+    let dir = tempdir();
+    let text = format!("{GROUPS}\n[groups.temps]\nacceptance = 0.5\n");
+    std::fs::write(dir.path().join("office.toml"), text).unwrap();
+    let r = powerdyn(dir.path(), &["run", "office.toml", "--steps", "5"]);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("groups.temps: no agent or population is in this group"),
+        "{}",
+        r.stderr
+    );
+    let (header, rows) = csv(&dir.path().join("output/office/timeseries.csv"));
+    let k = header
+        .iter()
+        .position(|c| c == "group_temps_power")
+        .unwrap();
+    assert!(rows.iter().all(|r| r[k].is_empty()), "no members, no mean");
+    let k = header
+        .iter()
+        .position(|c| c == "group_staff_power")
+        .unwrap();
+    assert!(rows.iter().all(|r| !r[k].is_empty()));
+}
+
+#[test]
 fn out_seed_steps_and_threads_options_override_the_scenario() {
     let dir = tempdir();
     std::fs::write(dir.path().join("office.toml"), GROUPS).unwrap();

@@ -140,7 +140,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
         ("[parameters]\n\"rules.coercion.harn\" = { values = [0.1] }\n", "did you mean `harm`"),
-        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 0 }\n", "steps >= 1"),
+        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5 }\n", "steps >= 1"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [] }\n", "empty"),
         ("design = \"sobolx\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "unknown design"),
         ("[parameters]\n\"rules.coercion.harm\" = { from = 0.2, to = 0.4, steps = 1 }\n", "a range of one step holds only from = 0.2, not to = 0.4"),
@@ -159,6 +159,16 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"agents.Employee.exit_cost\" = { values = [0.1, 0.9] }\n", "did you mean `employee`?"),
         ("[parameters]\n\"populations.staff.count\" = { values = [5] }\n", "no named populations"),
         ("[parameters]\n\"events.sanction.step\" = { values = [5] }\n", "no event named `sanction`"),
+        // Two forms at once, or keys the form does not take: refused, not merged.
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], from = 0.1, to = 0.5, steps = 3 }\n", "both values and a from/to/steps range"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], low = 0.1, high = 0.3 }\n", "remove low and high"),
+        ("design = \"lhs\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 3, low = 0.1, high = 0.5 }\n", "remove values, from, to and steps"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], scale = \"log\" }\n", "listed values are taken as they are"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed twice"),
+        ("samples = 8\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "a grid design takes no samples"),
+        ("design = \"sobol\"\nsamples = 1\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.2 }\n", "needs samples >= 2"),
+        // A group the scenario does not declare would be a new, empty one.
+        ("[parameters]\n\"groups.staff.acceptance\" = { values = [0.5] }\n", "s.toml:5:1: parameters.\"groups.staff.acceptance\": the scenario has no group named `staff`"),
     ];
     for (body, expect) in cases {
         let path = write_sweep(tmp.path(), body);
@@ -177,6 +187,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("design = \"sobol\"\nsamples = 1000000000\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "between 1 and 100000000"),
         ("design = \"lhs\"\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "design = \"lhs\" needs samples"),
         ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "more replicates give more seeds"),
+        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 0 }\n", "0 is out of range"),
     ];
     // A form the design does not take is a mistake of its own, beside one
     // in the form given: both are said at once.
@@ -343,7 +354,32 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
         text.contains("estimate: ") && text.contains("per agent-step measured on"),
         "{text}"
     );
+    assert!(
+        text.contains("of time series and ") && text.contains(" of aggregates"),
+        "{text}"
+    );
     assert!(!dir.path().join("output").exists());
+    // A shard's dry run says what the shard does (every 4th run from its 1st).
+    let out = assert_cmd::Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            root()
+                .join("scenarios/sweeps/bully-harm.toml")
+                .to_str()
+                .unwrap(),
+            "--dry-run",
+            "--shard",
+            "1/4",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("= 36 runs of 1000 steps (2 agents each); shard 1/4 does 9 runs of them"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -1475,4 +1511,25 @@ fn two_shards(sub: &Path, body: &str) -> Vec<std::path::PathBuf> {
             dir
         })
         .collect()
+}
+
+#[test]
+fn a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_which_command_takes_them() {
+    let sweep_file = root().join("scenarios/sweeps/bully-harm.toml");
+    let err = powerdyn::scenario::load(&sweep_file).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("this is a sweep file") && text.contains("powerdyn sweep"),
+        "{text}"
+    );
+    assert_eq!(text.matches("error:").count(), 1, "one message: {text}");
+    let scenario = root().join("scenarios/bully-target-stays.toml");
+    let err = sweep::file::load(&scenario, false).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("this is a scenario file") && text.contains("powerdyn run"),
+        "{text}"
+    );
 }
