@@ -373,7 +373,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
         };
         Error::input(&shown, message, Some(help))
     })?;
-    if is_sweep_file(&bytes) {
+    if file_kind(&bytes) == Some(FileKind::Sweep) {
         return Err(Error::input(
             &shown,
             "this is a sweep file (it names a base `scenario` and has [parameters]), not a scenario",
@@ -406,42 +406,32 @@ pub fn load(path: &Path) -> Result<Scenario> {
     Ok(sc)
 }
 
-/// Whether `bytes` hold a sweep file: a `scenario` string beside a
-/// `[parameters]` table, and no agents or network of its own.
-pub fn is_sweep_file(bytes: &[u8]) -> bool {
-    let Some(doc) = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|t| DeTable::parse(t).ok())
-    else {
-        return false;
-    };
-    let t = doc.get_ref();
-    matches!(
-        t.get("scenario").map(|v| v.get_ref()),
-        Some(DeValue::String(_))
-    ) && matches!(
-        t.get("parameters").map(|v| v.get_ref()),
-        Some(DeValue::Table(_))
-    ) && !["agents", "populations", "network"]
-        .iter()
-        .any(|k| t.contains_key(*k))
+/// What a TOML file holds, told from its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Agents, populations or a network, and neither a `scenario` nor
+    /// `[parameters]`.
+    Scenario,
+    /// A `scenario` string beside a `[parameters]` table, and no agents or
+    /// network of its own.
+    Sweep,
 }
 
-/// Whether `bytes` hold a scenario file rather than a sweep: agents,
-/// populations or a network, and neither a `scenario` nor `[parameters]`.
-pub fn is_scenario_file(bytes: &[u8]) -> bool {
-    let Some(doc) = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|t| DeTable::parse(t).ok())
-    else {
-        return false;
-    };
+/// Whether `bytes` hold a scenario or a sweep file (None: neither clearly,
+/// or not TOML).
+pub fn file_kind(bytes: &[u8]) -> Option<FileKind> {
+    let doc = DeTable::parse(std::str::from_utf8(bytes).ok()?).ok()?;
     let t = doc.get_ref();
-    ["agents", "populations", "network"]
+    let own = ["agents", "populations", "network"]
         .iter()
-        .any(|k| t.contains_key(*k))
-        && !t.contains_key("scenario")
-        && !t.contains_key("parameters")
+        .any(|k| t.contains_key(*k));
+    let base = t.get("scenario").map(|v| v.get_ref());
+    let parameters = t.get("parameters").map(|v| v.get_ref());
+    match (own, base, parameters) {
+        (true, None, None) => Some(FileKind::Scenario),
+        (false, Some(DeValue::String(_)), Some(DeValue::Table(_))) => Some(FileKind::Sweep),
+        _ => None,
+    }
 }
 
 /// A scenario held in memory with the bases it extends (a program's

@@ -527,7 +527,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             Some("save it as UTF-8 TOML"),
         )
     })?;
-    if scenario::is_scenario_file(&bytes) {
+    if scenario::file_kind(&bytes) == Some(scenario::FileKind::Scenario) {
         return Err(Error::input(
             &shown,
             "this is a scenario file (it has agents or a network, and no base `scenario` or [parameters]), not a sweep",

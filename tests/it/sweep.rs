@@ -333,21 +333,19 @@ fn the_dry_runs_time_series_size_is_measured_from_formatted_records() {
 #[test]
 fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let out = assert_cmd::Command::cargo_bin("powerdyn")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "sweep",
-            root()
-                .join("scenarios/sweeps/bully-harm.toml")
-                .to_str()
-                .unwrap(),
-            "--dry-run",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let file = root().join("scenarios/sweeps/bully-harm.toml");
+    let dry = |more: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("powerdyn")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["sweep", file.to_str().unwrap(), "--dry-run"])
+            .args(more)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let text = dry(&[]);
     assert!(text.contains("9 points x 4 replicates = 36 runs"), "{text}");
     // A time measured on the first run, not assumed.
     assert!(
@@ -360,22 +358,7 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     );
     assert!(!dir.path().join("output").exists());
     // A shard's dry run says what the shard does (every 4th run from its 1st).
-    let out = assert_cmd::Command::cargo_bin("powerdyn")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "sweep",
-            root()
-                .join("scenarios/sweeps/bully-harm.toml")
-                .to_str()
-                .unwrap(),
-            "--dry-run",
-            "--shard",
-            "1/4",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = dry(&["--shard", "1/4"]);
     assert!(
         text.contains("= 36 runs of 1000 steps (2 agents each); shard 1/4 does 9 runs of them"),
         "{text}"
