@@ -58,7 +58,7 @@ struct BenchArgs {
     /// Steps to time [default: 20, or the scenario's steps if fewer].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     steps: Option<u64>,
-    /// Worker threads [default: one per core].
+    /// Worker threads; 0 for one per core [default: one per core].
     #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Rewiring probability of the Watts–Strogatz network: 0 a ring lattice, 1 a random network.
@@ -212,6 +212,9 @@ struct MergeArgs {
     /// Output folder.
     #[arg(long, short, required = true)]
     out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -221,7 +224,7 @@ struct SweepArgs {
     /// Output folder [default: output/<sweep name>].
     #[arg(long, short)]
     out: Option<PathBuf>,
-    /// Worker threads [default: one per core].
+    /// Worker threads; 0 for one per core [default: one per core].
     #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors.
@@ -251,7 +254,7 @@ struct RunArgs {
     /// Number of steps [default: the scenario's steps].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]
     steps: Option<u64>,
-    /// Worker threads [default: one per core].
+    /// Worker threads; 0 for one per core [default: one per core].
     #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors (no progress bar, no summary).
@@ -298,11 +301,13 @@ pub fn main() -> i32 {
             })
         }
         Command::Merge(a) => powerdyn::sweep::merge(&a.shards, &a.out).map(|n| {
-            out_line(&format!(
-                "merged {n} runs from {} shards -> {}",
-                a.shards.len(),
-                a.out.display()
-            ));
+            if !a.quiet {
+                out_line(&format!(
+                    "merged {n} runs from {} shards -> {}",
+                    a.shards.len(),
+                    a.out.display()
+                ));
+            }
             0
         }),
     };
@@ -729,14 +734,29 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         if let Some(w) = &summary.copies_warning {
             eprintln!("warning: {w}");
         }
-        out_line(&format!(
-            "{}: {} runs over {} points in {:.1} s -> {}",
-            summary.name,
-            summary.runs,
-            summary.points,
-            summary.wall_seconds,
-            out.display()
-        ));
+        let what = format!("{} runs over {} points", summary.runs, summary.points);
+        out_line(&if summary.finished_before {
+            format!(
+                "{}: already finished ({what}); nothing to run -> {}",
+                summary.name,
+                out.display()
+            )
+        } else if summary.resumed > 0 {
+            format!(
+                "{}: {what} in {:.1} s, resumed after the {} done before -> {}",
+                summary.name,
+                summary.wall_seconds,
+                summary.resumed,
+                out.display()
+            )
+        } else {
+            format!(
+                "{}: {what} in {:.1} s -> {}",
+                summary.name,
+                summary.wall_seconds,
+                out.display()
+            )
+        });
     }
     Ok(0)
 }

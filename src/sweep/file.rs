@@ -891,6 +891,25 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     line_col: Some(ctx.line_col(k.span().start)),
                 });
             }
+            // A path inside another swept path: the two would set one table
+            // and one of its keys (a duplicate key in the point's TOML).
+            for p in &parameters {
+                if let Some(q) = parameters
+                    .iter()
+                    .find(|q| q.path.starts_with(&format!("{}.", p.path)))
+                {
+                    ctx.diags.push(crate::error::Diagnostic {
+                        file: shown.clone(),
+                        line_col: p.line_col,
+                        path: format!("parameters.\"{}\"", p.path),
+                        message: format!(
+                            "`{}` holds `{}`, which is swept too: a value cannot be swept beside a key inside it",
+                            p.path, q.path
+                        ),
+                        help: Some(format!("sweep `{}` or `{}`, not both", p.path, q.path)),
+                    });
+                }
+            }
             // (Parameters that were refused have their own errors.)
             if parameters.is_empty() && pt.entries().next().is_none() {
                 ctx.error(

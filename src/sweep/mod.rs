@@ -110,6 +110,11 @@ pub struct SweepSummary {
     pub points: usize,
     /// Runs done.
     pub runs: u64,
+    /// Of those, the runs an earlier, interrupted call had done (a resumed
+    /// sweep), or all of them when the folder held the sweep finished.
+    pub resumed: u64,
+    /// Whether the folder held this sweep finished, so nothing ran.
+    pub finished_before: bool,
     /// Wall time in seconds.
     pub wall_seconds: f64,
     /// Why the copies of the sweep's files in its folder cannot repeat it,
@@ -654,6 +659,8 @@ fn run_in_pool(
                 name: sweep.name.clone(),
                 points: sweep.points.len(),
                 runs,
+                resumed: runs,
+                finished_before: true,
                 wall_seconds: 0.0,
                 copies_warning: None,
             });
@@ -688,8 +695,10 @@ fn run_in_pool(
         None => (0..total).collect(),
     };
     let mut done = 0usize;
+    let mut resumed = 0u64;
     if resume {
         done = resume_point(&runs_part, &ts_part, &ids)?;
+        resumed = done as u64;
     } else {
         prepare_dir(out, &sweep.inputs)?;
         for f in OUTPUTS {
@@ -816,6 +825,8 @@ fn run_in_pool(
         name: sweep.name.clone(),
         points: sweep.points.len(),
         runs: done as u64,
+        resumed,
+        finished_before: false,
         wall_seconds: started.elapsed().as_secs_f64(),
         copies_warning: None,
     };

@@ -25,7 +25,7 @@ fn write_sweep(dir: &Path, body: &str) -> std::path::PathBuf {
     path
 }
 
-fn run(path: &Path, out: &Path, threads: usize) {
+fn run(path: &Path, out: &Path, threads: usize) -> sweep::SweepSummary {
     let sw = sweep::file::load(path, false).expect("valid sweep");
     let cfg = sweep::SweepConfig {
         out_dir: out.to_path_buf(),
@@ -33,7 +33,7 @@ fn run(path: &Path, out: &Path, threads: usize) {
         shard: None,
         replace: false,
     };
-    sweep::run(&sw, &cfg, &mut |_, _| {}).expect("sweep runs");
+    sweep::run(&sw, &cfg, &mut |_, _| {}).expect("sweep runs")
 }
 
 #[test]
@@ -167,6 +167,8 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed twice"),
         ("samples = 8\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "a grid design takes no samples"),
         ("design = \"sobol\"\nsamples = 1\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.2 }\n", "needs samples >= 2"),
+        // A path inside another swept path.
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n\"rules.coercion\" = { values = [0.1] }\n", "s.toml:6:1: parameters.\"rules.coercion\": `rules.coercion` holds `rules.coercion.harm`"),
         // A group the scenario does not declare would be a new, empty one.
         ("[parameters]\n\"groups.staff.acceptance\" = { values = [0.5] }\n", "s.toml:5:1: parameters.\"groups.staff.acceptance\": the scenario has no group named `staff`"),
     ];
@@ -917,9 +919,11 @@ fn running_a_finished_sweep_again_into_its_folder_does_nothing_and_a_changed_one
         "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
     );
     let out = tmp.path().join("o");
-    run(&path, &out, 1);
+    let first = run(&path, &out, 1);
+    assert!(!first.finished_before && first.resumed == 0 && first.runs == 2);
     let before = fs::read(out.join("manifest.json")).unwrap();
-    run(&path, &out, 2);
+    let again = run(&path, &out, 2);
+    assert!(again.finished_before && again.resumed == 2, "{again:?}");
     assert_eq!(
         fs::read(out.join("manifest.json")).unwrap(),
         before,
