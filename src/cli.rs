@@ -632,8 +632,13 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     let runs = sw.total_runs();
     if !a.quiet || a.dry_run {
         for w in &sw.warnings {
+            let help = if w.contains("never happens") {
+                "move the event earlier or run longer"
+            } else {
+                "see docs/sweeps.md"
+            };
             eprintln!(
-                "warning: {}: {w}\n  help: move the event earlier or run longer; manifest.json records this",
+                "warning: {}: {w}\n  help: {help}; manifest.json records this",
                 a.sweep.display()
             );
         }

@@ -22,8 +22,10 @@
 //!   `A_i` (its first `d` coordinates) and `B_i` (its last `d`); `AB_i^(j)` is
 //!   `A_i` with coordinate `j` taken from `B_i`. The points come in SALib's
 //!   order for `calc_second_order=False`: for each row `i`,
-//!   `A_i, AB_i^(1), ..., AB_i^(d), B_i` — `n * (d + 2)` points in all
-//!   (identical to SALib's with `scramble=False, skip_values=1`).
+//!   `A_i, AB_i^(1), ..., AB_i^(d), B_i` — `n * (d + 2)` points in all, the
+//!   rows taken after skipping the first `2^ceil(log2 n)` points of the
+//!   sequence (identical to SALib's with `scramble=False,
+//!   skip_values=2^ceil(log2 n)`).
 //!
 //! ## Indices
 //!
@@ -137,6 +139,16 @@ fn directions(dim: usize) -> [u32; BITS] {
 ///
 /// Errors if `d` is 0 or above [`SOBOL_MAX_DIM`], or `n >= 2^32`.
 pub fn sobol(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
+    sobol_from(1, n, d)
+}
+
+/// `n` points of the Sobol' sequence in `[0,1)^d` from point `skip` on
+/// (point 0 is the origin): points `skip, ..., skip + n - 1` in Gray-code
+/// order, as `scipy.stats.qmc.Sobol(d, scramble=False)` gives them after
+/// `fast_forward(skip)`. [`sobol`] is `sobol_from(1, n, d)`.
+///
+/// Errors as [`sobol`] does, or if `skip + n >= 2^32`.
+pub fn sobol_from(skip: usize, n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
     if d == 0 {
         return Err("sobol: dimension must be at least 1".to_string());
     }
@@ -145,19 +157,35 @@ pub fn sobol(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
             "sobol: dimension {d} exceeds the supported maximum {SOBOL_MAX_DIM}"
         ));
     }
-    if n as u64 >= 1u64 << BITS {
-        return Err(format!("sobol: {n} points exceed 2^{BITS} - 1"));
+    let end = skip as u64 + n as u64;
+    if end > 1u64 << BITS {
+        return Err(format!(
+            "sobol: points {skip} to {} exceed 2^{BITS} - 1",
+            end.saturating_sub(1)
+        ));
     }
     let v: Vec<[u32; BITS]> = (0..d).map(directions).collect();
     let scale = 1.0 / (1u64 << BITS) as f64;
-    let mut x = vec![0u32; d];
+    // Point k is the XOR of the direction numbers of the bits of k's Gray
+    // code; point k + 1 differs from point k in the direction of the lowest
+    // zero bit of k.
+    let first = skip as u64;
+    let gray = first ^ (first >> 1);
+    let mut x: Vec<u32> = v
+        .iter()
+        .map(|vj| {
+            (0..BITS)
+                .filter(|&b| gray >> b & 1 == 1)
+                .fold(0, |acc, b| acc ^ vj[b])
+        })
+        .collect();
     let mut out = Vec::with_capacity(n);
-    for i in 0..n as u64 {
-        // Gray code: point i+1 differs from point i in the direction of
-        // the lowest zero bit of i.
-        let c = i.trailing_ones() as usize;
-        for (xj, vj) in x.iter_mut().zip(&v) {
-            *xj ^= vj[c];
+    for i in first..end {
+        if i > first {
+            let c = (i - 1).trailing_ones() as usize;
+            for (xj, vj) in x.iter_mut().zip(&v) {
+                *xj ^= vj[c];
+            }
         }
         out.push(x.iter().map(|&xj| f64::from(xj) * scale).collect());
     }
@@ -226,15 +254,20 @@ pub fn latin_hypercube(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
 /// Saltelli (2002; Saltelli et al. 2010) cross-sampling for first-order and
 /// total indices: `n * (d + 2)` points in `[0,1)^d`, `1 <= d <= 10`.
 ///
-/// Row `i` of [`sobol`]`(n, 2 d)` (so the zero point is skipped) gives
-/// `A_i` = its first `d` coordinates and `B_i` = its last `d`; `AB_i^(j)` is
-/// `A_i` with coordinate `j` replaced by `B_i`'s. The order is SALib's
-/// (`saltelli.sample` / `sobol.sample` with `calc_second_order=False`): for
-/// each `i` in turn, `A_i, AB_i^(1), ..., AB_i^(d), B_i`. Feed the model
-/// outputs, in the same order, to [`sobol_indices`]. The result equals SALib
-/// 1.6's `sobol.sample(problem, n, calc_second_order=False, scramble=False,
-/// skip_values=1)` on the unit cube (SALib's defaults scramble and skip more);
-/// use `n` a power of two.
+/// Row `i` of [`sobol_from`]`(m, n, 2 d)`, `m` the least power of two at
+/// least `n` (so the first `m` points of the sequence are skipped, as
+/// SALib's documentation advises: `skip_values` a power of two, at least
+/// `n`), gives `A_i` = its first `d` coordinates and `B_i` = its last `d`;
+/// `AB_i^(j)` is `A_i` with coordinate `j` replaced by `B_i`'s. The order is
+/// SALib's (`sobol.sample` with `calc_second_order=False`): for each `i` in
+/// turn, `A_i, AB_i^(1), ..., AB_i^(d), B_i`. Feed the model outputs, in the
+/// same order, to [`sobol_indices`]. The result equals SALib 1.6's
+/// `sobol.sample(problem, n, calc_second_order=False, scramble=False,
+/// skip_values=m)` on the unit cube (SALib's default scrambles instead);
+/// use `n` a power of two. Skipping only the origin, the first row has
+/// `A = B` and coordinates of `A` and `B` coincide often in the early rows
+/// (17 of 192 at `n = 64, d = 3`; 12 with the skip), each such `AB` row a
+/// repeat of `A`.
 ///
 /// Errors if `d` is 0 or `2 d` exceeds [`SOBOL_MAX_DIM`].
 pub fn saltelli(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
@@ -247,7 +280,7 @@ pub fn saltelli(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
             2 * d
         ));
     }
-    let base = sobol(n, 2 * d)?;
+    let base = sobol_from(n.next_power_of_two(), n, 2 * d)?;
     let mut out = Vec::with_capacity(n * (d + 2));
     for row in &base {
         let (a, b) = row.split_at(d);
@@ -492,9 +525,35 @@ mod tests {
     }
 
     #[test]
+    fn the_sequence_from_any_point_continues_it() {
+        let all = sobol(40, 5).unwrap();
+        for skip in [1, 2, 7, 8, 16, 31] {
+            let from = sobol_from(skip, 40 - skip + 1, 5).unwrap();
+            assert_eq!(from[..], all[skip - 1..], "from point {skip}");
+        }
+        // Point 0 is the origin.
+        assert_eq!(sobol_from(0, 1, 3).unwrap()[0], [0.0; 3]);
+        assert!(sobol_from((1 << 32) - 1, 2, 2).is_err());
+    }
+
+    #[test]
+    fn no_saltelli_row_has_a_equal_to_b() {
+        for (n, d) in [(2, 1), (8, 2), (16, 3), (64, 3), (256, 5), (100, 4)] {
+            let s = saltelli(n, d).unwrap();
+            for i in 0..n {
+                assert_ne!(
+                    s[i * (d + 2)],
+                    s[i * (d + 2) + d + 1],
+                    "n {n}, d {d}, row {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn saltelli_points_come_in_salib_order() {
         let (n, d) = (8, 3);
-        let base = sobol(n, 2 * d).unwrap();
+        let base = sobol_from(8, n, 2 * d).unwrap();
         let s = saltelli(n, d).unwrap();
         assert_eq!(s.len(), n * (d + 2));
         for (i, row) in base.iter().enumerate() {
@@ -541,14 +600,10 @@ mod tests {
             );
         }
         // SALib 1.6 on the same points, `sobol.sample(problem, 2**13,
-        // calc_second_order=False, scramble=False, skip_values=1)` then
+        // calc_second_order=False, scramble=False, skip_values=2**13)` then
         // `sobol.analyze(problem, Y, calc_second_order=False)`.
-        let salib_first = [
-            0.31486809106730707,
-            0.442387214790698,
-            0.0007583364995341912,
-        ];
-        let salib_total = [0.5586373147271447, 0.442404922822177, 0.2434409732277351];
+        let salib_first = [0.31585691247704795, 0.442419442031123, 0.002085062835974595];
+        let salib_total = [0.558021558051423, 0.44242634821488697, 0.24385691001137555];
         for j in 0..d {
             assert!(
                 (s.first[j] - salib_first[j]).abs() < 1e-9,

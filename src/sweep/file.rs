@@ -1049,9 +1049,17 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             sweep.warnings,
         ) = sweep.check_points()?;
         if sweep.inputs.is_empty() {
-            sweep.warnings.push(format!(
-                "{shown}: the sweep's files cannot all be written as plain names below the folder above the sweep file's, so its folder keeps no copy of them and gives no rerun"
-            ));
+            sweep.warnings.push(
+                "the sweep's files cannot all be written as plain names below the folder above the sweep file's, so its folder keeps no copy of them and gives no rerun".to_string()
+            );
+        }
+        if let Design::Sobol { samples } = sweep.design {
+            if !samples.is_power_of_two() {
+                let (lo, hi) = (samples.next_power_of_two() / 2, samples.next_power_of_two());
+                sweep.warnings.push(format!(
+                    "samples = {samples} is not a power of two: a Sobol sequence is balanced over 2^k points (give {lo} or {hi})"
+                ));
+            }
         }
     }
     Ok(sweep)

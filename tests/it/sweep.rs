@@ -1520,3 +1520,17 @@ fn a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_which_co
         "{text}"
     );
 }
+
+#[test]
+fn a_sobol_design_of_samples_not_a_power_of_two_is_warned_of() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (samples, warned) in [(10, true), (8, false)] {
+        let path = write_sweep(
+            tmp.path(),
+            &format!("design = \"sobol\"\nsamples = {samples}\n[parameters]\n\"rules.coercion.harm\" = {{ low = 0.1, high = 0.3 }}\n"),
+        );
+        let sw = sweep::file::load(&path, false).unwrap();
+        let said = sw.warnings.iter().any(|w| w.contains("samples = 10 is not a power of two: a Sobol sequence is balanced over 2^k points (give 8 or 16)"));
+        assert_eq!(said, warned, "{:?}", sw.warnings);
+    }
+}
