@@ -528,7 +528,7 @@ pub struct Probe {
     /// the probe's records: the mean as wide as the probe's value, the sd
     /// and the interval's bounds at least 17 characters wide (a statistic
     /// of several runs rarely rounds short), the mean over the probe's
-    /// records (bully-sobol: 49.1 MB estimated, 43.5 MB written).
+    /// records (bully-sobol: 48.6 MB estimated, 43.5 MB written).
     pub aggregate_bytes: f64,
 }
 
