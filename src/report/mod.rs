@@ -339,16 +339,35 @@ fn run_report(dir: &Path) -> Result<String> {
             })
             .collect()
     };
+    let last_step = steps.last().copied().unwrap_or(0.0);
     let settle_markers = |cols: &[&str]| -> Vec<(f64, String)> {
         let mut m = markers.clone();
-        for c in cols {
-            // A series settled from step 0 never moved: no marker on the axis.
-            if let Some(s) = summary["verdicts"][*c]["settle_step"]
-                .as_u64()
-                .filter(|&s| s > 0)
-            {
-                m.push((s as f64, format!("{c} settles")));
-            }
+        // A series settled from step 0 never moved: no marker on the axis.
+        let mut settled: Vec<(f64, &str)> = cols
+            .iter()
+            .filter_map(|c| {
+                summary["verdicts"][*c]["settle_step"]
+                    .as_u64()
+                    .filter(|&s| s > 0)
+                    .map(|s| (s as f64, *c))
+            })
+            .collect();
+        settled.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Series settling within a fortieth of the run of each other share
+        // one line and one label, at the first of them: two lines a few
+        // pixels apart cannot both be labelled.
+        let mut k = 0;
+        while k < settled.len() {
+            let first = settled[k].0;
+            let close = settled[k..]
+                .iter()
+                .take_while(|(s, _)| *s - first <= last_step / 40.0)
+                .count();
+            let names: Vec<&str> = settled[k..k + close].iter().map(|(_, c)| *c).collect();
+            let verb = if close == 1 { "settles" } else { "settle" };
+            // One name a line: a marker's label runs up the chart's height.
+            m.push((first, format!("{} {verb}", names.join(",\n"))));
+            k += close;
         }
         m
     };

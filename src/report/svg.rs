@@ -634,39 +634,54 @@ pub fn line_chart_with(
         if repeat {
             continue;
         }
-        let shown: String = if label.chars().count() > fits {
-            let mut t: String = label.chars().take(fits.saturating_sub(1)).collect();
-            t.push('…');
-            t
-        } else {
-            label.clone()
-        };
-        // Turned a quarter to the left, a label's glyphs reach 0.75 of the
-        // font size left of its baseline and 0.25 right of it.
+        // A label may hold several lines ('\n'), each cut to the height.
+        let lines: Vec<String> = label
+            .split('\n')
+            .map(|l| {
+                if l.chars().count() > fits {
+                    let mut t: String = l.chars().take(fits.saturating_sub(1)).collect();
+                    t.push('…');
+                    t
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        // Turned a quarter to the left, a line's glyphs reach 0.75 of the
+        // font size left of its baseline and 0.25 right of it; lines are
+        // read from left to right.
         let size = f64::from(TICK_SIZE);
-        let across = |lx: f64| (lx - 0.75 * size, lx + 0.25 * size);
+        let step = 1.15 * size;
+        let spread = step * (lines.len() - 1) as f64;
         let free = |(a, b): (f64, f64)| taken.iter().all(|&(c, d)| b + 1.0 <= c || d + 1.0 <= a);
-        let Some(lx) = [px - 6.0 - 0.25 * size, px + 6.0 + 0.75 * size]
+        // The first line's baseline: left of the marker (the last line
+        // nearest it), or right of it.
+        let left = px - 6.0 - 0.25 * size - spread;
+        let right = px + 6.0 + 0.75 * size;
+        let Some(lx) = [left, right]
             .into_iter()
-            .find(|&lx| free(across(lx)))
+            .find(|&lx| free((lx - 0.75 * size, lx + spread + 0.25 * size)))
         else {
             continue;
         };
-        taken.push(across(lx));
+        taken.push((lx - 0.75 * size, lx + spread + 0.25 * size));
         let ly = r.top + 6.0;
-        text(
-            &mut out,
-            lx,
-            ly,
-            TICK_SIZE,
-            "end",
-            &format!(
-                "fill=\"{MUTED_COLOUR}\" transform=\"rotate(-90 {} {})\"",
-                f(lx),
-                f(ly)
-            ),
-            &shown,
-        );
+        for (k, line) in lines.iter().enumerate() {
+            let x = lx + step * k as f64;
+            text(
+                &mut out,
+                x,
+                ly,
+                TICK_SIZE,
+                "end",
+                &format!(
+                    "fill=\"{MUTED_COLOUR}\" transform=\"rotate(-90 {} {})\"",
+                    f(x),
+                    f(ly)
+                ),
+                line,
+            );
+        }
     }
     if let Some((x, label)) = highlight.filter(|h| h.0.is_finite()) {
         let px = xs.map(x);

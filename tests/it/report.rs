@@ -659,3 +659,35 @@ fn network_pictures_share_one_resentment_scale_across_reports() {
         "a calm couple is not drawn hot"
     );
 }
+
+#[test]
+fn series_settling_close_together_share_one_marker_in_a_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = bundled("couple-money");
+    let dir = tmp.path().join("run");
+    run_into(&s, s.seed, 400, 1, &dir);
+    // Settle steps 100 and 105 (a fortieth of 400 apart at most) and 300.
+    let path = dir.join("summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    for (metric, step) in [
+        ("power_gini", 105),
+        ("dyad_imbalance", 100),
+        ("resources_gini", 300),
+    ] {
+        summary["verdicts"][metric]["settle_step"] = step.into();
+    }
+    fs::write(&path, serde_json::to_string(&summary).unwrap()).unwrap();
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    let k = html.find("<h2>Imbalance over time</h2>").unwrap();
+    let chart = &html[k..k + html[k..].find("</svg>").unwrap()];
+    assert!(
+        chart.contains(">dyad_imbalance,<") && chart.contains(">power_gini settle<"),
+        "{chart}"
+    );
+    assert!(chart.contains(">resources_gini settles<"), "{chart}");
+    assert!(
+        !chart.contains(">power_gini settles<"),
+        "one label for the two"
+    );
+}
