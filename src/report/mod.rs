@@ -4,8 +4,11 @@
 //!
 //! A run's report tells the scenario's story (its opening comment), lists its
 //! parameters, and charts the headline metrics over time with their verdicts
-//! (the settle step marked), the seven bases' Gini coefficients, the tactic
-//! mix, resentment and withdrawal, group gaps, events on the time axis, and
+//! (the settle step marked; series settling within a fortieth of the run of
+//! each other share one marker), the seven bases' Gini coefficients, the
+//! tactic mix (averaged over consecutive records when a run has more than
+//! 50, since a small group's mix jumps from record to record), resentment
+//! and withdrawal, group gaps, events on the time axis, and
 //! the network at its snapshots for small groups (node size by total power,
 //! edge colour by resentment, withdrawn ties dashed). A sweep's report charts
 //! each headline metric against each parameter with 95% bands, a heatmap over
@@ -238,6 +241,72 @@ fn story_of(text: &str, description: &str) -> Option<String> {
     })
 }
 
+/// A named series of a stacked chart.
+type Layer = (String, Vec<f64>);
+
+/// Most columns of the tactic-mix chart: longer runs are averaged over
+/// consecutive records.
+const MIX_BINS: usize = 50;
+
+/// The tactic mix over at most `bins` columns: each the mean share of each
+/// tactic over consecutive records, at the last step of its records, with
+/// records in which no one acted left out of the mean (a column with none
+/// left is blank); the chart's title says how many records a column holds.
+/// Runs of at most `bins` records are charted as recorded.
+fn smoothed_mix(steps: &[f64], layers: &[Layer], bins: usize) -> (Vec<f64>, Vec<Layer>, String) {
+    let n = steps.len();
+    if n <= bins || bins == 0 {
+        return (
+            steps.to_vec(),
+            layers.to_vec(),
+            "Tactic mix (share of acts)".to_string(),
+        );
+    }
+    // Columns of as equal sizes as can be (the last is not a lone record).
+    let columns = n.div_ceil(n.div_ceil(bins));
+    let ranges: Vec<std::ops::Range<usize>> = (0..columns)
+        .map(|c| c * n / columns..(c + 1) * n / columns)
+        .collect();
+    let (least, most) = (n / columns, n.div_ceil(columns));
+    let acted = |k: usize| {
+        layers
+            .iter()
+            .any(|(_, v)| v.get(k).is_some_and(|&x| x > 0.0))
+    };
+    let xs = ranges.iter().map(|r| steps[r.end - 1]).collect();
+    let out = layers
+        .iter()
+        .map(|(name, v)| {
+            let means = ranges
+                .iter()
+                .map(|r| {
+                    let used: Vec<f64> = r
+                        .clone()
+                        .filter(|&k| acted(k))
+                        .map(|k| v.get(k).copied().filter(|x| x.is_finite()).unwrap_or(0.0))
+                        .collect();
+                    if used.is_empty() {
+                        0.0
+                    } else {
+                        used.iter().sum::<f64>() / used.len() as f64
+                    }
+                })
+                .collect();
+            (name.clone(), means)
+        })
+        .collect();
+    let size = if least == most {
+        format!("{most}")
+    } else {
+        format!("{least} or {most}")
+    };
+    (
+        xs,
+        out,
+        format!("Tactic mix (share of acts, mean over each {size} records)"),
+    )
+}
+
 fn run_report(dir: &Path) -> Result<String> {
     let ts = Table::read(&dir.join("timeseries.csv"))?;
     let summary = json(&dir.join("summary.json")).unwrap_or_default();
@@ -409,19 +478,22 @@ fn run_report(dir: &Path) -> Result<String> {
         .iter()
         .map(|t| (t.to_string(), ts.values(&format!("tactic_{t}"))))
         .collect();
+    // Record by record the mix of a small group jumps about (a dyad makes
+    // two acts a step): across a room it reads as noise. Long runs are
+    // charted as the mean mix of consecutive records, idle ones left out.
+    let (mix_steps, mix_layers, title) = smoothed_mix(&steps, &layers, MIX_BINS);
     // Records after step 0 with no act since the previous one have every
-    // share 0: blank.
+    // share 0; a column of such records only is blank.
+    let idle_at = |xs: &[f64], ls: &[(String, Vec<f64>)], k: usize| {
+        xs[k] > 0.0 && ls.iter().all(|(_, v)| v.get(k).is_none_or(|&x| x == 0.0))
+    };
     let idle = (0..steps.len())
-        .filter(|&k| steps[k] > 0.0)
-        .filter(|&k| {
-            layers
-                .iter()
-                .all(|(_, v)| v.get(k).is_none_or(|&x| x == 0.0))
-        })
+        .filter(|&k| idle_at(&steps, &layers, k))
         .count();
-    let idle_note = if idle > 0 && idle < steps.len() {
+    let blank = (0..mix_steps.len()).any(|k| idle_at(&mix_steps, &mix_layers, k));
+    let idle_note = if blank && idle < steps.len() {
         format!(
-            "<p>Blank stretches: no one acted at all since the previous record ({idle} of {} records), as when every tie is withdrawn.</p>\n",
+            "<p>Blank stretches: no one acted at all ({idle} of {} records had no act since the previous one), as when every tie is withdrawn.</p>\n",
             steps.len()
         )
     } else {
@@ -429,7 +501,7 @@ fn run_report(dir: &Path) -> Result<String> {
     };
     sections.push(format!(
         "<h2>What agents do</h2>\n{}\n{idle_note}",
-        svg::stacked_area("Tactic mix (share of acts)", "step", &steps, &layers, W, H)
+        svg::stacked_area(&title, "step", &mix_steps, &mix_layers, W, H)
     ));
     // The metrics of the mechanisms a scenario turns on, charted when any
     // of them moves: a story about a hierarchy, a bargaining network or
@@ -1190,6 +1262,48 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_tactic_mix_is_averaged_over_consecutive_records_leaving_idle_ones_out() {
+        let steps: Vec<f64> = (0..201).map(|k| k as f64 * 10.0).collect();
+        // Coercion alone on even records, reward alone on odd ones, and
+        // record 7 idle.
+        let coercive: Vec<f64> = (0..201)
+            .map(|k| if k % 2 == 0 { 1.0 } else { 0.0 })
+            .collect();
+        let mut reward: Vec<f64> = coercive.iter().map(|c| 1.0 - c).collect();
+        reward[7] = 0.0;
+        let layers = vec![
+            ("coercive".to_string(), coercive),
+            ("reward".to_string(), reward),
+        ];
+        let (xs, mix, title) = super::smoothed_mix(&steps, &layers, 50);
+        assert_eq!(xs.len(), 41);
+        assert_eq!(
+            title,
+            "Tactic mix (share of acts, mean over each 4 or 5 records)"
+        );
+        assert_eq!(
+            *xs.last().unwrap(),
+            2000.0,
+            "the last column ends at the last record"
+        );
+        // The first column holds records 0-3 (2 even, 1 odd, 1 of them 1):
+        // record 7 is in the second: records 4-8, even 4, 6, 8 and odd 5 (7 left out).
+        assert_eq!(mix[0].1[0], 0.5);
+        assert_eq!(mix[0].1[1], 0.75);
+        assert_eq!(mix[1].1[1], 0.25);
+        for c in 0..xs.len() {
+            assert!(
+                (mix[0].1[c] + mix[1].1[c] - 1.0).abs() < 1e-12,
+                "column {c}"
+            );
+        }
+        // Short runs are charted as recorded.
+        let (xs, _, title) = super::smoothed_mix(&steps[..50], &layers, 50);
+        assert_eq!(xs.len(), 50);
+        assert_eq!(title, "Tactic mix (share of acts)");
+    }
+
     use super::story_of;
 
     #[test]
