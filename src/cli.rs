@@ -682,18 +682,26 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             t => t as usize,
         } as f64;
-        let share = shard.map_or(1.0, |(_, n)| 1.0 / n as f64);
-        let in_parallel = threads.min((runs as f64 * share).max(1.0));
+        // The shard's runs (every n-th from its k-th), exactly.
+        let shard_runs = shard.map_or(runs, |(k, n)| runs.saturating_sub(k).div_ceil(n));
+        let share = shard_runs as f64 / runs.max(1) as f64;
+        let in_parallel = threads.min(shard_runs.max(1) as f64);
         let seconds = probe.sweep_seconds(&sw) * share / in_parallel;
         out_line(&format!(
-            "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {} of time series and {} of aggregates",
+            "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {} of time series and {} of aggregates{}",
             duration_text(seconds),
             in_parallel,
             if in_parallel == 1.0 { "" } else { "s" },
             probe.step_per_agent * 1e6,
             probe.steps,
             size_text(records as f64 * share * probe.record_bytes),
-            size_text((sw.points.len() as u64 * per_run) as f64 * share * probe.aggregate_bytes)
+            size_text((sw.points.len() as u64 * per_run) as f64 * probe.aggregate_bytes),
+            // A shard writes none: `merge` does, for the whole sweep.
+            if shard.is_some() {
+                " when the shards are merged"
+            } else {
+                ""
+            }
         ));
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
         out_line(&format!("parameters: {}", names.join(", ")));

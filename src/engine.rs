@@ -728,16 +728,13 @@ impl Simulation {
                 Kind::TieCut { ref pairs } | Kind::TieAdd { ref pairs } => {
                     let open = matches!(ev.kind, Kind::TieAdd { .. });
                     let w = &mut self.world;
+                    let mut count = 0;
                     for &(a, b) in pairs {
                         if let Some(e) = w.ties.half(a as usize, b as usize) {
-                            w.ties.set_cut(e, !open);
+                            count += usize::from(w.ties.set_cut(e, !open));
                         }
                     }
-                    format!(
-                        "{} ties {}",
-                        pairs.len(),
-                        if open { "added" } else { "cut" }
-                    )
+                    format!("{count} ties {}", if open { "added" } else { "cut" })
                 }
                 Kind::ResourceShock { factor, amount } => {
                     let a = &mut self.world.agents;
@@ -1271,12 +1268,22 @@ fn influence_row(
     let mut given = 0.0;
     if params.influence.fixed() {
         debug_assert!(tie_sums.is_none(), "fixed weights compute no dyadic powers");
-        let total: f64 = ties.relative[row.clone()].iter().sum();
+        // A closed tie (a partner gone, a tie cut) carries no weight: the
+        // open ones share `1 - s_i` (all of it goes to i when none is open).
+        let closed = &ties.closed;
+        let weight = |e: usize| {
+            if closed.get(e).copied().unwrap_or(false) {
+                0.0
+            } else {
+                ties.relative[e]
+            }
+        };
+        let total: f64 = row.clone().map(weight).sum();
         if total <= 0.0 {
             return 1.0;
         }
         for e in row {
-            let c = ties.relative[e];
+            let c = weight(e);
             if c > 0.0 {
                 let w = open * c / total;
                 visit(csr.targets[e] as usize, w);
@@ -2147,9 +2154,19 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
         return Ok(());
     }
     ties.allow_closing();
-    for (index, ev) in scenario.events.iter().enumerate() {
+    // Whether an agent is there at step 0, and whether a tie is, is decided
+    // by the first event that changes it (by step, then file order): an
+    // agent who joins first is absent until then, one who leaves first (and
+    // may join again later) is present; likewise a tie added first, or cut
+    // first.
+    let mut order: Vec<usize> = (0..scenario.events.len()).collect();
+    order.sort_by_key(|&k| (scenario.events[k].from, k));
+    let mut agent_decided = vec![false; cohort_of.len()];
+    let mut tie_decided = vec![false; ties.state.len()];
+    for index in order {
+        let ev = &scenario.events[index];
         match &ev.kind {
-            Kind::Join => {
+            Kind::Join | Kind::Leave => {
                 for (i, &c) in cohort_of.iter().enumerate() {
                     let member = ev.targets.all
                         || ev.targets.cohorts.contains(&(c as usize))
@@ -2158,8 +2175,11 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                             .groups
                             .iter()
                             .any(|g| scenario.cohorts[c as usize].groups.contains(g));
-                    if member {
-                        ties.set_absent(i, true);
+                    if member && !agent_decided[i] {
+                        agent_decided[i] = true;
+                        if matches!(ev.kind, Kind::Join) {
+                            ties.set_absent(i, true);
+                        }
                     }
                 }
             }
@@ -2177,8 +2197,13 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                             Some("ties cut or added by events must be in the network (an added tie stays closed until its event)"),
                         ));
                     };
-                    if matches!(ev.kind, Kind::TieAdd { .. }) {
-                        ties.set_cut(e, true);
+                    let r = ties.csr.reverse[e] as usize;
+                    if !tie_decided[e] {
+                        tie_decided[e] = true;
+                        tie_decided[r] = true;
+                        if matches!(ev.kind, Kind::TieAdd { .. }) {
+                            ties.set_cut(e, true);
+                        }
                     }
                 }
             }

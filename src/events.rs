@@ -129,11 +129,13 @@ pub enum Kind {
         /// Amount added after the multiplier.
         amount: f64,
     },
-    /// Targets leave: every tie to or from them is closed for good.
+    /// Targets leave: every tie to or from them is closed (until they join again).
     Leave,
-    /// Targets join: they are present without ties until the event, which opens their ties.
+    /// Targets join: absent until the event (when their first membership
+    /// event is a join), which opens their ties to present agents that no
+    /// event has cut.
     Join,
-    /// Ties between the listed pairs (agent indices) are cut for good.
+    /// Ties between the listed pairs (agent indices) are cut (until a tie_add names them).
     TieCut {
         /// Pairs of agents.
         pairs: Vec<(u32, u32)>,

@@ -384,14 +384,14 @@ impl Ties {
     }
 
     /// Cuts (`cut`) or adds (`!cut`) the tie at half `e`: an added tie opens
-    /// only when both its ends are present. [`Ties::allow_closing`] must have
-    /// been called.
-    pub fn set_cut(&mut self, e: usize, cut: bool) {
+    /// only when both its ends are present. Returns whether the tie opened
+    /// or closed. [`Ties::allow_closing`] must have been called.
+    pub fn set_cut(&mut self, e: usize, cut: bool) -> bool {
         let r = self.csr.reverse[e] as usize;
         self.cut[e] = cut;
         self.cut[r] = cut;
         let (i, j) = (self.csr.targets[r] as usize, self.csr.targets[e] as usize);
-        self.reconsider(e, cut || self.absent[i] || self.absent[j]);
+        self.reconsider(e, cut || self.absent[i] || self.absent[j])
     }
 
     /// Closes the tie at half `e`, or opens it if it is closed; returns

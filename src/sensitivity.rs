@@ -147,7 +147,8 @@ pub fn sobol(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
 /// order, as `scipy.stats.qmc.Sobol(d, scramble=False)` gives them after
 /// `fast_forward(skip)`. [`sobol`] is `sobol_from(1, n, d)`.
 ///
-/// Errors as [`sobol`] does, or if `skip + n >= 2^32`.
+/// Errors as [`sobol`] does, or if `skip + n > 2^32` (the last point is
+/// `2^32 - 1`).
 pub fn sobol_from(skip: usize, n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
     if d == 0 {
         return Err("sobol: dimension must be at least 1".to_string());
@@ -255,7 +256,7 @@ pub fn latin_hypercube(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
 /// total indices: `n * (d + 2)` points in `[0,1)^d`, `1 <= d <= 10`.
 ///
 /// Row `i` of [`sobol_from`]`(m, n, 2 d)`, `m` the least power of two at
-/// least `n` (so the first `m` points of the sequence are skipped, as
+/// least `n` and 2 (so the first `m` points of the sequence are skipped, as
 /// SALib's documentation advises: `skip_values` a power of two, at least
 /// `n`), gives `A_i` = its first `d` coordinates and `B_i` = its last `d`;
 /// `AB_i^(j)` is `A_i` with coordinate `j` replaced by `B_i`'s. The order is
@@ -280,7 +281,8 @@ pub fn saltelli(n: usize, d: usize) -> Result<Vec<Vec<f64>>, String> {
             2 * d
         ));
     }
-    let base = sobol_from(n.next_power_of_two(), n, 2 * d)?;
+    // (At least 2: after the origin alone, point 1 has A = B.)
+    let base = sobol_from(n.next_power_of_two().max(2), n, 2 * d)?;
     let mut out = Vec::with_capacity(n * (d + 2));
     for row in &base {
         let (a, b) = row.split_at(d);
@@ -538,7 +540,7 @@ mod tests {
 
     #[test]
     fn no_saltelli_row_has_a_equal_to_b() {
-        for (n, d) in [(2, 1), (8, 2), (16, 3), (64, 3), (256, 5), (100, 4)] {
+        for (n, d) in [(1, 3), (2, 1), (8, 2), (16, 3), (64, 3), (256, 5), (100, 4)] {
             let s = saltelli(n, d).unwrap();
             for i in 0..n {
                 assert_ne!(

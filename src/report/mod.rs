@@ -397,9 +397,10 @@ fn run_report(dir: &Path) -> Result<String> {
     }
     v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely).</p>\n");
     sections.push(v);
+    // A column with no value (a group no one is in) has no line to draw.
     let series = |cols: &[&str]| -> Vec<Series> {
         cols.iter()
-            .filter(|c| ts.col(c).is_some())
+            .filter(|c| ts.col(c).is_some() && ts.values(c).iter().any(|v| v.is_finite()))
             .map(|c| Series {
                 name: c.to_string(),
                 xs: steps.clone(),

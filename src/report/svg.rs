@@ -658,8 +658,10 @@ pub fn line_chart_with(
         // nearest it), or right of it.
         let left = px - 6.0 - 0.25 * size - spread;
         let right = px + 6.0 + 0.75 * size;
+        // (Not over the y axis's labels, left of the plot.)
         let Some(lx) = [left, right]
             .into_iter()
+            .filter(|&lx| lx - 0.75 * size >= r.left)
             .find(|&lx| free((lx - 0.75 * size, lx + spread + 0.25 * size)))
         else {
             continue;

@@ -259,7 +259,11 @@ impl Sweep {
         use rayon::prelude::*;
         // A point's columns are kept only where they differ from point 0's
         // (about 3 KB of names a point: a design of 10^6 points held 3 GB).
-        let f = crate::metrics::columns_of(&self.scenario_at(0)?);
+        // (A point 0 that does not parse is reported with the others below.)
+        let f = self
+            .scenario_at(0)
+            .ok()
+            .map(|s| crate::metrics::columns_of(&s));
         type Checked = (f64, u64, u64, Option<Vec<String>>, Vec<String>);
         let checked: Vec<Result<Checked>> = (0..self.points.len())
             .into_par_iter()
@@ -271,7 +275,7 @@ impl Sweep {
                         s.estimated_bytes(),
                         s.n_agents(),
                         steps,
-                        (cols != f).then_some(cols),
+                        f.as_ref().filter(|f| **f != cols).map(|_| cols),
                         s.unreached_events(steps),
                     )
                 })
@@ -294,15 +298,29 @@ impl Sweep {
             };
             (file, d.line_col, d.path.clone(), d.help.clone())
         };
+        let mut more = false;
         for c in &checked {
             if let Err(Error::Input(e)) = c {
                 for d in &e.0 {
                     let seen = problems.iter().any(|q| place(q) == place(d));
                     if !seen && problems.len() < MAX_POINT_PROBLEMS {
                         problems.push(d.clone());
+                    } else if !seen {
+                        more = true;
                     }
                 }
             }
+        }
+        if more {
+            problems.push(crate::error::Diagnostic {
+                file: self.source.clone(),
+                line_col: None,
+                path: String::new(),
+                message: format!(
+                    "more problems at other points: only the first {MAX_POINT_PROBLEMS} are shown"
+                ),
+                help: Some("fix these and check the sweep again".to_string()),
+            });
         }
         if !problems.is_empty() {
             return Err(Error::Input(crate::error::InputErrors(problems)));
@@ -321,12 +339,13 @@ impl Sweep {
             agents = agents.max(a);
             all_agents += a as f64;
             agent_steps += a as f64 * steps as f64;
-            if let Some(cols) = cols {
+            // (Columns differ only where point 0's were read.)
+            if let (Some(cols), Some(f)) = (cols, f.as_deref()) {
                 let only = |x: &[String], y: &[String]| -> Vec<String> {
                     x.iter().filter(|c| !y.contains(c)).cloned().collect()
                 };
                 let mut how = Vec::new();
-                for (word, names) in [("without", only(&f, &cols)), ("with", only(&cols, &f))] {
+                for (word, names) in [("without", only(f, &cols)), ("with", only(&cols, f))] {
                     if !names.is_empty() {
                         how.push(format!("{word} {}", names.join(", ")));
                     }
@@ -820,6 +839,13 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                                     "add steps = <number of values>",
                                 );
                             }
+                        } else if n > 1 && a == b {
+                            ctx.error(
+                                Some(v.span()),
+                                &field,
+                                format!("a range from {a} to {b} in {n} steps repeats {a}: its points would be the same"),
+                                "give values = [x] for one value; replicates = N gives a point more runs",
+                            );
                         } else if n == 1 && a != b {
                             ctx.error(
                                 Some(v.span()),
@@ -1033,10 +1059,11 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         point_agent_steps: 0.0,
         warnings: Vec::new(),
     };
-    // Every parameter path must exist: the first point first (unknown keys
-    // are named with a suggestion), then every point, so that a value out of
-    // range anywhere is refused before a run starts.
-    if !sweep.points.is_empty() {
+    // Every parameter path must exist (unknown keys are named with a
+    // suggestion) and every value be in range: every point is checked, each
+    // problem said once (at the first point that has it), so that nothing
+    // out of range anywhere waits for its run. Without that, point 0.
+    if !every_point && !sweep.points.is_empty() {
         sweep.scenario_at(0)?;
     }
     let mut sweep = sweep;

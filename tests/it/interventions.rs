@@ -565,3 +565,97 @@ pairs = [["a", "b"]]
         "no bargain over a cut tie"
     );
 }
+
+#[test]
+fn an_agent_who_leaves_can_join_again_and_a_cut_tie_can_be_added_again() {
+    // a leaves at 10 and joins at 20; b-c is cut at 5 and added at 15:
+    // both are there from the start, since their first event takes them away.
+    let text = r#"
+name = "again"
+[[agents]]
+name = "a"
+bases = { referent = 1.0 }
+[[agents]]
+name = "b"
+bases = { referent = 1.0 }
+[[agents]]
+name = "c"
+bases = { referent = 1.0 }
+[network]
+kind = "complete"
+[[events]]
+kind = "tie_cut"
+step = 5
+pairs = [["b", "c"]]
+[[events]]
+kind = "leave"
+step = 10
+targets = ["a"]
+[[events]]
+kind = "tie_add"
+step = 15
+pairs = [["b", "c"]]
+[[events]]
+kind = "join"
+step = 20
+targets = ["a"]
+[[events]]
+kind = "tie_cut"
+step = 25
+pairs = [["b", "c"], ["b", "c"]]
+"#;
+    let mut sim = Simulation::new(&parse(text), 3, 0).unwrap();
+    let open =
+        |s: &Simulation, i: usize, j: usize| !s.world.ties.closed[s.world.ties.half(i, j).unwrap()];
+    assert!(
+        open(&sim, 0, 1) && open(&sim, 1, 2),
+        "everyone is there at step 0"
+    );
+    let mut seen = Vec::new();
+    for step in 0..30 {
+        sim.step();
+        seen.push((step, open(&sim, 0, 1), open(&sim, 1, 2)));
+    }
+    // After the step that applies the event due at s (loop index s).
+    assert_eq!(seen[4], (4, true, true));
+    assert_eq!(seen[5], (5, true, false), "b-c cut");
+    assert_eq!(seen[10], (10, false, false), "a left");
+    assert_eq!(seen[15], (15, false, true), "b-c added again");
+    assert_eq!(seen[20], (20, true, true), "a back");
+    assert_eq!(seen[25], (25, true, false));
+    let effects: Vec<String> = sim.take_event_log().into_iter().map(|r| r.effect).collect();
+    assert_eq!(
+        effects,
+        [
+            "1 ties cut",
+            "1 agents left: 2 ties closed",
+            "1 ties added",
+            "1 agents joined: 2 ties opened",
+            // A pair named twice is cut once.
+            "1 ties cut",
+        ]
+    );
+}
+
+#[test]
+fn fixed_influence_weights_carry_nothing_over_a_closed_tie() {
+    // Two agents who weigh each other equally converge at once while tied;
+    // after one leaves, each keeps its own opinion.
+    let scenario = |leave: bool| {
+        let mut t = String::from(
+            "name = \"w\"\n[[agents]]\nname = \"a\"\nopinion = 0.0\n[[agents]]\nname = \"b\"\nopinion = 1.0\n[network]\nkind = \"complete\"\n[rules.influence]\nweights = [[\"a\", \"a\", 1], [\"a\", \"b\", 1], [\"b\", \"b\", 1], [\"b\", \"a\", 1]]\n",
+        );
+        if leave {
+            t.push_str("[[events]]\nkind = \"leave\"\nstep = 0\ntargets = [\"b\"]\n");
+        }
+        t
+    };
+    let mut tied = Simulation::new(&parse(&scenario(false)), 1, 0).unwrap();
+    let mut apart = Simulation::new(&parse(&scenario(true)), 1, 0).unwrap();
+    for _ in 0..5 {
+        tied.step();
+        apart.step();
+    }
+    assert_eq!(tied.world.agents.opinion, [0.5, 0.5]);
+    assert_eq!(apart.world.agents.opinion, [0.0, 1.0]);
+}

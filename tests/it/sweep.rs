@@ -165,6 +165,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("design = \"lhs\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 3, low = 0.1, high = 0.5 }\n", "remove values, from, to and steps"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], scale = \"log\" }\n", "listed values are taken as they are"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed twice"),
+        ("[parameters]\n\"rules.coercion.harm\" = { from = 0.3, to = 0.3, steps = 3 }\n", "repeats 0.3"),
         ("samples = 8\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "a grid design takes no samples"),
         ("design = \"sobol\"\nsamples = 1\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.2 }\n", "needs samples >= 2"),
         // A path inside another swept path.
@@ -361,6 +362,7 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     assert!(!dir.path().join("output").exists());
     // A shard's dry run says what the shard does (every 4th run from its 1st).
     let text = dry(&["--shard", "1/4"]);
+    assert!(text.contains("of aggregates when the shards are merged"), "{text}");
     assert!(
         text.contains("= 36 runs of 1000 steps (2 agents each); shard 1/4 does 9 runs of them"),
         "{text}"
@@ -540,6 +542,18 @@ fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
         "{text}"
     );
     assert_eq!(text.matches("out of range").count(), 1, "{text}");
+    // A bad point 0 does not hide the others' problems.
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"agents.employee.exit_cost\" = { values = [5.0, 0.1] }\n\"rules.coercion.harm\" = { values = [0.1, -3.0] }\n",
+    );
+    let text = sweep::file::load(&path, false).unwrap_err().to_string();
+    assert!(
+        text.contains("5 is out of range at point 0 ")
+            && text.contains("-3 is out of range at point 1 ")
+            && text.contains("2 problems found"),
+        "{text}"
+    );
     // Two parameters with bad values: both said, each at its own line.
     let path = write_sweep(
         tmp.path(),
