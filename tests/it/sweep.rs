@@ -362,7 +362,10 @@ fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     assert!(!dir.path().join("output").exists());
     // A shard's dry run says what the shard does (every 4th run from its 1st).
     let text = dry(&["--shard", "1/4"]);
-    assert!(text.contains("of aggregates when the shards are merged"), "{text}");
+    assert!(
+        text.contains("of aggregates when the shards are merged"),
+        "{text}"
+    );
     assert!(
         text.contains("= 36 runs of 1000 steps (2 agents each); shard 1/4 does 9 runs of them"),
         "{text}"
