@@ -840,7 +840,16 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
             ));
         }
     }
-    sweep::slurm::check_path(&out, "output folder", true)?;
+    // The path the scripts will carry is the absolute one.
+    let absolute = std::path::absolute(&out).map_err(|e| Error::io(&out, e))?;
+    sweep::slurm::check_path(&absolute, "output folder", true)?;
+    if let Some(which) = sweep::foreign_shard(&out, &sw, a.tasks) {
+        return Err(Error::input(
+            out.join("shards").display().to_string(),
+            format!("{which}: the new tasks would refuse their folders and the merge would miss shards"),
+            Some("write the scripts into another --out, or remove shards/ and merged/ there to start over (their runs are lost)"),
+        ));
+    }
     let original = a.sweep.canonicalize().map_err(|e| Error::io(&a.sweep, e))?;
     let binary = std::env::current_exe()
         .map_err(|e| Error::Run(format!("cannot find the powerdyn binary: {e}")))?;
@@ -891,7 +900,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
         Ok(s) => s,
         Err(e) => {
             if !existed {
-                let _ = std::fs::remove_dir(&out);
+                let _ = std::fs::remove_dir_all(&out);
             }
             return Err(e);
         }

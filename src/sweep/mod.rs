@@ -542,6 +542,67 @@ impl Probe {
     }
 }
 
+/// The first shard folder below `dir/shards` that is not a shard of
+/// `sweep` split in `tasks` (finished or not), described: the folders a job
+/// array writes scripts for must hold only its own shards, or its tasks
+/// refuse their folders and its merge misses shards. None when there is
+/// none (or no `shards` folder).
+pub fn foreign_shard(dir: &Path, sweep: &Sweep, tasks: u64) -> Option<String> {
+    let hash = sweep.hash();
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir.join("shards"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    found.sort();
+    for shard in found {
+        let name = shard.file_name()?.to_string_lossy().to_string();
+        // A finished shard's manifest, or an unfinished one's state.
+        let (h, which) = match std::fs::read_to_string(shard.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            Some(m) => (
+                m["sweep_hash"].as_str().unwrap_or_default().to_string(),
+                m["shard"].as_str().unwrap_or_default().to_string(),
+            ),
+            None => match std::fs::read_to_string(shard.join(".sweep-state")) {
+                Ok(k) => {
+                    let mut lines = k.lines();
+                    let h = lines.next().unwrap_or_default().to_string();
+                    // `shard Some((k, n))`
+                    let digits: Vec<u64> = lines
+                        .next()
+                        .unwrap_or_default()
+                        .split(|c: char| !c.is_ascii_digit())
+                        .filter_map(|d| d.parse().ok())
+                        .collect();
+                    let which = match digits[..] {
+                        [k, n] => format!("{k}/{n}"),
+                        _ => String::new(),
+                    };
+                    (h, which)
+                }
+                Err(_) => continue,
+            },
+        };
+        let of_n = which
+            .split_once('/')
+            .and_then(|(_, n)| n.parse::<u64>().ok());
+        if h != hash {
+            return Some(format!(
+                "{name} holds a shard of another definition of the sweep"
+            ));
+        }
+        if of_n != Some(tasks) {
+            return Some(format!(
+                "{name} holds shard {which} of this sweep, split in another number of tasks than {tasks}"
+            ));
+        }
+    }
+    None
+}
+
 /// Times point `point`'s first run on one thread, as a sweep runs it
 /// (recording at its scenario's `record_every`), for at most its steps,
 /// 1,000 steps or `budget` of wall time, whichever ends first: the rates a

@@ -33,13 +33,13 @@ fn quote(p: &str) -> String {
     format!("'{}'", p.replace('\'', "'\\''"))
 }
 
-fn check(value: &Option<String>, what: &str, ok: impl Fn(char) -> bool) -> Result<()> {
+fn check(value: &Option<String>, what: &str, ok: impl Fn(char) -> bool, help: &str) -> Result<()> {
     if let Some(v) = value {
         if v.is_empty() || !v.chars().all(&ok) {
             return Err(Error::input(
                 format!("--{what}"),
                 format!("`{v}` is not a valid {what}"),
-                Some("use letters, digits and the separators SLURM expects (for example 01:00:00 or 4G)"),
+                Some(help),
             ));
         }
     }
@@ -58,9 +58,12 @@ impl SlurmOptions {
                 Some("give --tasks N with N >= 1"),
             ));
         }
-        check(&self.partition, "partition", |c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ',')
-        })?;
+        check(
+            &self.partition,
+            "partition",
+            |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ','),
+            "give a partition name of letters, digits, _ and - (several joined by ','; sinfo lists them)",
+        )?;
         if self.max_running == Some(0) {
             return Err(Error::input(
                 "--max-running",
@@ -84,7 +87,12 @@ impl SlurmOptions {
                 ));
             }
         }
-        check(&self.mem, "mem", |c| c.is_ascii_alphanumeric())?;
+        check(
+            &self.mem,
+            "mem",
+            |c| c.is_ascii_alphanumeric(),
+            "give a whole number with K, M, G or T (for example 4G or 500M)",
+        )?;
         if let Some(m) = &self.mem {
             if mem_bytes(m).is_none_or(|b| b == 0) {
                 return Err(Error::input(
@@ -189,11 +197,11 @@ pub fn scripts(
         head.push_str(&format!("#SBATCH --mem={m}\n"));
     }
     let array = format!(
-        "{head}#SBATCH --array=0-{last}{limit}\n#SBATCH --output={logs}/shard-%a.log\nset -euo pipefail\n\
+        "{head}#SBATCH --array=0-{last}{limit}\n#SBATCH --output={logs}/shard-%a-job%A.log\nset -euo pipefail\n\
          # Task k runs shard k of {n}; powerdyn picks the runs whose id is k modulo {n}.\n\
          # A failed task is run again alone with: sbatch --array=k sweep.sbatch\n\
          exec {bin} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" \\\n  \
-         --out {out_q}/shards/shard-\"${{SLURM_ARRAY_TASK_ID}}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet\n",
+         --out {out_q}/shards/shard-\"${{SLURM_ARRAY_TASK_ID}}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\"\n",
         last = o.tasks - 1,
         limit = o.max_running.map(|m| format!("%{m}")).unwrap_or_default(),
         logs = out.join("logs").display(),
@@ -204,12 +212,12 @@ pub fn scripts(
         .map(|k| format!("{out_q}/shards/shard-{k}"))
         .collect();
     let merge = format!(
-        "{head}#SBATCH --output={logs}/merge.log\nset -euo pipefail\nexec {bin} merge {} --out {out_q}/merged\n",
+        "{head}#SBATCH --output={logs}/merge-job%j.log\nset -euo pipefail\nexec {bin} merge {} --out {out_q}/merged\n",
         shards.join(" "),
         logs = out.join("logs").display(),
     );
     let submit = format!(
-        "#!/bin/bash\n# Queue the array, then the merge once every task has succeeded.\nset -euo pipefail\ncd \"$(dirname \"$0\")\"\nmkdir -p {logs}\njob=$(sbatch --parsable sweep.sbatch)\nsbatch --parsable --dependency=afterok:\"${{job%%;*}}\" merge.sbatch\n",
+        "#!/bin/bash\n# Queue the array, then the merge once every task has succeeded.\nset -euo pipefail\ncd \"$(dirname \"$0\")\"\nmkdir -p {logs}\njob=$(sbatch --parsable sweep.sbatch)\nmerge=$(sbatch --parsable --dependency=afterok:\"${{job%%;*}}\" merge.sbatch)\necho \"array job ${{job%%;*}}, merge job ${{merge%%;*}} (it runs once every task has succeeded)\"\n",
         logs = quote(&out.join("logs").display().to_string()),
     );
     Ok([

@@ -845,6 +845,26 @@ fn slurm_refuses_paths_and_options_its_scripts_cannot_carry_and_leaves_no_folder
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
     assert_eq!(tree(dir.path()), before, "something was written");
+    // Nor where only the absolute path has a space (the default output
+    // folder, below a working folder whose path holds one).
+    let spaced_cwd = dir.path().join("my project");
+    std::fs::create_dir_all(&spaced_cwd).unwrap();
+    let r = powerdyn(
+        &spaced_cwd,
+        &["slurm", "../scen/sweeps/bully-harm.toml", "--tasks", "2"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("which the SLURM scripts cannot carry"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        std::fs::read_dir(&spaced_cwd).unwrap().next().is_none(),
+        "nothing made below {}",
+        spaced_cwd.display()
+    );
+    std::fs::remove_dir(&spaced_cwd).unwrap();
     // A sweep file whose path holds a space is quoted in the shell lines.
     let spaced = dir.path().join("my sweeps");
     std::fs::create_dir_all(spaced.join("sweeps")).unwrap();

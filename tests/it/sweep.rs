@@ -856,6 +856,44 @@ fn the_slurm_scripts_run_as_an_array_and_merge_into_the_local_sweep() {
         .success());
     assert_same_outputs(&out.join("merged"), &local);
     fs::rename(&originals, tmp.path().join("scen")).unwrap();
+    // A task's log is its own (a task submitted again does not overwrite
+    // the log of the one that failed), and says what the task did.
+    assert!(
+        script.contains("--output=") && script.contains("/logs/shard-%a-job%A.log"),
+        "{script}"
+    );
+    assert!(
+        !script.contains("--quiet"),
+        "a task's log tells its runs: {script}"
+    );
+    let submit = fs::read_to_string(out.join("submit.sh")).unwrap();
+    assert!(
+        submit.contains("echo \"array job ${job%%;*}, merge job ${merge%%;*}"),
+        "{submit}"
+    );
+    // Scripts written again into the folder of shards split otherwise, or of
+    // another definition, would make tasks that refuse their folders.
+    let again = |tasks: &str| {
+        std::process::Command::new(&bin)
+            .args(["slurm", path.to_str().unwrap(), "--tasks", tasks, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert!(again("3").status.success(), "the same split: fine");
+    let other = again("2");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("split in another number of tasks than 2"),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("replicates = 2", "replicates = 3")).unwrap();
+    let edited = again("3");
+    assert_eq!(edited.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&edited.stderr).contains("another definition of the sweep"));
+    fs::write(&path, text).unwrap();
     // Unsafe option values never reach a script.
     let bad = std::process::Command::new(&bin)
         .args([
@@ -1550,4 +1588,52 @@ fn a_sobol_design_of_samples_not_a_power_of_two_is_warned_of() {
         let said = sw.warnings.iter().any(|w| w.contains("samples = 10 is not a power of two: a Sobol sequence is balanced over 2^k points (give 8 or 16)"));
         assert_eq!(said, warned, "{:?}", sw.warnings);
     }
+}
+
+#[test]
+fn sigterm_as_slurm_sends_it_stops_a_sweep_cleanly_releasing_its_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(
+        root().join("benches/sweep-base.toml"),
+        tmp.path().join("base.toml"),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("big.toml"),
+        "name = \"big\"\nscenario = \"base.toml\"\nreplicates = 200\nsteps = 300\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.6] }\n",
+    )
+    .unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerdyn"))
+        .args([
+            "sweep",
+            "big.toml",
+            "--out",
+            "t",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
+        .current_dir(tmp.path())
+        .spawn()
+        .unwrap();
+    // Until the sweep has taken its folder's lock.
+    let lock = tmp.path().join("t/.powerdyn-lock");
+    let start = std::time::Instant::now();
+    while !lock.exists() && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    // (A machine fast enough to finish first exits 0.)
+    assert!(
+        matches!(out.status.code(), Some(130) | Some(0)),
+        "{:?}",
+        out.status
+    );
+    assert!(
+        !lock.exists(),
+        "the lock is released, so a task resubmitted on another node may take the folder"
+    );
 }
