@@ -1209,8 +1209,7 @@ fn summarize(out_dir: &Path, n_params: usize, sobol: bool) -> Result<()> {
 fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
     let bad =
         |p: &Path, m: String, help: &str| Error::input(p.display().to_string(), m, Some(help));
-    let finish =
-        "let the shard finish (run its `powerdyn sweep --shard K/N` command again), then merge";
+    let finish = "let the shard finish (run its `powerdyn sweep --shard K/N` command again; on SLURM, `sbatch --array=K sweep.sbatch`), then merge";
     // The output folder, made absolute through its nearest existing
     // ancestor (it need not exist yet): not a shard's folder, nor inside one.
     let absolute = |p: &Path| -> Option<PathBuf> {
@@ -1244,6 +1243,27 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
     match crate::output::holds(out_dir) {
         crate::output::Holds::Sweep if partial_merge => {}
         _ => crate::output::check_dir(out_dir, crate::output::Holds::Merged, "merged shards")?,
+    }
+    // Every shard that is not finished, at once, each with what it is.
+    let unfinished: Vec<crate::error::Diagnostic> = shards
+        .iter()
+        .filter(|d| !d.join("manifest.json").exists())
+        .map(|d| crate::error::Diagnostic {
+            file: d.display().to_string(),
+            line_col: None,
+            path: String::new(),
+            message: if !d.exists() {
+                "not there: deleted, or its task never started".to_string()
+            } else if d.join(".sweep-state").exists() {
+                "not finished: its sweep stopped, or is still running".to_string()
+            } else {
+                "not a finished shard: it has no manifest.json".to_string()
+            },
+            help: Some(finish.to_string()),
+        })
+        .collect();
+    if !unfinished.is_empty() {
+        return Err(Error::Input(crate::error::InputErrors(unfinished)));
     }
     let mut hash: Option<(String, &Path)> = None;
     let mut seen: Vec<Option<&Path>> = Vec::new();

@@ -498,7 +498,26 @@ fn a_merge_refuses_mixed_sweeps_unfinished_or_repeated_shards_and_its_own_input(
     for f in ["runs.csv", "timeseries.csv"] {
         fs::copy(one[1].join(f), unfinished.join(f)).unwrap();
     }
-    refused(&[one[0].clone(), unfinished], &out, "not a finished shard");
+    refused(
+        &[one[0].clone(), unfinished.clone()],
+        &out,
+        "not a finished shard",
+    );
+    // Every shard that is missing or unfinished is named at once, with what it is.
+    let gone = tmp.path().join("gone");
+    let running = tmp.path().join("running");
+    fs::create_dir(&running).unwrap();
+    fs::write(running.join(".sweep-state"), "x").unwrap();
+    let err = sweep::merge(&[one[0].clone(), unfinished, gone, running], &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unfinished: not a finished shard")
+            && err.contains("gone: not there: deleted, or its task never started")
+            && err.contains("running: not finished: its sweep stopped, or is still running")
+            && err.contains("sbatch --array=K sweep.sbatch"),
+        "{err}"
+    );
     refused(&one, &one[0], "would go into a shard's folder");
     refused(&one, &one[1].join("sub"), "would go into a shard's folder");
     assert!(!one[1].join("sub").exists());
