@@ -329,10 +329,15 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
     if let Some(i) = y.iter().position(|v| !v.is_finite()) {
         return Err(format!("sobol_indices: output {i} is not finite"));
     }
+    let z = standardised(y)?;
     let n = y.len() / step;
-    let nf = n as f64;
+    let rows: Vec<usize> = (0..n).collect();
+    indices_over(&z, d, &rows)
+}
 
-    // Standardise as SALib does: (y - mean) / std over all outputs.
+/// `y` standardised as SALib does, `(y - mean) / sd` over all outputs, or
+/// an error when the outputs have no variance beyond rounding.
+fn standardised(y: &[f64]) -> Result<Vec<f64>, String> {
     let len = y.len() as f64;
     let mean = y.iter().sum::<f64>() / len;
     let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / len).sqrt();
@@ -343,15 +348,24 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
     if sd <= 1e-12 * size || !sd.is_finite() {
         return Err("sobol_indices: the outputs have zero variance".to_string());
     }
-    let z: Vec<f64> = y.iter().map(|v| (v - mean) / sd).collect();
+    Ok(y.iter().map(|v| (v - mean) / sd).collect())
+}
+
+/// The indices from the standardised outputs `z` of the base samples
+/// `rows` (each row `A_i, AB_i^(1..d), B_i`; a row may come more than once,
+/// as in a bootstrap resample).
+fn indices_over(z: &[f64], d: usize, rows: &[usize]) -> Result<Indices, String> {
+    let step = d + 2;
+    let nf = rows.len() as f64;
     let a = |i: usize| z[i * step];
     let b = |i: usize| z[i * step + d + 1];
     let ab = |i: usize, j: usize| z[i * step + 1 + j];
 
     // Population variance of the A and B outputs together.
-    let ab_mean = (0..n).map(|i| a(i) + b(i)).sum::<f64>() / (2.0 * nf);
-    let var = (0..n)
-        .map(|i| (a(i) - ab_mean).powi(2) + (b(i) - ab_mean).powi(2))
+    let ab_mean = rows.iter().map(|&i| a(i) + b(i)).sum::<f64>() / (2.0 * nf);
+    let var = rows
+        .iter()
+        .map(|&i| (a(i) - ab_mean).powi(2) + (b(i) - ab_mean).powi(2))
         .sum::<f64>()
         / (2.0 * nf);
     // The outputs are standardised, so `var` is a share of the whole
@@ -365,12 +379,63 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
     let mut first = Vec::with_capacity(d);
     let mut total = Vec::with_capacity(d);
     for j in 0..d {
-        let s = (0..n).map(|i| b(i) * (ab(i, j) - a(i))).sum::<f64>() / nf;
-        let t = (0..n).map(|i| (a(i) - ab(i, j)).powi(2)).sum::<f64>() / nf;
+        let s = rows.iter().map(|&i| b(i) * (ab(i, j) - a(i))).sum::<f64>() / nf;
+        let t = rows.iter().map(|&i| (a(i) - ab(i, j)).powi(2)).sum::<f64>() / nf;
         first.push(s / var);
         total.push(0.5 * t / var);
     }
     Ok(Indices { first, total })
+}
+
+/// Resamples of the base samples for [`sobol_intervals`] (SALib's default
+/// `num_resamples`).
+pub const RESAMPLES: usize = 100;
+
+/// Half-widths of 95% bootstrap intervals of [`sobol_indices`], as SALib's
+/// `S1_conf` and `ST_conf`: the base samples are drawn with replacement
+/// `resamples` times (a SplitMix64 stream from `seed`, so the same inputs
+/// give the same bits), the indices computed from each resample of the
+/// outputs standardised once, and each interval is `1.96` times the
+/// standard deviation (`n - 1`) of its index over the resamples. A resample
+/// whose A and B outputs have no variance is left out; with fewer than two
+/// left, the half-widths are NaN.
+///
+/// Errors as [`sobol_indices`] does.
+pub fn sobol_intervals(
+    y: &[f64],
+    d: usize,
+    resamples: usize,
+    seed: u64,
+) -> Result<Indices, String> {
+    sobol_indices(y, d)?;
+    let z = standardised(y)?;
+    let n = y.len() / (d + 2);
+    let mut rng = SplitMix64(seed);
+    let mut draws: Vec<Indices> = Vec::with_capacity(resamples);
+    let mut rows = vec![0usize; n];
+    for _ in 0..resamples {
+        for r in rows.iter_mut() {
+            *r = (rng.next_u64() % n as u64) as usize;
+        }
+        if let Ok(ix) = indices_over(&z, d, &rows) {
+            draws.push(ix);
+        }
+    }
+    // norm.ppf(0.975), as SALib's conf_level = 0.95.
+    const Z95: f64 = 1.959963984540054;
+    let half = |pick: &dyn Fn(&Indices) -> f64| {
+        if draws.len() < 2 {
+            return f64::NAN;
+        }
+        let k = draws.len() as f64;
+        let mean = draws.iter().map(pick).sum::<f64>() / k;
+        let ss = draws.iter().map(|x| (pick(x) - mean).powi(2)).sum::<f64>();
+        Z95 * (ss / (k - 1.0)).sqrt()
+    };
+    Ok(Indices {
+        first: (0..d).map(|j| half(&|x: &Indices| x.first[j])).collect(),
+        total: (0..d).map(|j| half(&|x: &Indices| x.total[j])).collect(),
+    })
 }
 
 /// Quotes a CSV field if it holds a comma, quote or line break (RFC 4180).
@@ -550,6 +615,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn bootstrap_intervals_are_as_wide_as_salibs_and_narrow_with_more_samples() {
+        let ishigami = |n: usize| -> Vec<f64> {
+            saltelli(n, 3)
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let x: Vec<f64> = p.iter().map(|u| -PI + 2.0 * PI * u).collect();
+                    x[0].sin() + 7.0 * x[1].sin().powi(2) + 0.1 * x[2].powi(4) * x[0].sin()
+                })
+                .collect()
+        };
+        // SALib 1.6 on the same points (`sobol.analyze(..., seed=1)`):
+        // S1_conf at n = 256: 0.1395, 0.0971, 0.0883; at n = 1024: 0.0586,
+        // 0.0468, 0.0557 (its resamples are its own, so only the size
+        // compares).
+        let salib = [[0.1395, 0.0971, 0.0883], [0.0586, 0.0468, 0.0557]];
+        for (k, n) in [256, 1024].into_iter().enumerate() {
+            let y = ishigami(n);
+            let c = sobol_intervals(&y, 3, RESAMPLES, 7).unwrap();
+            assert_eq!(
+                c,
+                sobol_intervals(&y, 3, RESAMPLES, 7).unwrap(),
+                "the same bits"
+            );
+            assert_ne!(c, sobol_intervals(&y, 3, RESAMPLES, 8).unwrap());
+            for (j, theirs) in salib[k].iter().enumerate() {
+                let ratio = c.first[j] / theirs;
+                assert!(
+                    (0.6..1.6).contains(&ratio),
+                    "n {n}, S{j}: {} against SALib's {}",
+                    c.first[j],
+                    salib[k][j]
+                );
+            }
+            // The analytic first-order indices lie within about two half-widths.
+            let s = sobol_indices(&y, 3).unwrap();
+            for (j, truth) in [0.3139, 0.4424, 0.0].into_iter().enumerate() {
+                assert!((s.first[j] - truth).abs() < 2.0 * c.first[j], "n {n}, S{j}");
+            }
+        }
+        let (wide, narrow) = (
+            sobol_intervals(&ishigami(256), 3, RESAMPLES, 7).unwrap(),
+            sobol_intervals(&ishigami(4096), 3, RESAMPLES, 7).unwrap(),
+        );
+        for j in 0..3 {
+            // 16 times the samples: about a quarter of the width.
+            let r = narrow.total[j] / wide.total[j];
+            assert!((0.12..0.45).contains(&r), "T{j}: {r}");
+        }
+        // Too few resamples to spread: undefined, not 0.
+        let one = sobol_intervals(&ishigami(64), 3, 1, 7).unwrap();
+        assert!(one.first.iter().all(|x| x.is_nan()));
     }
 
     #[test]

@@ -875,15 +875,24 @@ fn sweep_report(dir: &Path) -> Result<String> {
             else {
                 break;
             };
+            // Each bar's label carries its 95% bootstrap half-width.
+            let conf = s.col("total_conf");
             let bars: Vec<(String, f64)> = s
                 .rows
                 .iter()
                 .filter(|r| r[m] == h)
-                .map(|r| (r[p].clone(), r[t].parse().unwrap_or(0.0)))
+                .map(|r| {
+                    let half = conf.and_then(|c| r[c].parse::<f64>().ok());
+                    let label = match half {
+                        Some(x) if x.is_finite() => format!("{} (± {x:.2})", r[p]),
+                        _ => r[p].clone(),
+                    };
+                    (label, r[t].parse().unwrap_or(0.0))
+                })
                 .collect();
             if !bars.is_empty() {
                 out.push_str(&svg::bar_chart(
-                    &format!("Total Sobol index: {h}"),
+                    &format!("Total Sobol index (± its 95% interval's half-width): {h}"),
                     &bars,
                     W,
                     220,

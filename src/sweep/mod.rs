@@ -384,10 +384,14 @@ impl AggregateWriter {
     }
 }
 
+/// The seed of the bootstrap resamples behind sensitivity.csv's intervals.
+const BOOTSTRAP_SEED: u64 = 0x5EED_B007_57A9_0001;
+
 /// Writes sensitivity.csv: for each metric's final value (mean over a
 /// point's replicates) and each parameter, the first-order and total Sobol
-/// indices (Saltelli 2010; Jansen 1999), empty where they cannot be computed
-/// (a metric with no variance, or undefined at some point).
+/// indices (Saltelli 2010; Jansen 1999) and the half-widths of their 95%
+/// bootstrap intervals, empty where they cannot be computed (a metric with
+/// no variance, or undefined at some point).
 fn write_sensitivity(
     out_dir: &Path,
     names: &[String],
@@ -397,7 +401,14 @@ fn write_sensitivity(
     let mut f = PartFile::create(out_dir, "sensitivity.csv")?;
     let path = f.part_path().to_path_buf();
     f.writer()
-        .write_all(&csv_line(["metric", "parameter", "first_order", "total"]))
+        .write_all(&csv_line([
+            "metric",
+            "parameter",
+            "first_order",
+            "total",
+            "first_order_conf",
+            "total_conf",
+        ]))
         .map_err(|e| Error::io(&path, e))?;
     for (m, col) in cols.iter().enumerate() {
         let y: Vec<f64> = finals
@@ -407,15 +418,29 @@ fn write_sensitivity(
         // Indices that cannot be computed (a metric with no variance over
         // the design, or undefined at some point) are empty cells.
         let ix = crate::sensitivity::sobol_indices(&y, names.len()).ok();
+        // Their 95% bootstrap half-widths, from a fixed stream (the same in
+        // a sweep and in its merged shards).
+        let conf = crate::sensitivity::sobol_intervals(
+            &y,
+            names.len(),
+            crate::sensitivity::RESAMPLES,
+            BOOTSTRAP_SEED,
+        )
+        .ok();
+        let at = |ix: &Option<crate::sensitivity::Indices>, k: usize| {
+            ix.as_ref()
+                .map_or((f64::NAN, f64::NAN), |ix| (ix.first[k], ix.total[k]))
+        };
         for (k, name) in names.iter().enumerate() {
-            let (first, total) = ix
-                .as_ref()
-                .map_or((f64::NAN, f64::NAN), |ix| (ix.first[k], ix.total[k]));
+            let (first, total) = at(&ix, k);
+            let (first_conf, total_conf) = at(&conf, k);
             let line = csv_line([
                 format!("final_{col}"),
                 name.clone(),
                 fmt_f64(first),
                 fmt_f64(total),
+                fmt_f64(first_conf),
+                fmt_f64(total_conf),
             ]);
             f.writer()
                 .write_all(&line)

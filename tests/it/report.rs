@@ -113,6 +113,9 @@ fn a_sweep_report_charts_metrics_against_parameters_with_a_heatmap_and_sensitivi
     ] {
         assert!(html.contains(section), "section {section}");
     }
+    // Each total index with its bootstrap half-width.
+    let k = html.find("<h2>Sensitivity</h2>").unwrap();
+    assert!(html[k..].contains(" (± 0."), "{}", &html[k..]);
 }
 
 #[test]
