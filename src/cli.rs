@@ -272,9 +272,15 @@ struct ValidateArgs {
     files: Vec<PathBuf>,
 }
 
-pub fn main() -> i32 {
-    // Ctrl-C asks the run or sweep to stop cleanly at its next check.
+/// Ctrl-C, SIGTERM (as SLURM sends at `scancel` or a time limit) and
+/// SIGHUP ask a run, sweep or benchmark to stop cleanly at its next check
+/// (exit code 130). Only the commands that check are given the handler:
+/// the others keep the signals' default, which ends them at once.
+fn listen_for_stop() {
     let _ = ctrlc::set_handler(powerdyn::interrupt::request);
+}
+
+pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -334,6 +340,7 @@ fn out_line(line: &str) {
 }
 
 fn cmd_run(a: RunArgs) -> Result<i32, Error> {
+    listen_for_stop();
     let sc = scenario::load(&a.scenario)?;
     run_scenario(sc, a)
 }
@@ -426,6 +433,7 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
 }
 
 fn cmd_bench(a: BenchArgs) -> Result<i32, Error> {
+    listen_for_stop();
     use powerdyn::bench;
     let (population, what) = match &a.scenario {
         Some(path) => (
@@ -598,6 +606,7 @@ fn check_bytes(need: f64, what: &str, path: &Path, help: &str) -> Result<(), Err
 }
 
 fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
+    listen_for_stop();
     use powerdyn::sweep;
     let sw = sweep::file::load(&a.sweep, a.force)?;
     let first = sw.scenario_at(0)?;
@@ -935,6 +944,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
 }
 
 fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
+    listen_for_stop();
     if a.list {
         for (name, text, _, _) in DEMOS {
             let desc = text

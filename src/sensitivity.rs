@@ -391,14 +391,18 @@ fn indices_over(z: &[f64], d: usize, rows: &[usize]) -> Result<Indices, String> 
 /// `num_resamples`).
 pub const RESAMPLES: usize = 100;
 
+/// Fewest base samples [`sobol_intervals`] resamples.
+pub const MIN_BOOTSTRAP_SAMPLES: usize = 8;
+
 /// Half-widths of 95% bootstrap intervals of [`sobol_indices`], as SALib's
 /// `S1_conf` and `ST_conf`: the base samples are drawn with replacement
 /// `resamples` times (a SplitMix64 stream from `seed`, so the same inputs
 /// give the same bits), the indices computed from each resample of the
 /// outputs standardised once, and each interval is `1.96` times the
 /// standard deviation (`n - 1`) of its index over the resamples. A resample
-/// whose A and B outputs have no variance is left out; with fewer than two
-/// left, the half-widths are NaN.
+/// whose A and B outputs have no variance is left out; the half-widths are
+/// NaN with fewer than [`MIN_BOOTSTRAP_SAMPLES`] base samples, when more
+/// than 5% of the resamples are left out, or with fewer than two left.
 ///
 /// Errors as [`sobol_indices`] does.
 pub fn sobol_intervals(
@@ -423,8 +427,13 @@ pub fn sobol_intervals(
     }
     // norm.ppf(0.975), as SALib's conf_level = 0.95.
     const Z95: f64 = 1.959963984540054;
+    // Too few base samples to resample (at 2, three resamples in four are
+    // one row twice or both rows once), or too many resamples in which A
+    // and B do not vary (SALib counts those as an index of 0, which
+    // narrows the interval): no interval rather than a falsely narrow one.
+    let usable = n >= MIN_BOOTSTRAP_SAMPLES && draws.len() * 20 >= resamples * 19;
     let half = |pick: &dyn Fn(&Indices) -> f64| {
-        if draws.len() < 2 {
+        if draws.len() < 2 || !usable {
             return f64::NAN;
         }
         let k = draws.len() as f64;
@@ -667,9 +676,23 @@ mod tests {
             let r = narrow.total[j] / wide.total[j];
             assert!((0.12..0.45).contains(&r), "T{j}: {r}");
         }
-        // Too few resamples to spread: undefined, not 0.
+        // Too few resamples to spread, or too few base samples to resample:
+        // undefined, not 0 or falsely narrow.
         let one = sobol_intervals(&ishigami(64), 3, 1, 7).unwrap();
         assert!(one.first.iter().all(|x| x.is_nan()));
+        let few = sobol_intervals(&ishigami(4), 3, RESAMPLES, 7).unwrap();
+        assert!(few.first.iter().chain(&few.total).all(|x| x.is_nan()));
+        assert!(sobol_intervals(&ishigami(8), 3, RESAMPLES, 7)
+            .unwrap()
+            .first[0]
+            .is_finite());
+        // A and B that agree in many resamples (one A/B row differs from
+        // the others): no interval.
+        let mut y = vec![1.0; 5 * 16];
+        y[0] = 0.0;
+        y[5 * 3 + 2] = 0.5;
+        let c = sobol_intervals(&y, 3, RESAMPLES, 7).unwrap();
+        assert!(c.first.iter().all(|x| x.is_nan()), "{c:?}");
     }
 
     #[test]

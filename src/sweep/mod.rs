@@ -58,6 +58,12 @@ fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
     };
     record(&mut sim, &mut recorder);
     while sim.step < steps {
+        // A stop (Ctrl-C, SIGTERM) is heard between steps, not only between
+        // batches: a batch of long runs would outlast SLURM's grace before
+        // SIGKILL. The run is dropped; it is redone on resuming.
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted(String::new()));
+        }
         sim.step();
         recorder.after_step(&mut sim);
         if sim.step % scenario.record_every == 0 || sim.step == steps {
@@ -611,18 +617,34 @@ pub fn foreign_shard(dir: &Path, sweep: &Sweep, tasks: u64) -> Option<String> {
                 Err(_) => continue,
             },
         };
-        let of_n = which
+        let (k, of_n) = which
             .split_once('/')
-            .and_then(|(_, n)| n.parse::<u64>().ok());
+            .map(|(k, n)| (k.parse::<u64>().ok(), n.parse::<u64>().ok()))
+            .unwrap_or((None, None));
         if h != hash {
-            return Some(format!(
-                "{name} holds a shard of another definition of the sweep"
-            ));
+            return Some(format!("{name} holds a shard of another definition of the sweep (an edited sweep file or scenario, or a powerdyn of another model revision)"));
+        }
+        if which.is_empty() {
+            return Some(format!("{name} holds the whole sweep, not a shard"));
         }
         if of_n != Some(tasks) {
             return Some(format!(
                 "{name} holds shard {which} of this sweep, split in another number of tasks than {tasks}"
             ));
+        }
+        if k.map(|k| format!("shard-{k}")) != Some(name.clone()) {
+            return Some(format!("{name} holds shard {which}, not its own"));
+        }
+    }
+    // The merge's folder, if a merge of another definition is there.
+    let merged = std::fs::read_to_string(dir.join("merged/manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    if let Some(m) = merged {
+        if m["sweep_hash"].as_str() != Some(hash.as_str()) {
+            return Some(
+                "merged holds the merged output of another definition of the sweep".to_string(),
+            );
         }
     }
     None
@@ -835,8 +857,17 @@ fn run_in_pool(
             .collect();
         let mut runs_bytes = Vec::new();
         let mut ts_bytes = Vec::new();
+        // Interrupted mid-batch: the runs before the first one cut short
+        // are kept (in run order, as a resume expects), the rest dropped.
+        let mut stopped = false;
         for (&id, r) in batch.iter().zip(results) {
-            let r = r?;
+            let r = match r {
+                Err(Error::Interrupted(_)) => {
+                    stopped = true;
+                    break;
+                }
+                r => r?,
+            };
             let (point, replicate) = sweep.point_of(id);
             let cols = columns.get_or_insert_with(|| r.columns.clone());
             if *cols != r.columns {
@@ -887,6 +918,11 @@ fn run_in_pool(
             w.get_ref().sync_data().map_err(|e| Error::io(p, e))?;
         }
         progress(done as u64, n);
+        if stopped {
+            return Err(Error::Interrupted(format!(
+                "stopped after {done} of {n} runs, which are kept; run the same command again to resume"
+            )));
+        }
     }
     drop((runs_w, ts_w));
     for (part, name) in [(&runs_part, "runs.csv"), (&ts_part, "timeseries.csv")] {
