@@ -1,7 +1,8 @@
-//! Interruption: a flag the command line sets on SIGINT (Ctrl-C) and long
-//! loops poll. The library never installs a signal handler; it only checks
-//! the flag between steps (a run) or between batches (a sweep), so an
-//! interrupted sweep stops with its completed runs on disk, ready to resume.
+//! Interruption: a flag the command line sets on SIGINT (Ctrl-C), SIGTERM
+//! and SIGHUP and long loops poll. The library never installs a signal
+//! handler; it only checks the flag between steps (a run, and each run of
+//! a sweep, whose runs cut short are dropped), so an interrupted sweep
+//! stops with its completed runs on disk, ready to resume.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
