@@ -669,12 +669,10 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             format!("{steps} steps")
         };
         let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        // A shard takes every n-th run from its k-th.
+        let shard_runs = shard.map_or(runs, |(k, n)| runs.saturating_sub(k).div_ceil(n));
         let this_shard = match shard {
-            // A shard takes every n-th run from its k-th.
-            Some((k, n)) => format!(
-                "; shard {k}/{n} does {} of them",
-                plural(runs.saturating_sub(k).div_ceil(n), "run")
-            ),
+            Some((k, n)) => format!("; shard {k}/{n} does {} of them", plural(shard_runs, "run")),
             None => String::new(),
         };
         out_line(&format!(
@@ -691,8 +689,6 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             t => t as usize,
         } as f64;
-        // The shard's runs (every n-th from its k-th), exactly.
-        let shard_runs = shard.map_or(runs, |(k, n)| runs.saturating_sub(k).div_ceil(n));
         let share = shard_runs as f64 / runs.max(1) as f64;
         let in_parallel = threads.min(shard_runs.max(1) as f64);
         let seconds = probe.sweep_seconds(&sw) * share / in_parallel;

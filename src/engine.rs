@@ -586,14 +586,13 @@ impl Simulation {
         for (i, o) in self.outside.iter_mut().enumerate() {
             *o = p.outside_option(a.alternatives[i], a.bases[CONNECTION][i]);
         }
-        let state = &self.world.ties.state;
-        let closed = &self.world.ties.closed;
+        let ties = &self.world.ties;
         let floor = self.params.withdrawal.withdrawn_below as f32;
         if let Some(b) = self.bargaining.as_mut() {
             negotiation::round(
                 p,
                 &self.world.ties.csr,
-                |e| state[e].engagement >= floor && !closed.get(e).copied().unwrap_or(false),
+                |e| ties.state[e].engagement >= floor && !ties.is_closed(e),
                 &self.outside,
                 self.seed,
                 self.run,
@@ -776,8 +775,10 @@ impl Simulation {
         for &i in targets {
             for e in w.ties.csr.row(i) {
                 let j = w.ties.csr.targets[e] as usize;
-                let closed = w.ties.closed.get(e).copied().unwrap_or(false);
-                if !member[j] || closed || w.ties.state[e].resentment <= threshold as f32 {
+                if !member[j]
+                    || w.ties.is_closed(e)
+                    || w.ties.state[e].resentment <= threshold as f32
+                {
                     continue;
                 }
                 disputes += 1;
@@ -1270,9 +1271,8 @@ fn influence_row(
         debug_assert!(tie_sums.is_none(), "fixed weights compute no dyadic powers");
         // A closed tie (a partner gone, a tie cut) carries no weight: the
         // open ones share `1 - s_i` (all of it goes to i when none is open).
-        let closed = &ties.closed;
         let weight = |e: usize| {
-            if closed.get(e).copied().unwrap_or(false) {
+            if ties.is_closed(e) {
                 0.0
             } else {
                 ties.relative[e]
@@ -1500,10 +1500,9 @@ fn decide_one(
     if params.response.enabled {
         let state = &world.ties.state;
         // A closed tie (a partner gone, a tie cut) is no one to complain to.
-        let closed = &world.ties.closed;
         let e = row
             .clone()
-            .filter(|&f| !closed.get(f).copied().unwrap_or(false))
+            .filter(|&f| !world.ties.is_closed(f))
             .max_by(|&a, &b| state[a].resentment.total_cmp(&state[b].resentment));
         if let Some(e) = e.filter(|&e| state[e].resentment > params.withdrawal.threshold as f32) {
             let a = &world.agents;

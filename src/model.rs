@@ -360,6 +360,13 @@ impl Ties {
             .map(|k| row.start + k)
     }
 
+    /// Whether half `e` is closed by an event (false when no event closes
+    /// ties).
+    #[inline]
+    pub fn is_closed(&self, e: usize) -> bool {
+        self.closed.get(e).copied().unwrap_or(false)
+    }
+
     /// Allocates the flags of events that change membership or ties, every
     /// tie open and every agent present.
     pub fn allow_closing(&mut self) {
