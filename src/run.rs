@@ -2,7 +2,8 @@
 //!
 //! A run streams `timeseries.csv` (one row per recorded step) and
 //! `agents.csv` (snapshots) as it goes, keeping in memory only a bounded,
-//! evenly thinned copy of the headline series for the verdicts; then writes
+//! evenly thinned copy of the headline series for the verdicts (its last
+//! record always kept); then writes
 //! `summary.json` and `manifest.json` and renames everything into place (see
 //! [`crate::output`]).
 
@@ -156,13 +157,17 @@ pub(crate) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Keeps at most `cap` evenly spaced points of a long series.
+/// Keeps at most `cap` evenly spaced points of a long series (every
+/// `stride`-th record), and its last record whatever the stride.
 struct Thinned {
     cap: usize,
     stride: u64,
     seen: u64,
     steps: Vec<u64>,
     values: Vec<Vec<f64>>,
+    /// The last record pushed (kept by [`Thinned::finish`] if the stride
+    /// left it out).
+    last: Option<(u64, Vec<f64>)>,
 }
 
 impl Thinned {
@@ -173,17 +178,22 @@ impl Thinned {
             seen: 0,
             steps: Vec::new(),
             values: vec![Vec::new(); series],
+            last: None,
         }
     }
 
     fn push(&mut self, step: u64, vals: impl Iterator<Item = f64>) {
         let idx = self.seen;
         self.seen += 1;
+        let last = self.last.get_or_insert_with(|| (step, Vec::new()));
+        last.0 = step;
+        last.1.clear();
+        last.1.extend(vals);
         if idx % self.stride != 0 {
             return;
         }
         self.steps.push(step);
-        for (v, x) in self.values.iter_mut().zip(vals) {
+        for (v, &x) in self.values.iter_mut().zip(&last.1) {
             v.push(x);
         }
         if self.steps.len() >= self.cap {
@@ -193,6 +203,17 @@ impl Thinned {
                 halve(v);
             }
         }
+    }
+
+    /// The steps and series kept, the last record included.
+    fn finish(mut self) -> (Vec<u64>, Vec<Vec<f64>>) {
+        if let Some((step, vals)) = self.last.take().filter(|l| self.steps.last() != Some(&l.0)) {
+            self.steps.push(step);
+            for (v, x) in self.values.iter_mut().zip(vals) {
+                v.push(x);
+            }
+        }
+        (self.steps, self.values)
     }
 }
 
@@ -225,8 +246,27 @@ fn run_in_pool(
     crate::output::check_dir(&cfg.out_dir, crate::output::Holds::Run, "a run")?;
     crate::output::check_foreign(&cfg.out_dir)?;
     crate::output::check_input_room(&cfg.out_dir, &scenario.inputs)?;
-    let mut sim = Simulation::new(scenario, cfg.seed, 0)?;
+    let sim = Simulation::new(scenario, cfg.seed, 0)?;
+    let made = !cfg.out_dir.exists();
     crate::output::create_dir(&cfg.out_dir)?;
+    let result = run_in_dir(scenario, cfg, progress, sim, started);
+    if result.is_err() && made {
+        // A folder this run made and left empty (it failed or was
+        // stopped before its outputs landed) goes too.
+        let _ = std::fs::remove_dir(&cfg.out_dir);
+    }
+    result
+}
+
+/// The run proper, in its (existing) folder: everything it writes there
+/// is gone again (or was never renamed into place) if it fails.
+fn run_in_dir(
+    scenario: &Scenario,
+    cfg: &RunConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+    mut sim: Simulation,
+    started: Instant,
+) -> Result<Summary> {
     // One writer at a time: another run into this folder is refused.
     let _lock = crate::output::FolderLock::take(&cfg.out_dir)?;
     prepare_dir(&cfg.out_dir, &scenario.inputs)?;
@@ -454,10 +494,11 @@ fn run_in_pool(
     drop(evw);
 
     let vcfg = VerdictConfig::default();
+    let (kept_steps, kept_values) = thinned.finish();
     let verdicts: Vec<(String, Verdict)> = HEADLINE
         .iter()
-        .zip(&thinned.values)
-        .map(|(name, values)| (name.to_string(), judge(&thinned.steps, values, &vcfg)))
+        .zip(&kept_values)
+        .map(|(name, values)| (name.to_string(), judge(&kept_steps, values, &vcfg)))
         .collect();
     let final_values: Vec<(String, f64)> = columns
         .iter()
@@ -658,7 +699,31 @@ pub(crate) fn write_snapshot<W: std::io::Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::shell_word;
+    use super::{shell_word, Thinned};
+
+    #[test]
+    fn a_thinned_series_keeps_its_first_and_last_records_evenly_between() {
+        for records in [1u64, 7, 8, 9, 40, 41, 100] {
+            let mut t = Thinned::new(8, 2);
+            for r in 0..records {
+                t.push(r * 10, [r as f64, -(r as f64)].into_iter());
+            }
+            let (steps, values) = t.finish();
+            assert!(steps.len() <= 9, "{records}: {steps:?}");
+            assert_eq!(steps[0], 0);
+            assert_eq!(*steps.last().unwrap(), (records - 1) * 10, "{records}");
+            assert!(steps.windows(2).all(|w| w[0] < w[1]));
+            // Every kept step but the last on the stride, its values with it.
+            let stride = steps.get(1).map_or(10, |s| s - steps[0]);
+            for (k, &s) in steps[..steps.len() - 1].iter().enumerate() {
+                assert_eq!(s, k as u64 * stride, "{records}: {steps:?}");
+            }
+            for (k, &s) in steps.iter().enumerate() {
+                assert_eq!(values[0][k], (s / 10) as f64);
+                assert_eq!(values[1][k], -((s / 10) as f64));
+            }
+        }
+    }
 
     #[test]
     fn shell_words_are_quoted_only_when_a_shell_would_split_or_expand_them() {

@@ -997,10 +997,61 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             }
         }
     }
-    if !ctx.diags.is_empty() {
-        return Err(Error::Input(InputErrors(ctx.diags)));
+    // Every problem at once: with mistakes in the file's own structure or
+    // in the entries its parameters name, the parameters without one are
+    // still checked against the base scenario (when it was read).
+    let named = check_named_entries(&shown, &chain, &parameters);
+    if !ctx.diags.is_empty() || !named.is_empty() {
+        let mut diags = std::mem::take(&mut ctx.diags);
+        let unnamed: Vec<usize> = named.iter().map(|(q, _)| *q).collect();
+        diags.extend(named.into_iter().map(|(_, d)| d));
+        let sound: Vec<Parameter> = parameters
+            .iter()
+            .enumerate()
+            .filter(|(q, p)| !unnamed.contains(q) && (!p.values.is_empty() || p.range.is_some()))
+            .map(|(_, p)| p.clone())
+            .collect();
+        if !chain.is_empty() && !sound.is_empty() {
+            let points = count_points(&sound, design);
+            if points > 0 && points <= MAX_POINTS as u128 {
+                let partial = Sweep {
+                    name: name.clone(),
+                    source: shown.clone(),
+                    scenario_path: scenario_path.clone(),
+                    chain: chain.clone(),
+                    inputs: Vec::new(),
+                    seed,
+                    replicates,
+                    steps,
+                    design,
+                    points: design_points(&sound, design, seed),
+                    parameters: sound,
+                    max_estimated_bytes: 0.0,
+                    max_agents: 0,
+                    point_agents: 0.0,
+                    point_agent_steps: 0.0,
+                    warnings: Vec::new(),
+                };
+                let checked = if every_point {
+                    partial.check_points().map(|_| ())
+                } else {
+                    partial.scenario_at(0).map(|_| ())
+                };
+                if let Err(Error::Input(InputErrors(more))) = checked {
+                    diags.extend(more);
+                }
+            }
+        }
+        // Top to bottom (problems without a place first), each once.
+        diags.sort_by(|a, b| {
+            let key = |d: &crate::error::Diagnostic| (d.file != shown, d.line_col);
+            key(a).cmp(&key(b))
+        });
+        diags.dedup_by(|a, b| {
+            a.line_col == b.line_col && a.message == b.message && a.file == b.file
+        });
+        return Err(Error::Input(InputErrors(diags)));
     }
-    check_named_entries(&shown, &chain, &parameters)?;
     if let Design::Sobol { .. } = design {
         if parameters.len() > 10 {
             ctx.error(
@@ -1017,14 +1068,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     }
     // Count the points before making them: a design too large to hold is
     // refused before anything is allocated.
-    let n_points: u128 = match design {
-        Design::Grid => parameters
-            .iter()
-            .map(|p| p.values.len() as u128)
-            .fold(1u128, |a, b| a.saturating_mul(b)),
-        Design::Random { samples } | Design::Lhs { samples } => samples as u128,
-        Design::Sobol { samples } => samples as u128 * (parameters.len() as u128 + 2),
-    };
+    let n_points = count_points(&parameters, design);
     let runs = n_points.saturating_mul(replicates as u128);
     if n_points > MAX_POINTS as u128 {
         return Err(Error::input(
@@ -1101,9 +1145,9 @@ fn check_named_entries(
     shown: &str,
     chain: &[(String, Vec<u8>)],
     parameters: &[Parameter],
-) -> Result<()> {
+) -> Vec<(usize, crate::error::Diagnostic)> {
     let mut diags = Vec::new();
-    for p in parameters {
+    for (q, p) in parameters.iter().enumerate() {
         let seg: Vec<&str> = p.path.split('.').collect();
         let kind = seg[0];
         if !matches!(
@@ -1191,18 +1235,30 @@ fn check_named_entries(
                 names.join(", ")
             ),
         };
-        diags.push(crate::error::Diagnostic {
-            file: shown.to_string(),
-            line_col: p.line_col,
-            path: format!("parameters.\"{}\"", p.path),
-            message: format!("the scenario has no {entry} named `{}`", seg[1]),
-            help: Some(help),
-        });
+        diags.push((
+            q,
+            crate::error::Diagnostic {
+                file: shown.to_string(),
+                line_col: p.line_col,
+                path: format!("parameters.\"{}\"", p.path),
+                message: format!("the scenario has no {entry} named `{}`", seg[1]),
+                help: Some(help),
+            },
+        ));
     }
-    if diags.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Input(InputErrors(diags)))
+    diags
+}
+
+/// The number of points a design makes of `parameters` (counted before
+/// they are made, so that a design too large to hold is refused first).
+fn count_points(parameters: &[Parameter], design: Design) -> u128 {
+    match design {
+        Design::Grid => parameters
+            .iter()
+            .map(|p| p.values.len() as u128)
+            .fold(1u128, |a, b| a.saturating_mul(b)),
+        Design::Random { samples } | Design::Lhs { samples } => samples as u128,
+        Design::Sobol { samples } => samples as u128 * (parameters.len() as u128 + 2),
     }
 }
 

@@ -192,6 +192,31 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"seed\" = { values = [1, 2] }\n", "more replicates give more seeds"),
         ("[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 0 }\n", "0 is out of range"),
     ];
+    // Mistakes of every kind at once, top to bottom: a key of the sweep
+    // file, a misspelt path (found only against the scenario), a
+    // misspelt name and a form's key; the path of the misspelt name is not
+    // checked further (it would only add an entry's errors).
+    let path = write_sweep(
+        tmp.path(),
+        "replicat = 2\n[parameters]\n\"rules.coercion.harn\" = { values = [0.1, 0.3] }\n\"agents.employe.exit_cost\" = { values = [0.1] }\n\"rules.resentment.decay\" = { from = 0.1, too = 0.2, steps = 2 }\n",
+    );
+    let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+        panic!("refused as input")
+    };
+    let lines: Vec<usize> =
+        e.0.iter()
+            .filter_map(|d| d.line_col.map(|(l, _)| l))
+            .collect();
+    assert_eq!(lines, [4, 6, 7, 8, 8], "{e}");
+    for x in [
+        "unknown key `replicat`",
+        "did you mean `harm`",
+        "no agent named `employe`",
+        "unknown key `too`",
+        "missing required key `to`",
+    ] {
+        assert!(e.to_string().contains(x), "{x}: {e}");
+    }
     // A form the design does not take is a mistake of its own, beside one
     // in the form given: both are said at once.
     let two = [
@@ -1274,10 +1299,11 @@ fn ctrl_c_stops_a_sweep_keeping_its_completed_runs_and_a_run_leaving_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
-    let left: Vec<_> = fs::read_dir(tmp.path().join("r")).unwrap().collect();
+    // Nothing, not even the folder it made.
     assert!(
-        left.is_empty(),
-        "an interrupted run leaves nothing: {left:?}"
+        !tmp.path().join("r").exists(),
+        "an interrupted run leaves nothing: {:?}",
+        fs::read_dir(tmp.path().join("r")).map(|d| d.collect::<Vec<_>>())
     );
 }
 
