@@ -174,7 +174,8 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 
 /// A folder taken by one powerdyn process while it writes there: the file
 /// `.powerdyn-lock`, made only if absent (so two processes cannot both take
-/// it), holding the process id and host, removed when the guard drops.
+/// it), holding the process id and host (and, in a SLURM job, the job's
+/// id), removed when the guard drops.
 #[derive(Debug)]
 pub struct FolderLock {
     path: PathBuf,
@@ -185,11 +186,18 @@ impl FolderLock {
     pub const FILE: &'static str = ".powerdyn-lock";
 
     /// Takes `dir` (which must exist). A lock left by a process of this host
-    /// that has ended is taken over; a live one, or one from another host
-    /// (a shared file system), is refused as bad input.
+    /// that has ended is taken over, and so is one left by a SLURM job that
+    /// SLURM says has ended (`squeue` lists it no more: a task killed
+    /// before it could remove its lock, its resubmission on another node);
+    /// a live one, or one from another host that cannot be told ended (a
+    /// shared file system), is refused as bad input.
     pub fn take(dir: &Path) -> Result<FolderLock> {
         let path = dir.join(Self::FILE);
-        let me = format!("{} {}\n", std::process::id(), host());
+        let job = std::env::var("SLURM_JOB_ID").ok().filter(|j| is_job_id(j));
+        let me = match &job {
+            Some(j) => format!("{} {} {j}\n", std::process::id(), host()),
+            None => format!("{} {}\n", std::process::id(), host()),
+        };
         for _ in 0..2 {
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -208,20 +216,32 @@ impl FolderLock {
                     let held = std::fs::read_to_string(&path).unwrap_or_default();
                     let mut it = held.split_whitespace();
                     let (pid, their_host) = (it.next().unwrap_or("?"), it.next().unwrap_or("?"));
-                    let ended = their_host == host()
+                    let their_job = it.next().filter(|j| is_job_id(j));
+                    let ended = (their_host == host()
                         && Path::new("/proc/self").exists()
                         && pid
                             .parse::<u32>()
-                            .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
+                            .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists()))
+                        || their_job
+                            .is_some_and(|j| job.as_deref() != Some(j) && slurm_job_ended(j));
                     if ended {
                         let _ = std::fs::remove_file(&path);
                         continue;
                     }
+                    let (whose, check) = match their_job {
+                        Some(j) => (
+                            format!(", SLURM job {j}"),
+                            format!(
+                                "if `squeue -j {j}` lists nothing and no powerdyn is running there"
+                            ),
+                        ),
+                        None => (String::new(), "if no powerdyn is running there".to_string()),
+                    };
                     return Err(Error::input(
                         dir.display().to_string(),
-                        format!("another powerdyn (process {pid} on {their_host}) is writing to this folder"),
+                        format!("another powerdyn (process {pid} on {their_host}{whose}) is writing to this folder"),
                         Some(&format!(
-                            "wait for it to finish, or give another --out; if no powerdyn is running there, delete {}",
+                            "wait for it to finish, or give another --out; {check}, delete {}",
                             path.display()
                         )),
                     ));
@@ -236,6 +256,51 @@ impl FolderLock {
 impl Drop for FolderLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A SLURM job id: digits only (so that it is safe to pass to `squeue`).
+fn is_job_id(j: &str) -> bool {
+    !j.is_empty() && j.len() <= 20 && j.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether SLURM says job `job` has ended: `squeue` (queried for at most
+/// 10 s) lists it in no state, or no longer knows its id. False when
+/// `squeue` cannot be run, does not answer in time or fails otherwise: a
+/// lock is taken over only on SLURM's word.
+fn slurm_job_ended(job: &str) -> bool {
+    use std::process::{Command, Stdio};
+    let Ok(mut child) = Command::new("squeue")
+        .args(["--noheader", "--format=%T", "--jobs", job])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        return false;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
+    }
+    let Ok(out) = child.wait_with_output() else {
+        return false;
+    };
+    let listed = String::from_utf8_lossy(&out.stdout);
+    if out.status.success() {
+        listed.trim().is_empty()
+    } else {
+        String::from_utf8_lossy(&out.stderr).contains("Invalid job id")
     }
 }
 

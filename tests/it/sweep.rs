@@ -1136,6 +1136,105 @@ fn one_sweep_at_a_time_writes_a_folder() {
     }
 }
 
+/// A lock left on a shared file system by a SLURM task that was killed
+/// (its resubmission lands on another node) is taken over once `squeue`
+/// says the job has ended, and refused, naming the job, while it runs or
+/// when SLURM cannot be asked. A task's own lock records its job.
+#[cfg(unix)]
+#[test]
+fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_sweep(
+        tmp.path(),
+        "[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
+    );
+    let bin = tmp.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let squeue = |body: &str| {
+        let f = bin.join("squeue");
+        fs::write(&f, format!("#!/bin/sh\n{body}\n")).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let sweep = |out: &Path, path_var: &str| {
+        fs::create_dir_all(out).unwrap();
+        fs::write(out.join(".powerdyn-lock"), "77 another-node 4242\n").unwrap();
+        assert_cmd::Command::cargo_bin("powerdyn")
+            .unwrap()
+            .args(["sweep", path.to_str().unwrap(), "--out"])
+            .arg(out)
+            .arg("--quiet")
+            .env("PATH", path_var)
+            .env_remove("SLURM_JOB_ID")
+            .output()
+            .unwrap()
+    };
+    let with_fake = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // Running: refused, naming the job.
+    squeue("echo RUNNING");
+    let out = sweep(&tmp.path().join("a"), &with_fake);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("process 77 on another-node, SLURM job 4242")
+            && err.contains("squeue -j 4242"),
+        "{err}"
+    );
+    // No squeue to ask: refused too.
+    let out = sweep(&tmp.path().join("b"), bin.join("none").to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    // Ended: no longer listed, or no longer known to SLURM.
+    for (dir, body) in [
+        ("c", "exit 0"),
+        (
+            "d",
+            "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1",
+        ),
+    ] {
+        squeue(body);
+        let out = sweep(&tmp.path().join(dir), &with_fake);
+        assert!(
+            out.status.success(),
+            "{dir}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(tmp.path().join(dir).join("manifest.json").exists());
+        assert!(!tmp.path().join(dir).join(".powerdyn-lock").exists());
+    }
+    // A task's own lock holds its job id: seen by a second task.
+    squeue("echo RUNNING");
+    let held = tmp.path().join("e");
+    fs::create_dir_all(&held).unwrap();
+    let lock = powerdyn::output::FolderLock::take(&held).unwrap();
+    let text = fs::read_to_string(held.join(".powerdyn-lock")).unwrap();
+    assert_eq!(text.split_whitespace().count(), 2, "outside SLURM: {text}");
+    drop(lock);
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerdyn"))
+        .args(["run", "../bully.toml", "--steps", "100000000", "--out"])
+        .arg(&held)
+        .arg("--quiet")
+        .current_dir(path.parent().unwrap())
+        .env("SLURM_JOB_ID", "9090")
+        .spawn()
+        .unwrap();
+    let lock_file = held.join(".powerdyn-lock");
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = fs::read_to_string(&lock_file).unwrap_or_default();
+        if !text.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(text.trim().ends_with(" 9090"), "in SLURM job 9090: {text}");
+}
+
 /// On a real SLURM cluster (`.ci/slurm-cluster.sh` starts one; set
 /// POWERDYN_SLURM=1): submit the array and the merge that `powerdyn slurm`
 /// wrote, wait, and compare with the local sweep. Skipped (and says so)
