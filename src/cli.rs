@@ -917,7 +917,7 @@ fn cmd_slurm(a: SlurmArgs) -> Result<i32, Error> {
     std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, e))?;
     for (name, text) in scripts {
         let path = out.join(&name);
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        powerdyn::output::write_fresh(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

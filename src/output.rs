@@ -35,7 +35,7 @@ impl PartFile {
     pub fn create(dir: &Path, name: &str) -> Result<PartFile> {
         let final_path = dir.join(name);
         let part_path = dir.join(format!("{name}.part"));
-        let file = File::create(&part_path).map_err(|e| Error::io(&part_path, e))?;
+        let file = create_fresh(&part_path).map_err(|e| Error::io(&part_path, e))?;
         Ok(PartFile {
             final_path,
             part_path,
@@ -73,6 +73,27 @@ impl PartFile {
         self.part_path.clear();
         Ok(())
     }
+}
+
+/// Opens `path` as a new, empty file for writing. Whatever is there is
+/// removed first — a symbolic link itself, never what it points to — and
+/// the file is made only if nothing has appeared there since (`O_EXCL`,
+/// which follows no link): a link left in an output folder cannot make
+/// powerdyn write to a file outside it.
+pub fn create_fresh(path: &Path) -> std::io::Result<File> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Writes `bytes` as the whole of a new file at `path` (see [`create_fresh`]).
+pub fn write_fresh(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    create_fresh(path)?.write_all(bytes)
 }
 
 impl Drop for PartFile {
@@ -469,7 +490,7 @@ fn write_record(dir: &Path, paths: &[String]) -> Result<()> {
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let tmp = dir.join(format!("{COPIES_RECORD}.part"));
-    std::fs::write(&tmp, paths.join("\n") + "\n").map_err(|e| Error::io(&tmp, e))?;
+    write_fresh(&tmp, (paths.join("\n") + "\n").as_bytes()).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
@@ -634,6 +655,7 @@ fn output_names() -> impl Iterator<Item = &'static str> {
 /// there would replace a user's file (`--out` pointed at a folder of their
 /// own). Called before anything in the folder changes.
 pub fn check_foreign(dir: &Path) -> Result<()> {
+    check_links(dir)?;
     if holds(dir) != Holds::Nothing {
         return Ok(());
     }
@@ -652,6 +674,38 @@ pub fn check_foreign(dir: &Path) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// Refuses a folder where a name powerdyn writes or reads back (an output,
+/// its `.part`, the sweep's state and logs, the record of copies, the
+/// lock) is a symbolic link: writing or appending there would reach a
+/// file outside the folder. Called before anything in the folder changes.
+pub fn check_links(dir: &Path) -> Result<()> {
+    let names = output_names()
+        .flat_map(|n| [n.to_string(), format!("{n}.part")])
+        .chain(
+            [
+                COPIES_RECORD,
+                ".powerdyn-copies.part",
+                FolderLock::FILE,
+                ".sweep-state",
+                INPUTS_DIR,
+            ]
+            .map(str::to_string),
+        );
+    for name in names {
+        let p = dir.join(&name);
+        if p.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!("{name} is a symbolic link: powerdyn writes only files of its own there, never through a link (it could reach a file outside the folder)"),
+                Some(&format!("remove the link {}, or give --out another folder", p.display())),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Files made from a run's outputs (`powerdyn report`, `powerdyn compare`):

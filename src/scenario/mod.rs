@@ -1027,7 +1027,7 @@ fn read_entry_name(
     t: &mut Table<'_, '_>,
     ctx: &mut Ctx<'_>,
     what: &str,
-    taken: &mut Vec<String>,
+    taken: &mut std::collections::HashSet<String>,
 ) -> Option<String> {
     t.known(&["name"]);
     if !t.has("name") {
@@ -1035,7 +1035,7 @@ fn read_entry_name(
     }
     let span = t.get("name").map(|v| v.span());
     let name = read_name(t, ctx, "name", &format!("the {what} name"))?;
-    if taken.contains(&name) {
+    if !taken.insert(name.clone()) {
         ctx.error(
             span,
             &t.field("name"),
@@ -1043,7 +1043,6 @@ fn read_entry_name(
             format!("give every {what} its own name"),
         );
     }
-    taken.push(name.clone());
     Some(name)
 }
 
@@ -1148,7 +1147,7 @@ fn read_scenario(
         // All keys are group names; nothing to finish.
     }
     let mut intersections = Vec::new();
-    let mut intersection_names = Vec::new();
+    let mut intersection_names = std::collections::HashSet::new();
     for mut t in root.tables(ctx, "intersections") {
         let _ = read_entry_name(&mut t, ctx, "intersection", &mut intersection_names);
         let mut members = Vec::new();
@@ -1207,8 +1206,9 @@ fn read_scenario(
         t.finish(ctx);
     }
     // Unique names across individuals and populations.
+    let mut seen = std::collections::HashSet::with_capacity(cohorts.len());
     for (i, c) in cohorts.iter().enumerate() {
-        if cohorts[..i].iter().any(|o| o.name == c.name) {
+        if !seen.insert(c.name.as_str()) {
             let (span, path) = &cohort_spans[i];
             ctx.error(
                 Some(span.clone()),
@@ -1294,7 +1294,7 @@ fn read_scenario(
         None => MetricsConfig::default(),
     };
     let mut events = Vec::new();
-    let mut event_names = Vec::new();
+    let mut event_names = std::collections::HashSet::new();
     for mut t in root.tables(ctx, "events") {
         let name = read_entry_name(&mut t, ctx, "event", &mut event_names);
         if let Some(mut e) = read_event(&mut t, ctx, &groups, &cohorts, steps) {

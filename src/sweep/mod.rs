@@ -812,9 +812,10 @@ fn run_in_pool(
         for f in OUTPUTS {
             let _ = std::fs::remove_file(out.join(f));
         }
-        std::fs::write(&state_path, &key).map_err(|e| Error::io(&state_path, e))?;
+        crate::output::write_fresh(&state_path, key.as_bytes())
+            .map_err(|e| Error::io(&state_path, e))?;
         for p in [&runs_part, &ts_part] {
-            std::fs::write(p, b"").map_err(|e| Error::io(p, e))?;
+            crate::output::write_fresh(p, b"").map_err(|e| Error::io(p, e))?;
         }
     }
     // The sweep's files, copied now as read (renamed with the manifest).
@@ -1143,7 +1144,7 @@ fn resume_point(runs_part: &Path, ts_part: &Path, ids: &[u64]) -> Result<usize> 
         }
         completed = k + 1;
     }
-    std::fs::write(runs_part, &runs).map_err(|e| Error::io(runs_part, e))?;
+    crate::output::write_fresh(runs_part, &runs).map_err(|e| Error::io(runs_part, e))?;
     // Keep the header and the rows of completed runs (they come first).
     let ts = whole_lines(ts_part)?;
     let done: std::collections::HashSet<u64> = ids[..completed].iter().copied().collect();
@@ -1163,10 +1164,10 @@ fn resume_point(runs_part: &Path, ts_part: &Path, ids: &[u64]) -> Result<usize> 
     }
     if completed == 0 {
         // Nothing counted yet: start both logs again.
-        std::fs::write(runs_part, b"").map_err(|e| Error::io(runs_part, e))?;
+        crate::output::write_fresh(runs_part, b"").map_err(|e| Error::io(runs_part, e))?;
         keep = 0;
     }
-    std::fs::write(ts_part, &ts[..keep]).map_err(|e| Error::io(ts_part, e))?;
+    crate::output::write_fresh(ts_part, &ts[..keep]).map_err(|e| Error::io(ts_part, e))?;
     Ok(completed)
 }
 

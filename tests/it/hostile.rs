@@ -1638,3 +1638,97 @@ fn problems_come_file_by_file_the_scenario_first_then_its_base() {
         "{e}"
     );
 }
+
+/// A symbolic link left in an output folder under a name powerdyn writes
+/// (a `.part` file, an output, the sweep's state or logs) never makes it
+/// write outside the folder: `run` and `sweep` refuse the folder (exit 2)
+/// before changing anything, and `report` replaces a linked `.part` with a
+/// file of its own.
+#[cfg(unix)]
+#[test]
+fn links_left_in_an_output_folder_are_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let precious = d.join("thesis.csv");
+    std::fs::write(&precious, "my thesis data\n").unwrap();
+    let scen = bundled_into(d, "couple-money");
+    let scen = scen.to_str().unwrap();
+    for name in [
+        "summary.json.part",
+        "timeseries.csv.part",
+        "summary.json",
+        ".powerdyn-copies.part",
+    ] {
+        let out = d.join(format!("run-{name}"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
+        let r = powerdyn(
+            d,
+            &[
+                "run",
+                scen,
+                "--steps",
+                "20",
+                "-q",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("{name} is a symbolic link")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            1,
+            "{name}: nothing else made"
+        );
+    }
+    let sweep = d.join("s.toml");
+    std::fs::write(
+        &sweep,
+        "name = \"s\"\nscenario = \"couple-money.toml\"\nsteps = 20\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3] }\n",
+    )
+    .unwrap();
+    for name in ["runs.csv.part", ".sweep-state", "timeseries.csv.part"] {
+        let out = d.join(format!("sweep-{name}"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
+        let r = powerdyn(
+            d,
+            &["sweep", "s.toml", "-q", "--out", out.to_str().unwrap()],
+        );
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert!(r.stderr.contains("is a symbolic link"), "{}", r.stderr);
+    }
+    // report: a finished run's folder with a linked report.html.part.
+    let out = d.join("ran");
+    let r = powerdyn(
+        d,
+        &[
+            "run",
+            scen,
+            "--steps",
+            "20",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    std::os::unix::fs::symlink(&precious, out.join("report.html.part")).unwrap();
+    let r = powerdyn(d, &["report", out.to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!out
+        .join("report.html")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "my thesis data\n"
+    );
+}
