@@ -100,9 +100,14 @@ const H: u32 = 360;
 /// Writes `report.html` into a run's or a sweep's output folder and returns its path.
 pub fn report(dir: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
         return Err(Error::input(
             dir.display().to_string(),
-            "is not a folder",
+            what,
             Some("give the output folder of a run or a sweep"),
         ));
     }
@@ -1082,9 +1087,14 @@ type LoadedRun = (String, Table, serde_json::Value, Vec<(f64, String)>);
 pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     for d in [a, b] {
         if crate::output::holds(d) != crate::output::Holds::Run {
+            let what = if d.exists() {
+                "holds no finished run (no run's manifest.json)"
+            } else {
+                "does not exist"
+            };
             return Err(Error::input(
                 d.display().to_string(),
-                "holds no finished run (no run's manifest.json)",
+                what,
                 Some("give the output folders of two finished runs"),
             ));
         }

@@ -407,18 +407,19 @@ pub fn equilibrium(w: &Dense, lambda: &[f64], x0: &[f64], prejudice: &[f64]) -> 
 }
 
 /// Social power of each agent: `pi` for DeGroot, the column means of `V` for Friedkin–Johnsen.
+/// Both are non-negative shares; a rounding error below zero (about
+/// -2e-17 in one review's extreme scenario) is given as 0.
 pub fn social_power(w: &Dense, lambda: &[f64]) -> Option<Vec<f64>> {
     let n = w.n;
-    if degroot(lambda) {
-        left_perron(w)
+    let shares = if degroot(lambda) {
+        left_perron(w)?
     } else {
         let v = total_effects(w, lambda)?;
-        Some(
-            (0..n)
-                .map(|j| (0..n).map(|i| v.at(i, j)).sum::<f64>() / n as f64)
-                .collect(),
-        )
-    }
+        (0..n)
+            .map(|j| (0..n).map(|i| v.at(i, j)).sum::<f64>() / n as f64)
+            .collect()
+    };
+    Some(shares.into_iter().map(|x| x.max(0.0)).collect())
 }
 
 #[cfg(test)]

@@ -100,10 +100,15 @@ pub fn read_dist(
     let path = t.field(key);
     if let Some(x) = as_number(v.get_ref()) {
         if !x.is_finite() || x < 0.0 || x > upper {
+            let what = if x.is_finite() {
+                format!("{x} is out of range")
+            } else {
+                format!("must be a finite number, found {x}")
+            };
             ctx.error(
                 Some(v.span()),
                 &path,
-                format!("{x} is out of range"),
+                what,
                 format!("use a value between 0 and {upper}"),
             );
             return Dist::Const(default);

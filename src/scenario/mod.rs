@@ -565,6 +565,12 @@ pub(crate) fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Ve
             .to_path_buf();
         let fail =
             |msg: String, help: &str| Error::input(&file, format!("extends: {msg}"), Some(help));
+        if base.trim().is_empty() {
+            return Err(fail(
+                "the base scenario's path is empty".to_string(),
+                "give the path of the scenario this one extends, relative to this file, or remove extends",
+            ));
+        }
         if Path::new(&base).is_absolute() {
             return Err(fail(
                 format!("`{base}` is an absolute path"),

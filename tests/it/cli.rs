@@ -1682,3 +1682,23 @@ fn copies_that_cannot_repeat_the_run_are_warned_about_and_give_no_rerun() {
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     assert!(!read(&dir.path().join("o/report.html")).contains("to repeat"));
 }
+
+/// `report` and `compare` given a folder that is not there say so (rather
+/// than that it is not a folder, or holds no run).
+#[test]
+fn report_and_compare_say_when_a_folder_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    for (args, expect) in [
+        (&["report", "nothere"][..], "nothere: does not exist"),
+        (&["report", "file"][..], "file: is not a folder"),
+        (
+            &["compare", "nothere", "file"][..],
+            "nothere: does not exist",
+        ),
+    ] {
+        let r = powerdyn(dir.path(), args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expect), "{args:?}: {}", r.stderr);
+    }
+}

@@ -200,11 +200,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "number-nan-motive.toml",
-        &["agents[0].motive: NaN is out of range"],
+        &["agents[0].motive: must be a finite number, found NaN"],
     ),
     (
         "number-inf-income.toml",
-        &["agents[0].income: inf is out of range"],
+        &["agents[0].income: must be a finite number, found inf"],
     ),
     (
         "number-neg-inf-rule.toml",
@@ -322,6 +322,10 @@ const CASES: &[(&str, &[&str])] = &[
     (
         "extends-absolute.toml",
         &["extends: `/etc/hostname` is an absolute path"],
+    ),
+    (
+        "extends-empty.toml",
+        &["extends: the base scenario's path is empty"],
     ),
     (
         "extends-not-a-string.toml",
@@ -1731,4 +1735,30 @@ fn links_left_in_an_output_folder_are_never_written_through() {
         std::fs::read_to_string(&precious).unwrap(),
         "my thesis data\n"
     );
+}
+
+/// Every rule on at the extremes of its ranges: the run finishes, and the
+/// shares it writes stay in [0, 1] (social power came out at -2e-17 before
+/// it was clamped at 0).
+#[test]
+fn an_extreme_scenario_runs_and_its_shares_stay_in_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("extreme.toml");
+    std::fs::copy(root().join("tests/data/extreme-parameters.toml"), &scen).unwrap();
+    let r = powerdyn(dir.path(), &["run", "extreme.toml", "-q", "--out", "o"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.path().join("o/agents.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "social_power").unwrap();
+    let mut seen = 0;
+    for line in lines {
+        let cell = line.split(',').nth(col).unwrap();
+        if !cell.is_empty() {
+            let x: f64 = cell.parse().unwrap();
+            assert!((0.0..=1.0).contains(&x), "social_power {x}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
 }
