@@ -2085,17 +2085,22 @@ fn draw_opinion(spec: &crate::scenario::Attributes, rng: &mut crate::rng::Rng) -
 /// its ties and sets its self-weight. An agent whose row has no diagonal
 /// entry keeps its `self_weight` attribute; one with no weights at all keeps
 /// only itself (self-weight 1).
+///
+/// A weight on a pair the network does not tie is a problem at the place
+/// the weight was written; every such problem is returned at once.
 fn explicit_weights(
     scenario: &Scenario,
     csr: &Csr,
     entries: &[(u32, u32, f64)],
     self_weight: &mut [f32],
-) -> Result<Vec<f64>> {
+) -> std::result::Result<Vec<f64>, Vec<crate::error::Diagnostic>> {
     let n = csr.n();
     let mut relative = vec![0.0; csr.targets.len()];
     let mut own = vec![0.0; n];
     let mut has_own = vec![false; n];
-    for &(i, j, w) in entries {
+    let mut problems = Vec::new();
+    let places = &scenario.rules.influence.explicit_places;
+    for (k, &(i, j, w)) in entries.iter().enumerate() {
         let (i, j) = (i as usize, j as usize);
         if i == j {
             own[i] += w;
@@ -2106,17 +2111,27 @@ fn explicit_weights(
         match csr.targets[row.clone()].binary_search(&(j as u32)) {
             Ok(k) => relative[row.start + k] += w,
             Err(_) => {
-                return Err(Error::input(
-                    &scenario.source,
+                let place = places
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| crate::error::Place {
+                        file: scenario.source.clone(),
+                        line_col: None,
+                        path: "rules.influence".to_string(),
+                    });
+                problems.push(place.diagnostic(
                     format!(
-                        "rules.influence: `{}` gives weight to `{}`, but they are not tied in the network",
+                        "`{}` gives weight to `{}`, but they are not tied in the network",
                         scenario.agent_label(i as u64),
                         scenario.agent_label(j as u64)
                     ),
-                    Some("add the pair to network.edges, or use a network that contains it"),
-                ))
+                    "add the pair to network.edges, or use a network that contains it",
+                ));
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     for i in 0..n {
         let row = csr.row(i);
@@ -2141,7 +2156,14 @@ fn explicit_weights(
 
 /// Closes, before the run, the ties of agents who join later and the ties
 /// added later; allocates the closed flags if any event needs them.
-fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> Result<()> {
+///
+/// A cut or added tie the network does not have is a problem at the place
+/// its pair was written; every such problem is returned at once.
+fn close_initially(
+    scenario: &Scenario,
+    cohort_of: &[u32],
+    ties: &mut Ties,
+) -> std::result::Result<(), Vec<crate::error::Diagnostic>> {
     use crate::events::Kind;
     let structural = scenario.events.iter().any(|e| {
         matches!(
@@ -2153,6 +2175,7 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
         return Ok(());
     }
     ties.allow_closing();
+    let mut problems = Vec::new();
     // Whether an agent is there at step 0, and whether a tie is, is decided
     // by the first event that changes it (by step, then file order): an
     // agent who joins first is absent until then, one who leaves first (and
@@ -2183,18 +2206,27 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
                 }
             }
             Kind::TieAdd { pairs } | Kind::TieCut { pairs } => {
-                for &(a, b) in pairs {
+                for (k, &(a, b)) in pairs.iter().enumerate() {
                     let Some(e) = ties.half(a as usize, b as usize) else {
-                        return Err(Error::input(
-                            &scenario.source,
+                        let place =
+                            ev.pair_places
+                                .get(k)
+                                .cloned()
+                                .unwrap_or_else(|| crate::error::Place {
+                                    file: scenario.source.clone(),
+                                    line_col: None,
+                                    path: format!("events[{index}]"),
+                                });
+                        problems.push(place.diagnostic(
                             format!(
-                                "events[{index}] ({}): `{}` and `{}` are not tied in the network",
+                                "{}: `{}` and `{}` are not tied in the network",
                                 ev.kind.name(),
                                 scenario.agent_label(a as u64),
                                 scenario.agent_label(b as u64)
                             ),
-                            Some("ties cut or added by events must be in the network (an added tie stays closed until its event)"),
+                            "ties cut or added by events must be in the network (an added tie stays closed until its event)",
                         ));
+                        continue;
                     };
                     let r = ties.csr.reverse[e] as usize;
                     if !tie_decided[e] {
@@ -2209,7 +2241,11 @@ fn close_initially(scenario: &Scenario, cohort_of: &[u32], ties: &mut Ties) -> R
             _ => {}
         }
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// Builds the world of a scenario (agents, network, tie states) for a seed and run.
@@ -2354,9 +2390,17 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     let csr = Csr::from_edges(n as u32, &edges).map_err(net_err)?;
     drop(edges);
     let state = vec![TieState::default(); csr.targets.len()];
+    // Problems only the network shows, every one at once.
+    let mut problems = Vec::new();
     let relative = match &scenario.rules.influence.explicit {
         Some(entries) => {
-            explicit_weights(scenario, &csr, entries, agents.self_weight.values_mut())?
+            match explicit_weights(scenario, &csr, entries, agents.self_weight.values_mut()) {
+                Ok(r) => r,
+                Err(d) => {
+                    problems.extend(d);
+                    Vec::new()
+                }
+            }
         }
         None => Vec::new(),
     };
@@ -2377,7 +2421,13 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         cut: Vec::new(),
         absent: Vec::new(),
     };
-    close_initially(scenario, &cohort_of, &mut ties)?;
+    if let Err(d) = close_initially(scenario, &cohort_of, &mut ties) {
+        problems.extend(d);
+    }
+    if !problems.is_empty() {
+        problems.sort_by(|a, b| (&a.file, a.line_col).cmp(&(&b.file, b.line_col)));
+        return Err(Error::Input(crate::error::InputErrors(problems)));
+    }
     Ok(World {
         agents,
         ties,

@@ -39,6 +39,41 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Where a value was written — its file, line and column, and field path —
+/// kept with values whose problems only a run can find (an influence
+/// weight, or a tie event, on a pair the generated network does not tie).
+///
+/// Places never make two values unequal: the same scenario written in
+/// other files or on other lines is the same scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    /// The file the value is in.
+    pub file: String,
+    /// 1-based line and column.
+    pub line_col: Option<(usize, usize)>,
+    /// The field path, such as `events[2].pairs[0]`.
+    pub path: String,
+}
+
+impl PartialEq for Place {
+    fn eq(&self, _: &Place) -> bool {
+        true
+    }
+}
+
+impl Place {
+    /// A problem at this place.
+    pub fn diagnostic(&self, message: String, help: &str) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            line_col: self.line_col,
+            path: self.path.clone(),
+            message,
+            help: Some(help.to_string()),
+        }
+    }
+}
+
 /// Everything wrong with one input, in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputErrors(pub Vec<Diagnostic>);

@@ -182,6 +182,9 @@ pub struct Event {
     pub until: u64,
     /// Who it is aimed at.
     pub targets: Targets,
+    /// Where each of its `pairs` was written (tie events; for the problems
+    /// only the generated network shows: a pair it does not tie).
+    pub pair_places: Vec<crate::error::Place>,
 }
 
 impl Event {

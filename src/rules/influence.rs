@@ -72,6 +72,9 @@ pub struct Params {
     pub max_exact: usize,
     /// Explicit weights `(i, j, w)`: agent `i`'s weight on agent `j` (`i == j`: its self-weight), fixed for the run.
     pub explicit: Option<Vec<(u32, u32, f64)>>,
+    /// Where each explicit weight was written (for the problems only the
+    /// generated network shows: a weight on a pair it does not tie).
+    pub explicit_places: Vec<crate::error::Place>,
 }
 
 impl Default for Params {
@@ -82,6 +85,7 @@ impl Default for Params {
             issue_length: 0,
             max_exact: 300,
             explicit: None,
+            explicit_places: Vec::new(),
         }
     }
 }
@@ -102,6 +106,7 @@ impl Params {
             issue_length: t.u64(ctx, "issue_length", d.issue_length, 0, 1 << 40),
             max_exact: t.u64(ctx, "max_exact", d.max_exact as u64, 0, 5000) as usize,
             explicit: None,
+            explicit_places: Vec::new(),
         };
         let has_list = t.has("weights");
         let has_matrix = t.has("matrix");
@@ -115,10 +120,10 @@ impl Params {
             );
         }
         if let Some(v) = t.get("weights") {
-            p.explicit = read_list(v, &t.field("weights"), ctx, resolve);
+            p.explicit = read_list(v, &t.field("weights"), ctx, resolve, &mut p.explicit_places);
         }
         if let Some(v) = t.get("matrix") {
-            p.explicit = read_matrix(v, &t.field("matrix"), ctx, n);
+            p.explicit = read_matrix(v, &t.field("matrix"), ctx, n, &mut p.explicit_places);
         }
         if p.issue_length > 0 && n as usize > p.max_exact {
             ctx.error(
@@ -146,7 +151,9 @@ fn read_list(
     path: &str,
     ctx: &mut Ctx<'_>,
     resolve: &dyn Fn(&str) -> Option<u32>,
+    places: &mut Vec<crate::error::Place>,
 ) -> Option<Vec<(u32, u32, f64)>> {
+    places.clear();
     let toml::de::DeValue::Array(items) = v.get_ref() else {
         ctx.error(
             Some(v.span()),
@@ -171,7 +178,10 @@ fn read_list(
         match triple {
             Some((Some(a), Some(b), Some(w))) if (0.0..=MAX_WEIGHT).contains(&w) => {
                 match (resolve(&a), resolve(&b)) {
-                    (Some(i), Some(j)) => out.push((i, j, w)),
+                    (Some(i), Some(j)) => {
+                        out.push((i, j, w));
+                        places.push(ctx.place_of(item.span(), &here));
+                    }
                     (ia, _) => {
                         let missing = if ia.is_none() { a } else { b };
                         ctx.error(
@@ -212,7 +222,9 @@ fn read_matrix(
     path: &str,
     ctx: &mut Ctx<'_>,
     n: u64,
+    places: &mut Vec<crate::error::Place>,
 ) -> Option<Vec<(u32, u32, f64)>> {
+    places.clear();
     let rows = match v.get_ref() {
         toml::de::DeValue::Array(rows) => rows,
         _ => {
@@ -241,12 +253,12 @@ fn read_matrix(
     let mut ok = true;
     for (i, row) in rows.iter().enumerate() {
         let here = format!("{path}[{i}]");
-        let values: Option<Vec<f64>> = match row.get_ref() {
-            toml::de::DeValue::Array(x) if x.len() as u64 == n => {
-                x.iter().map(|c| as_number(c.get_ref())).collect()
-            }
+        let cells = match row.get_ref() {
+            toml::de::DeValue::Array(x) if x.len() as u64 == n => Some(x),
             _ => None,
         };
+        let values: Option<Vec<f64>> =
+            cells.and_then(|x| x.iter().map(|c| as_number(c.get_ref())).collect());
         match values {
             Some(vals) if vals.iter().all(|w| (0.0..=MAX_WEIGHT).contains(w)) => {
                 for (j, w) in vals.into_iter().enumerate() {
@@ -254,6 +266,8 @@ fn read_matrix(
                     // s_i = c_ii / (c_ii + sum_j c_ij).
                     if w > 0.0 || i == j {
                         out.push((i as u32, j as u32, w));
+                        let span = cells.map_or(row.span(), |x| x[j].span());
+                        places.push(ctx.place_of(span, &format!("{here}[{j}]")));
                     }
                 }
             }

@@ -1868,6 +1868,7 @@ fn read_event(
     steps: u64,
 ) -> Option<crate::events::Event> {
     use crate::events::{Event, Kind, Targets};
+    let mut pair_places = Vec::new();
     let kind = t.string(ctx, "kind");
     let Some(kind) = kind else {
         if !t.has("kind") {
@@ -2053,7 +2054,13 @@ fn read_event(
                                 _ => None,
                             };
                             match pair {
-                                Some(p) if p[0] != p[1] => pairs.push((p[0] as u32, p[1] as u32)),
+                                Some(p) if p[0] != p[1] => {
+                                    pairs.push((p[0] as u32, p[1] as u32));
+                                    pair_places.push(ctx.place_of(
+                                        item.span(),
+                                        &format!("{}.pairs[{k}]", t.path),
+                                    ));
+                                }
                                 _ => ctx.error(
                                     Some(item.span()),
                                     &format!("{}.pairs[{k}]", t.path),
@@ -2101,5 +2108,6 @@ fn read_event(
         every,
         until,
         targets,
+        pair_places,
     })
 }

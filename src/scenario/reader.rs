@@ -76,6 +76,15 @@ impl<'s> Ctx<'s> {
         )
     }
 
+    /// The place of `span` (with its field path `path`) in the text.
+    pub fn place_of(&self, span: Range<usize>, path: &str) -> crate::error::Place {
+        crate::error::Place {
+            file: self.segment(span.start.min(self.src.len())).0.to_string(),
+            line_col: Some(self.line_col(span.start)),
+            path: path.to_string(),
+        }
+    }
+
     /// Records a problem at a span (or none) and a field path.
     pub fn error(
         &mut self,

@@ -542,11 +542,21 @@ const CASES: &[(&str, &[&str])] = &[
 const RUN_ONLY: &[(&str, &[&str])] = &[
     (
         "run-only-tie-cut-not-in-network.toml",
-        &["events[0] (tie_cut): `alex` and `kim` are not tied in the network"],
+        &[":14:10: events[0].pairs[0]: tie_cut: `alex` and `kim` are not tied in the network"],
     ),
     (
         "run-only-influence-weight-not-tied.toml",
-        &["rules.influence: `alex` gives weight to `kim`, but they are not tied"],
+        &[":12:12: rules.influence.weights[0]: `alex` gives weight to `kim`, but they are not tied"],
+    ),
+    (
+        "run-only-four-untied-pairs.toml",
+        &[
+            ":16:10: events[0].pairs[0]: tie_cut: `a` and `c` are not tied",
+            ":20:10: events[1].pairs[0]: tie_add: `c` and `a` are not tied",
+            ":22:12: rules.influence.weights[0]: `a` gives weight to `c`",
+            ":22:25: rules.influence.weights[1]: `c` gives weight to `a`",
+            "4 problems found",
+        ],
     ),
 ];
 
