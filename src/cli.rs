@@ -1012,10 +1012,23 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// `validate` builds the world of a scenario estimated to need at most
+/// this much memory (256 MB: about a million agents of degree 8), so that
+/// the problems only its network shows are reported without a run.
+const VALIDATE_BUILD_BYTES: f64 = 256e6;
+
 fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
     let mut failed = 0;
     for f in &a.files {
-        match scenario::load(f) {
+        // A scenario small enough is also built, at its own seed: the
+        // problems only its network shows are found here too.
+        let loaded = scenario::load(f).and_then(|s| {
+            if s.estimated_bytes() <= VALIDATE_BUILD_BYTES {
+                powerdyn::engine::Simulation::new(&s, s.seed, 0)?;
+            }
+            Ok(s)
+        });
+        match loaded {
             Ok(s) => {
                 out_line(&format!(
                     "ok: {} ({}: {} agents, {} steps)",
