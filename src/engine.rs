@@ -2425,7 +2425,11 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
         problems.extend(d);
     }
     if !problems.is_empty() {
-        problems.sort_by(|a, b| (&a.file, a.line_col).cmp(&(&b.file, b.line_col)));
+        // The scenario's own problems top to bottom, then its bases' as found.
+        problems.sort_by_key(|d| {
+            let own = d.file == scenario.source;
+            (!own, if own { d.line_col } else { None })
+        });
         return Err(Error::Input(crate::error::InputErrors(problems)));
     }
     Ok(World {

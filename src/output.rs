@@ -207,19 +207,19 @@ impl FolderLock {
     pub const FILE: &'static str = ".powerdyn-lock";
 
     /// Takes `dir` (which must exist). A lock left by a process of this host
-    /// that has ended is taken over, and so is one left by a SLURM job that
-    /// SLURM says has ended (`squeue` lists it no more: a task killed
-    /// before it could remove its lock, its resubmission on another node);
-    /// a live one, or one from another host that cannot be told ended (a
-    /// shared file system), is refused as bad input.
+    /// that has ended is taken over. So is one left on another host by a
+    /// SLURM job of this cluster that SLURM says has ended (`squeue` gives
+    /// it a final state or no longer knows it: a task killed before it
+    /// could remove its lock, resubmitted on another node), or by an
+    /// earlier run of this very job (SLURM requeued it after its node
+    /// failed). A live lock, or one that cannot be told ended, is refused
+    /// as bad input. Two processes that find the same dead lock cannot both
+    /// take it over: it is moved aside first, and only the process whose
+    /// move took the very lock it judged goes on.
     pub fn take(dir: &Path) -> Result<FolderLock> {
         let path = dir.join(Self::FILE);
-        let job = std::env::var("SLURM_JOB_ID").ok().filter(|j| is_job_id(j));
-        let me = match &job {
-            Some(j) => format!("{} {} {j}\n", std::process::id(), host()),
-            None => format!("{} {}\n", std::process::id(), host()),
-        };
-        for _ in 0..2 {
+        let me = LockHolder::this_process();
+        for _ in 0..4 {
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -228,50 +228,152 @@ impl FolderLock {
                 Ok(mut f) => {
                     let lock = FolderLock { path };
                     // A lock that cannot be written is removed (by the guard).
-                    f.write_all(me.as_bytes())
+                    f.write_all(me.text().as_bytes())
                         .and_then(|()| f.flush())
                         .map_err(|e| Error::io(&lock.path, e))?;
                     return Ok(lock);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let held = std::fs::read_to_string(&path).unwrap_or_default();
-                    let mut it = held.split_whitespace();
-                    let (pid, their_host) = (it.next().unwrap_or("?"), it.next().unwrap_or("?"));
-                    let their_job = it.next().filter(|j| is_job_id(j));
-                    let ended = (their_host == host()
-                        && Path::new("/proc/self").exists()
-                        && pid
-                            .parse::<u32>()
-                            .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists()))
-                        || their_job
-                            .is_some_and(|j| job.as_deref() != Some(j) && slurm_job_ended(j));
-                    if ended {
-                        let _ = std::fs::remove_file(&path);
+                    let holder = LockHolder::parse(&held);
+                    if holder.has_ended(&me) {
+                        take_aside(&path, &held);
                         continue;
                     }
-                    let (whose, check) = match their_job {
-                        Some(j) => (
-                            format!(", SLURM job {j}"),
-                            format!(
-                                "if `squeue -j {j}` lists nothing and no powerdyn is running there"
-                            ),
-                        ),
-                        None => (String::new(), "if no powerdyn is running there".to_string()),
-                    };
-                    return Err(Error::input(
-                        dir.display().to_string(),
-                        format!("another powerdyn (process {pid} on {their_host}{whose}) is writing to this folder"),
-                        Some(&format!(
-                            "wait for it to finish, or give another --out; {check}, delete {}",
-                            path.display()
-                        )),
-                    ));
+                    return Err(holder.refusal(dir, &path));
                 }
                 Err(e) => return Err(Error::io(&path, e)),
             }
         }
         Err(Error::Run(format!("cannot take {}", path.display())))
     }
+}
+
+/// Removes the lock at `path` judged ended from its text `held`: moved
+/// aside to a name of this process's own (a move only one process can
+/// make), removed if it is still that lock, and put back if another
+/// process's live lock was moved instead.
+fn take_aside(path: &Path, held: &str) {
+    let aside = path.with_file_name(format!("{}.ended-{}", FolderLock::FILE, std::process::id()));
+    if std::fs::rename(path, &aside).is_err() {
+        return; // gone already: taken over by another process
+    }
+    let moved = std::fs::read_to_string(&aside).unwrap_or_default();
+    if moved != held {
+        // A lock taken meanwhile: back where it was (unless yet another is there).
+        let _ = std::fs::hard_link(&aside, path);
+    }
+    let _ = std::fs::remove_file(&aside);
+}
+
+/// Who holds a folder's lock, as its text says: `PID HOST`, then in a
+/// SLURM job `job=ID restart=N cluster=NAME` (a lone number after the host
+/// is read as a job id).
+#[derive(Debug, Default, PartialEq)]
+struct LockHolder {
+    pid: String,
+    host: String,
+    job: Option<String>,
+    restart: u64,
+    cluster: Option<String>,
+}
+
+impl LockHolder {
+    /// This process, and its SLURM job if it runs in one.
+    fn this_process() -> LockHolder {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| is_lock_word(v));
+        LockHolder {
+            pid: std::process::id().to_string(),
+            host: host(),
+            job: env("SLURM_JOB_ID").filter(|j| is_job_id(j)),
+            restart: env("SLURM_RESTART_COUNT")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0),
+            cluster: env("SLURM_CLUSTER_NAME"),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut t = format!("{} {}", self.pid, self.host);
+        if let Some(j) = &self.job {
+            t.push_str(&format!(" job={j} restart={}", self.restart));
+            if let Some(c) = &self.cluster {
+                t.push_str(&format!(" cluster={c}"));
+            }
+        }
+        t.push('\n');
+        t
+    }
+
+    fn parse(text: &str) -> LockHolder {
+        let mut it = text.split_whitespace();
+        let mut h = LockHolder {
+            pid: it.next().unwrap_or("?").to_string(),
+            host: it.next().unwrap_or("?").to_string(),
+            ..LockHolder::default()
+        };
+        for word in it {
+            match word.split_once('=') {
+                Some(("job", j)) if is_job_id(j) => h.job = Some(j.to_string()),
+                Some(("restart", r)) => h.restart = r.parse().unwrap_or(0),
+                Some(("cluster", c)) if is_lock_word(c) => h.cluster = Some(c.to_string()),
+                None if is_job_id(word) => h.job = Some(word.to_string()),
+                _ => {}
+            }
+        }
+        h
+    }
+
+    /// Whether the holder has ended, as far as `me` can tell: on this host
+    /// by its process; on another, by SLURM (an earlier run of `me`'s own
+    /// job, or a job of `me`'s cluster that `squeue` says has ended).
+    fn has_ended(&self, me: &LockHolder) -> bool {
+        if self.host == me.host {
+            return Path::new("/proc/self").exists()
+                && self
+                    .pid
+                    .parse::<u32>()
+                    .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
+        }
+        let Some(job) = &self.job else {
+            return false;
+        };
+        if self.cluster != me.cluster && self.cluster.is_some() && me.cluster.is_some() {
+            return false; // another cluster's job: this one's squeue cannot tell
+        }
+        if me.job.as_ref() == Some(job) {
+            // This job, requeued: its earlier run wrote the lock.
+            return self.restart < me.restart;
+        }
+        slurm_job_ended(job)
+    }
+
+    /// The error refusing a live lock (or one that cannot be told ended).
+    fn refusal(&self, dir: &Path, path: &Path) -> Error {
+        let (whose, check) = match &self.job {
+            Some(j) => (
+                format!(", SLURM job {j}"),
+                format!("if `squeue -j {j}` does not show it pending or running and no powerdyn is running there"),
+            ),
+            None => (String::new(), "if no powerdyn is running there".to_string()),
+        };
+        Error::input(
+            dir.display().to_string(),
+            format!(
+                "another powerdyn (process {} on {}{whose}) is writing to this folder",
+                self.pid, self.host
+            ),
+            Some(&format!(
+                "wait for it to finish, or give another --out; {check}, delete {}",
+                path.display()
+            )),
+        )
+    }
+}
+
+/// A word a lock may hold: printable ASCII without spaces or `=`, short.
+fn is_lock_word(w: &str) -> bool {
+    !w.is_empty() && w.len() <= 64 && w.bytes().all(|b| b.is_ascii_graphic() && b != b'=')
 }
 
 impl Drop for FolderLock {
@@ -285,19 +387,26 @@ fn is_job_id(j: &str) -> bool {
     !j.is_empty() && j.len() <= 20 && j.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether SLURM says job `job` has ended: `squeue` (queried for at most
-/// 10 s) lists it in no state, or no longer knows its id. False when
-/// `squeue` cannot be run, does not answer in time or fails otherwise: a
-/// lock is taken over only on SLURM's word.
+/// Whether SLURM says job `job` has ended: `squeue --states=all` (asked
+/// for at most 10 s, with none of the user's `SQUEUE_*` or `SLURM_CLUSTERS`
+/// filters) gives it a final state, or no longer knows its id. False when
+/// `squeue` cannot be run, lists nothing (the job may be hidden from this
+/// user), does not answer in time or fails otherwise: a lock is taken over
+/// only on SLURM's word.
 fn slurm_job_ended(job: &str) -> bool {
     use std::process::{Command, Stdio};
-    let Ok(mut child) = Command::new("squeue")
-        .args(["--noheader", "--format=%T", "--jobs", job])
+    let mut cmd = Command::new("squeue");
+    cmd.args(["--noheader", "--states=all", "--format=%T", "--jobs", job])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
+        .stderr(Stdio::piped());
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("SQUEUE_") || k == "SLURM_CLUSTERS" {
+            cmd.env_remove(k);
+        }
+    }
+    let Ok(mut child) = cmd.spawn() else {
         return false;
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -317,12 +426,25 @@ fn slurm_job_ended(job: &str) -> bool {
     let Ok(out) = child.wait_with_output() else {
         return false;
     };
-    let listed = String::from_utf8_lossy(&out.stdout);
-    if out.status.success() {
-        listed.trim().is_empty()
-    } else {
-        String::from_utf8_lossy(&out.stderr).contains("Invalid job id")
+    if !out.status.success() {
+        return String::from_utf8_lossy(&out.stderr).contains("Invalid job id");
     }
+    // Every state SLURM ends a job in (squeue's long names).
+    const FINAL: [&str; 10] = [
+        "COMPLETED",
+        "CANCELLED",
+        "FAILED",
+        "TIMEOUT",
+        "NODE_FAIL",
+        "PREEMPTED",
+        "OUT_OF_MEMORY",
+        "BOOT_FAIL",
+        "DEADLINE",
+        "REVOKED",
+    ];
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let states: Vec<&str> = listed.split_whitespace().collect();
+    !states.is_empty() && states.iter().all(|s| FINAL.contains(s))
 }
 
 /// This machine's name, as the kernel knows it (`unknown` elsewhere).
@@ -755,5 +877,46 @@ pub fn fmt_f32(x: f32) -> String {
         "0".to_string()
     } else {
         format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{take_aside, FolderLock, LockHolder};
+
+    #[test]
+    fn a_lock_judged_ended_is_removed_only_if_it_is_still_that_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FolderLock::FILE);
+        // Another process took the folder after this one read the dead lock.
+        std::fs::write(&path, "2 live-host\n").unwrap();
+        take_aside(&path, "1 dead-host\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 live-host\n");
+        // The dead lock itself.
+        take_aside(&path, "2 live-host\n");
+        assert!(!path.exists());
+        // Gone already (another process took it over first): nothing to do.
+        take_aside(&path, "2 live-host\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn lock_texts_read_back_and_old_ones_still_read() {
+        let h = LockHolder {
+            pid: "12".into(),
+            host: "node7".into(),
+            job: Some("4242".into()),
+            restart: 3,
+            cluster: Some("alpha".into()),
+        };
+        assert_eq!(h.text(), "12 node7 job=4242 restart=3 cluster=alpha\n");
+        assert_eq!(LockHolder::parse(&h.text()), h);
+        let old = LockHolder::parse("12 node7 4242\n");
+        assert_eq!(old.job.as_deref(), Some("4242"));
+        let bare = LockHolder::parse("12 node7\n");
+        assert_eq!((bare.job, bare.restart), (None, 0));
+        // Garbage: no job, nothing that reaches squeue.
+        let junk = LockHolder::parse("x y job=4;rm restart=zz cluster=a=b\n");
+        assert_eq!((junk.job, junk.restart, junk.cluster), (None, 0, None));
     }
 }

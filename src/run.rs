@@ -247,13 +247,23 @@ fn run_in_pool(
     crate::output::check_foreign(&cfg.out_dir)?;
     crate::output::check_input_room(&cfg.out_dir, &scenario.inputs)?;
     let sim = Simulation::new(scenario, cfg.seed, 0)?;
-    let made = !cfg.out_dir.exists();
+    // The folders this run makes, innermost first.
+    let made: Vec<PathBuf> = cfg
+        .out_dir
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
     crate::output::create_dir(&cfg.out_dir)?;
     let result = run_in_dir(scenario, cfg, progress, sim, started);
-    if result.is_err() && made {
-        // A folder this run made and left empty (it failed or was
-        // stopped before its outputs landed) goes too.
-        let _ = std::fs::remove_dir(&cfg.out_dir);
+    if result.is_err() {
+        // The folders this run made and left empty (it failed or was
+        // stopped before its outputs landed) go too.
+        for d in &made {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+        }
     }
     result
 }

@@ -407,6 +407,13 @@ impl Sweep {
 
     /// The scenario of a point, validated.
     pub fn scenario_at(&self, point: usize) -> Result<Scenario> {
+        self.scenario_at_named(point, true)
+    }
+
+    /// [`Sweep::scenario_at`]; with `name_point` false, messages about a
+    /// value do not name the point (for a point made only to check one
+    /// parameter's value, which the sweep itself may not have).
+    fn scenario_at_named(&self, point: usize, name_point: bool) -> Result<Scenario> {
         // Messages about the point name it and its values. The text laid
         // over the base is generated, so its lines mean nothing to the
         // user: a problem with a value there is placed at the parameter's
@@ -440,11 +447,13 @@ impl Sweep {
                                 self.design.name()
                             ));
                         }
-                        d.message = format!(
-                            "{} at point {point} ({})",
-                            d.message,
-                            self.point_values(point)
-                        );
+                        if name_point {
+                            d.message = format!(
+                                "{} at point {point} ({})",
+                                d.message,
+                                self.point_values(point)
+                            );
+                        }
                     }
                     _ => d.line_col = None,
                 }
@@ -639,6 +648,8 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         );
     }
     let mut parameters = Vec::new();
+    // Whether each parameter kept has a problem of its own.
+    let mut flawed: Vec<bool> = Vec::new();
     match t.table(&mut ctx, "parameters") {
         None => ctx.error(
             Some(t.span()),
@@ -648,6 +659,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         ),
         Some(pt) => {
             for (k, v) in pt.entries() {
+                let problems_before = ctx.diags.len();
                 let path = k.get_ref().to_string();
                 let field = format!("parameters.{path}");
                 let seg: Vec<&str> = path.split('.').collect();
@@ -910,6 +922,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     _ => {}
                 }
                 s.finish(&mut ctx);
+                flawed.push(ctx.diags.len() > problems_before);
                 parameters.push(Parameter {
                     path,
                     values,
@@ -1003,18 +1016,35 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     let named = check_named_entries(&shown, &chain, &parameters);
     if !ctx.diags.is_empty() || !named.is_empty() {
         let mut diags = std::mem::take(&mut ctx.diags);
+        if matches!(design, Design::Sobol { .. }) && parameters.len() > MAX_SOBOL_PARAMETERS {
+            diags.push(too_many_for_sobol(&shown, parameters.len()));
+        }
         let unnamed: Vec<usize> = named.iter().map(|(q, _)| *q).collect();
         diags.extend(named.into_iter().map(|(_, d)| d));
-        let sound: Vec<Parameter> = parameters
-            .iter()
-            .enumerate()
-            .filter(|(q, p)| !unnamed.contains(q) && (!p.values.is_empty() || p.range.is_some()))
-            .map(|(_, p)| p.clone())
-            .collect();
-        if !chain.is_empty() && !sound.is_empty() {
-            let points = count_points(&sound, design);
-            if points > 0 && points <= MAX_POINTS as u128 {
-                let partial = Sweep {
+        // Each parameter without a problem of its own, alone over the base
+        // scenario at its values (all of them, or the extremes of a long
+        // list; a sampled range's ends): its path and values are checked
+        // without a point of a design the file does not yet make.
+        if !chain.is_empty() {
+            for (q, p) in parameters.iter().enumerate() {
+                if flawed[q] || unnamed.contains(&q) {
+                    continue;
+                }
+                let mut values = match p.range {
+                    Some((lo, hi, _)) => vec![lo, hi],
+                    None if p.values.len() <= 100 => p.values.clone(),
+                    None => {
+                        let (lo, hi) = p
+                            .values
+                            .iter()
+                            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                                (a.min(x), b.max(x))
+                            });
+                        vec![lo, hi]
+                    }
+                };
+                values.dedup();
+                let alone = Sweep {
                     name: name.clone(),
                     source: shown.clone(),
                     scenario_path: scenario_path.clone(),
@@ -1023,47 +1053,43 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     seed,
                     replicates,
                     steps,
-                    design,
-                    points: design_points(&sound, design, seed),
-                    parameters: sound,
+                    design: Design::Grid,
+                    points: values.iter().map(|&v| vec![v]).collect(),
+                    parameters: vec![p.clone()],
                     max_estimated_bytes: 0.0,
                     max_agents: 0,
                     point_agents: 0.0,
                     point_agent_steps: 0.0,
                     warnings: Vec::new(),
                 };
-                let checked = if every_point {
-                    partial.check_points().map(|_| ())
-                } else {
-                    partial.scenario_at(0).map(|_| ())
-                };
-                if let Err(Error::Input(InputErrors(more))) = checked {
-                    diags.extend(more);
+                for point in 0..alone.points.len() {
+                    if let Err(Error::Input(InputErrors(more))) =
+                        alone.scenario_at_named(point, false)
+                    {
+                        // Only what concerns this parameter (a problem of
+                        // the whole scenario is the base's, found without
+                        // the sweep).
+                        diags.extend(more.into_iter().filter(|d| d.file == shown));
+                    }
                 }
             }
         }
-        // Top to bottom (problems without a place first), each once.
-        diags.sort_by(|a, b| {
-            let key = |d: &crate::error::Diagnostic| (d.file != shown, d.line_col);
-            key(a).cmp(&key(b))
+        // The sweep file's problems top to bottom (those without a place
+        // first), then the others as found; each once.
+        diags.sort_by_key(|d| {
+            let own = d.file == shown;
+            (!own, if own { d.line_col } else { None })
         });
-        diags.dedup_by(|a, b| {
-            a.line_col == b.line_col && a.message == b.message && a.file == b.file
-        });
+        let mut seen = std::collections::HashSet::new();
+        diags.retain(|d| seen.insert((d.file.clone(), d.line_col, d.message.clone())));
         return Err(Error::Input(InputErrors(diags)));
     }
     if let Design::Sobol { .. } = design {
-        if parameters.len() > 10 {
-            ctx.error(
-                Some(doc.span()),
-                "parameters",
-                format!(
-                    "a sobol design takes at most 10 parameters; this sweep has {}",
-                    parameters.len()
-                ),
-                "vary fewer parameters, or use lhs",
-            );
-            return Err(Error::Input(InputErrors(ctx.diags)));
+        if parameters.len() > MAX_SOBOL_PARAMETERS {
+            return Err(Error::Input(InputErrors(vec![too_many_for_sobol(
+                &shown,
+                parameters.len(),
+            )])));
         }
     }
     // Count the points before making them: a design too large to hold is
@@ -1247,6 +1273,22 @@ fn check_named_entries(
         ));
     }
     diags
+}
+
+/// Most parameters a sobol design takes.
+const MAX_SOBOL_PARAMETERS: usize = 10;
+
+/// The problem of a sobol design over `n` parameters, more than it takes.
+fn too_many_for_sobol(shown: &str, n: usize) -> crate::error::Diagnostic {
+    crate::error::Diagnostic {
+        file: shown.to_string(),
+        line_col: None,
+        path: "parameters".to_string(),
+        message: format!(
+            "a sobol design takes at most {MAX_SOBOL_PARAMETERS} parameters; this sweep has {n}"
+        ),
+        help: Some("vary fewer parameters, or use lhs".to_string()),
+    }
 }
 
 /// The number of points a design makes of `parameters` (counted before

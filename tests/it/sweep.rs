@@ -217,6 +217,41 @@ fn bad_sweep_files_are_refused_before_any_run() {
     ] {
         assert!(e.to_string().contains(x), "{x}: {e}");
     }
+    // Beside a mistake of the file, a parameter with a mistake of its own
+    // is not checked further (a random design's `values` are not drawn);
+    // the others are checked alone at their own values, whose messages
+    // name no point (the sweep does not make one yet); a sobol design's
+    // limit on parameters is said with the rest.
+    let path = write_sweep(
+        tmp.path(),
+        "design = \"random\"\nsamples = 4\nreplicat = 2\n[parameters]\n\"agents.employee.count\" = { values = [1, 2] }\n\"rules.coercion.harm\" = { low = 0.1, high = 5000000.0 }\n",
+    );
+    let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+        panic!("refused as input")
+    };
+    let text = e.to_string();
+    assert_eq!(e.0.len(), 3, "{text}");
+    assert!(text.contains("unknown key `replicat`"), "{text}");
+    assert!(
+        text.contains("design = \"random\" needs low and high"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5000000 is out of range") && !text.contains("at point"),
+        "{text}"
+    );
+    let eleven: String = (0..11)
+        .map(|k| format!("\"agents.employee.bases.b{k}\" = {{ low = 0.1, high = 0.2 }}\n"))
+        .collect();
+    let path = write_sweep(
+        tmp.path(),
+        &format!("design = \"sobol\"\nsamples = 8\nreplicat = 2\n[parameters]\n{eleven}"),
+    );
+    let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+        panic!("refused as input, not a panic")
+    };
+    assert!(e.to_string().contains("at most 10 parameters"), "{e}");
+    assert!(e.to_string().contains("unknown key `replicat`"), "{e}");
     // A form the design does not take is a mistake of its own, beside one
     // in the form given: both are said at once.
     let two = [
@@ -1138,8 +1173,11 @@ fn one_sweep_at_a_time_writes_a_folder() {
 
 /// A lock left on a shared file system by a SLURM task that was killed
 /// (its resubmission lands on another node) is taken over once `squeue`
-/// says the job has ended, and refused, naming the job, while it runs or
-/// when SLURM cannot be asked. A task's own lock records its job.
+/// gives the job a final state or no longer knows it, and refused, naming
+/// the job, while it runs, when SLURM cannot be asked or lists nothing
+/// (the job may be hidden). A requeued job takes over the lock of its own
+/// earlier run; a live process of this host keeps its lock whatever SLURM
+/// says. A task's own lock records its job.
 #[cfg(unix)]
 #[test]
 fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
@@ -1156,69 +1194,113 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
         fs::write(&f, format!("#!/bin/sh\n{body}\n")).unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
     };
-    let sweep = |out: &Path, path_var: &str| {
-        fs::create_dir_all(out).unwrap();
-        fs::write(out.join(".powerdyn-lock"), "77 another-node 4242\n").unwrap();
-        assert_cmd::Command::cargo_bin("powerdyn")
-            .unwrap()
-            .args(["sweep", path.to_str().unwrap(), "--out"])
-            .arg(out)
-            .arg("--quiet")
-            .env("PATH", path_var)
-            .env_remove("SLURM_JOB_ID")
-            .output()
-            .unwrap()
-    };
     let with_fake = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let sweep = |dir: &str, lock: &str, path_var: &str, env: &[(&str, &str)]| {
+        let out = tmp.path().join(dir);
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join(".powerdyn-lock"), lock).unwrap();
+        let mut cmd = assert_cmd::Command::cargo_bin("powerdyn").unwrap();
+        cmd.args(["sweep", path.to_str().unwrap(), "--out"])
+            .arg(&out)
+            .arg("--quiet")
+            .env("PATH", path_var)
+            .env_remove("SLURM_JOB_ID")
+            .env_remove("SLURM_RESTART_COUNT")
+            .env_remove("SLURM_CLUSTER_NAME");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out_ = cmd.output().unwrap();
+        let took = out.join("manifest.json").exists() && !out.join(".powerdyn-lock").exists();
+        (
+            out_.status.code(),
+            String::from_utf8_lossy(&out_.stderr).into_owned(),
+            took,
+        )
+    };
+    let stale = "77 another-node 4242\n";
     // Running: refused, naming the job.
     squeue("echo RUNNING");
-    let out = sweep(&tmp.path().join("a"), &with_fake);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err, _) = sweep("a", stale, &with_fake, &[]);
+    assert_eq!(code, Some(2));
     assert!(
         err.contains("process 77 on another-node, SLURM job 4242")
             && err.contains("squeue -j 4242"),
         "{err}"
     );
-    // No squeue to ask: refused too.
-    let out = sweep(&tmp.path().join("b"), bin.join("none").to_str().unwrap());
-    assert_eq!(out.status.code(), Some(2));
-    // Ended: no longer listed, or no longer known to SLURM.
+    // Listed in no state (hidden from this user, say): refused.
+    squeue("exit 0");
+    assert_eq!(sweep("b", stale, &with_fake, &[]).0, Some(2));
+    // No squeue to ask: refused.
+    assert_eq!(
+        sweep("c", stale, bin.join("none").to_str().unwrap(), &[]).0,
+        Some(2)
+    );
+    // Ended: a final state, or no longer known to SLURM.
     for (dir, body) in [
-        ("c", "exit 0"),
+        ("d", "echo CANCELLED"),
         (
-            "d",
+            "e",
             "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1",
         ),
     ] {
         squeue(body);
-        let out = sweep(&tmp.path().join(dir), &with_fake);
-        assert!(
-            out.status.success(),
-            "{dir}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(tmp.path().join(dir).join("manifest.json").exists());
-        assert!(!tmp.path().join(dir).join(".powerdyn-lock").exists());
+        let (code, err, took) = sweep(dir, stale, &with_fake, &[]);
+        assert!(code == Some(0) && took, "{dir}: {err}");
     }
-    // A task's own lock holds its job id: seen by a second task.
+    // This job requeued (its restart count higher than the lock's): taken
+    // over without asking SLURM; the same run of the job on another node
+    // is not.
     squeue("echo RUNNING");
-    let held = tmp.path().join("e");
+    let requeued = [("SLURM_JOB_ID", "4242"), ("SLURM_RESTART_COUNT", "1")];
+    let (code, err, took) = sweep(
+        "f",
+        "77 another-node job=4242 restart=0\n",
+        &with_fake,
+        &requeued,
+    );
+    assert!(code == Some(0) && took, "{err}");
+    assert_eq!(
+        sweep(
+            "g",
+            "77 another-node job=4242 restart=1\n",
+            &with_fake,
+            &requeued
+        )
+        .0,
+        Some(2)
+    );
+    // Another cluster's job: this cluster's squeue cannot tell.
+    squeue("echo COMPLETED");
+    let here = [("SLURM_JOB_ID", "5"), ("SLURM_CLUSTER_NAME", "alpha")];
+    let (code, _, _) = sweep(
+        "h",
+        "77 another-node job=4242 restart=0 cluster=beta\n",
+        &with_fake,
+        &here,
+    );
+    assert_eq!(code, Some(2));
+    // A live process of this host keeps its lock, whatever SLURM says.
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let live = format!("{} {host} job=4242\n", std::process::id());
+    assert_eq!(sweep("i", &live, &with_fake, &[]).0, Some(2));
+    // A task's own lock records its job, restart count and cluster.
+    let held = tmp.path().join("j");
     fs::create_dir_all(&held).unwrap();
-    let lock = powerdyn::output::FolderLock::take(&held).unwrap();
-    let text = fs::read_to_string(held.join(".powerdyn-lock")).unwrap();
-    assert_eq!(text.split_whitespace().count(), 2, "outside SLURM: {text}");
-    drop(lock);
     let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("powerdyn"))
         .args(["run", "../bully.toml", "--steps", "100000000", "--out"])
         .arg(&held)
         .arg("--quiet")
         .current_dir(path.parent().unwrap())
         .env("SLURM_JOB_ID", "9090")
+        .env("SLURM_RESTART_COUNT", "2")
+        .env("SLURM_CLUSTER_NAME", "alpha")
         .spawn()
         .unwrap();
     let lock_file = held.join(".powerdyn-lock");
@@ -1232,7 +1314,10 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
     }
     first.kill().unwrap();
     first.wait().unwrap();
-    assert!(text.trim().ends_with(" 9090"), "in SLURM job 9090: {text}");
+    assert!(
+        text.trim().ends_with(" job=9090 restart=2 cluster=alpha"),
+        "in SLURM job 9090: {text}"
+    );
 }
 
 /// On a real SLURM cluster (`.ci/slurm-cluster.sh` starts one; set
@@ -1386,7 +1471,7 @@ fn ctrl_c_stops_a_sweep_keeping_its_completed_runs_and_a_run_leaving_nothing() {
             "--steps",
             "200000",
             "--out",
-            "r",
+            "r/inner",
             "--quiet",
         ],
         400,
@@ -1398,7 +1483,7 @@ fn ctrl_c_stops_a_sweep_keeping_its_completed_runs_and_a_run_leaving_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
-    // Nothing, not even the folder it made.
+    // Nothing, not even the folders it made.
     assert!(
         !tmp.path().join("r").exists(),
         "an interrupted run leaves nothing: {:?}",
