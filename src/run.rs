@@ -96,6 +96,8 @@ struct SummaryJson<'a> {
     #[serde(rename = "final")]
     final_values: serde_json::Map<String, serde_json::Value>,
     verdicts: serde_json::Map<String, serde_json::Value>,
+    /// How the verdicts were reached (the scenario's `[verdict]`).
+    verdict_config: &'a VerdictConfig,
     #[serde(skip_serializing_if = "Option::is_none")]
     influence: Option<&'a Influence>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -503,7 +505,7 @@ fn run_in_dir(
     }
     drop(evw);
 
-    let vcfg = VerdictConfig::default();
+    let vcfg = scenario.verdict.clone();
     let (kept_steps, kept_values) = thinned.finish();
     let verdicts: Vec<(String, Verdict)> = HEADLINE
         .iter()
@@ -570,6 +572,7 @@ fn run_in_dir(
                 )
             })
             .collect(),
+        verdict_config: &scenario.verdict,
         influence: summary.influence.as_ref(),
         hierarchy: summary.hierarchy.as_ref(),
     };

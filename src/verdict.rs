@@ -236,7 +236,7 @@ pub struct Verdict {
 /// default; `burn_in` and `alpha` are clamped to `[0, 1]`; negative
 /// tolerances become 0 (an infinite tolerance is kept and rules out every
 /// trend); `max_points` is raised to at least 8.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VerdictConfig {
     /// Fraction of the records dropped from the start before the trend
     /// test. Default 0.2.

@@ -220,6 +220,8 @@ pub struct Scenario {
     pub rules: RuleParams,
     /// What to measure beyond the standard columns.
     pub metrics: MetricsConfig,
+    /// How the headline metrics are judged (`[verdict]`).
+    pub verdict: crate::verdict::VerdictConfig,
     /// Events and interventions, in file order.
     pub events: Vec<crate::events::Event>,
     /// The file it was read from, as given.
@@ -1299,6 +1301,21 @@ fn read_scenario(
         }
         None => MetricsConfig::default(),
     };
+    let verdict = match root.table(ctx, "verdict") {
+        Some(mut t) => {
+            let d = crate::verdict::VerdictConfig::default();
+            let v = crate::verdict::VerdictConfig {
+                burn_in: t.f64(ctx, "burn_in", d.burn_in, 0.0, 0.9),
+                alpha: t.f64(ctx, "alpha", d.alpha, 1e-6, 0.5),
+                rel_tol: t.f64(ctx, "rel_tol", d.rel_tol, 0.0, 10.0),
+                abs_tol: t.f64(ctx, "abs_tol", d.abs_tol, 0.0, 1e12),
+                max_points: d.max_points,
+            };
+            t.finish(ctx);
+            v
+        }
+        None => crate::verdict::VerdictConfig::default(),
+    };
     let mut events = Vec::new();
     let mut event_names = std::collections::HashSet::new();
     for mut t in root.tables(ctx, "events") {
@@ -1325,6 +1342,7 @@ fn read_scenario(
         network: network?,
         rules,
         metrics,
+        verdict,
         events,
         source: file.to_string(),
         warnings: Vec::new(),

@@ -29,7 +29,7 @@ use crate::engine::Simulation;
 use crate::error::{Error, Result};
 use crate::metrics::{self, HEADLINE};
 use crate::output::{fmt_f64, prepare_dir, PartFile};
-use crate::verdict::{judge, VerdictConfig};
+use crate::verdict::judge;
 pub use file::{Design, Parameter, Sweep};
 
 /// Runs per batch: results of a batch are held in memory, then written.
@@ -74,7 +74,7 @@ fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
     recorder.finish(&mut sim);
     rows.extend(recorder.drain());
     let steps_at: Vec<u64> = rows.iter().map(|r| r.0).collect();
-    let cfg = VerdictConfig::default();
+    let cfg = scenario.verdict.clone();
     let verdicts = HEADLINE
         .iter()
         .map(|h| {

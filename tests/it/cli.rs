@@ -1702,3 +1702,49 @@ fn report_and_compare_say_when_a_folder_does_not_exist() {
         assert!(r.stderr.contains(expect), "{args:?}: {}", r.stderr);
     }
 }
+
+/// `[verdict]` sets how the headline metrics are judged: a stricter alpha
+/// turns a trend with p = 0.02 into *settles*, summary.json records the
+/// settings, and values out of range or misspelt keys are refused.
+#[test]
+fn the_verdict_table_sets_how_metrics_are_judged_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join("scenarios/abusive-isolation.toml")).unwrap();
+    let judged = |name: &str, table: &str| {
+        std::fs::write(
+            dir.path().join(format!("{name}.toml")),
+            format!("{base}\n{table}"),
+        )
+        .unwrap();
+        let r = powerdyn(
+            dir.path(),
+            &["run", &format!("{name}.toml"), "-q", "--out", name],
+        );
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        let text = std::fs::read_to_string(dir.path().join(name).join("summary.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let plain = judged("plain", "");
+    assert_eq!(plain["verdicts"]["dyad_imbalance"]["verdict"], "grows");
+    let p = plain["verdicts"]["dyad_imbalance"]["mann_kendall_p"]
+        .as_f64()
+        .unwrap();
+    assert!(p > 0.01 && p < 0.05, "p = {p}");
+    assert_eq!(plain["verdict_config"]["alpha"], 0.05);
+    let strict = judged("strict", "[verdict]\nalpha = 0.01\nburn_in = 0.3\n");
+    assert_eq!(strict["verdicts"]["dyad_imbalance"]["verdict"], "settles");
+    assert_eq!(strict["verdict_config"]["alpha"], 0.01);
+    assert_eq!(strict["verdict_config"]["burn_in"], 0.3);
+    for (table, expect) in [
+        (
+            "[verdict]\nalpha = 0.9\n",
+            "verdict.alpha: 0.9 is out of range",
+        ),
+        ("[verdict]\nalfa = 0.01\n", "unknown key `alfa`"),
+    ] {
+        std::fs::write(dir.path().join("bad.toml"), format!("{base}\n{table}")).unwrap();
+        let r = powerdyn(dir.path(), &["validate", "bad.toml"]);
+        assert_eq!(r.code, Some(2), "{table}");
+        assert!(r.stderr.contains(expect), "{table}: {}", r.stderr);
+    }
+}
