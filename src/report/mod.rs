@@ -1180,6 +1180,21 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         b = escape(&nb)
     );
     let mut differ = Vec::new();
+    // The verdicts' practical size, as each run's summary records it (the
+    // larger of the two when the runs set it differently).
+    let tol = |key: &str, default: f64| {
+        [&sa, &sb]
+            .iter()
+            .filter_map(|s| s["verdict_config"][key].as_f64())
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+            .unwrap_or(default)
+    };
+    let defaults = crate::verdict::VerdictConfig::default();
+    let (abs_tol, rel_tol) = (
+        tol("abs_tol", defaults.abs_tol),
+        tol("rel_tol", defaults.rel_tol),
+    );
+    let size = format!("{abs_tol}, or {}% of the level", 100.0 * rel_tol);
     for h in HEADLINE {
         let word = |s: &serde_json::Value| {
             s["verdicts"][h]["verdict"]
@@ -1191,8 +1206,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
             |s: &serde_json::Value| s["verdicts"][h]["final_value"].as_f64().unwrap_or(f64::NAN);
         let (wa, wb, la, lb) = (word(&sa), word(&sb), late(&sa), late(&sb));
         let d = lb - la;
-        // The verdicts' practical size: a hundredth, or 5% of the level.
-        let matters = d.abs() > 0.01f64.max(0.05 * la.abs().max(lb.abs()));
+        let matters = d.abs() > abs_tol.max(rel_tol * la.abs().max(lb.abs()));
         let change = if la != 0.0 && la.is_finite() && d.is_finite() {
             format!(" ({:+.0}%)", 100.0 * d / la.abs())
         } else {
@@ -1211,10 +1225,10 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     t.push_str(&format!(
         "<p>{}</p>\n<p>The colours give the shape of each series over the run (grows, shrinks, settles, ...), not whether it is better or worse. Each column is one run: part of a difference between two single runs is chance; a sweep with replicates of both settings gives intervals (aggregate.csv).</p>\n",
         if differ.is_empty() {
-            "No late mean differs by more than the verdicts' practical size (a hundredth, or 5% of the level).".to_string()
+            format!("No late mean differs by more than the verdicts' practical size ({size}).")
         } else {
             format!(
-                "<strong>Differences beyond the verdicts' practical size</strong> (a hundredth, or 5% of the level): {}.",
+                "<strong>Differences beyond the verdicts' practical size</strong> ({size}): {}.",
                 differ.join("; ")
             )
         }

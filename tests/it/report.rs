@@ -319,6 +319,8 @@ fn compare_puts_two_runs_side_by_side_in_one_report() {
         .find("Differences beyond the verdicts' practical size")
         .expect("the differences that matter");
     let said = &html[k..k + html[k..].find("</p>").unwrap()];
+    // The size as the runs' summaries record it (the defaults here).
+    assert!(said.contains("(0.01, or 5% of the level)"), "{said}");
     let resentment = said
         .split("; ")
         .find(|x| x.contains("mean_resentment"))
