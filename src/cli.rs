@@ -1013,7 +1013,7 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
 }
 
 /// `validate` builds the world of a scenario estimated to need at most
-/// this much memory (256 MB: about a million agents of degree 8), so that
+/// this much memory (256 MB: about 590,000 agents of degree 8), so that
 /// the problems only its network shows are reported without a run.
 const VALIDATE_BUILD_BYTES: f64 = 256e6;
 
@@ -1045,6 +1045,14 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
                 }
                 for w in &s.warnings {
                     eprintln!("warning: {w}");
+                }
+                if s.estimated_bytes() > VALIDATE_BUILD_BYTES {
+                    eprintln!(
+                        "note: {}: the checks that need the network (pairs it does not tie, a random network with no tie) are left to `run`: the scenario is estimated at {}, above the {} validate builds",
+                        f.display(),
+                        size_text(s.estimated_bytes()),
+                        size_text(VALIDATE_BUILD_BYTES)
+                    );
                 }
             }
             Err(e) => {

@@ -2383,7 +2383,7 @@ pub fn build_world(scenario: &Scenario, seed: u64, run: u64) -> Result<World> {
     if edges.is_empty() {
         return Err(Error::input(
             &scenario.source,
-            "network: the generated network has no ties",
+            format!("network: the network drawn at seed {seed} has no ties"),
             Some("raise the network's density (p, mean_degree, p_within or p_between)"),
         ));
     }

@@ -195,75 +195,135 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 
 /// A folder taken by one powerdyn process while it writes there: the file
 /// `.powerdyn-lock`, made only if absent (so two processes cannot both take
-/// it), holding the process id and host (and, in a SLURM job, the job's
-/// id), removed when the guard drops.
+/// it), holding the process id and host (and, in a SLURM job, the job's id,
+/// restart count and cluster), removed when the guard drops if it still
+/// holds this process's text.
 #[derive(Debug)]
 pub struct FolderLock {
     path: PathBuf,
+    text: String,
 }
 
 impl FolderLock {
     /// The lock file's name.
     pub const FILE: &'static str = ".powerdyn-lock";
 
+    /// The file a process holds while it removes a dead lock (so that two
+    /// processes cannot both judge the same lock dead and take the folder).
+    const BREAKER: &'static str = ".powerdyn-lock.breaking";
+
     /// Takes `dir` (which must exist). A lock left by a process of this host
-    /// that has ended is taken over. So is one left on another host by a
-    /// SLURM job of this cluster that SLURM says has ended (`squeue` gives
-    /// it a final state or no longer knows it: a task killed before it
-    /// could remove its lock, resubmitted on another node), or by an
-    /// earlier run of this very job (SLURM requeued it after its node
-    /// failed). A live lock, or one that cannot be told ended, is refused
-    /// as bad input. Two processes that find the same dead lock cannot both
-    /// take it over: it is moved aside first, and only the process whose
-    /// move took the very lock it judged goes on.
+    /// that has ended is taken over. So is one whose SLURM job SLURM says
+    /// has ended (`squeue` gives it a final state or no longer knows it: a
+    /// task killed before it could remove its lock, resubmitted on another
+    /// node), and one left by an earlier run of this very job (SLURM requeued it after
+    /// its node failed). A live lock, or one that cannot be told ended (of
+    /// another cluster, say), is refused as bad input.
+    ///
+    /// A dead lock is removed only by the process that holds
+    /// `.powerdyn-lock.breaking`, and only if it still holds the text judged dead:
+    /// two processes that find the same dead lock cannot both take the
+    /// folder, nor can one remove a lock taken meanwhile.
     pub fn take(dir: &Path) -> Result<FolderLock> {
         let path = dir.join(Self::FILE);
         let me = LockHolder::this_process();
-        for _ in 0..4 {
+        let text = me.text();
+        // The lock judged dead, by its text (SLURM is asked once).
+        let mut judged: Option<String> = None;
+        for _ in 0..3 {
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&path)
             {
                 Ok(mut f) => {
-                    let lock = FolderLock { path };
-                    // A lock that cannot be written is removed (by the guard).
-                    f.write_all(me.text().as_bytes())
-                        .and_then(|()| f.flush())
-                        .map_err(|e| Error::io(&lock.path, e))?;
-                    return Ok(lock);
+                    // A lock that cannot be written (a full disk) is
+                    // removed: this process made it.
+                    if let Err(e) = f.write_all(text.as_bytes()).and_then(|()| f.flush()) {
+                        drop(f);
+                        let _ = std::fs::remove_file(&path);
+                        return Err(Error::io(&path, e));
+                    }
+                    return Ok(FolderLock { path, text });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let held = std::fs::read_to_string(&path).unwrap_or_default();
+                    let held = read_lock(&path);
                     let holder = LockHolder::parse(&held);
-                    if holder.has_ended(&me) {
-                        take_aside(&path, &held);
-                        continue;
+                    let dead = judged.as_deref() == Some(held.as_str())
+                        || (!held.trim().is_empty() && holder.has_ended(&me));
+                    if !dead {
+                        return Err(holder.refusal(dir, &path, held.trim().is_empty()));
                     }
-                    return Err(holder.refusal(dir, &path));
+                    judged = Some(held.clone());
+                    remove_dead_lock(dir, &path, &held)?;
                 }
                 Err(e) => return Err(Error::io(&path, e)),
             }
         }
-        Err(Error::Run(format!("cannot take {}", path.display())))
+        Err(Error::input(
+            dir.display().to_string(),
+            format!(
+                "cannot take {}: other powerdyns keep taking it (three tries)",
+                path.display()
+            ),
+            Some("run one powerdyn at a time into this folder, or give another --out"),
+        ))
     }
 }
 
-/// Removes the lock at `path` judged ended from its text `held`: moved
-/// aside to a name of this process's own (a move only one process can
-/// make), removed if it is still that lock, and put back if another
-/// process's live lock was moved instead.
-fn take_aside(path: &Path, held: &str) {
-    let aside = path.with_file_name(format!("{}.ended-{}", FolderLock::FILE, std::process::id()));
-    if std::fs::rename(path, &aside).is_err() {
-        return; // gone already: taken over by another process
+/// The lock's text, read again once after a moment if it is empty (a
+/// process that has made the file but not yet written it).
+fn read_lock(path: &Path) -> String {
+    let held = std::fs::read_to_string(path).unwrap_or_default();
+    if !held.trim().is_empty() {
+        return held;
     }
-    let moved = std::fs::read_to_string(&aside).unwrap_or_default();
-    if moved != held {
-        // A lock taken meanwhile: back where it was (unless yet another is there).
-        let _ = std::fs::hard_link(&aside, path);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Removes the lock at `path` judged dead from its text `held`, holding the
+/// breaker meanwhile, and only if it still holds that text.
+fn remove_dead_lock(dir: &Path, path: &Path, held: &str) -> Result<()> {
+    let breaker = dir.join(FolderLock::BREAKER);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&breaker)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::input(
+                dir.display().to_string(),
+                "another powerdyn is taking over this folder's dead lock".to_string(),
+                Some(&format!(
+                    "try again in a moment; if no powerdyn is running there, delete {}",
+                    breaker.display()
+                )),
+            ));
+        }
+        Err(e) => {
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!("the folder's lock has ended, but it cannot be taken over: {e}"),
+                Some(&format!("delete {} by hand", path.display())),
+            ))
+        }
     }
-    let _ = std::fs::remove_file(&aside);
+    let result = if std::fs::read_to_string(path).unwrap_or_default() == held {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::input(
+                dir.display().to_string(),
+                format!("the folder's lock has ended, but it cannot be removed: {e}"),
+                Some(&format!("delete {} by hand", path.display())),
+            )),
+            _ => Ok(()),
+        }
+    } else {
+        Ok(()) // taken meanwhile: judged again on the next try
+    };
+    let _ = std::fs::remove_file(&breaker);
+    result
 }
 
 /// Who holds a folder's lock, as its text says: `PID HOST`, then in a
@@ -328,18 +388,22 @@ impl LockHolder {
     /// by its process; on another, by SLURM (an earlier run of `me`'s own
     /// job, or a job of `me`'s cluster that `squeue` says has ended).
     fn has_ended(&self, me: &LockHolder) -> bool {
-        if self.host == me.host {
-            return Path::new("/proc/self").exists()
-                && self
-                    .pid
-                    .parse::<u32>()
-                    .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
+        // On this host the process itself tells (what SLURM says of a job
+        // hidden from this user, or of another cluster, could be wrong).
+        let this_host = self.host == me.host && me.host != UNKNOWN_HOST;
+        if this_host && Path::new("/proc/self").exists() {
+            return self
+                .pid
+                .parse::<u32>()
+                .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
         }
         let Some(job) = &self.job else {
             return false;
         };
-        if self.cluster != me.cluster && self.cluster.is_some() && me.cluster.is_some() {
-            return false; // another cluster's job: this one's squeue cannot tell
+        if self.cluster.is_some() && self.cluster != me.cluster {
+            // Another cluster's job (or one this process cannot tell is
+            // of its cluster): this cluster's squeue cannot tell.
+            return false;
         }
         if me.job.as_ref() == Some(job) {
             // This job, requeued: its earlier run wrote the lock.
@@ -348,11 +412,27 @@ impl LockHolder {
         slurm_job_ended(job)
     }
 
-    /// The error refusing a live lock (or one that cannot be told ended).
-    fn refusal(&self, dir: &Path, path: &Path) -> Error {
+    /// The error refusing a live lock (or one that cannot be told ended,
+    /// or an empty one).
+    fn refusal(&self, dir: &Path, path: &Path, empty: bool) -> Error {
+        if empty {
+            return Error::input(
+                dir.display().to_string(),
+                "the folder's lock is empty: a powerdyn is taking the folder, or one stopped as it took it",
+                Some(&format!(
+                    "wait a moment and try again; if no powerdyn is running there, delete {}",
+                    path.display()
+                )),
+            );
+        }
         let (whose, check) = match &self.job {
             Some(j) => (
-                format!(", SLURM job {j}"),
+                format!(
+                    ", SLURM job {j}{}",
+                    self.cluster
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(" of cluster {c}"))
+                ),
                 format!("if `squeue -j {j}` does not show it pending or running and no powerdyn is running there"),
             ),
             None => (String::new(), "if no powerdyn is running there".to_string()),
@@ -378,7 +458,11 @@ fn is_lock_word(w: &str) -> bool {
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        // Only this process's own lock (not one another process took after
+        // judging this one dead, wrongly).
+        if std::fs::read_to_string(&self.path).is_ok_and(|t| t == self.text) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -447,13 +531,16 @@ fn slurm_job_ended(job: &str) -> bool {
     !states.is_empty() && states.iter().all(|s| FINAL.contains(s))
 }
 
+/// The host name of a machine that does not say its name.
+const UNKNOWN_HOST: &str = "unknown";
+
 /// This machine's name, as the kernel knows it (`unknown` elsewhere).
 fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()
         .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace))
-        .unwrap_or_else(|| "unknown".to_string())
+        .unwrap_or_else(|| UNKNOWN_HOST.to_string())
 }
 
 /// The folder, inside a run's folder, that holds copies of the files its
@@ -882,22 +969,38 @@ pub fn fmt_f32(x: f32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{take_aside, FolderLock, LockHolder};
+    use super::{remove_dead_lock, FolderLock, LockHolder};
 
     #[test]
-    fn a_lock_judged_ended_is_removed_only_if_it_is_still_that_lock() {
+    fn a_lock_judged_dead_is_removed_only_if_it_is_still_that_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(FolderLock::FILE);
+        let d = dir.path();
+        let path = d.join(FolderLock::FILE);
         // Another process took the folder after this one read the dead lock.
         std::fs::write(&path, "2 live-host\n").unwrap();
-        take_aside(&path, "1 dead-host\n");
+        remove_dead_lock(d, &path, "1 dead-host\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 live-host\n");
-        // The dead lock itself.
-        take_aside(&path, "2 live-host\n");
-        assert!(!path.exists());
-        // Gone already (another process took it over first): nothing to do.
-        take_aside(&path, "2 live-host\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Another process is removing it: refused, nothing touched.
+        std::fs::write(d.join(FolderLock::BREAKER), "").unwrap();
+        let e = remove_dead_lock(d, &path, "2 live-host\n").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("taking over"), "{e}");
+        assert!(path.exists());
+        std::fs::remove_file(d.join(FolderLock::BREAKER)).unwrap();
+        // The dead lock itself; the breaker goes with it.
+        remove_dead_lock(d, &path, "2 live-host\n").unwrap();
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_guard_removes_only_its_own_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = FolderLock::take(dir.path()).unwrap();
+        let path = dir.path().join(FolderLock::FILE);
+        // Taken over meanwhile by another process (wrongly judged dead).
+        std::fs::write(&path, "7 other-host\n").unwrap();
+        drop(lock);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "7 other-host\n");
     }
 
     #[test]

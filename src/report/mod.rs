@@ -1182,19 +1182,25 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     let mut differ = Vec::new();
     // The verdicts' practical size, as each run's summary records it (the
     // larger of the two when the runs set it differently).
+    // (A summary written before `verdict_config` used the defaults.)
     let tol = |key: &str, default: f64| {
         [&sa, &sb]
             .iter()
-            .filter_map(|s| s["verdict_config"][key].as_f64())
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-            .unwrap_or(default)
+            .map(|s| s["verdict_config"][key].as_f64().unwrap_or(default))
+            .fold(f64::NEG_INFINITY, f64::max)
     };
     let defaults = crate::verdict::VerdictConfig::default();
     let (abs_tol, rel_tol) = (
         tol("abs_tol", defaults.abs_tol),
         tol("rel_tol", defaults.rel_tol),
     );
-    let size = format!("{abs_tol}, or {}% of the level", 100.0 * rel_tol);
+    // At most six significant digits (0.07 is 7%, not 7.000000000000001%).
+    let short = |x: f64| format!("{}", format!("{x:.6e}").parse::<f64>().unwrap_or(x));
+    let size = format!(
+        "{}, or {}% of the level",
+        short(abs_tol),
+        short(100.0 * rel_tol)
+    );
     for h in HEADLINE {
         let word = |s: &serde_json::Value| {
             s["verdicts"][h]["verdict"]

@@ -648,8 +648,10 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         );
     }
     let mut parameters = Vec::new();
-    // Whether each parameter kept has a problem of its own.
+    // Whether each parameter kept has a problem of its own, and how many
+    // entries [parameters] has (kept or not).
     let mut flawed: Vec<bool> = Vec::new();
+    let mut entries = 0usize;
     match t.table(&mut ctx, "parameters") {
         None => ctx.error(
             Some(t.span()),
@@ -659,6 +661,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         ),
         Some(pt) => {
             for (k, v) in pt.entries() {
+                entries += 1;
                 let problems_before = ctx.diags.len();
                 let path = k.get_ref().to_string();
                 let field = format!("parameters.{path}");
@@ -1016,61 +1019,72 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     let named = check_named_entries(&shown, &chain, &parameters);
     if !ctx.diags.is_empty() || !named.is_empty() {
         let mut diags = std::mem::take(&mut ctx.diags);
-        if matches!(design, Design::Sobol { .. }) && parameters.len() > MAX_SOBOL_PARAMETERS {
-            diags.push(too_many_for_sobol(&shown, parameters.len()));
+        if matches!(design, Design::Sobol { .. }) && entries > MAX_SOBOL_PARAMETERS {
+            diags.push(too_many_for_sobol(&shown, entries));
         }
         let unnamed: Vec<usize> = named.iter().map(|(q, _)| *q).collect();
         diags.extend(named.into_iter().map(|(_, d)| d));
-        // Each parameter without a problem of its own, alone over the base
-        // scenario at its values (all of them, or the extremes of a long
-        // list; a sampled range's ends): its path and values are checked
-        // without a point of a design the file does not yet make.
-        if !chain.is_empty() {
+        // The parameters checked against the base scenario all the same.
+        // When every one is sound (the mistakes are the file's own), at the
+        // sweep's real points, as a sweep without those mistakes would be;
+        // otherwise each sound one alone, for a misspelt path only (its
+        // values with the base's other settings could be refused where the
+        // sweep's points would not, or the other way round).
+        // A sweep over `params` at `points`, to check them (not to run).
+        let checking = |params: Vec<Parameter>, design: Design, points: Vec<Vec<f64>>| Sweep {
+            name: name.clone(),
+            source: shown.clone(),
+            scenario_path: scenario_path.clone(),
+            chain: chain.clone(),
+            inputs: Vec::new(),
+            seed,
+            replicates,
+            steps,
+            design,
+            points,
+            parameters: params,
+            max_estimated_bytes: 0.0,
+            max_agents: 0,
+            point_agents: 0.0,
+            point_agent_steps: 0.0,
+            warnings: Vec::new(),
+        };
+        let all_sound = entries == parameters.len()
+            && (0..parameters.len()).all(|q| !flawed[q] && !unnamed.contains(&q));
+        let points = count_points(&parameters, design);
+        if !chain.is_empty()
+            && all_sound
+            && design_known
+            && points > 0
+            && points <= MAX_POINTS as u128
+            && !(matches!(design, Design::Sobol { .. }) && entries > MAX_SOBOL_PARAMETERS)
+        {
+            let whole = checking(
+                parameters.clone(),
+                design,
+                design_points(&parameters, design, seed),
+            );
+            let checked = if every_point {
+                whole.check_points().map(|_| ())
+            } else {
+                whole.scenario_at(0).map(|_| ())
+            };
+            if let Err(Error::Input(InputErrors(more))) = checked {
+                diags.extend(more);
+            }
+        } else if !chain.is_empty() {
             for (q, p) in parameters.iter().enumerate() {
                 if flawed[q] || unnamed.contains(&q) {
                     continue;
                 }
-                let mut values = match p.range {
-                    Some((lo, hi, _)) => vec![lo, hi],
-                    None if p.values.len() <= 100 => p.values.clone(),
-                    None => {
-                        let (lo, hi) = p
-                            .values
-                            .iter()
-                            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                                (a.min(x), b.max(x))
-                            });
-                        vec![lo, hi]
-                    }
-                };
-                values.dedup();
-                let alone = Sweep {
-                    name: name.clone(),
-                    source: shown.clone(),
-                    scenario_path: scenario_path.clone(),
-                    chain: chain.clone(),
-                    inputs: Vec::new(),
-                    seed,
-                    replicates,
-                    steps,
-                    design: Design::Grid,
-                    points: values.iter().map(|&v| vec![v]).collect(),
-                    parameters: vec![p.clone()],
-                    max_estimated_bytes: 0.0,
-                    max_agents: 0,
-                    point_agents: 0.0,
-                    point_agent_steps: 0.0,
-                    warnings: Vec::new(),
-                };
-                for point in 0..alone.points.len() {
-                    if let Err(Error::Input(InputErrors(more))) =
-                        alone.scenario_at_named(point, false)
-                    {
-                        // Only what concerns this parameter (a problem of
-                        // the whole scenario is the base's, found without
-                        // the sweep).
-                        diags.extend(more.into_iter().filter(|d| d.file == shown));
-                    }
+                let value = p.values.first().copied().or(p.range.map(|r| r.0));
+                let Some(value) = value else { continue };
+                let alone = checking(vec![p.clone()], Design::Grid, vec![vec![value]]);
+                if let Err(Error::Input(InputErrors(more))) = alone.scenario_at_named(0, false) {
+                    diags.extend(
+                        more.into_iter()
+                            .filter(|d| d.file == shown && d.message.starts_with("unknown key")),
+                    );
                 }
             }
         }

@@ -1703,6 +1703,18 @@ fn report_and_compare_say_when_a_folder_does_not_exist() {
     }
 }
 
+/// Runs the bundled `scenario` with `table` appended, as `name.toml` into
+/// folder `name` of `dir` (with `args` added), and checks that it ran.
+fn run_with(dir: &Path, scenario: &str, name: &str, table: &str, args: &[&str]) {
+    let base = std::fs::read_to_string(root().join("scenarios").join(scenario)).unwrap();
+    std::fs::write(dir.join(format!("{name}.toml")), format!("{base}\n{table}")).unwrap();
+    let file = format!("{name}.toml");
+    let mut all = vec!["run", file.as_str(), "-q", "--out", name];
+    all.extend(args);
+    let r = powerdyn(dir, &all);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
 /// `[verdict]` sets how the headline metrics are judged: a stricter alpha
 /// turns a trend with p = 0.02 into *settles*, summary.json records the
 /// settings, and values out of range or misspelt keys are refused.
@@ -1711,16 +1723,7 @@ fn the_verdict_table_sets_how_metrics_are_judged_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(root().join("scenarios/abusive-isolation.toml")).unwrap();
     let judged = |name: &str, table: &str| {
-        std::fs::write(
-            dir.path().join(format!("{name}.toml")),
-            format!("{base}\n{table}"),
-        )
-        .unwrap();
-        let r = powerdyn(
-            dir.path(),
-            &["run", &format!("{name}.toml"), "-q", "--out", name],
-        );
-        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        run_with(dir.path(), "abusive-isolation.toml", name, table, &[]);
         let text = std::fs::read_to_string(dir.path().join(name).join("summary.json")).unwrap();
         serde_json::from_str::<serde_json::Value>(&text).unwrap()
     };
@@ -1747,4 +1750,31 @@ fn the_verdict_table_sets_how_metrics_are_judged_and_is_recorded() {
         assert_eq!(r.code, Some(2), "{table}");
         assert!(r.stderr.contains(expect), "{table}: {}", r.stderr);
     }
+}
+
+/// `compare` judges differences by the practical size the runs' summaries
+/// record (the larger where they differ), and says it in short numbers.
+#[test]
+fn compare_takes_the_practical_size_from_the_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, table) in [
+        ("a", ""),
+        ("b", "[verdict]\nrel_tol = 0.07\nabs_tol = 0.02\n"),
+    ] {
+        run_with(
+            dir.path(),
+            "couple-money.toml",
+            name,
+            table,
+            &["--steps", "300"],
+        );
+    }
+    let r = powerdyn(dir.path(), &["compare", "a", "b", "--out", "c"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let html = std::fs::read_to_string(dir.path().join("c/compare.html")).unwrap();
+    assert!(
+        html.contains("practical size</strong> (0.02, or 7% of the level)")
+            || html.contains("practical size (0.02, or 7% of the level)"),
+        "{html}"
+    );
 }

@@ -218,13 +218,12 @@ fn bad_sweep_files_are_refused_before_any_run() {
         assert!(e.to_string().contains(x), "{x}: {e}");
     }
     // Beside a mistake of the file, a parameter with a mistake of its own
-    // is not checked further (a random design's `values` are not drawn);
-    // the others are checked alone at their own values, whose messages
-    // name no point (the sweep does not make one yet); a sobol design's
-    // limit on parameters is said with the rest.
+    // is not checked further (a random design's `values` are not drawn),
+    // and the others only for a misspelt path (their values are checked
+    // at the sweep's points, which it makes once its parameters are right).
     let path = write_sweep(
         tmp.path(),
-        "design = \"random\"\nsamples = 4\nreplicat = 2\n[parameters]\n\"agents.employee.count\" = { values = [1, 2] }\n\"rules.coercion.harm\" = { low = 0.1, high = 5000000.0 }\n",
+        "design = \"random\"\nsamples = 4\nreplicat = 2\n[parameters]\n\"agents.employee.count\" = { values = [1, 2] }\n\"rules.coercion.harm\" = { low = 0.1, high = 5000000.0 }\n\"rules.coercion.harn\" = { low = 0.1, high = 0.2 }\n",
     );
     let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
         panic!("refused as input")
@@ -237,7 +236,23 @@ fn bad_sweep_files_are_refused_before_any_run() {
         "{text}"
     );
     assert!(
-        text.contains("5000000 is out of range") && !text.contains("at point"),
+        text.contains("unknown key `harn`") && !text.contains("at point"),
+        "{text}"
+    );
+    // With only the file's own mistakes, the sweep's real points are
+    // checked too, and named.
+    let path = write_sweep(
+        tmp.path(),
+        "replicat = 2\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 5000000.0] }\n",
+    );
+    let Err(powerdyn::Error::Input(e)) = sweep::file::load(&path, false) else {
+        panic!("refused as input")
+    };
+    let text = e.to_string();
+    assert_eq!(e.0.len(), 2, "{text}");
+    assert!(text.contains("unknown key `replicat`"), "{text}");
+    assert!(
+        text.contains("5000000 is out of range at point 1 (rules.coercion.harm = 5000000)"),
         "{text}"
     );
     let eleven: String = (0..11)
@@ -1189,9 +1204,17 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
     );
     let bin = tmp.path().join("bin");
     fs::create_dir_all(&bin).unwrap();
+    // The fake squeue answers only as powerdyn must ask: every state, the
+    // job named, none of the user's filters.
     let squeue = |body: &str| {
         let f = bin.join("squeue");
-        fs::write(&f, format!("#!/bin/sh\n{body}\n")).unwrap();
+        fs::write(
+            &f,
+            format!(
+                "#!/bin/sh\ncase \"$*\" in *--states=all*--jobs\\ 4242*) ;; *) echo \"asked: $*\" >&2; exit 3;; esac\n[ -z \"$SQUEUE_USERS\" ] || {{ echo 'a filter' >&2; exit 3; }}\n{body}\n"
+            ),
+        )
+        .unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
     };
     let with_fake = format!(
@@ -1210,7 +1233,8 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
             .env("PATH", path_var)
             .env_remove("SLURM_JOB_ID")
             .env_remove("SLURM_RESTART_COUNT")
-            .env_remove("SLURM_CLUSTER_NAME");
+            .env_remove("SLURM_CLUSTER_NAME")
+            .env("SQUEUE_USERS", "someone-else");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -1274,16 +1298,23 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
         .0,
         Some(2)
     );
-    // Another cluster's job: this cluster's squeue cannot tell.
+    // Another cluster's job, or one of a named cluster seen from outside
+    // a job (a login node): this cluster's squeue cannot tell.
     squeue("echo COMPLETED");
     let here = [("SLURM_JOB_ID", "5"), ("SLURM_CLUSTER_NAME", "alpha")];
-    let (code, _, _) = sweep(
-        "h",
-        "77 another-node job=4242 restart=0 cluster=beta\n",
-        &with_fake,
-        &here,
-    );
+    let beta = "77 another-node job=4242 restart=0 cluster=beta\n";
+    let (code, err, _) = sweep("h", beta, &with_fake, &here);
     assert_eq!(code, Some(2));
+    assert!(err.contains("SLURM job 4242 of cluster beta"), "{err}");
+    assert_eq!(sweep("h2", beta, &with_fake, &[]).0, Some(2));
+    // The same cluster's: asked.
+    let alpha = "77 another-node job=4242 restart=0 cluster=alpha\n";
+    let (code, err, took) = sweep("h3", alpha, &with_fake, &here);
+    assert!(code == Some(0) && took, "{err}");
+    // An empty lock (a process that made it and stopped): refused, said so.
+    let (code, err, _) = sweep("h4", "", &with_fake, &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the folder's lock is empty"), "{err}");
     // A live process of this host keeps its lock, whatever SLURM says.
     let host = fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
