@@ -511,6 +511,17 @@ pub(crate) fn extends_of(bytes: &[u8]) -> Option<String> {
     Some(base.to_string())
 }
 
+/// Line and column (1-based) of the value of a scenario's `extends`.
+fn extends_place(bytes: &[u8]) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let doc = DeTable::parse(text).ok()?;
+    let start = doc.get_ref().get("extends")?.span().start;
+    let before = text.get(..start)?;
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, col))
+}
+
 /// Most levels of `extends`.
 pub const MAX_EXTENDS: usize = 8;
 
@@ -565,8 +576,17 @@ pub(crate) fn chain_files(path: &Path, shown: &str, bytes: Vec<u8>) -> Result<Ve
             .parent()
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let fail =
-            |msg: String, help: &str| Error::input(&file, format!("extends: {msg}"), Some(help));
+        // Placed at the `extends` value's line and column.
+        let at = extends_place(text);
+        let fail = |msg: String, help: &str| {
+            Error::Input(InputErrors(vec![crate::error::Diagnostic {
+                file: file.clone(),
+                line_col: at,
+                path: "extends".to_string(),
+                message: msg,
+                help: Some(help.to_string()),
+            }]))
+        };
         if base.trim().is_empty() {
             return Err(fail(
                 "the base scenario's path is empty".to_string(),

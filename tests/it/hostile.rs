@@ -321,11 +321,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "extends-absolute.toml",
-        &["extends: `/etc/hostname` is an absolute path"],
+        &[":1:11: extends: `/etc/hostname` is an absolute path"],
     ),
     (
         "extends-empty.toml",
-        &["extends: the base scenario's path is empty"],
+        &[":1:11: extends: the base scenario's path is empty"],
     ),
     (
         "extends-not-a-string.toml",
