@@ -333,6 +333,8 @@ fn remove_dead_lock(dir: &Path, path: &Path, held: &str) -> Result<()> {
 struct LockHolder {
     pid: String,
     host: String,
+    /// The process's command name (`/proc/PID/comm`), where known.
+    name: Option<String>,
     job: Option<String>,
     restart: u64,
     cluster: Option<String>,
@@ -345,6 +347,7 @@ impl LockHolder {
         LockHolder {
             pid: std::process::id().to_string(),
             host: host(),
+            name: command_name("self"),
             job: env("SLURM_JOB_ID").filter(|j| is_job_id(j)),
             restart: env("SLURM_RESTART_COUNT")
                 .and_then(|r| r.parse().ok())
@@ -355,6 +358,9 @@ impl LockHolder {
 
     fn text(&self) -> String {
         let mut t = format!("{} {}", self.pid, self.host);
+        if let Some(n) = &self.name {
+            t.push_str(&format!(" name={n}"));
+        }
         if let Some(j) = &self.job {
             t.push_str(&format!(" job={j} restart={}", self.restart));
             if let Some(c) = &self.cluster {
@@ -377,6 +383,7 @@ impl LockHolder {
                 Some(("job", j)) if is_job_id(j) => h.job = Some(j.to_string()),
                 Some(("restart", r)) => h.restart = r.parse().unwrap_or(0),
                 Some(("cluster", c)) if is_lock_word(c) => h.cluster = Some(c.to_string()),
+                Some(("name", n)) if is_lock_word(n) => h.name = Some(n.to_string()),
                 None if is_job_id(word) => h.job = Some(word.to_string()),
                 _ => {}
             }
@@ -392,10 +399,17 @@ impl LockHolder {
         // hidden from this user, or of another cluster, could be wrong).
         let this_host = self.host == me.host && me.host != UNKNOWN_HOST;
         if this_host && Path::new("/proc/self").exists() {
-            return self
-                .pid
-                .parse::<u32>()
-                .is_ok_and(|p| !Path::new("/proc").join(p.to_string()).exists());
+            let Ok(pid) = self.pid.parse::<u32>() else {
+                return false;
+            };
+            if !Path::new("/proc").join(pid.to_string()).exists() {
+                return true;
+            }
+            // A live process of another name has reused the holder's id.
+            return match (&self.name, command_name(&pid.to_string())) {
+                (Some(was), Some(now)) => *was != now,
+                _ => false,
+            };
         }
         let Some(job) = &self.job else {
             return false;
@@ -449,6 +463,15 @@ impl LockHolder {
             )),
         )
     }
+}
+
+/// The command name of process `pid` (`self` for this one), as a lock
+/// word, where `/proc` gives it.
+fn command_name(pid: &str) -> Option<String> {
+    std::fs::read_to_string(Path::new("/proc").join(pid).join("comm"))
+        .ok()
+        .map(|n| n.trim().replace(' ', "_"))
+        .filter(|n| is_lock_word(n))
 }
 
 /// A word a lock may hold: printable ASCII without spaces or `=`, short.
@@ -1008,11 +1031,15 @@ mod tests {
         let h = LockHolder {
             pid: "12".into(),
             host: "node7".into(),
+            name: Some("powerdyn".into()),
             job: Some("4242".into()),
             restart: 3,
             cluster: Some("alpha".into()),
         };
-        assert_eq!(h.text(), "12 node7 job=4242 restart=3 cluster=alpha\n");
+        assert_eq!(
+            h.text(),
+            "12 node7 name=powerdyn job=4242 restart=3 cluster=alpha\n"
+        );
         assert_eq!(LockHolder::parse(&h.text()), h);
         let old = LockHolder::parse("12 node7 4242\n");
         assert_eq!(old.job.as_deref(), Some("4242"));

@@ -1321,6 +1321,13 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
         .unwrap_or_else(|_| "unknown".into());
     let live = format!("{} {host} job=4242\n", std::process::id());
     assert_eq!(sweep("i", &live, &with_fake, &[]).0, Some(2));
+    let own_name = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    let named = format!("{} {host} name={}\n", std::process::id(), own_name.trim());
+    assert_eq!(sweep("i2", &named, &with_fake, &[]).0, Some(2));
+    // Unless that live process has another name: its id was reused.
+    let reused = format!("{} {host} name=not-this-one\n", std::process::id());
+    let (code, err, took) = sweep("i3", &reused, &with_fake, &[]);
+    assert!(code == Some(0) && took, "{err}");
     // A task's own lock records its job, restart count and cluster.
     let held = tmp.path().join("j");
     fs::create_dir_all(&held).unwrap();
