@@ -335,6 +335,11 @@ struct LockHolder {
     host: String,
     /// The process's command name (`/proc/PID/comm`), where known.
     name: Option<String>,
+    /// Its process-id namespace (`/proc/self/ns/pid`), where `/proc` is
+    /// its own.
+    ns: Option<String>,
+    /// When it started, in clock ticks since boot (`/proc/PID/stat`).
+    start: Option<String>,
     job: Option<String>,
     restart: u64,
     cluster: Option<String>,
@@ -348,6 +353,8 @@ impl LockHolder {
             pid: std::process::id().to_string(),
             host: host(),
             name: command_name("self"),
+            ns: pid_namespace(),
+            start: start_time("self"),
             job: env("SLURM_JOB_ID").filter(|j| is_job_id(j)),
             restart: env("SLURM_RESTART_COUNT")
                 .and_then(|r| r.parse().ok())
@@ -360,6 +367,12 @@ impl LockHolder {
         let mut t = format!("{} {}", self.pid, self.host);
         if let Some(n) = &self.name {
             t.push_str(&format!(" name={n}"));
+        }
+        if let Some(n) = &self.ns {
+            t.push_str(&format!(" ns={n}"));
+        }
+        if let Some(st) = &self.start {
+            t.push_str(&format!(" start={st}"));
         }
         if let Some(j) = &self.job {
             t.push_str(&format!(" job={j} restart={}", self.restart));
@@ -384,6 +397,8 @@ impl LockHolder {
                 Some(("restart", r)) => h.restart = r.parse().unwrap_or(0),
                 Some(("cluster", c)) if is_lock_word(c) => h.cluster = Some(c.to_string()),
                 Some(("name", n)) if is_lock_word(n) => h.name = Some(n.to_string()),
+                Some(("ns", n)) if is_lock_word(n) => h.ns = Some(n.to_string()),
+                Some(("start", n)) if is_job_id(n) => h.start = Some(n.to_string()),
                 None if is_job_id(word) => h.job = Some(word.to_string()),
                 _ => {}
             }
@@ -395,19 +410,42 @@ impl LockHolder {
     /// by its process; on another, by SLURM (an earlier run of `me`'s own
     /// job, or a job of `me`'s cluster that `squeue` says has ended).
     fn has_ended(&self, me: &LockHolder) -> bool {
-        // On this host the process itself tells (what SLURM says of a job
-        // hidden from this user, or of another cluster, could be wrong).
+        if self.job.is_some()
+            && me.job == self.job
+            && self.cluster == me.cluster
+            && self.restart < me.restart
+        {
+            // This job, requeued: its earlier run wrote the lock (on this
+            // node or another).
+            return true;
+        }
+        // On this host, in this process-id namespace, the process itself
+        // tells (what SLURM says of a job hidden from this user, or of
+        // another cluster, could be wrong). A lock of another namespace (a
+        // container's), or one written before locks named theirs, is told
+        // only by SLURM; without its own namespace's /proc (or with other
+        // users' processes hidden, `hidepid`) this process cannot tell.
         let this_host = self.host == me.host && me.host != UNKNOWN_HOST;
-        if this_host && Path::new("/proc/self").exists() {
+        if this_host
+            && me.ns.is_some()
+            && self.ns.as_ref().is_none_or(|n| Some(n) == me.ns.as_ref())
+        {
             let Ok(pid) = self.pid.parse::<u32>() else {
                 return false;
             };
             if !Path::new("/proc").join(pid.to_string()).exists() {
-                return true;
+                return Path::new("/proc/1").exists();
             }
-            // A live process of another name has reused the holder's id.
-            return match (&self.name, command_name(&pid.to_string())) {
-                (Some(was), Some(now)) => *was != now,
+            // A live process started at another time (or, where the lock
+            // does not say when, of another name) has reused the holder's
+            // id; only where the lock says its namespace: this one.
+            if self.ns.is_none() {
+                return false;
+            }
+            let id = pid.to_string();
+            return match (&self.start, start_time(&id), &self.name, command_name(&id)) {
+                (Some(was), Some(now), _, _) => *was != now,
+                (None, _, Some(was), Some(now)) => *was != now,
                 _ => false,
             };
         }
@@ -420,8 +458,7 @@ impl LockHolder {
             return false;
         }
         if me.job.as_ref() == Some(job) {
-            // This job, requeued: its earlier run wrote the lock.
-            return self.restart < me.restart;
+            return false; // this very run of this job on another host: not ended
         }
         slurm_job_ended(job)
     }
@@ -463,6 +500,31 @@ impl LockHolder {
             )),
         )
     }
+}
+
+/// This process's process-id namespace, as `/proc/self/ns/pid` names it
+/// (`pid:[4026531836]`, kept as the number), when `/proc` is this
+/// namespace's own (`/proc/self` is this process's id): `None` otherwise,
+/// and `/proc` then says nothing of the processes of this namespace.
+fn pid_namespace() -> Option<String> {
+    let own = std::fs::read_link("/proc/self").ok()?;
+    if own.to_str()? != std::process::id().to_string() {
+        return None;
+    }
+    let ns = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    let ns = ns.to_str()?;
+    let number = ns.strip_prefix("pid:[")?.strip_suffix(']')?;
+    Some(number.to_string()).filter(|n| is_lock_word(n))
+}
+
+/// When process `pid` (`self` for this one) started, in clock ticks since
+/// boot (field 22 of `/proc/PID/stat`), where `/proc` gives it.
+fn start_time(pid: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(Path::new("/proc").join(pid).join("stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count after it.
+    let after = &stat[stat.rfind(')')? + 1..];
+    let start = after.split_whitespace().nth(19)?;
+    Some(start.to_string()).filter(|t| is_job_id(t))
 }
 
 /// The command name of process `pid` (`self` for this one), as a lock
@@ -1032,13 +1094,15 @@ mod tests {
             pid: "12".into(),
             host: "node7".into(),
             name: Some("powerdyn".into()),
+            ns: Some("4026531836".into()),
+            start: Some("4182030".into()),
             job: Some("4242".into()),
             restart: 3,
             cluster: Some("alpha".into()),
         };
         assert_eq!(
             h.text(),
-            "12 node7 name=powerdyn job=4242 restart=3 cluster=alpha\n"
+            "12 node7 name=powerdyn ns=4026531836 start=4182030 job=4242 restart=3 cluster=alpha\n"
         );
         assert_eq!(LockHolder::parse(&h.text()), h);
         let old = LockHolder::parse("12 node7 4242\n");

@@ -1321,13 +1321,30 @@ fn a_lock_left_by_an_ended_slurm_job_is_taken_over() {
         .unwrap_or_else(|_| "unknown".into());
     let live = format!("{} {host} job=4242\n", std::process::id());
     assert_eq!(sweep("i", &live, &with_fake, &[]).0, Some(2));
-    let own_name = fs::read_to_string("/proc/self/comm").unwrap_or_default();
-    let named = format!("{} {host} name={}\n", std::process::id(), own_name.trim());
-    assert_eq!(sweep("i2", &named, &with_fake, &[]).0, Some(2));
-    // Unless that live process has another name: its id was reused.
-    let reused = format!("{} {host} name=not-this-one\n", std::process::id());
+    // The same, as a lock of this process-id namespace says it: refused
+    // while the process that started then is alive; taken over once the
+    // id is held by a process that started at another time (reused).
+    let ns = fs::read_link("/proc/self/ns/pid").unwrap();
+    let ns = ns
+        .to_str()
+        .unwrap()
+        .trim_start_matches("pid:[")
+        .trim_end_matches(']');
+    let stat = fs::read_to_string("/proc/self/stat").unwrap();
+    let start = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .to_string();
+    let me = std::process::id();
+    let alive = format!("{me} {host} name=x ns={ns} start={start}\n");
+    assert_eq!(sweep("i2", &alive, &with_fake, &[]).0, Some(2));
+    let reused = format!("{me} {host} name=x ns={ns} start=1\n");
     let (code, err, took) = sweep("i3", &reused, &with_fake, &[]);
     assert!(code == Some(0) && took, "{err}");
+    // Another namespace's (a container's) process: this /proc cannot tell.
+    let other = format!("{me} {host} name=x ns=1 start=1\n");
+    assert_eq!(sweep("i4", &other, &with_fake, &[]).0, Some(2));
     // A task's own lock records its job, restart count and cluster.
     let held = tmp.path().join("j");
     fs::create_dir_all(&held).unwrap();
