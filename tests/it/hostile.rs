@@ -1662,16 +1662,8 @@ fn links_left_in_an_output_folder_are_never_written_through() {
     std::fs::write(&precious, "my thesis data\n").unwrap();
     let scen = bundled_into(d, "couple-money");
     let scen = scen.to_str().unwrap();
-    for name in [
-        "summary.json.part",
-        "timeseries.csv.part",
-        "summary.json",
-        ".powerdyn-copies.part",
-    ] {
-        let out = d.join(format!("run-{name}"));
-        std::fs::create_dir_all(&out).unwrap();
-        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
-        let r = powerdyn(
+    let run_into = |out: &Path| {
+        powerdyn(
             d,
             &[
                 "run",
@@ -1682,7 +1674,18 @@ fn links_left_in_an_output_folder_are_never_written_through() {
                 "--out",
                 out.to_str().unwrap(),
             ],
-        );
+        )
+    };
+    for name in [
+        "summary.json.part",
+        "timeseries.csv.part",
+        "summary.json",
+        ".powerdyn-copies.part",
+    ] {
+        let out = d.join(format!("run-{name}"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
+        let r = run_into(&out);
         assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
         assert!(
             r.stderr.contains(&format!("{name} is a symbolic link")),
@@ -1714,18 +1717,7 @@ fn links_left_in_an_output_folder_are_never_written_through() {
     }
     // report: a finished run's folder with a linked report.html.part.
     let out = d.join("ran");
-    let r = powerdyn(
-        d,
-        &[
-            "run",
-            scen,
-            "--steps",
-            "20",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let r = run_into(&out);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     std::os::unix::fs::symlink(&precious, out.join("report.html.part")).unwrap();
     let r = powerdyn(d, &["report", out.to_str().unwrap()]);
