@@ -7,7 +7,7 @@
 //! gammas, fdlibm `exp` and `ln`), so the values are the same bits in every
 //! build and on every platform.
 
-use super::reader::{as_number, type_name, Ctx, Table};
+use super::reader::{as_number, non_finite_problem, out_of_range_problem, type_name, Ctx, Table};
 use crate::portable;
 use crate::rng::Rng;
 
@@ -101,9 +101,9 @@ pub fn read_dist(
     if let Some(x) = as_number(v.get_ref()) {
         if !x.is_finite() || x < 0.0 || x > upper {
             let what = if x.is_finite() {
-                format!("{x} is out of range")
+                out_of_range_problem(v.get_ref(), x)
             } else {
-                format!("must be a finite number, found {x}")
+                non_finite_problem(v.get_ref(), x)
             };
             ctx.error(
                 Some(v.span()),

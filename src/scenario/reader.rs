@@ -156,7 +156,12 @@ pub fn as_number(v: &DeValue<'_>) -> Option<f64> {
     match v {
         DeValue::Integer(i) => {
             let s: String = i.as_str().chars().filter(|&c| c != '_').collect();
-            i64::from_str_radix(&s, i.radix()).ok().map(|x| x as f64)
+            // An integer too large for i64 is still a number (out of any
+            // range powerdyn takes): it reads as the nearest f64.
+            i64::from_str_radix(&s, i.radix())
+                .ok()
+                .map(|x| x as f64)
+                .or_else(|| integer_as_f64(&s, i.radix()))
         }
         DeValue::Float(f) => {
             let s: String = f.as_str().chars().filter(|&c| c != '_').collect();
@@ -169,6 +174,57 @@ pub fn as_number(v: &DeValue<'_>) -> Option<f64> {
             }
         }
         _ => None,
+    }
+}
+
+/// A TOML integer beyond i64 as the nearest f64 (infinite past f64's range).
+fn integer_as_f64(s: &str, radix: u32) -> Option<f64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s.trim_start_matches('+')),
+    };
+    if radix == 10 {
+        // Correctly rounded.
+        return s.parse().ok();
+    }
+    let mut x = 0.0f64;
+    for c in digits.chars() {
+        x = x * radix as f64 + c.to_digit(radix)? as f64;
+    }
+    Some(if negative { -x } else { x })
+}
+
+/// What to say of a number that read as infinite or NaN: `inf` and `nan`
+/// as written are not finite; anything else (`1e400`) is out of range, and
+/// is quoted as written.
+pub fn non_finite_problem(v: &DeValue<'_>, x: f64) -> String {
+    let written = match v {
+        DeValue::Float(f) => f.as_str(),
+        DeValue::Integer(i) => i.as_str(),
+        _ => "",
+    };
+    let literal = written.trim_start_matches(['+', '-']);
+    if written.is_empty() || literal == "inf" || literal == "nan" {
+        format!("must be a finite number, found {x}")
+    } else {
+        format!("{written} is out of range")
+    }
+}
+
+/// What to say of a finite number out of range: the number, and an
+/// integer beyond i64 as written.
+pub fn out_of_range_problem(v: &DeValue<'_>, x: f64) -> String {
+    match v {
+        DeValue::Integer(i) if x.abs() >= 9.2e18 => {
+            let prefix = match i.radix() {
+                16 => "0x",
+                8 => "0o",
+                2 => "0b",
+                _ => "",
+            };
+            format!("{prefix}{} is out of range", i.as_str())
+        }
+        _ => format!("{x} is out of range"),
     }
 }
 
@@ -345,7 +401,7 @@ impl<'a, 'i> Table<'a, 'i> {
                 ctx.error(
                     Some(v.span()),
                     &self.field(key),
-                    format!("must be a finite number, found {x}"),
+                    non_finite_problem(v.get_ref(), x),
                     format!("use a value between {lo} and {hi}"),
                 );
                 None
@@ -354,7 +410,7 @@ impl<'a, 'i> Table<'a, 'i> {
                 ctx.error(
                     Some(v.span()),
                     &self.field(key),
-                    format!("{x} is out of range"),
+                    out_of_range_problem(v.get_ref(), x),
                     format!("use a value between {lo} and {hi}"),
                 );
                 None

@@ -210,6 +210,15 @@ const CASES: &[(&str, &[&str])] = &[
         "number-neg-inf-rule.toml",
         &["rules.tactics.stake: must be a finite number, found -inf"],
     ),
+    (
+        "number-overflow.toml",
+        &[
+            "agents[0].income: 1e400 is out of range",
+            "agents[1].motive: -1e400 is out of range",
+            "agents[1].resources: 99999999999999999999 is out of range",
+            "agents[1].income: 0xFFFFFFFFFFFFFFFFFFFF is out of range",
+        ],
+    ),
     ("seed-negative.toml", &["seed: -1 is out of range"]),
     // Out of range, one per kind of attribute
     (
