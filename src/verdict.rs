@@ -57,7 +57,10 @@
 //!    below −0.3 at some lag up to n/2 and later rises above +0.3 again, as
 //!    a cycle's does and red noise's does not. Else it is
 //!    [`Trend::Settles`]. `settle_step` is the step of the settle index for
-//!    a Settles verdict and `None` otherwise.
+//!    a Settles verdict whose tail has settled (its settle index in the first
+//!    half of the tail or before) and `None` otherwise: a level reached
+//!    only late in the tail, or noise that strays from its band until then,
+//!    names no settling point.
 //!
 //! # Hamed–Rao correction
 //!
@@ -739,8 +742,11 @@ pub fn judge(steps: &[u64], values: &[f64], cfg: &VerdictConfig) -> Verdict {
     } else {
         Trend::Settles
     };
+    // A settle index in the second half of the tail is not a point the
+    // series settled from (it has not stayed within its band for long): no
+    // step is named then.
     let settle_step = match verdict {
-        Trend::Settles => settle_index.map(|i| st[i]),
+        Trend::Settles => settle_index.filter(|_| settled).map(|i| st[i]),
         _ => None,
     };
 
@@ -973,15 +979,22 @@ mod tests {
     #[test]
     fn flat_noise_settles_in_at_least_nine_of_ten_seeds() {
         let mut settled = Vec::new();
+        let mut named = 0;
         for seed in SEEDS {
             let mut rng = SplitMix::new(seed);
             let y = series(|_| 0.4 + 0.02 * rng.gauss());
             let v = judge_default(&y);
             if v.verdict == Trend::Settles {
                 settled.push(seed);
-                assert!(v.settle_step.is_some());
+                // A settling step, when named, lies in the tail's first half.
+                assert!(
+                    v.settle_step.is_none_or(|s| s <= 1200),
+                    "seed {seed}: {v:?}"
+                );
+                named += v.settle_step.is_some() as usize;
             }
         }
+        assert!(named >= 8, "a settling step named for {named} seeds");
         eprintln!(
             "flat noise settled for {}/10 seeds: {settled:?}",
             settled.len()
@@ -1089,6 +1102,31 @@ mod tests {
         // A constant tail needs no test: it settles.
         let flat = judge(&[0, 1, 2, 3, 4, 5], &[0.0; 6], &VerdictConfig::default());
         assert_eq!(flat.verdict, Trend::Settles);
+    }
+
+    #[test]
+    fn a_level_left_late_in_the_tail_names_no_settling_step() {
+        // Flat but for an excursion at 75-80% of the run: no trend, but the
+        // series stays within its band only from the excursion's end.
+        let mut y = vec![0.5; 201];
+        for v in &mut y[150..160] {
+            *v = 0.8;
+        }
+        let v = judge_default(&y);
+        assert_eq!(v.verdict, Trend::Settles);
+        assert_eq!(v.settle_step, None);
+        // The same excursion early in the tail leaves a settling step.
+        let mut early = vec![0.5; 201];
+        for v in &mut early[50..60] {
+            *v = 0.8;
+        }
+        let e = judge_default(&early);
+        assert_eq!(e.verdict, Trend::Settles);
+        assert!(
+            e.settle_step.is_some_and(|s| s > 500),
+            "{:?}",
+            e.settle_step
+        );
     }
 
     #[test]

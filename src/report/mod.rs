@@ -959,21 +959,27 @@ pub fn narrative(dir: &Path) -> Result<String> {
                     Some((_, b)) if sign * (x - b) >= 0.0 => best,
                     _ => Some((k, x)),
                 })?;
-            (sign * (s0 - x) > 0.02f64.max(0.2 * s0.abs())).then_some((k, x))
+            // A clear turn, or any turn when the run ends on the other
+            // side of its start from where the verdict points.
+            (sign * (s0 - x) > 0.02f64.max(0.2 * s0.abs()) || sign * (s0 - fin) > 0.0)
+                .then_some((k, x))
         };
         let at = |k: usize| steps.get(k).copied().unwrap_or(0.0);
         match (word, v["settle_step"].as_u64(), start) {
             ("settles", Some(s), _) => format!("settles at {fin:.2} from step {s}{swing}"),
+            ("settles", None, _) => format!("settles at {fin:.2}{swing}"),
+            // The turn first, then the trend the verdict found after it, so
+            // that "grows" never ends below where it started unexplained.
             ("grows", _, Some(s0)) => match against(1.0) {
                 Some((k, x)) => format!(
-                    "grows from {s0:.2}, after a dip to {x:.2} at step {} (ends near {fin:.2})",
+                    "falls from {s0:.2} to {x:.2} at step {}, then grows (ends near {fin:.2})",
                     at(k)
                 ),
                 None => format!("grows from {s0:.2} (ends near {fin:.2})"),
             },
             ("shrinks", _, Some(s0)) => match against(-1.0) {
                 Some((k, x)) => format!(
-                    "shrinks from {s0:.2}, after a rise to {x:.2} at step {} (ends near {fin:.2})",
+                    "rises from {s0:.2} to {x:.2} at step {}, then shrinks (ends near {fin:.2})",
                     at(k)
                 ),
                 None => format!("shrinks from {s0:.2} (ends near {fin:.2})"),

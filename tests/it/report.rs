@@ -550,7 +550,7 @@ fn the_narrative_tells_a_trend_from_its_start_and_an_early_dip() {
         .find(|l| l.starts_with("Power inequality"))
         .unwrap();
     assert!(
-        power.contains("grows from 0.12, after a dip to 0.07 at step"),
+        power.contains("falls from 0.12 to 0.07 at step") && power.contains("then grows"),
         "{power}"
     );
     let money = text
