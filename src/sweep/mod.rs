@@ -793,9 +793,20 @@ fn run_in_pool(
             }
         }
     }
-    let resume = std::fs::read_to_string(&state_path).is_ok_and(|k| k == key)
-        && runs_part.exists()
-        && ts_part.exists();
+    let ours = std::fs::read_to_string(&state_path).is_ok_and(|k| k == key);
+    if ours && !cfg.replace {
+        // Every run done and its logs renamed, but the sweep stopped before
+        // its manifest (a crash or a full disk while writing the
+        // aggregates): the logs go back to their working names, and the
+        // sweep resumes with nothing left to run.
+        for (part, name) in [(&runs_part, "runs.csv"), (&ts_part, "timeseries.csv")] {
+            let done = out.join(name);
+            if !part.exists() && done.is_file() {
+                std::fs::rename(&done, part).map_err(|e| Error::io(&done, e))?;
+            }
+        }
+    }
+    let resume = ours && runs_part.exists() && ts_part.exists();
     let names: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
     let total = sweep.total_runs();
     let ids: Vec<u64> = match cfg.shard {

@@ -15,6 +15,7 @@ use crate::support::root;
 /// What one run of the binary did.
 struct Ran {
     code: Option<i32>,
+    stdout: String,
     stderr: String,
 }
 
@@ -35,6 +36,7 @@ fn powerdyn(dir: &Path, blocks: Option<u64>, args: &[&str]) -> Ran {
         .expect("bash starts");
     Ran {
         code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
@@ -284,8 +286,16 @@ fn a_sweep_that_fills_the_disk_fails_with_exit_1_and_running_it_again_gives_the_
     assert_disk_full(&ran, "aggregate.csv.part");
     assert!(!out.join("manifest.json").exists(), "{:?}", entries(&out));
     assert!(!out.join("aggregate.csv").exists(), "{:?}", entries(&out));
-    let ran = bully_harm(tmp.path(), None, &out);
+    // Every run was done: running again redoes only the aggregates.
+    let sweep = root().join("scenarios/sweeps/bully-harm.toml");
+    let args = ["sweep", path_str(&sweep), "--threads", "2", "--out"];
+    let ran = powerdyn(tmp.path(), None, &[&args[..], &[path_str(&out)]].concat());
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("resumed after the 36 done before"),
+        "{}",
+        ran.stdout
+    );
     assert_same_sweep(&out, &whole);
 }
 
