@@ -618,6 +618,9 @@ impl Simulation {
             .filter(|e| e.due(step))
             .cloned()
             .collect();
+        // Events that draw, counted at this step: each draws from its own
+        // streams (the first from the plain event streams).
+        let mut drawing = 0u64;
         for ev in due {
             let n = self.world.agents.len();
             let targets: Vec<usize> = (0..n)
@@ -696,9 +699,14 @@ impl Simulation {
                     probability,
                 } => {
                     let mut changed = 0;
+                    let tag = match drawing {
+                        0 => purpose::EVENT,
+                        k => crate::rng::mix(&[purpose::EVENT, k]),
+                    };
+                    drawing += 1;
                     for &i in &targets {
                         let p = probability * self.world.agents.promotion_of(i) as f64;
-                        let mut rng = stream(self.seed, self.run, step, i as u64, purpose::EVENT);
+                        let mut rng = stream(self.seed, self.run, step, i as u64, tag);
                         if rng.random::<f64>() < p {
                             let b = &mut self.world.agents.bases[LEGITIMATE][i];
                             *b = (*b + amount as f32).max(0.0);

@@ -659,3 +659,43 @@ fn fixed_influence_weights_carry_nothing_over_a_closed_tie() {
     assert_eq!(tied.world.agents.opinion, [0.5, 0.5]);
     assert_eq!(apart.world.agents.opinion, [0.0, 1.0]);
 }
+
+/// Two promotions at the same step draw independently: with probability
+/// 0.5 each, about half of the agents are promoted once (the same draw for
+/// both would promote each agent twice or not at all).
+#[test]
+fn two_promotions_at_one_step_draw_independently() {
+    let text = r#"
+name = "two-promotions"
+[[populations]]
+name = "staff"
+count = 400
+bases = { legitimate = 1.0 }
+[network]
+kind = "ring"
+k = 2
+[rules.tactics]
+enabled = false
+[[events]]
+kind = "promotion"
+step = 3
+probability = 0.5
+amount = 1.0
+[[events]]
+kind = "promotion"
+step = 3
+probability = 0.5
+amount = 1.0
+"#;
+    let mut sim = Simulation::new(&parse(text), 9, 0).unwrap();
+    for _ in 0..4 {
+        sim.step();
+    }
+    let legit = &sim.world.agents.bases[powerdyn::model::LEGITIMATE];
+    let count = |v: f32| legit.iter().filter(|&&x| x == v).count();
+    let (none, once, twice) = (count(1.0), count(2.0), count(3.0));
+    assert_eq!(none + once + twice, 400);
+    // Binomial(400, 1/2) for once: 200 +- 10 (sd); 1/4 each for the others.
+    assert!((140..=260).contains(&once), "{none} {once} {twice}");
+    assert!(none > 50 && twice > 50, "{none} {once} {twice}");
+}
