@@ -42,6 +42,9 @@
 //! social power       c_j = pi_j (DeGroot) or (1/n) sum_i V_ij (Friedkin 2011)
 //! ```
 //!
+//! The DeGroot consensus is given only when the network's closed class is
+//! aperiodic ([`closed_class_aperiodic`]); otherwise opinions cycle.
+//!
 //! **Reflected appraisal** (Friedkin 2011; Jia, MirTabatabaei, Friedkin &
 //! Bullo 2015): discussion runs over a sequence of issues of `issue_length`
 //! steps. At the end of an issue each agent's self-weight becomes the social
@@ -384,6 +387,46 @@ pub fn left_perron(w: &Dense) -> Option<Vec<f64>> {
     pi.iter().all(|x| x.is_finite() && *x > -1e-9).then_some(pi)
 }
 
+/// Whether the closed class of `w` (the agents reachable from the one of
+/// largest Perron weight `pi`, along ties `i -> j` with `W_ij > 0`) is
+/// aperiodic: the greatest common divisor of its cycle lengths is 1. DeGroot
+/// opinions converge to a consensus only then (a row-stochastic matrix with
+/// one closed class converges when that class is aperiodic; Seneta 1981,
+/// Jackson 2008 ch. 8). The period is the gcd of `level(i) + 1 - level(j)`
+/// over the class's ties, with levels from a breadth-first search.
+pub fn closed_class_aperiodic(w: &Dense, pi: &[f64]) -> bool {
+    let n = w.n;
+    let Some(start) = (0..n).max_by(|&a, &b| pi[a].total_cmp(&pi[b])) else {
+        return true;
+    };
+    let mut level = vec![usize::MAX; n];
+    level[start] = 0;
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(i) = queue.pop_front() {
+        for j in 0..n {
+            if w.at(i, j) > 0.0 && level[j] == usize::MAX {
+                level[j] = level[i] + 1;
+                queue.push_back(j);
+            }
+        }
+    }
+    fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let mut period = 0;
+    for i in (0..n).filter(|&i| level[i] != usize::MAX) {
+        for j in (0..n).filter(|&j| w.at(i, j) > 0.0) {
+            // level[i] + 1 >= level[j] for every tie a breadth-first search sees.
+            period = gcd(period, level[i] + 1 - level[j]);
+        }
+    }
+    period == 1
+}
+
 /// The total-effects matrix `V = (I - Lambda W)^-1 (I - Lambda)` of Friedkin–Johnsen; None if singular.
 pub fn total_effects(w: &Dense, lambda: &[f64]) -> Option<Dense> {
     let n = w.n;
@@ -408,6 +451,11 @@ pub fn equilibrium(w: &Dense, lambda: &[f64], x0: &[f64], prejudice: &[f64]) -> 
     let n = w.n;
     if degroot(lambda) {
         let pi = left_perron(w)?;
+        if !closed_class_aperiodic(w, &pi) {
+            // Opinions cycle for ever (two agents listening only to each
+            // other swap opinions every step): there is no consensus.
+            return None;
+        }
         let c: f64 = pi.iter().zip(x0).map(|(p, x)| p * x).sum();
         Some(vec![c; n])
     } else {
@@ -467,6 +515,38 @@ mod tests {
     fn a_reducible_network_with_two_stubborn_agents_has_no_unique_perron_vector() {
         let w = dense(&[&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0], &[0.5, 0.5, 0.0]]);
         assert!(left_perron(&w).is_none());
+    }
+
+    #[test]
+    fn a_periodic_closed_class_has_no_consensus() {
+        // Two agents listening only to each other swap opinions every step.
+        let swap = dense(&[&[0.0, 1.0], &[1.0, 0.0]]);
+        assert!(left_perron(&swap).is_some());
+        assert!(equilibrium(&swap, &[1.0, 1.0], &[0.1, 0.9], &[0.1, 0.9]).is_none());
+        // A three-cycle with a follower outside it: period 3.
+        let cycle = dense(&[
+            &[0.0, 1.0, 0.0, 0.0],
+            &[0.0, 0.0, 1.0, 0.0],
+            &[1.0, 0.0, 0.0, 0.0],
+            &[0.5, 0.0, 0.0, 0.5],
+        ]);
+        assert!(equilibrium(&cycle, &[1.0; 4], &[0.0, 0.5, 1.0, 0.2], &[0.0; 4]).is_none());
+        // Cycles of lengths 2 and 3 together: aperiodic, a consensus.
+        let mixed = dense(&[&[0.0, 0.5, 0.5], &[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]]);
+        let x = equilibrium(&mixed, &[1.0; 3], &[0.0, 0.5, 1.0], &[0.0; 3]).unwrap();
+        // It is the limit of the iteration.
+        let mut y = vec![0.0, 0.5, 1.0];
+        for _ in 0..2000 {
+            y = (0..3)
+                .map(|i| (0..3).map(|j| mixed.at(i, j) * y[j]).sum())
+                .collect();
+        }
+        for (a, b) in x.iter().zip(&y) {
+            assert!((a - b).abs() < 1e-9, "{x:?} {y:?}");
+        }
+        // A self-weight makes any class aperiodic.
+        let lazy = dense(&[&[0.1, 0.9], &[1.0, 0.0]]);
+        assert!(equilibrium(&lazy, &[1.0, 1.0], &[0.1, 0.9], &[0.0; 2]).is_some());
     }
 
     #[test]
