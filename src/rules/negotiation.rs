@@ -14,7 +14,7 @@
 //!
 //! # Mechanism
 //!
-//! Every usable tie carries a pool of `P` points ([`Params::pool`], 24 as in
+//! Every usable tie (both halves usable) carries a pool of `P` points ([`Params::pool`], 24 as in
 //! the classic experiments). Each round every agent may complete at most one
 //! exchange (the *one-exchange rule*). Agent `i` holds an aspiration
 //! `a_i ∈ [0, P]`, the share it demands, and receives from the caller an
@@ -399,9 +399,11 @@ fn choose(
 ) -> Choice {
     let n = demand.len();
     let d_i = demand[i];
+    // A tie is usable when both its halves are: a partner who has
+    // withdrawn is no one to bargain with (nor to be excluded by).
     let usable_half = |e: usize| -> Option<usize> {
         let j = csr.targets[e] as usize;
-        (j < n && j != i && engaged(e)).then_some(j)
+        (j < n && j != i && engaged(e) && engaged(csr.reverse[e] as usize)).then_some(j)
     };
     let mut usable = false;
     let mut acceptable = 0u32;
@@ -848,12 +850,17 @@ mod tests {
         let p = on();
         let mut st = Bargaining::new(2, &p);
         let mut deals = vec![Deal::default(); 2];
-        // Only the half 0 -> 1 is usable: no mutual choice is possible.
+        // Only the half 0 -> 1 is usable: the tie is not (1 has withdrawn
+        // from 0), so 0 neither bargains nor counts as excluded.
         round(&p, &csr, |e| e == 0, &[], 1, 0, 0, &mut st, &mut deals);
         assert_eq!(st.exchanges, vec![0, 0]);
-        assert_eq!(st.rounds, vec![1, 0]);
-        assert_eq!(st.excluded, vec![1, 0]);
+        assert_eq!(st.rounds, vec![0, 0]);
+        assert_eq!(st.excluded, vec![0, 0]);
         assert_eq!(deals[0].partner, NO_PARTNER);
+        // Both halves usable: they exchange.
+        round(&p, &csr, |_| true, &[], 1, 0, 1, &mut st, &mut deals);
+        assert_eq!(st.exchanges, vec![1, 1]);
+        assert_eq!(deals[0].partner, 1);
     }
 
     #[test]
