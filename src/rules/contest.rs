@@ -21,11 +21,15 @@
 //! its start; an agent that loses several of them is kept at the floor (this
 //! alone can make a step's changes not sum to zero). Dominance decays
 //! toward each agent's starting value (its baseline) between contests,
-//! `C_i += forgetting * (baseline_i - C_i)` per step (Bonabeau et al.'s
-//! relaxation). High `intensity` makes the hierarchy steep and despotic, low
+//! `C_i += forgetting * (baseline_i - C_i)` per step: a relaxation in the
+//! spirit of Bonabeau et al.'s, but toward each agent's own start rather than
+//! toward zero, so inequality the agents start with is kept (DomWorld has no
+//! forgetting). High `intensity` makes the hierarchy steep and despotic, low
 //! intensity egalitarian (Hemelrijk 1999). Every resisted coercion is a contest
 //! (see [`super::coercion`]); with `enabled`, agents also meet in dominance
-//! encounters at `rate` per step, as in DomWorld. Each contest adds a win to
+//! encounters as in DomWorld: an act whose chosen partner takes part is an
+//! encounter with probability `rate` (a rate per act, so per step it is
+//! lower). Each contest adds a win to
 //! the winner's half of the tie, from which the dominance matrix and the
 //! hierarchy metrics are built.
 

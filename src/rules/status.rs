@@ -1,9 +1,13 @@
 //! Status giving: deference that becomes legitimate or referent power.
 //!
-//! Emerson's (1962) third balancing operation: the weaker side of an
+//! Deference that becomes a resource (Blau 1964): the weaker side of an
 //! unbalanced relationship gives the stronger what it values — status,
 //! deference, recognition — and the stronger comes to hold it as a base of
-//! power. When a target complies with an order (legitimate) or a request out
+//! power. This is the consolidating face of status giving: Emerson (1962)
+//! counts status giving among the balancing operations because the stronger
+//! comes to value, and so depend on, the status it is given; that
+//! dependence is not modelled, and here status widens the imbalance
+//! (docs/model.md, section 3.19). When a target complies with an order (legitimate) or a request out
 //! of liking (referent) from an actor who has more power over it than it has
 //! over the actor, the deference accrues to the actor: its legitimate base
 //! (for an order) or its referent endowment (for a request) grows by
