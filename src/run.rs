@@ -159,9 +159,14 @@ pub(crate) fn shell_word(word: &str) -> String {
     }
 }
 
+/// The most records of a headline series the verdicts judge (a longer
+/// series is thinned evenly, its last record kept); a sweep's runs judge the
+/// same records as `powerdyn run`.
+pub(crate) const VERDICT_RECORDS: usize = 1 << 15;
+
 /// Keeps at most `cap` evenly spaced points of a long series (every
 /// `stride`-th record), and its last record whatever the stride.
-struct Thinned {
+pub(crate) struct Thinned {
     cap: usize,
     stride: u64,
     seen: u64,
@@ -173,7 +178,7 @@ struct Thinned {
 }
 
 impl Thinned {
-    fn new(cap: usize, series: usize) -> Self {
+    pub(crate) fn new(cap: usize, series: usize) -> Self {
         Thinned {
             cap,
             stride: 1,
@@ -184,7 +189,7 @@ impl Thinned {
         }
     }
 
-    fn push(&mut self, step: u64, vals: impl Iterator<Item = f64>) {
+    pub(crate) fn push(&mut self, step: u64, vals: impl Iterator<Item = f64>) {
         let idx = self.seen;
         self.seen += 1;
         let last = self.last.get_or_insert_with(|| (step, Vec::new()));
@@ -208,7 +213,7 @@ impl Thinned {
     }
 
     /// The steps and series kept, the last record included.
-    fn finish(mut self) -> (Vec<u64>, Vec<Vec<f64>>) {
+    pub(crate) fn finish(mut self) -> (Vec<u64>, Vec<Vec<f64>>) {
         if let Some((step, vals)) = self.last.take().filter(|l| self.steps.last() != Some(&l.0)) {
             self.steps.push(step);
             for (v, x) in self.values.iter_mut().zip(vals) {
@@ -434,7 +439,7 @@ fn run_in_dir(
         Ok(())
     };
 
-    let mut thinned = Thinned::new(1 << 15, headline.len());
+    let mut thinned = Thinned::new(VERDICT_RECORDS, headline.len());
     let steps = cfg.steps;
     let report_every = (steps / 200).max(1);
     // Rows are finished one step late (their tie sums are taken by the

@@ -73,18 +73,25 @@ fn run_one(sweep: &Sweep, point: usize, replicate: u64) -> Result<RunResult> {
     }
     recorder.finish(&mut sim);
     rows.extend(recorder.drain());
-    let steps_at: Vec<u64> = rows.iter().map(|r| r.0).collect();
-    let cfg = scenario.verdict.clone();
-    let verdicts = HEADLINE
+    // The records `powerdyn run` judges: a long series thinned the same way.
+    let heads: Vec<usize> = HEADLINE
         .iter()
         .map(|h| {
-            let k = columns
+            columns
                 .iter()
                 .position(|c| c == h)
-                .expect("headline column");
-            let v: Vec<f64> = rows.iter().map(|r| r.1[k]).collect();
-            judge(&steps_at, &v, &cfg).verdict.as_str()
+                .expect("headline column")
         })
+        .collect();
+    let mut thinned = crate::run::Thinned::new(crate::run::VERDICT_RECORDS, heads.len());
+    for (step, row) in &rows {
+        thinned.push(*step, heads.iter().map(|&k| row[k]));
+    }
+    let (steps_at, series) = thinned.finish();
+    let cfg = scenario.verdict.clone();
+    let verdicts = series
+        .iter()
+        .map(|v| judge(&steps_at, v, &cfg).verdict.as_str())
         .collect();
     Ok(RunResult {
         columns,
@@ -1239,7 +1246,10 @@ fn summarize(out_dir: &Path, n_params: usize, sobol: bool) -> Result<()> {
             .take(cols.len())
             .map(|x| x.parse().unwrap_or(f64::NAN))
             .collect();
-        finals.add(point, &last);
+        // Only the sensitivity indices need them (0.7 KB a point).
+        if sobol {
+            finals.add(point, &last);
+        }
         let mut rows = Vec::new();
         while let Some(Ok(row)) = rows_iter.peek() {
             if row.get(0).and_then(|x| x.parse::<u64>().ok()) != Some(id) {
