@@ -1017,7 +1017,7 @@ pub fn narrative(dir: &Path) -> Result<String> {
             out.push_str("Nobody resented anyone (mean resentment stayed at 0.00).\n")
         }
         Some((k, peak)) => out.push_str(&format!(
-            "Resentment peaked at {peak:.2} at step {} and ended at {:.2}.\n",
+            "Mean resentment over all ties peaked at {peak:.2} at step {} and ended at {:.2}.\n",
             steps.get(k).copied().unwrap_or(0.0),
             res.last().copied().unwrap_or(0.0)
         )),
@@ -1036,6 +1036,37 @@ pub fn narrative(dir: &Path) -> Result<String> {
                 .collect(),
             _ => BTreeMap::new(),
         };
+        let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
+        // The mean hides one person's resentment (a bullied employee's
+        // beside the bully's none): the most resentful half at a snapshot.
+        if let (Some(s), Some(f), Some(t), Some(r)) = (
+            ties.col("step"),
+            ties.col("from"),
+            ties.col("to"),
+            ties.col("resentment"),
+        ) {
+            let most = ties
+                .rows
+                .iter()
+                .filter_map(|row| Some((row, row[r].parse::<f64>().ok()?)))
+                .filter(|(_, x)| x.is_finite())
+                // The first snapshot at the largest value.
+                .fold(
+                    None,
+                    |best: Option<(&Vec<String>, f64)>, (row, x)| match best {
+                        Some((_, b)) if b >= x => best,
+                        _ => Some((row, x)),
+                    },
+                );
+            if let Some((row, x)) = most.filter(|(_, x)| *x >= 0.005) {
+                out.push_str(&format!(
+                    "The most resentful: {} toward {}, {x:.2} at step {} (of the tie snapshots in ties.csv).\n",
+                    name(&row[f]),
+                    name(&row[t]),
+                    row[s]
+                ));
+            }
+        }
         if let (Some(s), Some(f), Some(t), Some(e)) = (
             ties.col("step"),
             ties.col("from"),
@@ -1050,7 +1081,6 @@ pub fn narrative(dir: &Path) -> Result<String> {
                         .or_insert_with(|| r[s].clone());
                 }
             }
-            let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
             for ((a, b), step) in first.iter().take(8) {
                 out.push_str(&format!(
                     "{} withdrew from {} (by step {step}).\n",

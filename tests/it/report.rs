@@ -533,7 +533,29 @@ fn the_narrative_of_a_run_without_resentment_says_nobody_resented() {
     let out = tmp.path().join("bully");
     run_into(&bundled("bully-target-stays"), 1, 300, 1, &out);
     let text = powerdyn::report::narrative(&out).unwrap();
-    assert!(text.contains("Resentment peaked at"), "{text}");
+    assert!(
+        text.contains("Mean resentment over all ties peaked at"),
+        "{text}"
+    );
+    // And the one person the mean hides: the employee, toward the manager.
+    let most = text
+        .lines()
+        .find(|l| l.starts_with("The most resentful: "))
+        .expect(&text);
+    assert!(most.contains("employee toward manager"), "{most}");
+    let x: f64 = most
+        .split(", ")
+        .nth(1)
+        .and_then(|w| w.split(' ').next())
+        .and_then(|w| w.parse().ok())
+        .expect(most);
+    let mean_peak: f64 = text
+        .split("peaked at ")
+        .nth(1)
+        .and_then(|w| w.split(' ').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    assert!(x > mean_peak, "{text}");
 }
 
 /// A trend is told from where it starts, with an early move the other way:
