@@ -400,7 +400,7 @@ fn run_report(dir: &Path) -> Result<String> {
             x["mann_kendall_p"].as_f64().unwrap_or(1.0),
         ));
     }
-    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely).</p>\n");
+    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely). A trend counts only when it is both significant (p below alpha) and larger than the practical size (by default 5% of the level, at least 0.01): a <em>settles</em> beside a small p is a real drift too small to matter.</p>\n");
     sections.push(v);
     // A column with no value (a group no one is in) has no line to draw.
     let series = |cols: &[&str]| -> Vec<Series> {

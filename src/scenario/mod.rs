@@ -1035,9 +1035,13 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
-        return Err(format!(
-            "contains {c:?}; use only letters, digits, '_', '-' and '.'"
-        ));
+        return Err(if c.is_alphanumeric() {
+            format!(
+                "contains {c:?}; names use only plain ASCII letters (a-z, A-Z), digits, '_', '-' and '.' (write an accented letter without its accent)"
+            )
+        } else {
+            format!("contains {c:?}; use only letters, digits, '_', '-' and '.'")
+        });
     }
     if name.len() > 64 {
         return Err(format!("is {} characters long; at most 64", name.len()));
@@ -1799,15 +1803,26 @@ fn read_edges(
                 Some(x) => ends[e] = x as u32,
                 None => {
                     resolved = false;
-                    ctx.error(
-                        Some(item.span()),
-                        &path,
-                        format!("no agent is called `{label}`"),
-                        match reader::near_miss(label, names.iter().copied()) {
-                            Some(c) => format!("did you mean `{c}`?"),
-                            None => "name an individual, or a population member as population#index (from 0)".into(),
-                        },
-                    );
+                    let base = label.split('#').next().unwrap_or(label);
+                    match check_name(base) {
+                        // Not a name at all (an agent given it was refused
+                        // above, for the same reason).
+                        Err(why) => ctx.error(
+                            Some(item.span()),
+                            &path,
+                            format!("`{label}` cannot name an agent: it {why}"),
+                            "use the agent's name as corrected",
+                        ),
+                        Ok(()) => ctx.error(
+                            Some(item.span()),
+                            &path,
+                            format!("no agent is called `{label}`"),
+                            match reader::near_miss(label, names.iter().copied()) {
+                                Some(c) => format!("did you mean `{c}`?"),
+                                None => "name an individual, or a population member as population#index (from 0)".into(),
+                            },
+                        ),
+                    }
                 }
             }
         }

@@ -219,6 +219,13 @@ const CASES: &[(&str, &[&str])] = &[
             "agents[1].income: 0xFFFFFFFFFFFFFFFFFFFF is out of range",
         ],
     ),
+    (
+        "name-accented.toml",
+        &[
+            "agents[0].name: the agent name contains 'é'; names use only plain ASCII letters",
+            "network.edges[0]: `José` cannot name an agent: it contains 'é'",
+        ],
+    ),
     ("seed-negative.toml", &["seed: -1 is out of range"]),
     // Out of range, one per kind of attribute
     (
