@@ -526,9 +526,15 @@ fn run_report(dir: &Path) -> Result<String> {
                 "steepness",
                 "directional_consistency",
                 "triangle_transitivity",
-                "dominance_cv",
             ][..],
             "index",
+        ),
+        (
+            // Not an index from 0 to 1: on its own axis.
+            "Spread of dominance (coefficient of variation)",
+            "Dominance spread",
+            &["dominance_cv"][..],
+            "coefficient of variation",
         ),
         (
             "Exchange and exclusion",
@@ -574,8 +580,30 @@ fn run_report(dir: &Path) -> Result<String> {
         // A hierarchy needs three to rank (a couple's indices are degenerate).
         let ranked = heading != "Hierarchy" || summary["agents"].as_u64().unwrap_or(0) >= 3;
         if ranked && present.iter().any(|c| varies(c)) {
+            // A share of almost nothing says little: say so beside it.
+            let note = match heading {
+                "Between groups" => {
+                    let theil = ts.values("power_theil");
+                    let late = &theil[theil.len() - theil.len().div_ceil(10)..];
+                    let late: Vec<f64> = late.iter().copied().filter(|x| x.is_finite()).collect();
+                    let mean = late.iter().sum::<f64>() / late.len().max(1) as f64;
+                    if !late.is_empty() && mean < 0.01 {
+                        let level = if mean < 0.001 {
+                            "below 0.001".to_string()
+                        } else {
+                            format!("near {mean:.3}")
+                        };
+                        format!(
+                            "<p class=\"note\">Power is nearly equal here (its Theil index ends {level}): a share of almost no inequality says little about the groups.</p>\n"
+                        )
+                    } else {
+                        String::new()
+                    }
+                }
+                _ => String::new(),
+            };
             sections.push(format!(
-                "<h2>{heading}</h2>\n{}\n",
+                "<h2>{heading}</h2>\n{}\n{note}",
                 svg::line_chart(title, "step", y, &series(&present), &markers, W, H)
             ));
         }
@@ -1288,10 +1316,15 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
             .take_while(|(x, y)| x == y)
             .count();
         match (same, step(&ta, same), step(&tb, same)) {
-            (0, _, _) => {}
+            // Only the starting state in common (other seeds): nothing to say.
+            (0 | 1, _, _) => {}
             (_, None, None) => charts.push_str(
                 "<p>The two runs are identical at every recorded step: each line hides the other.</p>\n",
             ),
+            (k, Some(_), None) | (k, None, Some(_)) => charts.push_str(&format!(
+                "<p>The two runs are identical for as long as both ran (to step {}, where the shorter ends): there one line hides the other.</p>\n",
+                escape(&step(&ta, k - 1).unwrap_or_default())
+            )),
             (k, _, _) => charts.push_str(&format!(
                 "<p>The two runs are identical up to step {} (there one line hides the other) and part after it.</p>\n",
                 escape(&step(&ta, k - 1).unwrap_or_default())

@@ -421,7 +421,9 @@ fn legend_width(names: &[&str], w: f64) -> f64 {
 /// Line chart of several series with optional shaded bands and vertical
 /// event markers `(x, label)` drawn as thin dashed grey lines.
 ///
-/// Same as [`line_chart_with`] without a highlighted x, its axis fitted to the data.
+/// Same as [`line_chart_with`] without a highlighted x, its y axis from 0
+/// when no value is negative (an axis fitted to the data makes a 2% gap
+/// fill the chart, which a room reads as a large one).
 pub fn line_chart(
     title: &str,
     x_label: &str,
@@ -432,7 +434,7 @@ pub fn line_chart(
     height: u32,
 ) -> String {
     line_chart_with(
-        title, x_label, y_label, series, markers, None, width, height, false,
+        title, x_label, y_label, series, markers, None, width, height, true,
     )
 }
 
@@ -1496,6 +1498,9 @@ pub fn ascii_chart(title: &str, xs: &[f64], ys: &[f64], rows: usize, cols: usize
     let (Some((x0, x1)), Some((y0, y1))) = (xr, yr) else {
         return format!("{title}\n(no data)\n");
     };
+    // From 0 when no value is negative, as the report's charts: a level that
+    // barely moves is drawn as one.
+    let y0 = if y0 > 0.0 { 0.0 } else { y0 };
     if rows == 0 || cols == 0 || !(x1 - x0).is_finite() || !(y1 - y0).is_finite() {
         return format!("{title}\n(no data)\n");
     }
@@ -1724,18 +1729,24 @@ mod tests {
                 .filter_map(|t| t[t.find('>')? + 1..t.find('<')?].parse().ok())
                 .collect()
         };
-        let fitted = ticks(&line_chart("t", "step", "y", &s, &[], 900, 320));
-        let zero = ticks(&line_chart_with(
-            "t",
-            "step",
-            "y",
-            &s,
-            &[],
-            None,
-            900,
-            320,
-            true,
-        ));
+        let with = |from_zero: bool| {
+            ticks(&line_chart_with(
+                "t",
+                "step",
+                "y",
+                &s,
+                &[],
+                None,
+                900,
+                320,
+                from_zero,
+            ))
+        };
+        let (fitted, zero) = (with(false), with(true));
+        assert_eq!(
+            ticks(&line_chart("t", "step", "y", &s, &[], 900, 320))[0],
+            0.0
+        );
         assert!(
             !fitted.is_empty() && fitted.iter().all(|&v| v >= 0.45),
             "{fitted:?}"
@@ -2026,14 +2037,28 @@ mod tests {
             assert!(plot.iter().all(|l| l.len() == plot[0].len()));
             assert!(txt.contains("3.25"));
             if rows > 1 {
-                assert!(txt.contains("0.50"));
-                assert!(plot[0].contains('*') && plot[rows - 1].contains('*'));
+                // The axis starts at 0 (no value is negative).
+                assert!(txt.contains("0.00"), "{txt}");
+                assert!(plot[0].contains('*'));
             }
             assert!(txt.starts_with("cohesion\n"));
             assert_eq!(txt.lines().count(), rows + 3);
         }
         let flat = ascii_chart("f", &[0.0, 1.0], &[2.0, 2.0], 4, 10);
         assert_eq!(flat.lines().filter(|l| l.contains('|')).count(), 4);
+        // A level that barely moves is drawn as one, near its top.
+        let level = ascii_chart("l", &xs, &[0.06, 0.07, 0.08, 0.07, 0.06], 8, 30);
+        let rows_hit: Vec<usize> = level
+            .lines()
+            .filter(|l| l.contains('|'))
+            .enumerate()
+            .filter(|(_, l)| l.contains('*'))
+            .map(|(r, _)| r)
+            .collect();
+        assert!(rows_hit.iter().all(|&r| r <= 2), "{level}");
+        // Negative values keep their own range.
+        let neg = ascii_chart("n", &xs, &[-1.0, 0.5, 1.0, 0.0, -0.5], 5, 30);
+        assert!(neg.contains("-1.00"), "{neg}");
     }
 
     #[test]

@@ -718,3 +718,75 @@ fn series_settling_close_together_share_one_marker_in_a_chart() {
         "one label for the two"
     );
 }
+
+/// Two runs sharing only their starting state (other seeds) are not said to
+/// be "identical up to step 0", and a run compared with a shorter one is
+/// identical for as long as both ran.
+#[test]
+fn compare_says_how_far_two_runs_coincide_only_when_they_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = bundled("couple-money");
+    let compare = |a: &std::path::Path, b: &std::path::Path| -> String {
+        Command::cargo_bin("powerdyn")
+            .unwrap()
+            .arg("compare")
+            .arg(a)
+            .arg(b)
+            .assert()
+            .success();
+        fs::read_to_string(a.join("compare.html")).unwrap()
+    };
+    let (one, two, short) = (
+        tmp.path().join("one"),
+        tmp.path().join("two"),
+        tmp.path().join("short"),
+    );
+    run_into(&s, 1, 300, 1, &one);
+    run_into(&s, 2, 300, 1, &two);
+    run_into(&s, 1, 150, 1, &short);
+    let html = compare(&two, &one);
+    assert!(!html.contains("identical"), "other seeds part at once");
+    let html = compare(&short, &one);
+    assert!(
+        html.contains("identical for as long as both ran (to step 150"),
+        "{}",
+        &html[html.find("<h2>Over time").unwrap()..][..400]
+    );
+}
+
+/// Charts a room reads without being misled: axes from 0, the dominance
+/// spread (not an index from 0 to 1) on its own chart, and a note where a
+/// between-group share is a share of almost no inequality.
+#[test]
+fn report_charts_do_not_magnify_small_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = |name: &str, steps: u64| -> String {
+        let out = tmp.path().join(name);
+        let s = bundled(name);
+        run_into(&s, s.seed, steps, 1, &out);
+        Command::cargo_bin("powerdyn")
+            .unwrap()
+            .arg("report")
+            .arg(&out)
+            .assert()
+            .success();
+        fs::read_to_string(out.join("report.html")).unwrap()
+    };
+    let html = report("privileged-socialized", 300);
+    assert!(html.contains("Power is nearly equal here"), "the note");
+    // The group means' chart starts at 0.
+    let k = html.find("Mean total power by group").expect("group chart");
+    let chart = &html[k..k + html[k..].find("</svg>").unwrap()];
+    // (The y axis's tick labels are right-aligned.)
+    let y_ticks: Vec<f64> = chart
+        .split("<text ")
+        .filter(|t| t.contains("text-anchor=\"end\""))
+        .filter_map(|t| t[t.find('>')? + 1..t.find('<')?].parse().ok())
+        .collect();
+    assert_eq!(y_ticks.first(), Some(&0.0), "{y_ticks:?}");
+    let html = report("domworld-despotic", 300);
+    assert!(html.contains("<h2>Dominance spread</h2>"));
+    let k = html.find("<h2>Hierarchy</h2>").unwrap();
+    let hierarchy = &html[k..k + html[k..].find("</svg>").unwrap()];
+    assert!(!hierarchy.contains("dominance_cv"));
+}
