@@ -948,7 +948,7 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
                 .find_map(|l| l.strip_prefix("description = "))
                 .unwrap_or("")
                 .trim_matches('"');
-            out_line(&format!("{name:<22} {desc}"));
+            out_line(&format!("{name:<24} {desc}"));
         }
         return Ok(0);
     }
@@ -958,10 +958,12 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
         return Err(Error::input(
             "demo",
             format!("there is no demo called `{name}`"),
-            Some(&format!(
-                "choose one of: {} (powerdyn demo --list)",
-                names.join(", ")
-            )),
+            Some(
+                &match powerdyn::scenario::reader::near_miss(&name, names.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`? (powerdyn demo --list)"),
+                    None => format!("choose one of: {} (powerdyn demo --list)", names.join(", ")),
+                },
+            ),
         ));
     };
     let out = a

@@ -308,7 +308,7 @@ fn smoothed_mix(steps: &[f64], layers: &[Layer], bins: usize) -> (Vec<f64>, Vec<
     (
         xs,
         out,
-        format!("Tactic mix (share of acts, mean over each {size} records)"),
+        format!("Tactic mix (share of acts; each point averages {size} records)"),
     )
 }
 
@@ -499,7 +499,7 @@ fn run_report(dir: &Path) -> Result<String> {
     let blank = (0..mix_steps.len()).any(|k| idle_at(&mix_steps, &mix_layers, k));
     let idle_note = if blank && idle < steps.len() {
         format!(
-            "<p>Blank stretches: no one acted at all ({idle} of {} records had no act since the previous one), as when every tie is withdrawn.</p>\n",
+            "<p>Blank stretches: no one used a tactic ({idle} of {} records had no act since the previous one) — every tie withdrawn, or tactics switched off, as in the exchange networks, where agents act by bargaining alone.</p>\n",
             steps.len()
         )
     } else {
@@ -1389,7 +1389,7 @@ mod tests {
         assert_eq!(xs.len(), 41);
         assert_eq!(
             title,
-            "Tactic mix (share of acts, mean over each 4 or 5 records)"
+            "Tactic mix (share of acts; each point averages 4 or 5 records)"
         );
         assert_eq!(
             *xs.last().unwrap(),

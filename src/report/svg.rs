@@ -1294,7 +1294,8 @@ const HOT: (u8, u8, u8) = (0xD5, 0x5E, 0x00);
 
 /// Network picture for a small group.
 ///
-/// `nodes` are `(label, size)`; nodes sit on a circle and their area grows
+/// `nodes` are `(label, size)`, the size an agent's total power (the legend
+/// says so); nodes sit on a circle and their area grows
 /// with `size` (non-finite or negative sizes count as 0; the largest node
 /// gets the largest radius).  `edges` are `(from, to, heat, withdrawn)`:
 /// `heat` in `[0, 1]` colours the edge from calm blue to hot orange and
@@ -1468,9 +1469,9 @@ pub fn network(
         );
     }
     let note = if unnamed > 0 {
-        format!("circle area = size; {unnamed} smaller unnamed (no room)")
+        format!("circle area = total power; {unnamed} smaller unnamed (no room)")
     } else {
-        "circle area = size".to_string()
+        "circle area = total power".to_string()
     };
     text(&mut out, x, y, TICK_SIZE, "start", "", &note);
     out.push_str("</g></svg>");

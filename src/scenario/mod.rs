@@ -267,7 +267,7 @@ impl Scenario {
                     _ => kind.to_string(),
                 };
                 format!(
-                    "events[{i}] ({label}) at step {} never happens: the run's steps are 0 to {}",
+                    "events[{i}] ({label}) at step {} never happens: events apply at the start of steps 0 to {} (the last record, at step {steps}, is the state after them)",
                     e.from,
                     steps.saturating_sub(1)
                 )

@@ -1370,7 +1370,7 @@ fn events_after_the_last_step_are_warned_about_and_recorded() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("at step 500 never happens: the run's steps are 0 to 149"),
+            .contains("at step 500 never happens: events apply at the start of steps 0 to 149"),
         "{}",
         r.stderr
     );

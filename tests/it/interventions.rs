@@ -364,7 +364,7 @@ fn an_extending_file_changes_named_events_and_intersections_and_appends_unnamed_
     // A late named event is warned about by its name.
     assert_eq!(
         s.unreached_events(10),
-        ["events[0] (`help`, counseling) at step 20 never happens: the run's steps are 0 to 9"]
+        ["events[0] (`help`, counseling) at step 20 never happens: events apply at the start of steps 0 to 9 (the last record, at step 10, is the state after them)"]
     );
 }
 

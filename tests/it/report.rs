@@ -166,7 +166,7 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
         "{told}"
     );
     assert!(
-        html.contains("Blank stretches: no one acted"),
+        html.contains("Blank stretches: no one used a tactic"),
         "idle records explained"
     );
     // Where nobody withdraws, it says so.
@@ -240,7 +240,17 @@ fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report
         .args(["demo", "--list"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&list.stdout).lines().count() >= 9);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(listed.lines().count() >= 9);
+    // The descriptions start in one column.
+    let column: Vec<usize> = listed
+        .lines()
+        .map(|l| {
+            l.find(char::is_whitespace).unwrap()
+                + l[l.find(' ').unwrap()..].find(|c: char| c != ' ').unwrap()
+        })
+        .collect();
+    assert!(column.windows(2).all(|w| w[0] == w[1]), "{listed}");
     let bad = Command::cargo_bin("powerdyn")
         .unwrap()
         .current_dir(tmp.path())
@@ -248,6 +258,14 @@ fn the_default_demo_runs_tells_what_happened_draws_a_chart_and_writes_the_report
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    let typo = Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args(["demo", "couple-mony"])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `couple-money`?"));
 }
 
 #[test]
