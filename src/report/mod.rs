@@ -389,8 +389,13 @@ fn run_report(dir: &Path) -> Result<String> {
     for h in HEADLINE {
         let x = &summary["verdicts"][h];
         let word = x["verdict"].as_str().unwrap_or("");
+        // Rounded outward, so that the range shown holds every value in it
+        // (and the late mean, itself a mean of values in it).
         let range = late_range(&ts.values(h))
-            .map(|(lo, hi)| format!("{lo:.2}–{hi:.2}"))
+            .map(|(lo, hi)| {
+                let (lo, hi) = ((lo * 100.0).floor() / 100.0, (hi * 100.0).ceil() / 100.0);
+                format!("{lo:.2}–{hi:.2}")
+            })
             .unwrap_or_else(|| "—".into());
         v.push_str(&format!(
             "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{range}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",
@@ -400,7 +405,7 @@ fn run_report(dir: &Path) -> Result<String> {
             x["mann_kendall_p"].as_f64().unwrap_or(1.0),
         ));
     }
-    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely). A trend counts only when it is both significant (p below alpha) and larger than the practical size (by default 5% of the level, at least 0.01): a <em>settles</em> beside a small p is a real drift too small to matter.</p>\n");
+    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely). The late mean is the mean of the last tenth of the records; the late range runs from the lowest to the highest value of the second half. A trend counts only when it is both significant (p below alpha) and larger than the practical size (by default 5% of the level, at least 0.01): a <em>settles</em> beside a small p is a real drift too small to matter.</p>\n");
     sections.push(v);
     // A column with no value (a group no one is in) has no line to draw.
     let series = |cols: &[&str]| -> Vec<Series> {

@@ -154,6 +154,23 @@ fn the_narrative_says_who_withdrew_even_between_tie_snapshots() {
         "{row}"
     );
     assert!(html.contains("settled in distribution, not quiet"));
+    // Every late mean lies within its late range as shown.
+    let rows: Vec<&str> = html
+        .lines()
+        .filter(|l| l.contains("</td><td class=\""))
+        .collect();
+    assert_eq!(rows.len(), 6, "one row per headline metric");
+    for row in rows {
+        let cells: Vec<&str> = row
+            .split("<td")
+            .skip(1)
+            .map(|c| &c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()])
+            .collect();
+        let mean: f64 = cells[2].parse().unwrap();
+        let (lo, hi) = cells[3].split_once('–').unwrap();
+        let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+        assert!(lo <= mean && mean <= hi, "{row}");
+    }
     // The report tells what happened in words, as the terminal does.
     let k = html.find("<h2>What happened</h2>").expect("the narrative");
     let told = &html[k..k + html[k..].find("</ul>").unwrap()];
