@@ -422,6 +422,11 @@ fn run_report(dir: &Path) -> Result<String> {
     let last_step = steps.last().copied().unwrap_or(0.0);
     let settle_markers = |cols: &[&str]| -> Vec<(f64, String)> {
         let mut m = markers.clone();
+        // Beside events, settling lines would look like them and crowd
+        // their labels: the verdict table gives the settling steps.
+        if !m.is_empty() {
+            return m;
+        }
         // A series settled from step 0 never moved: no marker on the axis.
         let mut settled: Vec<(f64, &str)> = cols
             .iter()

@@ -754,6 +754,22 @@ fn series_settling_close_together_share_one_marker_in_a_chart() {
     );
 }
 
+/// Beside event markers, a chart draws no settling lines (they looked like
+/// the events and crowded their labels); the table keeps the steps.
+#[test]
+fn charts_with_events_mark_the_events_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s =
+        powerdyn::scenario::load(&root().join("scenarios/couple-money-counseling.toml")).unwrap();
+    let dir = tmp.path().join("run");
+    run_into(&s, s.seed, 1400, 1, &dir);
+    let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
+    let k = html.find("<h2>Imbalance over time</h2>").unwrap();
+    let chart = &html[k..k + html[k..].find("</svg>").unwrap()];
+    assert!(chart.contains(">counseling<"), "{chart}");
+    assert!(!chart.contains(" settle"), "{chart}");
+}
+
 /// Two runs sharing only their starting state (other seeds) are not said to
 /// be "identical up to step 0", and a run compared with a shorter one is
 /// identical for as long as both ran.
