@@ -76,15 +76,15 @@ impl Table {
     }
 }
 
-/// The events of an `events.csv` as chart markers `(step, prefix + kind)`
+/// The events of an `events.csv` as chart markers `(step, kind + suffix)`
 /// (none when its step or kind column is missing).
-fn event_markers(e: &Table, prefix: &str) -> Vec<(f64, String)> {
+fn event_markers(e: &Table, suffix: &str) -> Vec<(f64, String)> {
     let (Some(s), Some(k)) = (e.col("step"), e.col("kind")) else {
         return Vec::new();
     };
     e.rows
         .iter()
-        .map(|r| (r[s].parse().unwrap_or(0.0), format!("{prefix}{}", r[k])))
+        .map(|r| (r[s].parse().unwrap_or(0.0), format!("{}{suffix}", r[k])))
         .collect()
 }
 
@@ -1178,7 +1178,8 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
         let s = json(&d.join("summary.json")).unwrap_or_default();
         let name = s["scenario"].as_str().unwrap_or("run").to_string();
         let ev = Table::read(&d.join("events.csv"))
-            .map(|e| event_markers(&e, &format!("{name}: ")))
+            // The event first (a long run name is cut to the chart's height).
+            .map(|e| event_markers(&e, &format!("\n({name})")))
             .unwrap_or_default();
         Ok((name, ts, s, ev))
     };
