@@ -1132,20 +1132,62 @@ pub fn narrative(dir: &Path) -> Result<String> {
             if first.is_empty() {
                 // The snapshots may miss a withdrawal the time series shows.
                 let share = ts.values("withdrawn_share");
-                match share
+                let peak = share
                     .iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.is_finite())
-                    // The first record at the peak.
-                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-                {
-                    Some((k, &peak)) if peak > 0.0 => out.push_str(&format!(
-                        "Ties were withdrawn between the tie snapshots: at most {:.0}% of them, first at step {} (withdrawn_share in timeseries.csv).\n",
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .fold(0.0f64, f64::max);
+                // The first record with any tie withdrawn.
+                match share.iter().position(|&v| v > 0.0) {
+                    Some(k) if peak > 0.0 => out.push_str(&format!(
+                        "Ties were withdrawn between the tie snapshots: at most {:.0}% of them, the first by step {} (withdrawn_share in timeseries.csv).\n",
                         100.0 * peak,
                         steps.get(k).copied().unwrap_or(0.0)
                     )),
                     _ => out.push_str("Nobody withdrew.\n"),
                 }
+            }
+        }
+        // Bargaining: each agent's share of the pools it split and how often
+        // it was left out, at the last snapshot (what exchange stories ask
+        // the reader to watch).
+        if let (Some(st), Some(a), Some(b), Some(x)) = (
+            agents.col("step"),
+            agents.col("agent"),
+            agents.col("bargain_share"),
+            agents.col("exclusion_rate"),
+        ) {
+            let last = agents.rows.last().map(|r| r[st].clone());
+            let rows: Vec<&Vec<String>> = agents
+                .rows
+                .iter()
+                .filter(|r| Some(&r[st]) == last.as_ref())
+                .filter(|r| r[b].parse::<f64>().is_ok_and(f64::is_finite))
+                .collect();
+            if !rows.is_empty() {
+                let told: Vec<String> = rows
+                    .iter()
+                    .take(8)
+                    .map(|r| {
+                        let share: f64 = r[b].parse().unwrap_or(f64::NAN);
+                        let excluded: f64 = r[x].parse().unwrap_or(f64::NAN);
+                        format!(
+                            "{} takes {share:.2} of a pool, left out of {:.0}% of rounds",
+                            name(&r[a]),
+                            100.0 * excluded
+                        )
+                    })
+                    .collect();
+                let more = if rows.len() > 8 {
+                    format!("; ... and {} more", rows.len() - 8)
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!(
+                    "Bargaining, by step {}: {}{more}.\n",
+                    last.unwrap_or_default(),
+                    told.join("; ")
+                ));
             }
         }
     }

@@ -842,3 +842,29 @@ fn report_charts_do_not_magnify_small_differences() {
     let hierarchy = &html[k..k + html[k..].find("</svg>").unwrap()];
     assert!(!hierarchy.contains("dominance_cv"));
 }
+
+/// An exchange story's narrative gives what it tells the reader to watch:
+/// each agent's share of a pool and how often it was left out.
+#[test]
+fn the_narrative_of_a_bargaining_run_gives_shares_and_exclusion() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = bundled("exchange-star");
+    let dir = tmp.path().join("run");
+    run_into(&s, s.seed, 600, 1, &dir);
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Bargaining, by step 600: "))
+        .expect(&text);
+    let share = |who: &str| -> f64 {
+        let k = line.find(&format!("{who} takes ")).expect(line) + who.len() + 7;
+        line[k..k + 4].parse().unwrap()
+    };
+    assert!(share("Firm") > 0.8 && share("A1") < 0.2, "{line}");
+    assert!(
+        line.contains("A1 takes") && line.contains("left out of"),
+        "{line}"
+    );
+    // Nobody withdrew here: no withdrawal is claimed.
+    assert!(text.contains("Nobody withdrew."), "{text}");
+}
