@@ -858,13 +858,15 @@ impl Simulation {
 
     /// Equilibrium opinions and social powers implied by the current
     /// influence network (closed forms; None for groups above `max_exact`
-    /// or when they are not unique).
-    pub fn influence_closed_form(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+    /// or when the social powers are not unique). The equilibrium alone is
+    /// None when opinions never settle (a periodic closed class: the social
+    /// powers are still defined, and reflected appraisal uses them).
+    pub fn influence_closed_form(&self) -> Option<(Option<Vec<f64>>, Vec<f64>)> {
         let (w, lambda) = self.influence_matrix()?;
         let a = &self.world.agents;
         let prejudice: Vec<f64> = a.prejudice.iter().map(|&u| u as f64).collect();
-        let eq = influence::equilibrium(&w, &lambda, &self.issue_start, &prejudice)?;
         let sp = influence::social_power(&w, &lambda)?;
+        let eq = influence::equilibrium(&w, &lambda, &self.issue_start, &prejudice);
         Some((eq, sp))
     }
 

@@ -44,7 +44,9 @@
 //! An event scheduled at step `s` is applied just before the step that takes
 //! the state from `s` to `s + 1` (so the record of step `s` shows the state
 //! before it), and is logged in `events.csv` with its step and effect. Draws
-//! (promotion) come from a stream keyed by the seed, run, step and agent.
+//! (promotion) come from a stream keyed by the seed, run, step and agent,
+//! and for the k-th promotion of a step (from 0) by k as well, so that two
+//! at one step draw independently.
 //! An event due at the last step would apply after it, so it does not apply.
 
 use crate::model::World;

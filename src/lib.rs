@@ -93,4 +93,4 @@ pub use error::{Error, Result};
 /// manifest and mixed into a sweep's hash, so that a sweep folder started by
 /// an earlier revision is started over rather than resumed, and `merge`
 /// refuses shards of different revisions.
-pub const MODEL_REVISION: u32 = 10;
+pub const MODEL_REVISION: u32 = 11;

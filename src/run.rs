@@ -80,8 +80,9 @@ pub struct Summary {
 /// The closed-form influence results of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Influence {
-    /// Equilibrium opinion of each agent.
-    pub equilibrium: Vec<f64>,
+    /// Equilibrium opinion of each agent; None (null in summary.json) when
+    /// opinions never settle (a periodic closed class).
+    pub equilibrium: Option<Vec<f64>>,
     /// Social power of each agent.
     pub social_power: Vec<f64>,
 }

@@ -4,8 +4,8 @@
 //!
 //! A run's report tells the scenario's story (its opening comment), lists its
 //! parameters, and charts the headline metrics over time with their verdicts
-//! (the settle step marked; series settling within a fortieth of the run of
-//! each other share one marker), the seven bases' Gini coefficients, the
+//! (the settle step marked on charts without events; series settling
+//! within a fortieth of the run of each other share one marker), the seven bases' Gini coefficients, the
 //! tactic mix (averaged over consecutive records when a run has more than
 //! 50, since a small group's mix jumps from record to record), resentment
 //! and withdrawal, group gaps, events on the time axis, and
@@ -389,13 +389,8 @@ fn run_report(dir: &Path) -> Result<String> {
     for h in HEADLINE {
         let x = &summary["verdicts"][h];
         let word = x["verdict"].as_str().unwrap_or("");
-        // Rounded outward, so that the range shown holds every value in it
-        // (and the late mean, itself a mean of values in it).
         let range = late_range(&ts.values(h))
-            .map(|(lo, hi)| {
-                let (lo, hi) = ((lo * 100.0).floor() / 100.0, (hi * 100.0).ceil() / 100.0);
-                format!("{lo:.2}–{hi:.2}")
-            })
+            .map(|(lo, hi)| range_text(lo, hi))
             .unwrap_or_else(|| "—".into());
         v.push_str(&format!(
             "<tr><td>{h}</td><td class=\"{word}\">{word}</td><td>{:.4}</td><td>{range}</td><td>{}</td><td>{:+.2e}</td><td>{:.3}</td></tr>\n",
@@ -956,6 +951,16 @@ fn sweep_report(dir: &Path) -> Result<String> {
 
 /// The lowest and highest finite value in the second half of a series
 /// (None when it has none).
+/// A late range to two decimals, rounded outward so that it holds every
+/// value in it (and the late mean, a mean of values in it); with a little
+/// slack, as `0.14 * 100` is `14.000000000000002`.
+fn range_text(lo: f64, hi: f64) -> String {
+    // (+ 0.0 turns a -0.0 into 0.0.)
+    let lo = (lo * 100.0 + 1e-9).floor() / 100.0 + 0.0;
+    let hi = (hi * 100.0 - 1e-9).ceil() / 100.0 + 0.0;
+    format!("{lo:.2}–{hi:.2}")
+}
+
 fn late_range(values: &[f64]) -> Option<(f64, f64)> {
     let late = values[values.len() / 2..].iter().filter(|x| x.is_finite());
     late.fold(None, |r, &x| match r {
@@ -1049,10 +1054,57 @@ pub fn narrative(dir: &Path) -> Result<String> {
             _ => Some((k, v)),
         },
     );
+    let ties = Table::read(&dir.join("ties.csv")).ok();
+    let agents = Table::read(&dir.join("agents.csv")).ok();
+    let names: BTreeMap<String, String> = match &agents {
+        Some(ag) => match (ag.col("agent"), ag.col("name")) {
+            (Some(a), Some(n)) => ag
+                .rows
+                .iter()
+                .map(|r| (r[a].clone(), r[n].clone()))
+                .collect(),
+            _ => BTreeMap::new(),
+        },
+        None => BTreeMap::new(),
+    };
+    let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
+    // The mean hides one person's resentment (a bullied employee's beside
+    // the bully's none): the most resentful half at a tie snapshot, the
+    // first snapshot at the largest value.
+    let most: Option<(String, String, String, f64, usize)> = ties.as_ref().and_then(|ties| {
+        let (s, f, t, r) = (
+            ties.col("step")?,
+            ties.col("from")?,
+            ties.col("to")?,
+            ties.col("resentment")?,
+        );
+        let snapshots = ties
+            .rows
+            .iter()
+            .map(|row| &row[s])
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        ties.rows
+            .iter()
+            .filter_map(|row| Some((row, row[r].parse::<f64>().ok()?)))
+            .filter(|(_, x)| x.is_finite())
+            .fold(
+                None,
+                |best: Option<(&Vec<String>, f64)>, (row, x)| match best {
+                    Some((_, b)) if b >= x => best,
+                    _ => Some((row, x)),
+                },
+            )
+            .map(|(row, x)| (row[s].clone(), row[f].clone(), row[t].clone(), x, snapshots))
+    });
+    let someone = most.as_ref().is_some_and(|m| m.3 >= 0.005);
     match peak {
         // Shown to two decimals: below 0.005 there was none to speak of.
-        Some((_, peak)) if peak < 0.005 => {
+        Some((_, peak)) if peak < 0.005 && !someone => {
             out.push_str("Nobody resented anyone (mean resentment stayed at 0.00).\n")
+        }
+        Some((_, peak)) if peak < 0.005 => {
+            out.push_str("Mean resentment over all ties stayed below 0.01.\n")
         }
         Some((k, peak)) => out.push_str(&format!(
             "Mean resentment over all ties peaked at {peak:.2} at step {} and ended at {:.2}.\n",
@@ -1061,50 +1113,20 @@ pub fn narrative(dir: &Path) -> Result<String> {
         )),
         None => {}
     }
-    // Who withdrew from whom, and by when (from the tie snapshots).
-    if let (Ok(ties), Ok(agents)) = (
-        Table::read(&dir.join("ties.csv")),
-        Table::read(&dir.join("agents.csv")),
-    ) {
-        let names: BTreeMap<String, String> = match (agents.col("agent"), agents.col("name")) {
-            (Some(a), Some(n)) => agents
-                .rows
-                .iter()
-                .map(|r| (r[a].clone(), r[n].clone()))
-                .collect(),
-            _ => BTreeMap::new(),
+    if let Some((step, from, to, x, snapshots)) = most.filter(|m| m.3 >= 0.005) {
+        let of = if snapshots == 1 {
+            "the one tie snapshot".to_string()
+        } else {
+            format!("the {snapshots} tie snapshots")
         };
-        let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
-        // The mean hides one person's resentment (a bullied employee's
-        // beside the bully's none): the most resentful half at a snapshot.
-        if let (Some(s), Some(f), Some(t), Some(r)) = (
-            ties.col("step"),
-            ties.col("from"),
-            ties.col("to"),
-            ties.col("resentment"),
-        ) {
-            let most = ties
-                .rows
-                .iter()
-                .filter_map(|row| Some((row, row[r].parse::<f64>().ok()?)))
-                .filter(|(_, x)| x.is_finite())
-                // The first snapshot at the largest value.
-                .fold(
-                    None,
-                    |best: Option<(&Vec<String>, f64)>, (row, x)| match best {
-                        Some((_, b)) if b >= x => best,
-                        _ => Some((row, x)),
-                    },
-                );
-            if let Some((row, x)) = most.filter(|(_, x)| *x >= 0.005) {
-                out.push_str(&format!(
-                    "The most resentful: {} toward {}, {x:.2} at step {} (of the tie snapshots in ties.csv).\n",
-                    name(&row[f]),
-                    name(&row[t]),
-                    row[s]
-                ));
-            }
-        }
+        out.push_str(&format!(
+            "The most resentful at {of} (ties.csv): {} toward {}, {x:.2} at step {step}.\n",
+            name(&from),
+            name(&to)
+        ));
+    }
+    // Who withdrew from whom, and by when (from the tie snapshots).
+    if let Some(ties) = &ties {
         if let (Some(s), Some(f), Some(t), Some(e)) = (
             ties.col("step"),
             ties.col("from"),
@@ -1148,9 +1170,11 @@ pub fn narrative(dir: &Path) -> Result<String> {
                 }
             }
         }
-        // Bargaining: each agent's share of the pools it split and how often
-        // it was left out, at the last snapshot (what exchange stories ask
-        // the reader to watch).
+    }
+    // Bargaining: each agent's share of the pools it split and how often it
+    // was left out, at the last snapshot (what exchange stories ask the
+    // reader to watch; agents.csv alone, as ties.csv may not be written).
+    if let Some(agents) = &agents {
         if let (Some(st), Some(a), Some(b), Some(x)) = (
             agents.col("step"),
             agents.col("agent"),
@@ -1424,6 +1448,18 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_late_range_is_rounded_outward_but_keeps_exact_two_decimal_ends() {
+        use super::range_text;
+        assert_eq!(range_text(0.0975, 0.1049), "0.09–0.11");
+        // Values with two decimals stay as they are (0.14 * 100 and
+        // 0.29 * 100 are not whole in binary).
+        for k in 0..=100 {
+            let x = k as f64 / 100.0;
+            assert_eq!(range_text(x, x), format!("{x:.2}–{x:.2}"));
+        }
+    }
+
     #[test]
     fn a_long_tactic_mix_is_averaged_over_consecutive_records_leaving_idle_ones_out() {
         let steps: Vec<f64> = (0..201).map(|k| k as f64 * 10.0).collect();

@@ -1037,7 +1037,7 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
     {
         return Err(if c.is_alphanumeric() {
             format!(
-                "contains {c:?}; names use only plain ASCII letters (a-z, A-Z), digits, '_', '-' and '.' (write an accented letter without its accent)"
+                "contains {c:?}; names use only plain ASCII letters (a-z, A-Z), digits, '_', '-' and '.' (no accents or other alphabets)"
             )
         } else {
             format!("contains {c:?}; use only letters, digits, '_', '-' and '.'")
@@ -1807,13 +1807,13 @@ fn read_edges(
                     match check_name(base) {
                         // Not a name at all (an agent given it was refused
                         // above, for the same reason).
-                        Err(why) => ctx.error(
+                        Err(why) if !base.is_empty() => ctx.error(
                             Some(item.span()),
                             &path,
                             format!("`{label}` cannot name an agent: it {why}"),
-                            "use the agent's name as corrected",
+                            "write the name as the agent's entry has it, in those characters",
                         ),
-                        Ok(()) => ctx.error(
+                        _ => ctx.error(
                             Some(item.span()),
                             &path,
                             format!("no agent is called `{label}`"),

@@ -212,7 +212,7 @@ pub fn non_finite_problem(v: &DeValue<'_>, x: f64) -> String {
 }
 
 /// What to say of a finite number out of range: the number, and an
-/// integer beyond i64 as written.
+/// integer beyond i64 or a float of 1e15 or more as written.
 pub fn out_of_range_problem(v: &DeValue<'_>, x: f64) -> String {
     match v {
         DeValue::Integer(i) if x.abs() >= 9.2e18 => {
@@ -224,6 +224,8 @@ pub fn out_of_range_problem(v: &DeValue<'_>, x: f64) -> String {
             };
             format!("{prefix}{} is out of range", i.as_str())
         }
+        // A huge float is quoted as written, not in its hundreds of digits.
+        DeValue::Float(f) if x.abs() >= 1e15 => format!("{} is out of range", f.as_str()),
         _ => format!("{x} is out of range"),
     }
 }

@@ -821,7 +821,13 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                                         "list each value once; replicates = N gives each point more runs",
                                     ),
                                     Some(x) if x.is_finite() => values.push(x),
-                                    _ => ctx.error(
+                                    Some(x) => ctx.error(
+                                        Some(it.span()),
+                                        &format!("{field}.values"),
+                                        crate::scenario::reader::non_finite_problem(it.get_ref(), x),
+                                        "list finite numbers",
+                                    ),
+                                    None => ctx.error(
                                         Some(it.span()),
                                         &format!("{field}.values"),
                                         "expected a finite number",

@@ -217,6 +217,7 @@ const CASES: &[(&str, &[&str])] = &[
             "agents[1].motive: -1e400 is out of range",
             "agents[1].resources: 99999999999999999999 is out of range",
             "agents[1].income: 0xFFFFFFFFFFFFFFFFFFFF is out of range",
+            "agents[1].self_esteem: 1e308 is out of range",
         ],
     ),
     (

@@ -138,6 +138,7 @@ fn degroot_reaches_the_consensus_of_the_left_perron_vector() {
             );
         }
         let (eq, power) = sim.influence_closed_form().expect("closed form");
+        let eq = eq.expect("an equilibrium");
         for (p, q) in power.iter().zip(&pi) {
             assert!((p - q).abs() < 1e-6, "social power {p} vs {q}");
         }
@@ -176,6 +177,7 @@ fn coupled_friedkin_johnsen_reaches_its_closed_form_equilibrium() {
             );
         }
         let (eq, _) = sim.influence_closed_form().expect("closed form");
+        let eq = eq.expect("an equilibrium");
         // Self-weights and prejudices are stored in f32 (relative precision
         // 6e-8), so the library's closed form agrees to that precision.
         for i in 0..n {
@@ -312,4 +314,21 @@ kind = "complete"
         x[0] > 0.6,
         "closer to the boss's 0.9 than the worker's 0.1: {x:?}"
     );
+}
+
+/// Two agents who listen only to each other swap opinions for ever: no
+/// consensus is claimed, while their social powers (the Perron vector, which
+/// reflected appraisal uses) are still given.
+#[test]
+fn a_periodic_network_has_social_powers_but_no_consensus() {
+    let text = scenario(
+        &[0.1, 0.9],
+        &matrix_toml(&rows(&[&[0.0, 1.0], &[1.0, 0.0]])),
+    );
+    let sim = run(&text, 3);
+    let x = &sim.world.agents.opinion;
+    assert_eq!((x[0], x[1]), (0.9, 0.1), "they swap every step");
+    let (eq, power) = sim.influence_closed_form().expect("social powers");
+    assert!(eq.is_none(), "{eq:?}");
+    assert!((power[0] - 0.5).abs() < 1e-12 && (power[1] - 0.5).abs() < 1e-12);
 }

@@ -576,7 +576,7 @@ fn the_narrative_of_a_run_without_resentment_says_nobody_resented() {
     // And the one person the mean hides: the employee, toward the manager.
     let most = text
         .lines()
-        .find(|l| l.starts_with("The most resentful: "))
+        .find(|l| l.starts_with("The most resentful at the "))
         .expect(&text);
     assert!(most.contains("employee toward manager"), "{most}");
     let x: f64 = most
@@ -867,4 +867,38 @@ fn the_narrative_of_a_bargaining_run_gives_shares_and_exclusion() {
     );
     // Nobody withdrew here: no withdrawal is claimed.
     assert!(text.contains("Nobody withdrew."), "{text}");
+    // Without tie snapshots (not written for more than 50,000 ties), the
+    // bargaining line stays.
+    fs::remove_file(dir.join("ties.csv")).unwrap();
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    assert!(
+        text.contains("Bargaining, by step 600: Firm takes"),
+        "{text}"
+    );
+}
+
+/// One resentful person among many calm ones: the mean stays near 0, and
+/// the narrative does not then say that nobody resented anyone.
+#[test]
+fn the_narrative_never_says_nobody_resented_beside_someone_who_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = crate::support::parse(
+        "name = \"crowd\"\nseed = 3\nsteps = 300\nrecord_every = 10\nsnapshot_every = 100\n\
+         [[agents]]\nname = \"cop\"\nmotive = 0.8\nbases = { coercive = 1.5 }\n\
+         [[populations]]\nname = \"town\"\ncount = 80\nmotive = 0.05\n\
+         [network]\nkind = \"complete\"\n",
+    );
+    let dir = tmp.path().join("run");
+    run_into(&s, s.seed, s.steps, 1, &dir);
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    let most = text
+        .lines()
+        .find(|l| l.starts_with("The most resentful at the 4 tie snapshots"))
+        .expect(&text);
+    assert!(most.contains("toward cop"), "{most}");
+    assert!(!text.contains("Nobody resented anyone"), "{text}");
+    assert!(
+        text.contains("Mean resentment over all ties stayed below 0.01."),
+        "{text}"
+    );
 }

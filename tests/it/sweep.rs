@@ -184,6 +184,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
     let single = [
         ("[parameters]\n\"rules.coercion.harm\" = { from = nan, to = 0.4, steps = 3 }\n", "must be a finite number"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [true] }\n", "expected a finite number"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 1e400] }\n", "1e400 is out of range"),
         ("design = \"latin\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.3 }\n", "unknown design `latin`"),
         ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.5, high = 0.3 }\n", "low = 0.5 is above high = 0.3"),
         ("design = \"random\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { low = 0.0, high = 0.3, scale = \"log\" }\n", "a logarithmic range needs low > 0"),
