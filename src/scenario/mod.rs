@@ -916,13 +916,9 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
             }
             seen.push(key);
             let msg = e.message().trim().to_string();
+            let help = reader::syntax_help(slice, e.span().map(|s| s.start));
             let span = e.span().map(|s| s.start + offsets[k]..s.end + offsets[k]);
-            ctx.error(
-                span,
-                "",
-                format!("TOML syntax: {msg}"),
-                "fix the TOML syntax at this place",
-            );
+            ctx.error(span, "", format!("TOML syntax: {msg}"), help);
         }
         docs.push(shift(
             Spanned::new(doc.span(), DeValue::Table(doc.into_inner())),

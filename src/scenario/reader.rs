@@ -177,6 +177,45 @@ pub fn as_number(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
+/// Help for a TOML syntax error at byte `at` of `text`, from the value on
+/// its line: the slips of people who do not write TOML every day (a
+/// percentage, a decimal comma) get a pointed hint, anything else the
+/// general one.
+pub fn syntax_help(text: &str, at: Option<usize>) -> String {
+    let general = "fix the TOML syntax at this place".to_string();
+    let Some(at) = at.filter(|&a| a <= text.len() && text.is_char_boundary(a)) else {
+        return general;
+    };
+    let start = text[..at].rfind('\n').map_or(0, |k| k + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |k| at + k);
+    let line = &text[start..end];
+    let Some((_, value)) = line.split_once('=') else {
+        return general;
+    };
+    let value = value.split('#').next().unwrap_or("").trim();
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if let Some(number) = value.strip_suffix('%') {
+        if digits(number.trim().trim_start_matches('-')) {
+            if let Ok(x) = number.trim().parse::<f64>() {
+                return format!(
+                    "write a share as a decimal number: {value} is {}",
+                    x / 100.0
+                );
+            }
+        }
+    }
+    if let Some((whole, frac)) = value.split_once(',') {
+        let (whole, frac) = (whole.trim_start_matches('-'), frac);
+        if digits(whole) && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
+            return format!(
+                "use a decimal point, not a comma: {}",
+                value.replacen(',', ".", 1)
+            );
+        }
+    }
+    general
+}
+
 /// A TOML integer beyond i64 as the nearest f64 (infinite past f64's range).
 fn integer_as_f64(s: &str, radix: u32) -> Option<f64> {
     let (negative, digits) = match s.strip_prefix('-') {

@@ -568,11 +568,12 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     let doc = match DeTable::parse(text) {
         Ok(d) => d,
         Err(e) => {
+            let help = crate::scenario::reader::syntax_help(text, e.span().map(|s| s.start));
             ctx.error(
                 e.span(),
                 "",
                 format!("TOML syntax: {}", e.message().trim()),
-                "fix the TOML syntax at this place",
+                help,
             );
             return Err(Error::Input(InputErrors(ctx.diags)));
         }

@@ -51,6 +51,14 @@ const CASES: &[(&str, &[&str])] = &[
         &[":2:9: TOML syntax: unexpected leading zero"],
     ),
     (
+        "syntax-percent.toml",
+        &[":4:10: TOML syntax:", "help: write a share as a decimal number: 90% is 0.9"],
+    ),
+    (
+        "syntax-decimal-comma.toml",
+        &[":4:11: TOML syntax:", "help: use a decimal point, not a comma: 0.2"],
+    ),
+    (
         "syntax-bare-word-value.toml",
         &[":1:8: TOML syntax: string values must be quoted"],
     ),
