@@ -190,7 +190,10 @@ fn read_list(
                         ctx.error(
                             Some(item.span()),
                             &here,
-                            format!("no agent is called `{missing}`"),
+                            crate::scenario::unknown_name_problem(
+                                &missing,
+                                format!("no agent is called `{missing}`"),
+                            ),
                             "name an individual, or a population member as population#index",
                         );
                         ok = false;

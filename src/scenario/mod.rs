@@ -1022,6 +1022,17 @@ impl Scenario {
     }
 }
 
+/// The problem with a name that names no agent: `usual`, unless the name
+/// (before any `#index`) could not name anyone at all — then why (an agent
+/// entry with it was refused for the same reason).
+pub fn unknown_name_problem(label: &str, usual: String) -> String {
+    let base = label.split('#').next().unwrap_or(label);
+    match check_name(base) {
+        Err(why) if !base.is_empty() => format!("`{label}` cannot name an agent: it {why}"),
+        _ => usual,
+    }
+}
+
 /// Names that become folder names, column names and labels: letters, digits, `_`, `-`, `.`.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() {
@@ -1799,26 +1810,15 @@ fn read_edges(
                 Some(x) => ends[e] = x as u32,
                 None => {
                     resolved = false;
-                    let base = label.split('#').next().unwrap_or(label);
-                    match check_name(base) {
-                        // Not a name at all (an agent given it was refused
-                        // above, for the same reason).
-                        Err(why) if !base.is_empty() => ctx.error(
-                            Some(item.span()),
-                            &path,
-                            format!("`{label}` cannot name an agent: it {why}"),
-                            "write the name as the agent's entry has it, in those characters",
-                        ),
-                        _ => ctx.error(
-                            Some(item.span()),
-                            &path,
-                            format!("no agent is called `{label}`"),
-                            match reader::near_miss(label, names.iter().copied()) {
-                                Some(c) => format!("did you mean `{c}`?"),
-                                None => "name an individual, or a population member as population#index (from 0)".into(),
-                            },
-                        ),
-                    }
+                    ctx.error(
+                        Some(item.span()),
+                        &path,
+                        unknown_name_problem(label, format!("no agent is called `{label}`")),
+                        match reader::near_miss(label, names.iter().copied()) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "name an individual, or a population member as population#index (from 0)".into(),
+                        },
+                    );
                 }
             }
         }
@@ -1991,7 +1991,10 @@ fn read_event(
                         ctx.error(
                             Some(n.span()),
                             &t.field("targets"),
-                            format!("no individual or population is called `{name}`"),
+                            unknown_name_problem(
+                                name,
+                                format!("no individual or population is called `{name}`"),
+                            ),
                             if hint.starts_with("did you") {
                                 hint
                             } else {
@@ -2023,7 +2026,10 @@ fn read_event(
                     ctx.error(
                         Some(a.span()),
                         &t.field("arbitrator"),
-                        format!("no individual is called `{}`", a.get_ref()),
+                        unknown_name_problem(
+                            a.get_ref(),
+                            format!("no individual is called `{}`", a.get_ref()),
+                        ),
                         "name an [[agents]] entry as the arbitrator, or leave it out",
                     );
                     None
@@ -2088,44 +2094,59 @@ fn read_event(
                 })
                 .collect();
             match t.get("pairs") {
-                Some(v) => match v.get_ref() {
-                    DeValue::Array(items) => {
-                        for (k, item) in items.iter().enumerate() {
-                            let pair: Option<Vec<u64>> = match item.get_ref() {
-                                DeValue::Array(p) if p.len() == 2 => p
-                                    .iter()
-                                    .map(|x| {
-                                        x.get_ref()
-                                            .as_str()
-                                            .and_then(|l| resolve(l, cohorts, &starts))
-                                    })
-                                    .collect(),
-                                _ => None,
-                            };
-                            match pair {
-                                Some(p) if p[0] != p[1] => {
-                                    pairs.push((p[0] as u32, p[1] as u32));
-                                    pair_places.push(ctx.place_of(
-                                        item.span(),
+                Some(v) => {
+                    match v.get_ref() {
+                        DeValue::Array(items) => {
+                            for (k, item) in items.iter().enumerate() {
+                                let pair: Option<Vec<u64>> = match item.get_ref() {
+                                    DeValue::Array(p) if p.len() == 2 => p
+                                        .iter()
+                                        .map(|x| {
+                                            x.get_ref()
+                                                .as_str()
+                                                .and_then(|l| resolve(l, cohorts, &starts))
+                                        })
+                                        .collect(),
+                                    _ => None,
+                                };
+                                match pair {
+                                    Some(p) if p[0] != p[1] => {
+                                        pairs.push((p[0] as u32, p[1] as u32));
+                                        pair_places.push(ctx.place_of(
+                                            item.span(),
+                                            &format!("{}.pairs[{k}]", t.path),
+                                        ));
+                                    }
+                                    _ => {
+                                        // A name that cannot name anyone says why.
+                                        let invalid = match item.get_ref() {
+                                            DeValue::Array(p) => p
+                                                .iter()
+                                                .filter_map(|x| x.get_ref().as_str())
+                                                .map(|l| unknown_name_problem(l, String::new()))
+                                                .find(|why| !why.is_empty()),
+                                            _ => None,
+                                        };
+                                        ctx.error(
+                                        Some(item.span()),
                                         &format!("{}.pairs[{k}]", t.path),
-                                    ));
+                                        invalid.unwrap_or_else(|| {
+                                            "expected a pair of two different agents".into()
+                                        }),
+                                        "write [\"alex\", \"sam\"] with names of individuals or population#index",
+                                    )
+                                    }
                                 }
-                                _ => ctx.error(
-                                    Some(item.span()),
-                                    &format!("{}.pairs[{k}]", t.path),
-                                    "expected a pair of two different agents",
-                                    "write [\"alex\", \"sam\"] with names of individuals or population#index",
-                                ),
                             }
                         }
+                        _ => ctx.error(
+                            Some(v.span()),
+                            &t.field("pairs"),
+                            "expected a list of pairs",
+                            "write pairs = [[\"a\", \"b\"]]",
+                        ),
                     }
-                    _ => ctx.error(
-                        Some(v.span()),
-                        &t.field("pairs"),
-                        "expected a list of pairs",
-                        "write pairs = [[\"a\", \"b\"]]",
-                    ),
-                },
+                }
                 None => ctx.error(
                     Some(t.span()),
                     &t.field("pairs"),

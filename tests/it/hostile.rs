@@ -235,6 +235,15 @@ const CASES: &[(&str, &[&str])] = &[
             "network.edges[0]: `José` cannot name an agent: it contains 'é'",
         ],
     ),
+    (
+        "name-accented-references.toml",
+        &[
+            "rules.influence.weights[0]: `émile` cannot name an agent",
+            "events[0].targets: `émile` cannot name an agent",
+            "events[1].arbitrator: `émile` cannot name an agent",
+            "events[2].pairs[0]: `émile` cannot name an agent",
+        ],
+    ),
     ("seed-negative.toml", &["seed: -1 is out of range"]),
     // Out of range, one per kind of attribute
     (
