@@ -691,7 +691,16 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         } as f64;
         let share = shard_runs as f64 / runs.max(1) as f64;
         let in_parallel = threads.min(shard_runs.max(1) as f64);
-        let seconds = probe.sweep_seconds(&sw) * share / in_parallel;
+        let series_bytes = records as f64 * share * probe.record_bytes;
+        let aggregate_bytes = (sw.points.len() as u64 * per_run) as f64 * probe.aggregate_bytes;
+        // The runs over the threads, then the aggregates on one (a shard
+        // writes none: `merge` does).
+        let seconds = probe.sweep_seconds(&sw) * share / in_parallel
+            + if shard.is_some() {
+                0.0
+            } else {
+                sweep::Probe::summary_seconds(series_bytes + aggregate_bytes)
+            };
         out_line(&format!(
             "estimate: {} on {} thread{} ({:.2} µs per agent-step measured on {} steps of point 0's first run, scaled by each point's agents and steps; runs of other sizes may differ); about {} of time series and {} of aggregates{}",
             duration_text(seconds),
@@ -699,8 +708,8 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             if in_parallel == 1.0 { "" } else { "s" },
             probe.step_per_agent * 1e6,
             probe.steps,
-            size_text(records as f64 * share * probe.record_bytes),
-            size_text((sw.points.len() as u64 * per_run) as f64 * probe.aggregate_bytes),
+            size_text(series_bytes),
+            size_text(aggregate_bytes),
             // A shard writes none: `merge` does, for the whole sweep.
             if shard.is_some() {
                 " when the shards are merged"
