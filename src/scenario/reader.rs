@@ -189,9 +189,13 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     let start = text[..at].rfind('\n').map_or(0, |k| k + 1);
     let end = text[at..].find('\n').map_or(text.len(), |k| at + k);
     let line = &text[start..end];
-    let Some((_, value)) = line.split_once('=') else {
+    // Only an error in the value (not in the key before `=`) is about it.
+    let Some((key, value)) = line.split_once('=') else {
         return general;
     };
+    if at - start <= key.len() {
+        return general;
+    }
     let value = value.split('#').next().unwrap_or("").trim();
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
     if let Some(number) = value.strip_suffix('%') {
@@ -207,10 +211,15 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     if let Some((whole, frac)) = value.split_once(',') {
         let (whole, frac) = (whole.trim_start_matches('-'), frac);
         if digits(whole) && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
-            return format!(
-                "use a decimal point, not a comma: {}",
-                value.replacen(',', ".", 1)
-            );
+            let point = value.replacen(',', ".", 1);
+            // `1,000` may be a thousand: say both readings.
+            if frac.len() == 3 && whole.trim_start_matches('0') != "" {
+                return format!(
+                    "write a number without commas: {} for a thousands separator, {point} for a decimal comma",
+                    value.replacen(',', "", 1)
+                );
+            }
+            return format!("use a decimal point, not a comma: {point}");
         }
     }
     general
@@ -627,5 +636,38 @@ impl<'a, 'i> Table<'a, 'i> {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::syntax_help;
+
+    #[test]
+    fn syntax_help_points_at_percentages_and_commas_in_values_only() {
+        let at_value = |text: &str| syntax_help(text, text.find('=').map(|k| k + 2));
+        assert_eq!(
+            at_value("motive = 90%\n"),
+            "write a share as a decimal number: 90% is 0.9"
+        );
+        assert_eq!(
+            at_value("motive = 0,2 # note\r\n"),
+            "use a decimal point, not a comma: 0.2"
+        );
+        assert!(at_value("resources = 1,000\n").contains("1000 for a thousands separator"));
+        assert!(at_value("x = 0,200\n").starts_with("use a decimal point"));
+        let general = "fix the TOML syntax at this place";
+        // An error in the key, a line without `=`, a place past the end or
+        // inside a character: the general advice, and no panic.
+        assert_eq!(syntax_help("motive = 90%\n", Some(0)), general);
+        assert_eq!(syntax_help("[agents\n", Some(3)), general);
+        assert_eq!(syntax_help("a = 1\n", Some(99)), general);
+        assert_eq!(syntax_help("é = 0,2", Some(1)), general);
+        assert_eq!(syntax_help("", Some(0)), general);
+        assert_eq!(syntax_help("x = abc", None), general);
+        assert_eq!(
+            at_value("nämé = 0,2"),
+            "use a decimal point, not a comma: 0.2"
+        );
     }
 }
