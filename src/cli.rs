@@ -656,8 +656,23 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         // The checks the sweep would make before its first run (it makes
         // them itself otherwise).
         sweep::preflight(&sw, shard)?;
-        let per_run = steps / first.record_every + 2;
-        let records = runs * per_run;
+        // Records per run, point by point when `steps` or `record_every` is
+        // swept (the base scenario's would miss the points' own).
+        let at = |name: &str| sw.parameters.iter().position(|p| p.path == name);
+        let (steps_at, every_at) = (at("steps"), at("record_every"));
+        let point_records: u64 = if steps_at.is_none() && every_at.is_none() {
+            (steps / first.record_every + 2) * sw.points.len() as u64
+        } else {
+            sw.points
+                .iter()
+                .map(|p| {
+                    let n = steps_at.map_or(steps, |k| p[k] as u64);
+                    let every = every_at.map_or(first.record_every, |k| (p[k] as u64).max(1));
+                    n / every + 2
+                })
+                .sum()
+        };
+        let records = point_records * sw.replicates;
         let agents = if sw.max_agents == first.n_agents() {
             format!("{} agents each", first.n_agents())
         } else {
@@ -692,7 +707,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         let share = shard_runs as f64 / runs.max(1) as f64;
         let in_parallel = threads.min(shard_runs.max(1) as f64);
         let series_bytes = records as f64 * share * probe.record_bytes;
-        let aggregate_bytes = (sw.points.len() as u64 * per_run) as f64 * probe.aggregate_bytes;
+        let aggregate_bytes = point_records as f64 * probe.aggregate_bytes;
         // The runs over the threads, then the aggregates on one (a shard
         // writes none: `merge` does).
         let seconds = probe.sweep_seconds(&sw) * share / in_parallel

@@ -1097,10 +1097,12 @@ pub fn narrative(dir: &Path) -> Result<String> {
             )
             .map(|(row, x)| (row[s].clone(), row[f].clone(), row[t].clone(), x, snapshots))
     });
-    let someone = most.as_ref().is_some_and(|m| m.3 >= 0.005);
+    // Nobody resented only if the snapshots show no one who did (without
+    // them, as for networks too large for ties.csv, the mean alone speaks).
+    let someone = most.as_ref().map(|m| m.3 >= 0.005);
     match peak {
         // Shown to two decimals: below 0.005 there was none to speak of.
-        Some((_, peak)) if peak < 0.005 && !someone => {
+        Some((_, peak)) if peak < 0.005 && someone == Some(false) => {
             out.push_str("Nobody resented anyone (mean resentment stayed at 0.00).\n")
         }
         Some((_, peak)) if peak < 0.005 => {

@@ -201,19 +201,20 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     if let Some(number) = value.strip_suffix('%') {
         if digits(number.trim().trim_start_matches('-')) {
             if let Ok(x) = number.trim().parse::<f64>() {
-                return format!(
-                    "write a share as a decimal number: {value} is {}",
-                    x / 100.0
-                );
+                // To 12 significant digits, without float noise (12.3% is
+                // 0.123, not 0.12300000000000001).
+                let share: f64 = format!("{:.11e}", x / 100.0).parse().unwrap_or(x / 100.0);
+                return format!("write a share as a decimal number: {value} is {share}");
             }
         }
     }
     if let Some((whole, frac)) = value.split_once(',') {
-        let (whole, frac) = (whole.trim_start_matches('-'), frac);
-        if digits(whole) && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
+        let whole = whole.strip_prefix('-').unwrap_or(whole);
+        let integer = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
+        if integer && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
             let point = value.replacen(',', ".", 1);
             // `1,000` may be a thousand: say both readings.
-            if frac.len() == 3 && whole.trim_start_matches('0') != "" {
+            if frac.len() == 3 && !whole.trim_start_matches('0').is_empty() {
                 return format!(
                     "write a number without commas: {} for a thousands separator, {point} for a decimal comma",
                     value.replacen(',', "", 1)
@@ -656,6 +657,18 @@ mod tests {
         );
         assert!(at_value("resources = 1,000\n").contains("1000 for a thousands separator"));
         assert!(at_value("x = 0,200\n").starts_with("use a decimal point"));
+        assert_eq!(
+            at_value("motive = 12.3%\n"),
+            "write a share as a decimal number: 12.3% is 0.123"
+        );
+        assert_eq!(
+            at_value("motive = 0.7%\n"),
+            "write a share as a decimal number: 0.7% is 0.007"
+        );
+        // Not a plain number with a comma: no comma hint.
+        for odd in ["x = 1.000,5\n", "x = --0,2\n", "x = 0.2,5\n"] {
+            assert!(!at_value(odd).contains("comma"), "{odd}");
+        }
         let general = "fix the TOML syntax at this place";
         // An error in the key, a line without `=`, a place past the end or
         // inside a character: the general advice, and no panic.

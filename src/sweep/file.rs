@@ -400,7 +400,14 @@ impl Sweep {
         self.parameters
             .iter()
             .zip(&self.points[point])
-            .map(|(p, v)| format!("{} = {v}", p.path))
+            // A huge value in exponent form, not in its hundreds of digits.
+            .map(|(p, v)| {
+                if v.abs() >= 1e15 {
+                    format!("{} = {v:e}", p.path)
+                } else {
+                    format!("{} = {v}", p.path)
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }

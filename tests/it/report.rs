@@ -901,4 +901,13 @@ fn the_narrative_never_says_nobody_resented_beside_someone_who_did() {
         text.contains("Mean resentment over all ties stayed below 0.01."),
         "{text}"
     );
+    // Without tie snapshots (not written for large networks) the mean
+    // alone cannot say that nobody resented.
+    fs::remove_file(dir.join("ties.csv")).unwrap();
+    let text = powerdyn::report::narrative(&dir).unwrap();
+    assert!(!text.contains("Nobody resented anyone"), "{text}");
+    assert!(
+        text.contains("Mean resentment over all ties stayed below 0.01."),
+        "{text}"
+    );
 }

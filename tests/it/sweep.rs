@@ -7,8 +7,9 @@ use powerdyn::sweep::{self, file::range};
 
 use crate::support::root;
 
-fn write_sweep(dir: &Path, body: &str) -> std::path::PathBuf {
-    // The sweep sits one folder below a copy of the bullying scenario.
+/// `dir/scen` holding a copy of the bullying scenario as `bully.toml`, and
+/// an empty `sweeps` folder below it.
+fn bully_copy(dir: &Path) -> std::path::PathBuf {
     let scen = dir.join("scen");
     fs::create_dir_all(scen.join("sweeps")).unwrap();
     fs::copy(
@@ -16,6 +17,12 @@ fn write_sweep(dir: &Path, body: &str) -> std::path::PathBuf {
         scen.join("bully.toml"),
     )
     .unwrap();
+    scen
+}
+
+fn write_sweep(dir: &Path, body: &str) -> std::path::PathBuf {
+    // The sweep sits one folder below a copy of the bullying scenario.
+    let scen = bully_copy(dir);
     let path = scen.join("sweeps/s.toml");
     fs::write(
         &path,
@@ -1062,7 +1069,18 @@ fn a_sweep_killed_and_resumed_ends_with_exactly_the_files_of_an_uninterrupted_on
                 f.write_all(b"99999,torn").unwrap();
             }
         }
-        assert!(!resumed.join("aggregate.csv").exists() || resumed.join("manifest.json").exists());
+        // Killed anywhere, the folder is finished or can resume: the state
+        // goes only after the manifest. (A kill between the aggregates and
+        // the manifest leaves aggregate.csv without one: it is rewritten.)
+        let started = ["runs.csv.part", "runs.csv", "aggregate.csv"]
+            .iter()
+            .any(|f| resumed.join(f).exists());
+        assert!(
+            !started
+                || resumed.join("manifest.json").exists()
+                || resumed.join(".sweep-state").exists(),
+            "killed after {wait_ms} ms: neither finished nor resumable"
+        );
     }
     let status = std::process::Command::new(&bin)
         .args([
@@ -1946,4 +1964,30 @@ fn sigterm_as_slurm_sends_it_stops_a_sweep_cleanly_releasing_its_lock() {
         !lock.exists(),
         "the lock is released, so a task resubmitted on another node may take the folder"
     );
+}
+
+/// With `steps` swept, the dry run counts each point's own records: a point
+/// of 20,000 steps is not sized as one of the base scenario's.
+#[test]
+fn the_dry_run_sizes_swept_steps_point_by_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = bully_copy(tmp.path()).join("sweeps/s.toml");
+    fs::write(
+        &path,
+        "name = \"s\"\nscenario = \"../bully.toml\"\n[parameters]\n\"steps\" = { values = [10, 20000] }\n\"record_every\" = { values = [1, 2] }\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("powerdyn")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args(["sweep", path.to_str().unwrap(), "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // 2 x 2 points: (10 / 1 + 2) + (10 / 2 + 2) + (20000 / 1 + 2) + (20000 / 2 + 2)
+    // = 30,021 records, a few hundred bytes each: megabytes, not kilobytes.
+    let k = text.find("about ").expect(&text) + 6;
+    let size = &text[k..k + text[k..].find(" of time series").expect(&text)];
+    assert!(size.ends_with("MB"), "{size}: {text}");
 }
