@@ -2030,7 +2030,14 @@ fn read_event(
                             a.get_ref(),
                             format!("no individual is called `{}`", a.get_ref()),
                         ),
-                        "name an [[agents]] entry as the arbitrator, or leave it out",
+                        match reader::near_miss(
+                            a.get_ref(),
+                            cohorts.iter().filter(|c| c.named).map(|c| c.name.as_str()),
+                        ) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "name an [[agents]] entry as the arbitrator, or leave it out"
+                                .to_string(),
+                        },
                     );
                     None
                 }
@@ -2118,23 +2125,50 @@ fn read_event(
                                         ));
                                     }
                                     _ => {
-                                        // A name that cannot name anyone says why.
-                                        let invalid = match item.get_ref() {
+                                        // A name that names no one says so
+                                        // (and why, if it cannot name anyone).
+                                        let unknown = match item.get_ref() {
                                             DeValue::Array(p) => p
                                                 .iter()
                                                 .filter_map(|x| x.get_ref().as_str())
-                                                .map(|l| unknown_name_problem(l, String::new()))
-                                                .find(|why| !why.is_empty()),
+                                                .find(|l| resolve(l, cohorts, &starts).is_none()),
                                             _ => None,
                                         };
+                                        let usual = "write [\"alex\", \"sam\"] with names of individuals or population#index".to_string();
+                                        let (problem, help) = match unknown {
+                                            Some(l) => {
+                                                let named: Vec<&str> = cohorts
+                                                    .iter()
+                                                    .filter(|c| c.named)
+                                                    .map(|c| c.name.as_str())
+                                                    .collect();
+                                                let help = match reader::near_miss(
+                                                    l,
+                                                    named.iter().copied(),
+                                                ) {
+                                                    Some(c) => format!("did you mean `{c}`?"),
+                                                    None => usual,
+                                                };
+                                                (
+                                                    unknown_name_problem(
+                                                        l,
+                                                        format!("no agent is called `{l}`"),
+                                                    ),
+                                                    help,
+                                                )
+                                            }
+                                            None => (
+                                                "expected a pair of two different agents"
+                                                    .to_string(),
+                                                usual,
+                                            ),
+                                        };
                                         ctx.error(
-                                        Some(item.span()),
-                                        &format!("{}.pairs[{k}]", t.path),
-                                        invalid.unwrap_or_else(|| {
-                                            "expected a pair of two different agents".into()
-                                        }),
-                                        "write [\"alex\", \"sam\"] with names of individuals or population#index",
-                                    )
+                                            Some(item.span()),
+                                            &format!("{}.pairs[{k}]", t.path),
+                                            problem,
+                                            help,
+                                        )
                                     }
                                 }
                             }

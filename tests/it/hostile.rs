@@ -244,6 +244,15 @@ const CASES: &[(&str, &[&str])] = &[
             "events[2].pairs[0]: `émile` cannot name an agent",
         ],
     ),
+    (
+        "name-unknown-references.toml",
+        &[
+            "events[0].arbitrator: no individual is called `alx`\n  help: did you mean `alex`?",
+            "events[1].pairs[0]: no agent is called `alx`\n  help: did you mean `alex`?",
+            "events[1].pairs[1]: no agent is called `worker#3`",
+            "events[1].pairs[2]: expected a pair of two different agents",
+        ],
+    ),
     ("seed-negative.toml", &["seed: -1 is out of range"]),
     // Out of range, one per kind of attribute
     (
