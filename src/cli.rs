@@ -660,18 +660,15 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         // swept (the base scenario's would miss the points' own).
         let at = |name: &str| sw.parameters.iter().position(|p| p.path == name);
         let (steps_at, every_at) = (at("steps"), at("record_every"));
-        let point_records: u64 = if steps_at.is_none() && every_at.is_none() {
-            (steps / first.record_every + 2) * sw.points.len() as u64
-        } else {
-            sw.points
-                .iter()
-                .map(|p| {
-                    let n = steps_at.map_or(steps, |k| p[k] as u64);
-                    let every = every_at.map_or(first.record_every, |k| (p[k] as u64).max(1));
-                    n / every + 2
-                })
-                .sum()
-        };
+        let point_records: u64 = sw
+            .points
+            .iter()
+            .map(|p| {
+                let n = steps_at.map_or(steps, |k| p[k] as u64);
+                let every = every_at.map_or(first.record_every, |k| (p[k] as u64).max(1));
+                n / every + 2
+            })
+            .sum();
         let records = point_records * sw.replicates;
         let agents = if sw.max_agents == first.n_agents() {
             format!("{} agents each", first.n_agents())

@@ -1723,6 +1723,15 @@ fn value_span(t: &mut Table<'_, '_>, key: &'static str) -> std::ops::Range<usize
 }
 
 /// Resolves an agent reference: an individual's name, or `population#index`.
+/// "did you mean" the named individual nearest `label`, or `otherwise`.
+fn individual_hint(label: &str, cohorts: &[CohortSpec], otherwise: &str) -> String {
+    let named = cohorts.iter().filter(|c| c.named).map(|c| c.name.as_str());
+    match reader::near_miss(label, named) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => otherwise.to_string(),
+    }
+}
+
 fn resolve(label: &str, cohorts: &[CohortSpec], starts: &[u64]) -> Option<u64> {
     if let Some(i) = cohorts.iter().position(|c| c.named && c.name == label) {
         return Some(starts[i]);
@@ -1775,11 +1784,6 @@ fn read_edges(
             st
         })
         .collect();
-    let names: Vec<&str> = cohorts
-        .iter()
-        .filter(|c| c.named)
-        .map(|c| c.name.as_str())
-        .collect();
     // Every problem of every pair is reported: each pair is checked on its
     // own, and repeats among the pairs that resolved.
     let mut edges = Vec::with_capacity(items.len());
@@ -1814,10 +1818,11 @@ fn read_edges(
                         Some(item.span()),
                         &path,
                         unknown_name_problem(label, format!("no agent is called `{label}`")),
-                        match reader::near_miss(label, names.iter().copied()) {
-                            Some(c) => format!("did you mean `{c}`?"),
-                            None => "name an individual, or a population member as population#index (from 0)".into(),
-                        },
+                        individual_hint(
+                            label,
+                            cohorts,
+                            "name an individual, or a population member as population#index (from 0)",
+                        ),
                     );
                 }
             }
@@ -2030,14 +2035,11 @@ fn read_event(
                             a.get_ref(),
                             format!("no individual is called `{}`", a.get_ref()),
                         ),
-                        match reader::near_miss(
+                        individual_hint(
                             a.get_ref(),
-                            cohorts.iter().filter(|c| c.named).map(|c| c.name.as_str()),
-                        ) {
-                            Some(c) => format!("did you mean `{c}`?"),
-                            None => "name an [[agents]] entry as the arbitrator, or leave it out"
-                                .to_string(),
-                        },
+                            cohorts,
+                            "name an [[agents]] entry as the arbitrator, or leave it out",
+                        ),
                     );
                     None
                 }
@@ -2137,18 +2139,7 @@ fn read_event(
                                         let usual = "write [\"alex\", \"sam\"] with names of individuals or population#index".to_string();
                                         let (problem, help) = match unknown {
                                             Some(l) => {
-                                                let named: Vec<&str> = cohorts
-                                                    .iter()
-                                                    .filter(|c| c.named)
-                                                    .map(|c| c.name.as_str())
-                                                    .collect();
-                                                let help = match reader::near_miss(
-                                                    l,
-                                                    named.iter().copied(),
-                                                ) {
-                                                    Some(c) => format!("did you mean `{c}`?"),
-                                                    None => usual,
-                                                };
+                                                let help = individual_hint(l, cohorts, &usual);
                                                 (
                                                     unknown_name_problem(
                                                         l,
