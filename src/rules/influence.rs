@@ -98,7 +98,7 @@ impl Params {
     pub fn read(
         t: Option<Table<'_, '_>>,
         ctx: &mut Ctx<'_>,
-        resolve: &dyn Fn(&str) -> Option<u32>,
+        resolve: &dyn Fn(&str) -> Result<u32, String>,
         n: u64,
     ) -> Self {
         let d = Self::default();
@@ -153,7 +153,7 @@ fn read_list(
     v: &toml::Spanned<toml::de::DeValue<'_>>,
     path: &str,
     ctx: &mut Ctx<'_>,
-    resolve: &dyn Fn(&str) -> Option<u32>,
+    resolve: &dyn Fn(&str) -> Result<u32, String>,
     places: &mut Vec<crate::error::Place>,
 ) -> Option<Vec<(u32, u32, f64)>> {
     places.clear();
@@ -181,21 +181,25 @@ fn read_list(
         match triple {
             Some((Some(a), Some(b), Some(w))) if (0.0..=MAX_WEIGHT).contains(&w) => {
                 match (resolve(&a), resolve(&b)) {
-                    (Some(i), Some(j)) => {
+                    (Ok(i), Ok(j)) => {
                         out.push((i, j, w));
                         places.push(ctx.place_of(item.span(), &here));
                     }
-                    (ia, _) => {
-                        let missing = if ia.is_none() { a } else { b };
-                        ctx.error(
-                            Some(item.span()),
-                            &here,
-                            crate::scenario::unknown_name_problem(
-                                &missing,
-                                format!("no agent is called `{missing}`"),
-                            ),
-                            "name an individual, or a population member as population#index",
-                        );
+                    (ia, ib) => {
+                        // Each end that names nobody, with what to write instead.
+                        for (name, r) in [(&a, ia), (&b, ib)] {
+                            if let Err(help) = r {
+                                ctx.error(
+                                    Some(item.span()),
+                                    &here,
+                                    crate::scenario::unknown_name_problem(
+                                        name,
+                                        format!("no agent is called `{name}`"),
+                                    ),
+                                    help,
+                                );
+                            }
+                        }
                         ok = false;
                     }
                 }

@@ -86,12 +86,13 @@ pub struct RuleParams {
 
 impl RuleParams {
     /// Reads the `[rules]` table (absent: all defaults). `resolve` maps an
-    /// agent reference to its index and `n` is the number of agents (for
-    /// explicit influence weights).
+    /// agent reference to its index, or to what to write instead (a "did you
+    /// mean"), and `n` is the number of agents (for explicit influence
+    /// weights).
     pub fn read(
         t: Option<Table<'_, '_>>,
         ctx: &mut Ctx<'_>,
-        resolve: &dyn Fn(&str) -> Option<u32>,
+        resolve: &dyn Fn(&str) -> Result<u32, String>,
         n: u64,
     ) -> Self {
         let Some(mut t) = t else {

@@ -1311,7 +1311,17 @@ fn read_scenario(
             Some(st)
         })
         .collect();
-    let resolve = |label: &str| resolve(label, &cohorts, &starts).map(|i| i as u32);
+    let resolve = |label: &str| {
+        resolve(label, &cohorts, &starts)
+            .map(|i| i as u32)
+            .ok_or_else(|| {
+                individual_hint(
+                    label,
+                    &cohorts,
+                    "name an individual, or a population member as population#index (from 0)",
+                )
+            })
+    };
     let rules = RuleParams::read(root.table(ctx, "rules"), ctx, &resolve, total);
     let metrics = match root.table(ctx, "metrics") {
         Some(mut t) => {

@@ -177,34 +177,29 @@ pub fn as_number(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
-/// Help for a TOML syntax error at byte `at` of `text`, from the value on
-/// its line: the slips of people who do not write TOML every day (a
-/// percentage, a decimal comma) get a pointed hint, anything else the
-/// general one.
+/// Help for a TOML syntax error at byte `at` of `text`, from the number
+/// written where the error is: the slips of people who do not write TOML
+/// every day (a percentage, a decimal comma) get a pointed hint, anything
+/// else the general one. It reads the token at the error (digits, a point, a
+/// comma between digits, a `%`), so the hint works in a `key = value` line,
+/// an inline table and an array alike, and never fires for a key.
 pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     let general = "fix the TOML syntax at this place".to_string();
     let Some(at) = at.filter(|&a| a <= text.len() && text.is_char_boundary(a)) else {
         return general;
     };
-    let start = text[..at].rfind('\n').map_or(0, |k| k + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |k| at + k);
-    let line = &text[start..end];
-    // Only an error in the value (not in the key before `=`) is about it.
-    let Some((key, value)) = line.split_once('=') else {
+    let Some(value) = number_token(text.as_bytes(), at) else {
         return general;
     };
-    if at - start <= key.len() {
-        return general;
-    }
-    let value = value.split('#').next().unwrap_or("").trim();
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
-    if let Some(number) = value.strip_suffix('%') {
-        if digits(number.trim().trim_start_matches('-')) {
-            if let Ok(x) = number.trim().parse::<f64>() {
+    // In a list, `0.1,30%` is two numbers: the share is the last.
+    if let Some(number) = value.rsplit(',').next().and_then(|v| v.strip_suffix('%')) {
+        if digits(number.trim_start_matches('-')) {
+            if let Ok(x) = number.parse::<f64>() {
                 // To 12 significant digits, without float noise (12.3% is
                 // 0.123, not 0.12300000000000001).
                 let share: f64 = format!("{:.11e}", x / 100.0).parse().unwrap_or(x / 100.0);
-                return format!("write a share as a decimal number: {value} is {share}");
+                return format!("write a share as a decimal number: {number}% is {share}");
             }
         }
     }
@@ -224,6 +219,74 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
         }
     }
     general
+}
+
+/// The number-like token at byte `at` (where a TOML parser reports the
+/// error: the start of the value, or the comma or `%` inside it): the
+/// signs, digits and points before `at`, then digits and points, at most one
+/// comma that a digit follows, and a closing `%`. None if it has no digit,
+/// or if it is glued to a letter or quote (then it is part of a key, a
+/// string or a date, not a number).
+fn number_token(text: &[u8], at: usize) -> Option<&str> {
+    let numeric = |b: u8| b.is_ascii_digit() || b == b'.';
+    let digit_at = |k: usize| text.get(k).is_some_and(u8::is_ascii_digit);
+    // Back to the token's start, across one comma between digits (a parser
+    // may point at the comma after `0,2`).
+    let mut start = at;
+    let mut crossed = false;
+    while start > 0 {
+        let b = text[start - 1];
+        if numeric(b) || matches!(b, b'-' | b'+') {
+            start -= 1;
+        } else if b == b',' && !crossed && start >= 2 && digit_at(start - 2) && digit_at(start) {
+            crossed = true;
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut end = start;
+    let mut comma = false;
+    while end < text.len() {
+        let b = text[end];
+        if numeric(b) || (end == start && matches!(b, b'-' | b'+')) {
+            end += 1;
+        } else if b == b',' && !comma && end > start && digit_at(end + 1) {
+            comma = true;
+            end += 1;
+        } else if b == b'%' {
+            end += 1;
+            break;
+        } else {
+            break;
+        }
+    }
+    // A token inside a word or a string is not a number written by hand.
+    let glued = |b: Option<&u8>| {
+        b.is_some_and(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'"' | b'\'' | b'%'))
+    };
+    if end <= at && at < text.len() && !matches!(text[at], b',' | b'%') {
+        // `at` is not in the token (it starts at a letter, a bracket, ...).
+        return None;
+    }
+    // Nor is a token after an odd number of quotes on its line: it is
+    // inside a string.
+    let line = &text[text[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |k| k + 1)..start];
+    let quotes = |q: u8| line.iter().filter(|&&b| b == q).count();
+    if quotes(b'"') % 2 == 1 || quotes(b'\'') % 2 == 1 {
+        return None;
+    }
+    let token = std::str::from_utf8(&text[start..end]).ok()?;
+    if !token.bytes().any(|b| b.is_ascii_digit())
+        || glued(start.checked_sub(1).and_then(|k| text.get(k)))
+        || glued(text.get(end))
+    {
+        return None;
+    }
+    Some(token)
 }
 
 /// A TOML integer beyond i64 as the nearest f64 (infinite past f64's range).
@@ -645,7 +708,7 @@ mod tests {
     use super::syntax_help;
 
     #[test]
-    fn syntax_help_points_at_percentages_and_commas_in_values_only() {
+    fn syntax_help_points_at_percentages_and_commas_in_numbers_only() {
         let at_value = |text: &str| syntax_help(text, text.find('=').map(|k| k + 2));
         assert_eq!(
             at_value("motive = 90%\n"),
@@ -682,5 +745,34 @@ mod tests {
             at_value("nämé = 0,2"),
             "use a decimal point, not a comma: 0.2"
         );
+        // Inside inline tables and arrays, wherever the parser points: the
+        // start of the number, its comma, or the comma after it.
+        let at = |text: &str, needle: &str| syntax_help(text, text.find(needle));
+        let table = "m = { dist = \"uniform\", low = 10%, high = 0.5 }";
+        assert_eq!(
+            at(table, "10%"),
+            "write a share as a decimal number: 10% is 0.1"
+        );
+        let table = "m = { low = 0,2, high = 0.5 }";
+        for needle in ["0,2", ",2", "2, h", ", h"] {
+            assert_eq!(
+                at(table, needle),
+                "use a decimal point, not a comma: 0.2",
+                "{needle}"
+            );
+        }
+        assert_eq!(
+            at("v = [0.1,30%]", "30"),
+            "write a share as a decimal number: 30% is 0.3"
+        );
+        assert_eq!(
+            at("v = [0.1, 30%]", "%"),
+            "write a share as a decimal number: 30% is 0.3"
+        );
+        // Not a number written by hand: a key, a string, a word.
+        assert_eq!(at("low2,3 = 1", "2,3"), general);
+        assert_eq!(at("m = \"a 0,2", "0,2"), general);
+        assert_eq!(at("m = { low = x0,2 }", "0,2"), general);
+        assert_eq!(at("m = { low = abc }", "abc"), general);
     }
 }

@@ -311,6 +311,9 @@ impl Sweep {
                 }
             }
         }
+        // In file order (a later parameter's value may fail at an earlier
+        // point): the sweep file's lines, then the scenario's.
+        problems.sort_by_key(|d| (place(d).0 != self.source, d.line_col.is_none(), d.line_col));
         if more {
             problems.push(crate::error::Diagnostic {
                 file: self.source.clone(),

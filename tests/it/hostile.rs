@@ -530,7 +530,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "influence-weights-unknown-agent.toml",
-        &["rules.influence.weights[0]: no agent is called `samuel`"],
+        &[
+            "rules.influence.weights[0]: no agent is called `samuel`",
+            "rules.influence.weights[1]: no agent is called `alexx`",
+            "help: did you mean `alex`?",
+        ],
     ),
     (
         "influence-weights-huge.toml",
@@ -775,6 +779,40 @@ fn bundled_into(dir: &Path, name: &str) -> PathBuf {
     let to = dir.join(format!("{name}.toml"));
     std::fs::copy(root().join("scenarios").join(format!("{name}.toml")), &to).unwrap();
     to
+}
+
+#[test]
+fn number_slips_in_sweep_files_get_the_same_hints_as_in_scenarios() {
+    // Sweep parameters are inline tables and arrays, where a percentage or
+    // a decimal comma is a TOML syntax error too.
+    let dir = tempfile::tempdir().unwrap();
+    bundled_into(dir.path(), "bully-target-stays");
+    for (text, hint) in [
+        (
+            "\"rules.coercion.harm\" = { values = [10%, 20%] }",
+            "help: write a share as a decimal number: 10% is 0.1",
+        ),
+        (
+            "\"rules.coercion.harm\" = { from = 0.1, to = 60%, steps = 3 }",
+            "help: write a share as a decimal number: 60% is 0.6",
+        ),
+        (
+            "\"rules.coercion.harm\" = { from = 0,1, to = 0.6, steps = 3 }",
+            "help: use a decimal point, not a comma: 0.1",
+        ),
+    ] {
+        std::fs::write(
+            dir.path().join("sw.toml"),
+            format!(
+                "name = \"sw\"\nscenario = \"bully-target-stays.toml\"\n[parameters]\n{text}\n"
+            ),
+        )
+        .unwrap();
+        let before = tree(dir.path());
+        let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--dry-run"]);
+        check_refused(&r, "sweep", "sw.toml", &["sw.toml:4:", "TOML syntax", hint]);
+        assert_eq!(tree(dir.path()), before, "something was written");
+    }
 }
 
 #[test]

@@ -673,6 +673,11 @@ fn every_point_of_a_sweep_is_checked_before_a_run_starts() {
         ) && text.contains("2 problems found"),
         "{text}"
     );
+    // In file order, although line 7's value fails at an earlier point.
+    assert!(
+        text.find("s.toml:6:1:") < text.find("s.toml:7:1:"),
+        "{text}"
+    );
     // Designs too large to hold are refused from their size alone, at once.
     for body in [
         "[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10000000 }\n\"rules.tactics.stake\" = { from = 0.01, to = 0.05, steps = 10000000 }\n",
