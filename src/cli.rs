@@ -331,7 +331,30 @@ fn report(e: &Error) {
         Error::Input(_) => e.to_string(),
         _ => format!("error: {e}"),
     };
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&text));
+}
+
+/// `eprintln!` through [`terminal_safe`]: every line the command writes to
+/// the terminal's error stream may quote a file.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&format!($($t)*)));
+    }};
+}
+
+/// `text` with its control characters but for line breaks written out
+/// (`\u{1b}`): a name or key quoted from a hostile file cannot move the
+/// cursor, recolour the terminal or ring its bell.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn out_line(line: &str) {
@@ -365,10 +388,10 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
     cfg.threads = a.threads as usize;
     if !a.quiet {
         for w in &sc.warnings {
-            eprintln!("warning: {w}");
+            say!("warning: {w}");
         }
         for w in sc.unreached_events(cfg.steps) {
-            eprintln!(
+            say!(
                 "warning: {}: {w}\n  help: move the event earlier or run longer (--steps); manifest.json records this",
                 a.scenario.display()
             );
@@ -405,7 +428,7 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
             cfg.out_dir.display()
         ));
         if let Some(w) = &summary.copies_warning {
-            eprintln!("warning: {w}");
+            say!("warning: {w}");
         }
         let mut undetermined = false;
         for (name, v) in &summary.verdicts {
@@ -646,7 +669,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
             } else {
                 "see docs/sweeps.md"
             };
-            eprintln!(
+            say!(
                 "warning: {}: {w}\n  help: {help}; manifest.json records this",
                 a.sweep.display()
             );
@@ -771,7 +794,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     let summary = summary?;
     if !a.quiet {
         if let Some(w) = &summary.copies_warning {
-            eprintln!("warning: {w}");
+            say!("warning: {w}");
         }
         let what = format!("{} runs over {} points", summary.runs, summary.points);
         out_line(&if summary.finished_before {
@@ -1061,16 +1084,16 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
                     s.steps
                 ));
                 for w in s.unreached_events(s.steps) {
-                    eprintln!(
+                    say!(
                         "warning: {}: {w}\n  help: move the event earlier or raise steps",
                         f.display()
                     );
                 }
                 for w in &s.warnings {
-                    eprintln!("warning: {w}");
+                    say!("warning: {w}");
                 }
                 if s.estimated_bytes() > VALIDATE_BUILD_BYTES {
-                    eprintln!(
+                    say!(
                         "note: {}: the checks that need the network (pairs it does not tie, a random network with no tie) are left to `run`: the scenario is estimated at {}, above the {} validate builds",
                         f.display(),
                         size_text(s.estimated_bytes()),

@@ -400,7 +400,7 @@ fn run_report(dir: &Path) -> Result<String> {
             x["mann_kendall_p"].as_f64().unwrap_or(1.0),
         ));
     }
-    v.push_str("</table>\n<p><em>Settles</em> means no trend and no cycle after the first fifth of the run — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely). The late mean is the mean of the last tenth of the records; the late range runs from the lowest to the highest value of the second half. A trend counts only when it is both significant (p below alpha) and larger than the practical size (by default 5% of the level, at least 0.01): a <em>settles</em> beside a small p is a real drift too small to matter.</p>\n");
+    v.push_str(&format!("</table>\n<p>{}</p>\n", verdict_note(&summary)));
     sections.push(v);
     // A column with no value (a group no one is in) has no line to draw.
     let series = |cols: &[&str]| -> Vec<Series> {
@@ -1222,6 +1222,32 @@ pub fn narrative(dir: &Path) -> Result<String> {
 
 /// A run read for comparison: name, time series, summary and event markers.
 type LoadedRun = (String, Table, serde_json::Value, Vec<(f64, String)>);
+
+/// What the verdict table's words mean, with the settings the run's
+/// verdicts used (its `[verdict]` table, as `verdict_config` in
+/// summary.json records it; a summary without it used the defaults).
+fn verdict_note(summary: &serde_json::Value) -> String {
+    let d = crate::verdict::VerdictConfig::default();
+    let c = &summary["verdict_config"];
+    let get = |k: &str, default: f64| c[k].as_f64().unwrap_or(default);
+    let (burn_in, alpha) = (get("burn_in", d.burn_in), get("alpha", d.alpha));
+    let (rel_tol, abs_tol) = (get("rel_tol", d.rel_tol), get("abs_tol", d.abs_tol));
+    // At most six significant digits (0.07 is 7%, not 7.000000000000001%).
+    let short = |x: f64| format!("{}", format!("{x:.6e}").parse::<f64>().unwrap_or(x));
+    let burn = if burn_in == 0.2 {
+        "the first fifth of the run".to_string()
+    } else if burn_in == 0.0 {
+        "the start of the run (no burn-in)".to_string()
+    } else {
+        format!("the first {}% of the records", short(100.0 * burn_in))
+    };
+    format!(
+        "<em>Settles</em> means no trend and no cycle after {burn} — settled in distribution, not quiet: a series can settle while it keeps swinging (its late range says how widely). The late mean is the mean of the last tenth of the records; the late range runs from the lowest to the highest value of the second half. A trend counts only when it is both significant (p below {}) and larger than the practical size ({}% of the level, at least {}): a <em>settles</em> beside a small p is a real drift too small to matter.",
+        short(alpha),
+        short(100.0 * rel_tol),
+        short(abs_tol),
+    )
+}
 
 /// Writes `compare.html` into `out`: two runs side by side (for example with
 /// and without counseling): their verdicts in one table, and each headline

@@ -1303,24 +1303,14 @@ fn read_scenario(
             None
         }
     };
-    let starts: Vec<u64> = cohorts
-        .iter()
-        .scan(0u64, |s, c| {
-            let st = *s;
-            *s += c.count;
-            Some(st)
-        })
-        .collect();
+    let names = Names::new(&cohorts);
     let resolve = |label: &str| {
-        resolve(label, &cohorts, &starts)
-            .map(|i| i as u32)
-            .ok_or_else(|| {
-                individual_hint(
-                    label,
-                    &cohorts,
-                    "name an individual, or a population member as population#index (from 0)",
-                )
-            })
+        names.resolve(label).map(|i| i as u32).ok_or_else(|| {
+            names.hint(
+                label,
+                "name an individual, or a population member as population#index (from 0)",
+            )
+        })
     };
     let rules = RuleParams::read(root.table(ctx, "rules"), ctx, &resolve, total);
     let metrics = match root.table(ctx, "metrics") {
@@ -1361,7 +1351,7 @@ fn read_scenario(
     let mut event_names = std::collections::HashSet::new();
     for mut t in root.tables(ctx, "events") {
         let name = read_entry_name(&mut t, ctx, "event", &mut event_names);
-        if let Some(mut e) = read_event(&mut t, ctx, &groups, &cohorts, steps) {
+        if let Some(mut e) = read_event(&mut t, ctx, &groups, &names, steps) {
             e.name = name;
             events.push(e);
         }
@@ -1732,31 +1722,81 @@ fn value_span(t: &mut Table<'_, '_>, key: &'static str) -> std::ops::Range<usize
     t.get(key).map(|v| v.span()).unwrap_or_else(|| t.span())
 }
 
-/// Resolves an agent reference: an individual's name, or `population#index`.
-/// "did you mean" the named individual nearest `label`, or `otherwise`.
-fn individual_hint(label: &str, cohorts: &[CohortSpec], otherwise: &str) -> String {
-    let named = cohorts.iter().filter(|c| c.named).map(|c| c.name.as_str());
-    match reader::near_miss(label, named) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => otherwise.to_string(),
-    }
+/// The agents' names, indexed once: a reference resolves in constant time
+/// (a scenario may name tens of thousands of individuals in its edges).
+pub(crate) struct Names<'a> {
+    cohorts: &'a [CohortSpec],
+    /// Each cohort's first agent index.
+    starts: Vec<u64>,
+    /// Individuals' and populations' cohorts by name (the first, should a
+    /// name be used twice: that is refused on its own).
+    individuals: std::collections::HashMap<&'a str, usize>,
+    populations: std::collections::HashMap<&'a str, usize>,
 }
 
-fn resolve(label: &str, cohorts: &[CohortSpec], starts: &[u64]) -> Option<u64> {
-    if let Some(i) = cohorts.iter().position(|c| c.named && c.name == label) {
-        return Some(starts[i]);
+impl<'a> Names<'a> {
+    fn new(cohorts: &'a [CohortSpec]) -> Self {
+        let mut starts = Vec::with_capacity(cohorts.len());
+        let mut next = 0u64;
+        let (mut individuals, mut populations) = Default::default();
+        for (k, c) in cohorts.iter().enumerate() {
+            starts.push(next);
+            next += c.count;
+            let map: &mut std::collections::HashMap<&str, usize> = if c.named {
+                &mut individuals
+            } else {
+                &mut populations
+            };
+            map.entry(c.name.as_str()).or_insert(k);
+        }
+        Names {
+            cohorts,
+            starts,
+            individuals,
+            populations,
+        }
     }
-    let (pop, idx) = label.rsplit_once('#')?;
-    // Written as counted: `w#0`, `w#12` — not `w#00` or `w#+1`, which
-    // name the same agent another way.
-    let canonical =
-        idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
-    if !canonical {
-        return None;
+
+    /// The cohort (individual or population) called `name`.
+    fn cohort(&self, name: &str) -> Option<usize> {
+        let first = |m: &std::collections::HashMap<&str, usize>| m.get(name).copied();
+        match (first(&self.individuals), first(&self.populations)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
-    let idx: u64 = idx.parse().ok()?;
-    let i = cohorts.iter().position(|c| !c.named && c.name == pop)?;
-    (idx < cohorts[i].count).then(|| starts[i] + idx)
+
+    /// Resolves an agent reference: an individual's name, or
+    /// `population#index`.
+    fn resolve(&self, label: &str) -> Option<u64> {
+        if let Some(&i) = self.individuals.get(label) {
+            return Some(self.starts[i]);
+        }
+        let (pop, idx) = label.rsplit_once('#')?;
+        // Written as counted: `w#0`, `w#12` — not `w#00` or `w#+1`, which
+        // name the same agent another way.
+        let canonical =
+            idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+        if !canonical {
+            return None;
+        }
+        let idx: u64 = idx.parse().ok()?;
+        let &i = self.populations.get(pop)?;
+        (idx < self.cohorts[i].count).then(|| self.starts[i] + idx)
+    }
+
+    /// "did you mean" the named individual nearest `label`, or `otherwise`.
+    fn hint(&self, label: &str, otherwise: &str) -> String {
+        let named = self
+            .cohorts
+            .iter()
+            .filter(|c| c.named)
+            .map(|c| c.name.as_str());
+        match reader::near_miss(label, named) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => otherwise.to_string(),
+        }
+    }
 }
 
 fn read_edges(
@@ -1785,15 +1825,7 @@ fn read_edges(
         );
         return None;
     };
-    let mut s = 0;
-    let starts: Vec<u64> = cohorts
-        .iter()
-        .map(|c| {
-            let st = s;
-            s += c.count;
-            st
-        })
-        .collect();
+    let names = Names::new(cohorts);
     // Every problem of every pair is reported: each pair is checked on its
     // own, and repeats among the pairs that resolved.
     let mut edges = Vec::with_capacity(items.len());
@@ -1820,7 +1852,7 @@ fn read_edges(
         let mut ends = [0u32; 2];
         let mut resolved = true;
         for (e, label) in pair.iter().enumerate() {
-            match resolve(label, cohorts, &starts) {
+            match names.resolve(label) {
                 Some(x) => ends[e] = x as u32,
                 None => {
                     resolved = false;
@@ -1828,9 +1860,8 @@ fn read_edges(
                         Some(item.span()),
                         &path,
                         unknown_name_problem(label, format!("no agent is called `{label}`")),
-                        individual_hint(
+                        names.hint(
                             label,
-                            cohorts,
                             "name an individual, or a population member as population#index (from 0)",
                         ),
                     );
@@ -1928,10 +1959,11 @@ fn read_event(
     t: &mut Table<'_, '_>,
     ctx: &mut Ctx<'_>,
     groups: &[String],
-    cohorts: &[CohortSpec],
+    who: &Names<'_>,
     steps: u64,
 ) -> Option<crate::events::Event> {
     use crate::events::{Event, Kind, Targets};
+    let cohorts = who.cohorts;
     let mut pair_places = Vec::new();
     let kind = t.string(ctx, "kind");
     let Some(kind) = kind else {
@@ -1998,7 +2030,7 @@ fn read_event(
                     }
                 }
             } else {
-                match cohorts.iter().position(|c| &c.name == name) {
+                match who.cohort(name) {
                     Some(k) => targets.cohorts.push(k),
                     None => {
                         let known: Vec<&str> = cohorts.iter().map(|c| c.name.as_str()).collect();
@@ -2034,7 +2066,7 @@ fn read_event(
         },
         "arbitration" => Kind::Arbitration {
             arbitrator: match t.string(ctx, "arbitrator") {
-                Some(a) if cohorts.iter().any(|c| c.named && &c.name == a.get_ref()) => {
+                Some(a) if who.individuals.contains_key(a.get_ref().as_ref() as &str) => {
                     Some(a.into_inner())
                 }
                 Some(a) => {
@@ -2045,9 +2077,8 @@ fn read_event(
                             a.get_ref(),
                             format!("no individual is called `{}`", a.get_ref()),
                         ),
-                        individual_hint(
+                        who.hint(
                             a.get_ref(),
-                            cohorts,
                             "name an [[agents]] entry as the arbitrator, or leave it out",
                         ),
                     );
@@ -2104,14 +2135,6 @@ fn read_event(
         "join" => Kind::Join,
         "tie_cut" | "tie_add" => {
             let mut pairs = Vec::new();
-            let starts: Vec<u64> = cohorts
-                .iter()
-                .scan(0u64, |s, c| {
-                    let st = *s;
-                    *s += c.count;
-                    Some(st)
-                })
-                .collect();
             match t.get("pairs") {
                 Some(v) => {
                     match v.get_ref() {
@@ -2120,11 +2143,7 @@ fn read_event(
                                 let pair: Option<Vec<u64>> = match item.get_ref() {
                                     DeValue::Array(p) if p.len() == 2 => p
                                         .iter()
-                                        .map(|x| {
-                                            x.get_ref()
-                                                .as_str()
-                                                .and_then(|l| resolve(l, cohorts, &starts))
-                                        })
+                                        .map(|x| x.get_ref().as_str().and_then(|l| who.resolve(l)))
                                         .collect(),
                                     _ => None,
                                 };
@@ -2143,13 +2162,13 @@ fn read_event(
                                             DeValue::Array(p) => p
                                                 .iter()
                                                 .filter_map(|x| x.get_ref().as_str())
-                                                .find(|l| resolve(l, cohorts, &starts).is_none()),
+                                                .find(|l| who.resolve(l).is_none()),
                                             _ => None,
                                         };
                                         let usual = "write [\"alex\", \"sam\"] with names of individuals or population#index".to_string();
                                         let (problem, help) = match unknown {
                                             Some(l) => {
-                                                let help = individual_hint(l, cohorts, &usual);
+                                                let help = who.hint(l, &usual);
                                                 (
                                                     unknown_name_problem(
                                                         l,

@@ -892,6 +892,14 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                                 "a logarithmic range needs from and to > 0",
                                 "use positive bounds or scale = \"linear\"",
                             );
+                        } else if n > MAX_POINTS {
+                            // Refused before its values are computed.
+                            ctx.error(
+                                Some(v.span()),
+                                &format!("{field}.steps"),
+                                format!("a range of {n} steps makes {n} parameter points; at most {MAX_POINTS} can be held, even with --force"),
+                                "use fewer steps, or a sampled design (design = \"random\", \"lhs\" or \"sobol\")",
+                            );
                         } else {
                             values.extend(range(a, b, n as usize, log));
                         }
@@ -1379,14 +1387,40 @@ pub fn range(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
     }
 }
 
-/// `x` rounded to 15 significant digits, which drops the last bits that
-/// floating-point steps leave (0.010000000000000005 for 10^-2 on a log
-/// scale, 0.30000000000000004 on a linear one), so that the values a user
-/// filters on in pandas or R (`df[df.stake == 0.01]`) are the ones they
-/// wrote down. Formatting and parsing are exact in Rust, so this is the
-/// same on every platform.
+/// `x` as the shortest decimal within 4e-15 of it (relative), or else
+/// rounded to 15 significant digits: this drops the last bits that
+/// floating-point steps leave (0.010000000000000005 and
+/// 0.0000999999999999999 for 10^-2 and 10^-4 on a log scale,
+/// 0.30000000000000004 on a linear one), so that the values a user filters
+/// on in pandas or R (`df[df.stake == 0.01]`) are the ones they wrote down.
+/// (A logarithmic step goes through `ln` and `exp`, whose rounding can
+/// reach the 15th digit; 4e-15 is far below any difference a sweep means.)
+/// Formatting and parsing are exact in Rust, so this is the same on every
+/// platform.
 fn round15(x: f64) -> f64 {
-    format!("{x:.14e}").parse().unwrap_or(x)
+    let to = |digits: usize| -> f64 {
+        format!("{x:.prec$e}", prec = digits - 1)
+            .parse()
+            .unwrap_or(x)
+    };
+    let close = |y: f64| (y - x).abs() <= 4e-15 * x.abs();
+    // A decimal of d digits is one of d + 1 digits too, so the nearest of
+    // more digits is at least as close: closeness only grows with the
+    // digits, and a binary search finds the fewest (most values have no
+    // short form, which one test at 14 digits tells).
+    if !close(to(14)) {
+        return to(15);
+    }
+    let (mut lo, mut hi) = (1, 14);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if close(to(mid)) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    to(lo)
 }
 
 fn design_points(params: &[Parameter], design: Design, seed: u64) -> Vec<Vec<f64>> {

@@ -176,6 +176,21 @@ impl Accumulator {
     }
 }
 
+impl Accumulator {
+    /// The mean of metric `m` at record `k` over the runs where it is
+    /// defined (NaN where it is defined in none). Values that do not vary
+    /// (no squared deviation) have that value as their mean exactly: the
+    /// sum's rounding could put `sum / n` a bit off it, and the interval
+    /// beside it.
+    fn mean(&self, k: usize, m: usize) -> f64 {
+        match self.defined[k][m] {
+            0 => f64::NAN,
+            _ if self.squares[k][m] == 0.0 => self.running_mean[k][m],
+            d => self.sum[k][m] / d as f64,
+        }
+    }
+}
+
 /// Student's t quantile `t(0.975, df)`, the half-width factor of a 95%
 /// interval for a mean from `df + 1` values: tabled for `df` up to 30, and
 /// from the Cornish–Fisher expansion about the normal quantile beyond
@@ -342,7 +357,7 @@ impl AggregateWriter {
                 // (NaN) when it is defined in none.
                 let d = a.defined[k][m];
                 let n = d as f64;
-                let mean = if d > 0 { a.sum[k][m] / n } else { f64::NAN };
+                let mean = a.mean(k, m);
                 // One run has no spread to estimate: sd and interval are
                 // undefined (empty cells), not 0.
                 let var = if d > 1 {
@@ -1723,6 +1738,21 @@ mod aggregate_tests {
             a.add(&[(30, vec![399.9999999999999])]);
         }
         assert_eq!(a.squares, [[0.0]]);
+        // Their mean is that value: three of 0.04367273888158808 sum to a
+        // number whose third is 0.04367273888158809.
+        let x = 0.043_672_738_881_588_08;
+        let mut b = Accumulator::default();
+        for _ in 0..3 {
+            b.add(&[(0, vec![x, 1.0 + x])]);
+        }
+        assert_ne!((x + x + x) / 3.0, x);
+        assert_eq!(b.mean(0, 0), x);
+        assert_eq!(b.mean(0, 1), 1.0 + x);
+        let mut c = Accumulator::default();
+        c.add(&[(0, vec![f64::NAN, 1.0])]);
+        c.add(&[(0, vec![f64::NAN, 2.0])]);
+        assert!(c.mean(0, 0).is_nan());
+        assert_eq!(c.mean(0, 1), 1.5);
         // t(0.975) falls from 12.7 (two runs) towards 1.96.
         assert_eq!(t975(1), 12.706204736174703);
         assert!((t975(31) - 2.0395134463963194).abs() < 1e-7);

@@ -656,6 +656,21 @@ kind = "complete"
 "#;
 
 #[test]
+fn control_characters_quoted_from_a_file_reach_the_terminal_written_out() {
+    // An escape sequence and a bell in a key, an edge's name and a kind.
+    let err = refused(
+        format!(
+            "name = \"x\"\n\"\\u001b[31mevil\\u0007\" = 1\n{}",
+            PAIR.replace("kind = \"complete\"", "kind = \"x\\u001b[1m\"")
+        )
+        .as_bytes(),
+    );
+    assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+    assert!(err.contains("unknown key `\\u{1b}[31mevil\\u{7}`"), "{err}");
+    assert!(err.contains("x\\u{1b}[1m"), "{err}");
+}
+
+#[test]
 fn a_toml_syntax_error_is_placed_by_line_and_column() {
     let err = refused(b"name = \"x\"\nsteps = 10\n[[agents]\nname = \"a\"\n");
     assert!(err.contains("TOML syntax"), "{err}");

@@ -911,3 +911,36 @@ fn the_narrative_never_says_nobody_resented_beside_someone_who_did() {
         "{text}"
     );
 }
+
+#[test]
+fn the_report_states_the_verdict_settings_the_run_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let default = tmp.path().join("default");
+    let s = bundled("bully-target-stays");
+    run_into(&s, 1, 60, 1, &default);
+    let html = fs::read_to_string(powerdyn::report::report(&default).unwrap()).unwrap();
+    assert!(
+        html.contains("after the first fifth of the run")
+            && html.contains("(p below 0.05)")
+            && html.contains("(5% of the level, at least 0.01)"),
+        "{html}"
+    );
+    // A scenario's own [verdict] settings are the ones the report states.
+    let text = fs::read_to_string(root().join("scenarios/bully-target-stays.toml")).unwrap();
+    let scen = tmp.path().join("strict.toml");
+    fs::write(
+        &scen,
+        format!("{text}\n[verdict]\nburn_in = 0.3\nalpha = 0.01\nrel_tol = 0.1\nabs_tol = 0.002\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("strict");
+    run_into(&powerdyn::scenario::load(&scen).unwrap(), 1, 60, 1, &out);
+    let html = fs::read_to_string(powerdyn::report::report(&out).unwrap()).unwrap();
+    assert!(
+        html.contains("after the first 30% of the records")
+            && html.contains("(p below 0.01)")
+            && html.contains("(10% of the level, at least 0.002)"),
+        "{html}"
+    );
+    assert!(!html.contains("first fifth"));
+}

@@ -59,6 +59,17 @@ fn range_values_are_the_ones_a_user_would_filter_on() {
     // Exactly, not 0.0010000000000000002 and 0.010000000000000005.
     assert_eq!(range(0.001, 0.1, 3, true), [0.001, 0.01, 0.1]);
     assert_eq!(range(1e-4, 1.0, 5, true), [1e-4, 1e-3, 1e-2, 1e-1, 1.0]);
+    // Where ln and exp round at the 15th digit (0.0000999999999999999).
+    assert_eq!(range(1e-5, 0.1, 5, true), [1e-5, 1e-4, 1e-3, 1e-2, 0.1]);
+    for (n, decades) in [(9, 1), (13, 1), (7, 3)] {
+        let r = range(1e-6, 1e6, n, true);
+        for (k, x) in r.iter().enumerate().step_by(decades) {
+            if (k * 12) % (n - 1) == 0 {
+                let power = -6 + (k * 12 / (n - 1)) as i32;
+                assert_eq!(*x, format!("1e{power}").parse::<f64>().unwrap(), "{r:?}");
+            }
+        }
+    }
     // Not 0.30000000000000004.
     assert_eq!(range(0.1, 0.5, 5, false), [0.1, 0.2, 0.3, 0.4, 0.5]);
     assert_eq!(range(0.0, 1.0, 11, false)[3], 0.3);
