@@ -122,6 +122,9 @@ struct Manifest<'a> {
     threads: usize,
     wall_seconds: f64,
     files: Vec<&'a str>,
+    /// Each output file's size in bytes, by name: `report` and `compare`
+    /// refuse a folder whose files were cut short or changed since.
+    file_bytes: std::collections::BTreeMap<&'a str, u64>,
     /// The copies of the scenario's files in the run's folder, the
     /// scenario first (see [`crate::output::INPUTS_DIR`]).
     inputs: Vec<String>,
@@ -356,6 +359,7 @@ fn run_in_dir(
             "resentment",
             "affect",
             "wins",
+            "closed",
         ])
         .map_err(io(&tf_path))?;
     }
@@ -374,6 +378,7 @@ fn run_in_dir(
                     fmt_f32(t.resentment),
                     fmt_f32(t.affect),
                     sim.world.ties.wins_of(e).to_string(),
+                    u8::from(sim.world.ties.is_closed(e)).to_string(),
                 ])
                 .map_err(io(&tf_path))?;
             }
@@ -617,6 +622,26 @@ fn run_in_dir(
     summary.copies_warning = copies_warning.clone();
     warnings.extend(copies_warning);
     let mut mf = PartFile::create(&cfg.out_dir, "manifest.json")?;
+    let files = {
+        let mut f = vec!["timeseries.csv", "agents.csv"];
+        if write_ties {
+            f.push("ties.csv");
+        }
+        if has_issues {
+            f.push("issues.csv");
+        }
+        if has_events {
+            f.push("events.csv");
+        }
+        f.push("summary.json");
+        f
+    };
+    let mut file_bytes = std::collections::BTreeMap::new();
+    for &name in &files {
+        let path = cfg.out_dir.join(name);
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        file_bytes.insert(name, meta.len());
+    }
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
         model_revision: crate::MODEL_REVISION,
@@ -632,20 +657,8 @@ fn run_in_dir(
         ties: n_ties,
         threads: rayon::current_num_threads(),
         wall_seconds: started.elapsed().as_secs_f64(),
-        files: {
-            let mut f = vec!["timeseries.csv", "agents.csv"];
-            if write_ties {
-                f.push("ties.csv");
-            }
-            if has_issues {
-                f.push("issues.csv");
-            }
-            if has_events {
-                f.push("events.csv");
-            }
-            f.push("summary.json");
-            f
-        },
+        files,
+        file_bytes,
         inputs: inputs_paths.clone(),
         rerun: rerun_from.map(|p| {
             format!(

@@ -97,6 +97,64 @@ fn json(path: &Path) -> Option<serde_json::Value> {
 const W: u32 = 900;
 const H: u32 = 360;
 
+/// The error for a folder whose manifest.json is there but not JSON.
+fn damaged_manifest(dir: &Path) -> Option<Error> {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).err()?;
+    Some(Error::input(
+        dir.display().to_string(),
+        "manifest.json is damaged (not JSON), so the folder's outputs cannot be trusted",
+        Some("run the scenario or the sweep again into this folder (--force) or another"),
+    ))
+}
+
+/// Refuses a run's folder whose files are not the ones the run wrote: a
+/// manifest that is not JSON, a file it lists that is missing or has
+/// another size than it records (cut short, or changed since), a summary
+/// that does not parse, or a time series without a row. (A manifest from
+/// before `file_bytes` was recorded is checked for the files alone.)
+fn check_run_files(dir: &Path) -> Result<()> {
+    let shown = dir.display().to_string();
+    let again = "run the scenario again (the manifest's `rerun` line repeats the run)";
+    let bad = |what: String| Err(Error::input(shown.clone(), what, Some(again)));
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let manifest: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => return bad(format!("manifest.json is damaged: {e}")),
+    };
+    let sizes = &manifest["file_bytes"];
+    for name in manifest["files"].as_array().into_iter().flatten() {
+        let Some(name) = name.as_str() else { continue };
+        // Only plain names inside the folder.
+        if crate::scenario::check_name(name).is_err() || name.starts_with('.') {
+            return bad(format!(
+                "manifest.json lists `{name}`, not a file powerdyn writes"
+            ));
+        }
+        let file = dir.join(name);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            return bad(format!("{name} is missing: the manifest lists it"));
+        };
+        if let Some(want) = sizes[name].as_u64() {
+            if meta.len() != want {
+                return bad(format!(
+                    "{name} has {} bytes, but the run wrote {want}: it was cut short or changed since",
+                    meta.len()
+                ));
+            }
+        }
+    }
+    if json(&dir.join("summary.json")).is_none() {
+        return bad("summary.json cannot be read as JSON".to_string());
+    }
+    let ts = Table::read(&dir.join("timeseries.csv"))?;
+    if ts.rows.is_empty() {
+        return bad("timeseries.csv has no rows".to_string());
+    }
+    Ok(())
+}
+
 /// Writes `report.html` into a run's or a sweep's output folder and returns its path.
 pub fn report(dir: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
@@ -116,11 +174,13 @@ pub fn report(dir: &Path) -> Result<PathBuf> {
         Holds::Sweep | Holds::Merged if dir.join("manifest.json").exists() => sweep_report(dir)?,
         Holds::Run => run_report(dir)?,
         _ => {
-            return Err(Error::input(
-                dir.display().to_string(),
-                "holds no finished run or sweep (no manifest.json written by powerdyn)",
-                Some("give the output folder of a finished powerdyn run or sweep"),
-            ))
+            return Err(damaged_manifest(dir).unwrap_or_else(|| {
+                Error::input(
+                    dir.display().to_string(),
+                    "holds no finished run or sweep (no manifest.json written by powerdyn)",
+                    Some("give the output folder of a finished powerdyn run or sweep"),
+                )
+            }))
         }
     };
     let mut f = PartFile::create(dir, "report.html")?;
@@ -313,6 +373,7 @@ fn smoothed_mix(steps: &[f64], layers: &[Layer], bins: usize) -> (Vec<f64>, Vec<
 }
 
 fn run_report(dir: &Path) -> Result<String> {
+    check_run_files(dir)?;
     let ts = Table::read(&dir.join("timeseries.csv"))?;
     let summary = json(&dir.join("summary.json")).unwrap_or_default();
     let manifest = json(&dir.join("manifest.json")).unwrap_or_default();
@@ -715,7 +776,10 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
     // stretched to each run's own maximum drew a calm run hotter than a
     // tense one.)
     const HOT_RESENTMENT: f64 = 1.0;
-    let mut out = String::from("<h2>The network</h2>\n<p>Circle area: total power. Edge colour: resentment on the same scale in every report — blue at 0, orange at 1 or more (where withdrawal's pressure starts by default). Dashed: withdrawn (engagement below 0.25).</p>\n");
+    // Ties closed by events (an agent gone or not yet joined, a tie cut)
+    // are not there to draw (a ties.csv written before the column had none).
+    let closed_col = ties.col("closed");
+    let mut out = String::from("<h2>The network</h2>\n<p>Circle area: total power. Edge colour: resentment on the same scale in every report — blue at 0, orange at 1 or more (where withdrawal's pressure starts by default). Dashed: withdrawn (engagement below 0.25). Ties closed by events at that step are left out.</p>\n");
     for s in chosen {
         let rows = &by_step[&s];
         let nodes: Vec<(String, f64)> = rows
@@ -735,6 +799,7 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
             .rows
             .iter()
             .filter(|r| r[tc].parse::<u64>().ok() == Some(s))
+            .filter(|r| closed_col.is_none_or(|c| r[c] != "1"))
         {
             let (a, b): (usize, usize) = (r[tf].parse().unwrap_or(0), r[tt].parse().unwrap_or(0));
             let key = (a.min(b), a.max(b));
@@ -1136,7 +1201,16 @@ pub fn narrative(dir: &Path) -> Result<String> {
             ties.col("engagement"),
         ) {
             let mut first: BTreeMap<(String, String), String> = BTreeMap::new();
+            // A tie closed by an event (a leave, a join still to come, a
+            // tie_cut) has engagement 0 without anyone withdrawing.
+            let closed_col = ties.col("closed");
+            let mut closed = std::collections::BTreeSet::new();
             for r in &ties.rows {
+                if closed_col.is_some_and(|c| r[c] == "1") {
+                    let (a, b) = (&r[f], &r[t]);
+                    closed.insert((a.min(b).clone(), a.max(b).clone()));
+                    continue;
+                }
                 if r[e].parse::<f64>().unwrap_or(1.0) < 0.25 {
                     first
                         .entry((r[f].clone(), r[t].clone()))
@@ -1153,7 +1227,13 @@ pub fn narrative(dir: &Path) -> Result<String> {
             if first.len() > 8 {
                 out.push_str(&format!("... and {} more withdrawals.\n", first.len() - 8));
             }
-            if first.is_empty() {
+            if first.is_empty() && !closed.is_empty() {
+                // withdrawn_share counts closed ties too: it cannot tell.
+                out.push_str(&format!(
+                    "Nobody withdrew at the tie snapshots; {} closed by events (leave, join or tie_cut), which withdrawn_share counts as withdrawn.\n",
+                    if closed.len() == 1 { "one tie was".to_string() } else { format!("{} ties were", closed.len()) }
+                ));
+            } else if first.is_empty() {
                 // The snapshots may miss a withdrawal the time series shows.
                 let share = ts.values("withdrawn_share");
                 let peak = share
@@ -1254,6 +1334,9 @@ fn verdict_note(summary: &serde_json::Value) -> String {
 /// metric of both runs on one chart, events of both marked.
 pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
     for d in [a, b] {
+        if let Some(e) = damaged_manifest(d) {
+            return Err(e);
+        }
         if crate::output::holds(d) != crate::output::Holds::Run {
             let what = if d.exists() {
                 "holds no finished run (no run's manifest.json)"
@@ -1266,6 +1349,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
                 Some("give the output folders of two finished runs"),
             ));
         }
+        check_run_files(d)?;
     }
     let load = |d: &Path| -> Result<LoadedRun> {
         let ts = Table::read(&d.join("timeseries.csv"))?;

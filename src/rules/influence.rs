@@ -168,6 +168,8 @@ fn read_list(
     };
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
+    // Each pair's first entry.
+    let mut seen = std::collections::HashMap::with_capacity(items.len());
     for (k, item) in items.iter().enumerate() {
         let here = format!("{path}[{k}]");
         let triple = match item.get_ref() {
@@ -181,10 +183,26 @@ fn read_list(
         match triple {
             Some((Some(a), Some(b), Some(w))) if (0.0..=MAX_WEIGHT).contains(&w) => {
                 match (resolve(&a), resolve(&b)) {
-                    (Ok(i), Ok(j)) => {
-                        out.push((i, j, w));
-                        places.push(ctx.place_of(item.span(), &here));
-                    }
+                    (Ok(i), Ok(j)) => match seen.entry((i, j)) {
+                        std::collections::hash_map::Entry::Occupied(first) => {
+                            // Not summed: a repeated pair is a slip.
+                            ctx.error(
+                                Some(item.span()),
+                                &here,
+                                format!(
+                                    "the weight of `{a}` on `{b}` is given twice (first at {path}[{}])",
+                                    first.get()
+                                ),
+                                "give each pair once",
+                            );
+                            ok = false;
+                        }
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(k);
+                            out.push((i, j, w));
+                            places.push(ctx.place_of(item.span(), &here));
+                        }
+                    },
                     (ia, ib) => {
                         // Each end that names nobody, with what to write instead.
                         for (name, r) in [(&a, ia), (&b, ib)] {

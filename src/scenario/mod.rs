@@ -2009,6 +2009,18 @@ fn read_event(
         all: true,
         ..Targets::default()
     };
+    // An empty list would apply the event to no one (or, read as absent,
+    // to everyone): neither is what it says.
+    if let Some(v) = t.get("targets") {
+        if matches!(v.get_ref(), DeValue::Array(a) if a.is_empty()) {
+            ctx.error(
+                Some(v.span()),
+                &t.field("targets"),
+                "the list of targets is empty",
+                "name at least one target, or leave targets out to target everyone",
+            );
+        }
+    }
     let names = t.strings(ctx, "targets");
     if !names.is_empty() {
         targets.all = false;
@@ -2034,7 +2046,12 @@ fn read_event(
                     Some(k) => targets.cohorts.push(k),
                     None => {
                         let known: Vec<&str> = cohorts.iter().map(|c| c.name.as_str()).collect();
-                        let hint = suggest(name, &known);
+                        // A group named without its prefix.
+                        let hint = if groups.iter().any(|g| g == name) {
+                            format!("did you mean `group:{name}`? (groups are named with the group: prefix)")
+                        } else {
+                            suggest(name, &known)
+                        };
                         ctx.error(
                             Some(n.span()),
                             &t.field("targets"),

@@ -301,7 +301,8 @@ fn ties_csv_holds_both_halves_of_each_tie_at_each_snapshot() {
             "engagement",
             "resentment",
             "affect",
-            "wins"
+            "wins",
+            "closed"
         ]
     );
     let halves: Vec<(&str, &str, &str)> = rows

@@ -537,6 +537,10 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "influence-weights-duplicate.toml",
+        &["rules.influence.weights[2]: the weight of `alex` on `sam` is given twice (first at rules.influence.weights[0])"],
+    ),
+    (
         "influence-weights-huge.toml",
         &["rules.influence.weights[0]: the weight must be a number from 0 to 1e12"],
     ),
@@ -564,6 +568,20 @@ const CASES: &[(&str, &[&str])] = &[
         &[
             "no individual or population is called `alexx`",
             "help: did you mean `alex`?",
+        ],
+    ),
+    (
+        "event-targets-empty.toml",
+        &[
+            ":11:11: events[0].targets: the list of targets is empty",
+            "help: name at least one target, or leave targets out to target everyone",
+        ],
+    ),
+    (
+        "event-target-group-unprefixed.toml",
+        &[
+            "no individual or population is called `staff`",
+            "help: did you mean `group:staff`?",
         ],
     ),
     (
@@ -1068,6 +1086,23 @@ fn report_and_compare_survive_tampered_files_and_show_only_the_scenario_the_run_
     let ts = dir.path().join("a/timeseries.csv");
     let text = std::fs::read_to_string(&ts).unwrap();
     std::fs::write(&ts, format!("{text}1,2\n")).unwrap();
+    let r = powerdyn(dir.path(), &["report", "a"]);
+    check_refused(
+        &r,
+        "report",
+        "a",
+        &[
+            "timeseries.csv has",
+            "but the run wrote",
+            "cut short or changed since",
+        ],
+    );
+    // Without the sizes (a manifest written before they were recorded),
+    // the torn CSV itself is refused.
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mf).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("file_bytes").unwrap();
+    std::fs::write(&mf, m.to_string()).unwrap();
     let r = powerdyn(dir.path(), &["report", "a"]);
     check_refused(
         &r,

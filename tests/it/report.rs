@@ -222,6 +222,72 @@ fn report_refuses_a_folder_without_outputs() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("no finished run or sweep"));
 }
 
+#[test]
+fn report_and_compare_refuse_a_run_folder_damaged_since_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good");
+    let s = bundled("bully-target-stays");
+    run_into(&s, 1, 40, 1, &good);
+    let refused = |dir: &std::path::Path, fragment: &str| {
+        for args in [
+            vec!["report".to_string(), dir.display().to_string()],
+            vec![
+                "compare".to_string(),
+                good.display().to_string(),
+                dir.display().to_string(),
+                "--out".to_string(),
+                tmp.path().join("cmp").display().to_string(),
+            ],
+        ] {
+            let r = Command::cargo_bin("powerdyn")
+                .unwrap()
+                .args(&args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(fragment) && err.contains("help: "),
+                "{args:?}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{err}");
+        }
+        assert!(!dir.join("report.html").exists());
+        assert!(!tmp.path().join("cmp").exists());
+    };
+    let copy = |name: &str| {
+        let to = tmp.path().join(name);
+        fs::create_dir(&to).unwrap();
+        for e in fs::read_dir(&good).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+        to
+    };
+    // A summary cut short.
+    let d = copy("cut");
+    let text = fs::read_to_string(d.join("summary.json")).unwrap();
+    fs::write(d.join("summary.json"), &text[..text.len() / 2]).unwrap();
+    refused(&d, "summary.json has");
+    // A time series emptied to its header.
+    let d = copy("empty");
+    let ts = fs::read_to_string(d.join("timeseries.csv")).unwrap();
+    fs::write(d.join("timeseries.csv"), ts.lines().next().unwrap()).unwrap();
+    refused(&d, "timeseries.csv has");
+    // A missing file the manifest lists.
+    let d = copy("missing");
+    fs::remove_file(d.join("agents.csv")).unwrap();
+    refused(&d, "agents.csv is missing");
+    // A manifest that is not JSON any more.
+    let d = copy("manifest");
+    fs::write(d.join("manifest.json"), "{\"scenario_sha256\": ").unwrap();
+    refused(&d, "manifest.json is damaged");
+    // The good folder still reports.
+    assert!(powerdyn::report::report(&good).is_ok());
+}
+
 /// Runs `powerdyn demo args...` in `dir`, expecting success; its stdout.
 fn demo(dir: &std::path::Path, args: &[&str]) -> String {
     let r = Command::cargo_bin("powerdyn")
@@ -740,7 +806,11 @@ fn series_settling_close_together_share_one_marker_in_a_chart() {
     ] {
         summary["verdicts"][metric]["settle_step"] = step.into();
     }
-    fs::write(&path, serde_json::to_string(&summary).unwrap()).unwrap();
+    crate::support::rewrite_output(
+        &dir,
+        "summary.json",
+        &serde_json::to_string(&summary).unwrap(),
+    );
     let html = fs::read_to_string(powerdyn::report::report(&dir).unwrap()).unwrap();
     let k = html.find("<h2>Imbalance over time</h2>").unwrap();
     let chart = &html[k..k + html[k..].find("</svg>").unwrap()];
@@ -943,4 +1013,60 @@ fn the_report_states_the_verdict_settings_the_run_used() {
         "{html}"
     );
     assert!(!html.contains("first fifth"));
+}
+
+#[test]
+fn ties_closed_by_events_are_marked_and_not_told_as_withdrawals() {
+    // Kim joins at step 20 and Lee leaves at step 40: their ties are
+    // closed (engagement 0) before and after, without anyone withdrawing.
+    let s = crate::support::parse(
+        r#"name = "comings"
+steps = 60
+snapshot_every = 10
+[[agents]]
+name = "boss"
+[[agents]]
+name = "lee"
+[[agents]]
+name = "kim"
+[network]
+kind = "complete"
+[[events]]
+kind = "join"
+step = 20
+targets = ["kim"]
+[[events]]
+kind = "leave"
+step = 40
+targets = ["lee"]
+"#,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_into(&s, 1, s.steps, 1, &out);
+    let ties = fs::read_to_string(out.join("ties.csv")).unwrap();
+    let mut lines = ties.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "step,from,to,engagement,resentment,affect,wins,closed"
+    );
+    let closed = |step: &str, a: &str, b: &str| -> &str {
+        let row = ties
+            .lines()
+            .find(|l| l.starts_with(&format!("{step},{a},{b},")))
+            .unwrap();
+        row.rsplit(',').next().unwrap()
+    };
+    // Agents 0 boss, 1 lee, 2 kim.
+    assert_eq!(closed("0", "0", "2"), "1", "kim not yet there");
+    assert_eq!(closed("0", "0", "1"), "0");
+    assert_eq!(closed("30", "0", "2"), "0", "kim joined");
+    assert_eq!(closed("50", "1", "0"), "1", "lee left");
+    assert_eq!(closed("50", "2", "0"), "0");
+    let text = powerdyn::report::narrative(&out).unwrap();
+    assert!(!text.contains("withdrew from"), "{text}");
+    assert!(
+        text.contains("Nobody withdrew at the tie snapshots; 3 ties were closed by events"),
+        "{text}"
+    );
 }

@@ -88,3 +88,14 @@ pub fn mean_after(dir: &Path, column: &str, from: u64) -> f64 {
     }
     sum / n as f64
 }
+
+/// Rewrites an output file of the run in `dir` as a test's deliberate edit,
+/// recording its new size in the manifest (which `report` checks).
+pub fn rewrite_output(dir: &Path, name: &str, contents: &str) {
+    std::fs::write(dir.join(name), contents).unwrap();
+    let mf = dir.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mf).unwrap()).unwrap();
+    m["file_bytes"][name] = contents.len().into();
+    std::fs::write(&mf, m.to_string()).unwrap();
+}
