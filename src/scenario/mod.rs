@@ -379,7 +379,9 @@ pub fn load(path: &Path) -> Result<Scenario> {
         return Err(Error::input(
             &shown,
             "this is a sweep file (it names a base `scenario` and has [parameters]), not a scenario",
-            Some(&format!("run it with `powerdyn sweep {shown}`")),
+            Some(&format!(
+                "check it with `powerdyn sweep {shown} --dry-run` (which validates every point and writes nothing), run it with `powerdyn sweep {shown}`"
+            )),
         ));
     }
     let chain = chain_files(path, &shown, bytes)?;
@@ -915,10 +917,9 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
                 continue;
             }
             seen.push(key);
-            let msg = e.message().trim().to_string();
-            let help = reader::syntax_help(slice, e.span().map(|s| s.start));
+            let (msg, help) = reader::syntax_error(slice, e.message(), e.span());
             let span = e.span().map(|s| s.start + offsets[k]..s.end + offsets[k]);
-            ctx.error(span, "", format!("TOML syntax: {msg}"), help);
+            ctx.error(span, "", msg, help);
         }
         docs.push(shift(
             Spanned::new(doc.span(), DeValue::Table(doc.into_inner())),

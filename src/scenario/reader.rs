@@ -221,6 +221,44 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     general
 }
 
+/// The message and help of a TOML syntax error `message` at `span` of
+/// `text`: a duplicate key is named (the parser says only "duplicate
+/// key"), and a number slip gets [`syntax_help`].
+pub fn syntax_error(
+    text: &str,
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> (String, String) {
+    let message = message.trim();
+    if message == "duplicate key" {
+        let key = span
+            .as_ref()
+            .and_then(|s| text.get(s.clone()))
+            .map(|k| k.trim().trim_matches(['[', ']']).trim())
+            .filter(|k| !k.is_empty() && k.len() <= 200 && !k.contains('\n'));
+        if let (Some(key), Some(s)) = (key, span.as_ref()) {
+            // A table header (`[parameters]` twice) or a key.
+            let line_start = text[..s.start].rfind('\n').map_or(0, |k| k + 1);
+            let header = text[line_start..s.start].trim_start().starts_with('[');
+            return if header {
+                (
+                    format!("TOML syntax: the table [{key}] is given twice"),
+                    format!("put everything under one [{key}]"),
+                )
+            } else {
+                (
+                    format!("TOML syntax: the key `{key}` is given twice in one table"),
+                    format!("keep one `{key}` and remove the other"),
+                )
+            };
+        }
+    }
+    (
+        format!("TOML syntax: {message}"),
+        syntax_help(text, span.map(|s| s.start)),
+    )
+}
+
 /// The number-like token at byte `at` (where a TOML parser reports the
 /// error: the start of the value, or the comma or `%` inside it): the
 /// signs, digits and points before `at`, then digits and points, at most one
@@ -774,5 +812,30 @@ mod tests {
         assert_eq!(at("m = \"a 0,2", "0,2"), general);
         assert_eq!(at("m = { low = x0,2 }", "0,2"), general);
         assert_eq!(at("m = { low = abc }", "abc"), general);
+    }
+
+    #[test]
+    fn a_duplicate_key_or_table_is_named() {
+        use super::syntax_error;
+        let text = "steps = 3\nsteps = 4\n";
+        let at = text.rfind("steps").unwrap();
+        assert_eq!(
+            syntax_error(text, "duplicate key", Some(at..at + 5)),
+            (
+                "TOML syntax: the key `steps` is given twice in one table".to_string(),
+                "keep one `steps` and remove the other".to_string()
+            )
+        );
+        let text = "[parameters]\na = 1\n[parameters]\n";
+        let at = text.rfind("parameters").unwrap();
+        assert_eq!(
+            syntax_error(text, "duplicate key", Some(at..at + 10)).0,
+            "TOML syntax: the table [parameters] is given twice"
+        );
+        // Anything else as the parser says it.
+        assert_eq!(
+            syntax_error("a = \n", "expected a value", Some(4..4)).0,
+            "TOML syntax: expected a value"
+        );
     }
 }

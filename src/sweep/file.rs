@@ -439,6 +439,16 @@ impl Sweep {
         scenario::parse_chain(chain).map_err(|mut e| {
             for d in &mut e.0 {
                 if d.file != label {
+                    // A problem the point's values make in the base
+                    // scenario (too few agents for its network, say) is
+                    // placed there, and names the point.
+                    if name_point {
+                        d.message = format!(
+                            "{} at point {point} ({})",
+                            d.message,
+                            self.point_values(point)
+                        );
+                    }
                     continue;
                 }
                 let owner = d
@@ -450,6 +460,17 @@ impl Sweep {
                         d.file = self.source.clone();
                         d.line_col = p.line_col;
                         d.path = format!("parameters.\"{}\"", p.path);
+                        // A key that takes a word or a switch: a sweep's
+                        // values are numbers, so no quoting helps.
+                        if d.message.starts_with("expected a string")
+                            || d.message.starts_with("expected true or false")
+                        {
+                            d.help = Some(format!(
+                                "a sweep varies numbers only, and {} takes {}: run one sweep for each setting, over scenarios that set it (extends)",
+                                p.path,
+                                if d.message.starts_with("expected a string") { "a word" } else { "true or false" }
+                            ));
+                        }
                         if d.message.contains("whole number") && !matches!(self.design, Design::Grid)
                         {
                             d.help = Some(format!(
@@ -578,13 +599,8 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
     let doc = match DeTable::parse(text) {
         Ok(d) => d,
         Err(e) => {
-            let help = crate::scenario::reader::syntax_help(text, e.span().map(|s| s.start));
-            ctx.error(
-                e.span(),
-                "",
-                format!("TOML syntax: {}", e.message().trim()),
-                help,
-            );
+            let (msg, help) = crate::scenario::reader::syntax_error(text, e.message(), e.span());
+            ctx.error(e.span(), "", msg, help);
             return Err(Error::Input(InputErrors(ctx.diags)));
         }
     };
@@ -823,15 +839,23 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                 if let Some(vs) = s.get("values") {
                     match vs.get_ref() {
                         DeValue::Array(items) if !items.is_empty() => {
-                            for it in items.iter() {
+                            // Where each value was first listed.
+                            let mut listed_at = Vec::new();
+                            for (at, it) in items.iter().enumerate() {
                                 match as_number(it.get_ref()) {
                                     Some(x) if x.is_finite() && values.contains(&x) => ctx.error(
                                         Some(it.span()),
                                         &format!("{field}.values"),
-                                        format!("{x} is listed twice: two points would be the same"),
+                                        format!(
+                                            "{x} is listed already, as values[{}]: two points would be the same",
+                                            values.iter().position(|&v| v == x).map_or(0, |k| listed_at[k])
+                                        ),
                                         "list each value once; replicates = N gives each point more runs",
                                     ),
-                                    Some(x) if x.is_finite() => values.push(x),
+                                    Some(x) if x.is_finite() => {
+                                        values.push(x);
+                                        listed_at.push(at);
+                                    }
                                     Some(x) => ctx.error(
                                         Some(it.span()),
                                         &format!("{field}.values"),
@@ -1212,6 +1236,11 @@ fn check_named_entries(
     parameters: &[Parameter],
 ) -> Vec<(usize, crate::error::Diagnostic)> {
     let mut diags = Vec::new();
+    // A base scenario that could not be read has its own error: its
+    // entries are unknown, not missing.
+    if chain.is_empty() {
+        return diags;
+    }
     for (q, p) in parameters.iter().enumerate() {
         let seg: Vec<&str> = p.path.split('.').collect();
         let kind = seg[0];

@@ -191,6 +191,25 @@ impl Accumulator {
     }
 }
 
+/// Increasing indices as ranges: `0,2-4,9`.
+fn index_ranges(ks: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < ks.len() {
+        let start = ks[k];
+        while k + 1 < ks.len() && ks[k + 1] == ks[k] + 1 {
+            k += 1;
+        }
+        parts.push(if ks[k] == start {
+            start.to_string()
+        } else {
+            format!("{start}-{}", ks[k])
+        });
+        k += 1;
+    }
+    parts.join(",")
+}
+
 /// Student's t quantile `t(0.975, df)`, the half-width factor of a 95%
 /// interval for a mean from `df + 1` values: tabled for `df` up to 30, and
 /// from the Cornish–Fisher expansion about the normal quantile beyond
@@ -1460,11 +1479,21 @@ fn check_shards(shards: &[PathBuf], out_dir: &Path) -> Result<String> {
         }
         seen[k] = Some(dir);
     }
-    if let Some(k) = seen.iter().position(|s| s.is_none()) {
+    let missing: Vec<usize> = (0..seen.len()).filter(|&k| seen[k].is_none()).collect();
+    if !missing.is_empty() {
+        // Every one, as the ranges a job array resubmits (`--array=0,2-4`).
+        let list = index_ranges(&missing);
+        let n = seen.len();
         return Err(Error::input(
             "merge",
-            format!("shard {k}/{} is missing", seen.len()),
-            Some("give the folders of every shard, 0 to N-1"),
+            match missing.as_slice() {
+                [k] => format!("shard {k}/{n} is missing"),
+                _ => format!("{} of the {n} shards are missing: {list}", missing.len()),
+            },
+            Some(&format!(
+                "run the missing shards (a SLURM job array: sbatch --array={list} with the sweep's script) and give the folders of every shard, 0 to {}",
+                n - 1
+            )),
         ));
     }
     let hash = hash.map(|(h, _)| h).unwrap_or_default();
@@ -1763,6 +1792,15 @@ mod aggregate_tests {
             assert!(t975(df) < prev, "decreasing at {df}");
             prev = t975(df);
         }
+    }
+
+    #[test]
+    fn missing_shards_are_listed_as_job_array_ranges() {
+        use super::index_ranges;
+        assert_eq!(index_ranges(&[0, 2, 3, 4, 9]), "0,2-4,9");
+        assert_eq!(index_ranges(&[5]), "5");
+        assert_eq!(index_ranges(&[1, 2]), "1-2");
+        assert_eq!(index_ranges(&[]), "");
     }
 
     #[test]

@@ -64,11 +64,17 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "syntax-duplicate-key.toml",
-        &[":3:1: TOML syntax: duplicate key"],
+        &[
+            ":3:1: TOML syntax: the key `steps` is given twice in one table",
+            "help: keep one `steps` and remove the other",
+        ],
     ),
     (
         "syntax-duplicate-table.toml",
-        &["TOML syntax: duplicate key"],
+        &[
+            ":8:2: TOML syntax: the table [network] is given twice",
+            "help: put everything under one [network]",
+        ],
     ),
     (
         "syntax-nested-arrays-10000.toml",

@@ -182,7 +182,12 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], low = 0.1, high = 0.3 }\n", "remove low and high"),
         ("design = \"lhs\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 3, low = 0.1, high = 0.5 }\n", "remove values, from, to and steps"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], scale = \"log\" }\n", "listed values are taken as they are"),
-        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed twice"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed already, as values[0]"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2, 0.1, 0.1] }\n", "s.toml:5:47: parameters.rules.coercion.harm.values: 0.1 is listed already, as values[0]"),
+        // Words and switches cannot be swept: no quoting helps.
+        ("[parameters]\n\"network.kind\" = { values = [1, 2] }\n", "network.kind takes a word: run one sweep for each setting"),
+        ("[parameters]\n\"rules.coercion.enabled\" = { values = [0, 1] }\n", "rules.coercion.enabled takes true or false"),
+        ("replicates = 2\nreplicates = 3\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "the key `replicates` is given twice"),
         ("[parameters]\n\"rules.coercion.harm\" = { from = 0.3, to = 0.3, steps = 3 }\n", "repeats 0.3"),
         ("samples = 8\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n", "a grid design takes no samples"),
         ("design = \"sobol\"\nsamples = 1\n[parameters]\n\"rules.coercion.harm\" = { low = 0.1, high = 0.2 }\n", "needs samples >= 2"),
@@ -506,7 +511,15 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
     // A missing shard is an error, not a silently smaller sweep.
     let err = sweep::merge(&shards[..2], &tmp.path().join("bad")).unwrap_err();
     assert_eq!(err.exit_code(), 2);
-    assert!(err.to_string().contains("is missing"), "{err}");
+    assert!(err.to_string().contains("shard 0/3 is missing"), "{err}");
+    // Every missing shard, as a job array would run them again.
+    let err = sweep::merge(&shards[..1], &tmp.path().join("bad")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("2 of the 3 shards are missing: 0-1")
+            && err.to_string().contains("sbatch --array=0-1"),
+        "{err}"
+    );
     assert!(
         !tmp.path().join("bad").exists(),
         "a refused merge writes nothing"
@@ -2006,4 +2019,86 @@ fn the_dry_run_sizes_swept_steps_point_by_point() {
     let k = text.find("about ").expect(&text) + 6;
     let size = &text[k..k + text[k..].find(" of time series").expect(&text)];
     assert!(size.ends_with("MB"), "{size}: {text}");
+}
+
+#[test]
+fn a_problem_a_point_makes_in_the_base_scenario_names_the_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("base.toml"),
+        "name = \"b\"\n[[populations]]\nname = \"p\"\ncount = 50\n[network]\nkind = \"erdos_renyi\"\nmean_degree = 8\n",
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("s.toml"),
+        "name = \"s\"\nscenario = \"base.toml\"\n[parameters]\n\"populations.p.count\" = { values = [50, 6] }\n",
+    )
+    .unwrap();
+    let text = sweep::file::load(&tmp.path().join("s.toml"), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("base.toml:7:15: network.mean_degree: mean degree 8 is more than the 5 other agents at point 1 (populations.p.count = 6)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_base_scenario_that_cannot_be_read_is_the_only_problem_said_about_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("s.toml"),
+        "name = \"s\"\nscenario = \"nope.toml\"\n[parameters]\n\"agents.employee.exit_cost\" = { values = [0.1, 0.2] }\n",
+    )
+    .unwrap();
+    let err = sweep::file::load(&tmp.path().join("s.toml"), false).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("s.toml:2:12: scenario: cannot read `nope.toml`"),
+        "{text}"
+    );
+    assert!(!text.contains("no agent named"), "{text}");
+    assert_eq!(text.matches("help:").count(), 1, "{text}");
+}
+
+#[test]
+fn a_base_scenario_outside_the_sweeps_folder_and_the_one_above_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep = tmp.path().join("a/b");
+    fs::create_dir_all(&deep).unwrap();
+    fs::copy(
+        root().join("scenarios/bully-target-stays.toml"),
+        tmp.path().join("bully.toml"),
+    )
+    .unwrap();
+    let abs = tmp.path().join("bully.toml").display().to_string();
+    for (scenario, expect) in [
+        (abs.as_str(), "scenario: the base scenario's path is absolute"),
+        (
+            "../../bully.toml",
+            "scenario: the base scenario lies outside the sweep file's folder and the folder above it",
+        ),
+    ] {
+        fs::write(
+            deep.join("s.toml"),
+            format!("name = \"s\"\nscenario = \"{scenario}\"\n[parameters]\n\"rules.coercion.harm\" = {{ values = [0.1] }}\n"),
+        )
+        .unwrap();
+        let err = sweep::file::load(&deep.join("s.toml"), false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains(expect), "{err}");
+    }
+    // One folder up is allowed.
+    fs::copy(
+        tmp.path().join("bully.toml"),
+        tmp.path().join("a/bully.toml"),
+    )
+    .unwrap();
+    fs::write(
+        deep.join("s.toml"),
+        "name = \"s\"\nscenario = \"../bully.toml\"\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\n",
+    )
+    .unwrap();
+    assert!(sweep::file::load(&deep.join("s.toml"), false).is_ok());
 }
