@@ -50,25 +50,25 @@ struct BenchArgs {
     #[arg(long, conflicts_with_all = ["agents", "degree", "beta"])]
     scenario: Option<PathBuf>,
     /// Number of agents.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(3..=scenario::MAX_AGENTS))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(3..=scenario::MAX_AGENTS))]
     agents: u64,
     /// Mean degree of the network (even).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     degree: u32,
     /// Steps to time [default: 20, or the scenario's steps if fewer].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     steps: Option<u64>,
     /// Worker threads; 0 for one per core [default: one per core].
-    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Rewiring probability of the Watts–Strogatz network: 0 a ring lattice, 1 a random network.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1)]
     beta: f64,
     /// Record metrics and write a time-series row every this many steps (0: never) [default: 1, or the scenario's record_every].
     #[arg(long)]
     record_every: Option<u64>,
     /// Random seed, 0 to 9223372036854775807 [default: 1, or the scenario's seed].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Folder for the benchmark's time series [default: output/bench].
     #[arg(long, short)]
@@ -100,7 +100,7 @@ struct DemoArgs {
     /// The demo to run [default: couple-money].
     name: Option<String>,
     /// List the demos.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["name", "out"])]
     list: bool,
     /// Output folder [default: output/demo-<name>].
     #[arg(long, short)]
@@ -225,7 +225,7 @@ struct SweepArgs {
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Worker threads; 0 for one per core [default: one per core].
-    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -249,13 +249,13 @@ struct RunArgs {
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Random seed, 0 to 9223372036854775807, as in a scenario file [default: the scenario's seed].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Number of steps [default: the scenario's steps].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_STEPS))]
     steps: Option<u64>,
     /// Worker threads; 0 for one per core [default: one per core].
-    #[arg(long, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0, hide_default_value = true, value_parser = clap::value_parser!(u16).range(0..=1024))]
     threads: u16,
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
@@ -614,13 +614,12 @@ fn check_bytes(need: f64, what: &str, path: &Path, help: &str) -> Result<(), Err
         return Ok(());
     };
     if need > have as f64 {
-        let gib = |b: f64| b / (1u64 << 30) as f64;
         return Err(Error::input(
             path.display().to_string(),
             format!(
-                "this job needs about {:.1} GiB of memory ({what}); {:.1} GiB are available",
-                gib(need),
-                gib(have as f64)
+                "this job needs about {} of memory ({what}); {} are available",
+                memory_text(need),
+                memory_text(have as f64)
             ),
             Some(help),
         ));
@@ -1059,9 +1058,9 @@ fn cmd_demo(a: DemoArgs) -> Result<i32, Error> {
 }
 
 /// `validate` builds the world of a scenario estimated to need at most
-/// this much memory (256 MB: about 590,000 agents of degree 8), so that
+/// this much memory (256 MiB: about 620,000 agents of degree 8), so that
 /// the problems only its network shows are reported without a run.
-const VALIDATE_BUILD_BYTES: f64 = 256e6;
+const VALIDATE_BUILD_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
     let mut failed = 0;
@@ -1096,8 +1095,8 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
                     say!(
                         "note: {}: the checks that need the network (pairs it does not tie, a random network with no tie) are left to `run`: the scenario is estimated at {}, above the {} validate builds",
                         f.display(),
-                        size_text(s.estimated_bytes()),
-                        size_text(VALIDATE_BUILD_BYTES)
+                        memory_text(s.estimated_bytes()),
+                        memory_text(VALIDATE_BUILD_BYTES)
                     );
                 }
             }
@@ -1119,7 +1118,18 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32, Error> {
     }
 }
 
-/// A size in bytes as a reader takes it in: `850 KB`, `57.5 MB`, `3.2 GB`.
+/// An amount of memory in the binary units of `free`, `top` and SLURM's
+/// `--mem`: `850.0 MiB`, `3.2 GiB` (every memory figure the command gives).
+fn memory_text(bytes: f64) -> String {
+    let mib = bytes / (1u64 << 20) as f64;
+    if mib < 1024.0 {
+        format!("{mib:.1} MiB")
+    } else {
+        format!("{:.1} GiB", mib / 1024.0)
+    }
+}
+
+/// A size of files in bytes as a reader takes it in: `850 KB`, `57.5 MB`, `3.2 GB`.
 fn size_text(bytes: f64) -> String {
     match bytes {
         b if b < 1e6 => format!("{:.0} KB", (b / 1e3).max(1.0)),

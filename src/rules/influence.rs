@@ -495,8 +495,9 @@ pub fn equilibrium(w: &Dense, lambda: &[f64], x0: &[f64], prejudice: &[f64]) -> 
 
 /// Social power of each agent: `pi` for DeGroot, the column means of `V` for Friedkin–Johnsen.
 /// Both are non-negative shares; a rounding error just below zero (about
-/// -2e-17 in one review's extreme scenario; anything above -1e-12) is given
-/// as 0, while a larger negative value or NaN is left as it is, to be seen.
+/// -2e-17 in one review's extreme scenario; anything above -1e-12) and a
+/// negative zero are given as 0, while a larger negative value or NaN is
+/// left as it is, to be seen.
 pub fn social_power(w: &Dense, lambda: &[f64]) -> Option<Vec<f64>> {
     let n = w.n;
     let shares = if degroot(lambda) {
@@ -510,7 +511,7 @@ pub fn social_power(w: &Dense, lambda: &[f64]) -> Option<Vec<f64>> {
     Some(
         shares
             .into_iter()
-            .map(|x| if x < 0.0 && x > -1e-12 { 0.0 } else { x })
+            .map(|x| if x <= 0.0 && x > -1e-12 { 0.0 } else { x })
             .collect(),
     )
 }

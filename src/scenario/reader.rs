@@ -391,6 +391,21 @@ pub fn as_integer(v: &DeValue<'_>) -> Option<i128> {
     }
 }
 
+/// Keys of a scenario's or a sweep's top level that are not tables.
+const ROOT_KEYS: [&str; 11] = [
+    "extends",
+    "name",
+    "description",
+    "seed",
+    "steps",
+    "record_every",
+    "snapshot_every",
+    "scenario",
+    "replicates",
+    "design",
+    "samples",
+];
+
 /// One table being read: remembers which keys were asked for.
 pub struct Table<'a, 'i> {
     table: &'a DeTable<'i>,
@@ -479,7 +494,24 @@ impl<'a, 'i> Table<'a, 'i> {
         for (k, _) in self.table.iter() {
             let key = k.get_ref().as_ref();
             if !self.forgiven && !self.asked.contains(&key) {
-                let help = suggest(key, &self.asked);
+                let mut help = suggest(key, &self.asked);
+                // A top-level key written below a table header belongs, in
+                // TOML, to that table.
+                if !self.path.is_empty()
+                    && ROOT_KEYS.contains(&key)
+                    && !help.starts_with("did you mean")
+                {
+                    help = format!(
+                        "`{key}` is a top-level key: move it above the first [table] header (in TOML a key belongs to the table above it)"
+                    );
+                    ctx.error(
+                        Some(k.span()),
+                        &self.field(key),
+                        format!("unknown key `{key}`"),
+                        help,
+                    );
+                    continue;
+                }
                 ctx.error(
                     Some(k.span()),
                     &self.field(key),

@@ -947,6 +947,30 @@ fn zero_steps_is_bad_usage() {
 }
 
 #[test]
+fn a_negative_number_is_said_to_be_invalid_not_taken_for_an_option() {
+    for args in [
+        &["run", "office.toml", "--seed", "-1"][..],
+        &["run", "office.toml", "--steps", "-5"][..],
+        &["bench", "--agents", "-3"][..],
+    ] {
+        bad_usage(args);
+        let dir = tempdir();
+        let r = powerdyn(dir.path(), args);
+        assert!(
+            r.stderr.contains("invalid value '-"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("use '-- -"), "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_demo_name_with_list_is_bad_usage() {
+    bad_usage(&["demo", "couple-money", "--list"]);
+}
+
+#[test]
 fn threads_that_are_not_a_number_are_bad_usage() {
     bad_usage(&["run", "office.toml", "--threads", "abc"]);
 }

@@ -63,6 +63,13 @@ const CASES: &[(&str, &[&str])] = &[
         &[":1:8: TOML syntax: string values must be quoted"],
     ),
     (
+        "key-top-level-below-a-table.toml",
+        &[
+            ":8:1: network.record_every: unknown key `record_every`",
+            "help: `record_every` is a top-level key: move it above the first [table] header",
+        ],
+    ),
+    (
         "syntax-duplicate-key.toml",
         &[
             ":3:1: TOML syntax: the key `steps` is given twice in one table",
@@ -1876,6 +1883,7 @@ fn an_extreme_scenario_runs_and_its_shares_stay_in_range() {
         if !cell.is_empty() {
             let x: f64 = cell.parse().unwrap();
             assert!((0.0..=1.0).contains(&x), "social_power {x}");
+            assert!(!cell.starts_with('-'), "social_power {cell}");
             seen += 1;
         }
     }
