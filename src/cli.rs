@@ -778,7 +778,15 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     let bar = if show {
         let b = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] run {pos}/{len} ({per_sec}, eta {eta})")
+            ProgressStyle::with_template("{msg} [{bar:30}] run {pos}/{len} ({rate}, eta {eta})")
+                .map(|s| {
+                    s.with_key(
+                        "rate",
+                        |st: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = write!(w, "{:.1} runs/s", st.per_sec());
+                        },
+                    )
+                })
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
@@ -787,7 +795,14 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
     } else {
         ProgressBar::hidden()
     };
-    let mut progress = |d: u64, _t: u64| bar.set_position(d);
+    // Without a terminal (a SLURM job's log), plain lines now and then.
+    let mut log = (!a.quiet && !show).then(|| LogProgress::new(&sw.name));
+    let mut progress = |d: u64, t: u64| {
+        bar.set_position(d);
+        if let Some(l) = log.as_mut() {
+            l.update(d, t);
+        }
+    };
     let summary = sweep::run(&sw, &cfg, &mut progress);
     bar.finish_and_clear();
     let summary = summary?;
@@ -820,6 +835,58 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         });
     }
     Ok(0)
+}
+
+/// A sweep's progress as lines for a log: at each tenth of the runs, and
+/// at least every five minutes while runs finish.
+struct LogProgress {
+    name: String,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    /// The runs done at the first report (a resumed sweep's earlier runs).
+    first: Option<u64>,
+    tenth: u64,
+}
+
+impl LogProgress {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+    fn new(name: &str) -> Self {
+        let now = std::time::Instant::now();
+        LogProgress {
+            name: name.to_string(),
+            start: now,
+            last: now,
+            first: None,
+            tenth: 0,
+        }
+    }
+
+    fn update(&mut self, done: u64, total: u64) {
+        let first = *self.first.get_or_insert(done);
+        if total == 0 || done == first {
+            return;
+        }
+        let tenth = done * 10 / total;
+        if tenth <= self.tenth && self.last.elapsed() < Self::EVERY {
+            return;
+        }
+        self.tenth = tenth;
+        self.last = std::time::Instant::now();
+        let secs = self.start.elapsed().as_secs_f64();
+        let rate = (done - first) as f64 / secs.max(1e-9);
+        let left = (total - done) as f64 / rate.max(1e-9);
+        let left = if done < total {
+            format!(", about {} left", duration_text(left))
+        } else {
+            String::new()
+        };
+        say!(
+            "{}: {done}/{total} runs ({:.0}%), {rate:.1} runs/s{left}",
+            self.name,
+            100.0 * done as f64 / total as f64,
+        );
+    }
 }
 
 /// Copies the sweep's files into `snapshot/scenario/` (as a sweep's folder

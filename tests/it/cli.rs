@@ -1818,3 +1818,43 @@ fn compare_takes_the_practical_size_from_the_runs() {
         "{html}"
     );
 }
+
+#[test]
+fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
+    // As in a SLURM job's output file: no progress bar, lines now and then.
+    let dir = tempdir();
+    std::fs::copy(
+        crate::support::root().join("scenarios/bully-target-stays.toml"),
+        dir.path().join("bully.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sw.toml"),
+        "name = \"sw\"\nscenario = \"bully.toml\"\nsteps = 20\nreplicates = 20\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10 }\n",
+    )
+    .unwrap();
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--threads", "1"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert!(lines.len() >= 2, "{}", r.stderr);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("sw: ") && l.contains(" runs/s")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lines.last().unwrap().starts_with("sw: 200/200 runs (100%)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
+        "no bar"
+    );
+    // Quiet is quiet.
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--out", "q", "-q"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{}", r.stderr);
+}
