@@ -387,6 +387,13 @@ fn run_scenario(sc: scenario::Scenario, a: RunArgs) -> Result<i32, Error> {
     }
     cfg.threads = a.threads as usize;
     if !a.quiet {
+        warn_disk(
+            sc.estimated_output_bytes(cfg.steps),
+            &cfg.out_dir,
+            "record less often (record_every), take fewer snapshots (snapshot_every), run fewer steps, or choose another --out",
+        );
+    }
+    if !a.quiet {
         for w in &sc.warnings {
             say!("warning: {w}");
         }
@@ -525,6 +532,46 @@ fn duration_text(seconds: f64) -> String {
         format!("{:.0} min", seconds / 60.0)
     } else {
         format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+/// Free bytes for an unprivileged user on the file system that holds
+/// `dir` (or its nearest existing ancestor); None where that cannot be told.
+#[cfg(target_os = "linux")]
+fn free_disk_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = dir
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.exists())
+        .unwrap_or(Path::new("."));
+    let c = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c` is a NUL-terminated path and `st` a plain struct that
+    // statvfs fills in; nothing is kept past the call.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn free_disk_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
+/// Warns when a job's estimated output (`bytes`) is more than the free
+/// space where `dir` would be: a warning, as the estimate is rough, before
+/// the hours of a long job rather than at a full disk.
+fn warn_disk(bytes: f64, dir: &Path, help: &str) {
+    if let Some(free) = free_disk_bytes(dir) {
+        if bytes > free as f64 {
+            say!(
+                "warning: {}: this job may write about {} of output, and the file system has {} free\n  help: {help}",
+                dir.display(),
+                size_text(bytes),
+                size_text(free as f64)
+            );
+        }
     }
 }
 
@@ -751,6 +798,15 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
                 ""
             }
         ));
+        let target = a
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("output").join(&sw.name));
+        warn_disk(
+            series_bytes + aggregate_bytes,
+            &target,
+            "record less often (record_every in the scenario), run fewer replicates or points, or choose another --out",
+        );
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
         out_line(&format!("parameters: {}", names.join(", ")));
         for (k, p) in sw.points.iter().take(5).enumerate() {

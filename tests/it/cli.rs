@@ -1858,3 +1858,57 @@ fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{}", r.stderr);
 }
+
+#[test]
+fn a_sweep_whose_output_cannot_fit_on_the_disk_is_warned_of_by_its_dry_run() {
+    let dir = tempdir();
+    std::fs::copy(
+        crate::support::root().join("scenarios/bully-target-stays.toml"),
+        dir.path().join("bully.toml"),
+    )
+    .unwrap();
+    // About 88 TB of time series: more than any disk this runs on.
+    std::fs::write(
+        dir.path().join("sw.toml"),
+        "name = \"huge\"\nscenario = \"bully.toml\"\nsteps = 1000000000\nreplicates = 1000\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2] }\n",
+    )
+    .unwrap();
+    let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--dry-run"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: output/huge: this job may write about")
+            && r.stderr.contains("free\n  help: record less often"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !dir.path().join("output").exists(),
+        "a dry run writes nothing"
+    );
+}
+
+#[test]
+fn a_runs_estimated_output_is_at_least_what_it_writes_and_not_far_above() {
+    let dir = tempdir();
+    for name in [
+        "bully-target-stays",
+        "couple-money",
+        "influence-team",
+        "domworld-despotic",
+    ] {
+        let s = crate::support::bundled(name);
+        let out = dir.path().join(name);
+        crate::support::run_into(&s, s.seed, s.steps, 1, &out);
+        let written: u64 = ["timeseries.csv", "agents.csv", "ties.csv"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(out.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        let estimate = s.estimated_output_bytes(s.steps);
+        assert!(
+            estimate >= written as f64 && estimate <= 4.0 * written as f64,
+            "{name}: estimated {estimate}, wrote {written}"
+        );
+    }
+}
