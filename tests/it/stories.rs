@@ -75,3 +75,24 @@ fn the_target_who_needs_the_income_stays_resenting_and_the_one_with_alternatives
         assert_ne!(verdict(&b, "dyad_imbalance"), "grows", "seed {seed}");
     }
 }
+
+#[test]
+fn the_bullied_targets_resentment_is_mostly_fear_and_partly_envy() {
+    // Coercion turned off, the manager still wins the stake of every
+    // decision: envy alone keeps some resentment, far less than bullying.
+    let stays = bundled("bully-target-stays");
+    let text =
+        std::fs::read_to_string(crate::support::root().join("scenarios/bully-target-stays.toml"))
+            .unwrap();
+    let calm = crate::support::parse(&format!("{text}\n[rules.coercion]\nenabled = false\n"));
+    for seed in SEEDS {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = run_into(&stays, seed, stays.steps, 1, &tmp.path().join("bullied"));
+        let b = run_into(&calm, seed, calm.steps, 1, &tmp.path().join("calm"));
+        let (bullied, envy) = (level(&a, "mean_resentment"), level(&b, "mean_resentment"));
+        assert!(
+            envy > 0.3 && envy < 0.75 * bullied,
+            "seed {seed}: {envy} against {bullied}"
+        );
+    }
+}
