@@ -88,6 +88,12 @@ pub mod verdict;
 
 pub use error::{Error, Result};
 
+/// The git commit this powerdyn was built from, when it was built from a
+/// git checkout (recorded in every manifest beside the version).
+pub fn build_commit() -> Option<&'static str> {
+    option_env!("POWERDYN_COMMIT").filter(|c| !c.is_empty())
+}
+
 /// The revision of the model's results: raised whenever a change alters what
 /// any run writes (a rule, a metric, a random stream). It is recorded in every
 /// manifest and mixed into a sweep's hash, so that a sweep folder started by

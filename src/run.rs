@@ -108,6 +108,10 @@ struct SummaryJson<'a> {
 #[derive(Serialize)]
 struct Manifest<'a> {
     powerdyn_version: &'a str,
+    /// The git commit of the build, when known.
+    powerdyn_commit: Option<&'a str>,
+    /// When the run started, UTC.
+    started_utc: String,
     model_revision: u32,
     scenario: &'a str,
     scenario_path: &'a str,
@@ -644,6 +648,8 @@ fn run_in_dir(
     }
     let manifest = Manifest {
         powerdyn_version: env!("CARGO_PKG_VERSION"),
+        powerdyn_commit: crate::build_commit(),
+        started_utc: crate::output::utc_stamp(std::time::SystemTime::now() - started.elapsed()),
         model_revision: crate::MODEL_REVISION,
         scenario: &scenario.name,
         scenario_path: &scenario.source,

@@ -691,7 +691,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                 entries += 1;
                 let problems_before = ctx.diags.len();
                 let path = k.get_ref().to_string();
-                let field = format!("parameters.{path}");
+                let field = format!("parameters.\"{path}\"");
                 let seg: Vec<&str> = path.split('.').collect();
                 let arrays = matches!(
                     seg[0],

@@ -788,6 +788,7 @@ fn run_in_pool(
 ) -> Result<SweepSummary> {
     use std::fs::OpenOptions;
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     preflight(sweep, cfg.shard)?;
     let out = &cfg.out_dir;
     crate::output::check_dir(out, crate::output::Holds::Sweep, "a sweep")?;
@@ -1059,6 +1060,8 @@ fn run_in_pool(
     let mf_path = mf.part_path().to_path_buf();
     let manifest = serde_json::json!({
         "powerdyn_version": env!("CARGO_PKG_VERSION"),
+        "powerdyn_commit": crate::build_commit(),
+        "started_utc": crate::output::utc_stamp(started_at),
         "model_revision": crate::MODEL_REVISION,
         "sweep": sweep.name,
         "sweep_path": sweep.source,
@@ -1713,6 +1716,11 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     // its definition), then what the merge did.
     let mut merged = serde_json::Map::new();
     merged.insert("powerdyn_version".into(), env!("CARGO_PKG_VERSION").into());
+    merged.insert("powerdyn_commit".into(), crate::build_commit().into());
+    merged.insert(
+        "merged_utc".into(),
+        crate::output::utc_stamp(std::time::SystemTime::now()).into(),
+    );
     merged.insert("model_revision".into(), crate::MODEL_REVISION.into());
     if let Some(m) = manifest.as_ref().and_then(|m| m.as_object()) {
         for key in SWEEP_RECORD {

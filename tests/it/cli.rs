@@ -365,6 +365,33 @@ fn manifest_json_records_version_hash_seed_steps_size_threads_and_wall_time() {
     assert!(m["threads"].as_u64().expect("threads") >= 1);
     let wall = m["wall_seconds"].as_f64().expect("wall_seconds");
     assert!(wall.is_finite() && wall >= 0.0);
+    // Provenance: the build's commit (null outside a git checkout) and the
+    // start, UTC.
+    let commit = &m["powerdyn_commit"];
+    assert!(
+        commit.is_null()
+            || commit
+                .as_str()
+                .is_some_and(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    let stamp = m["started_utc"].as_str().expect("started_utc");
+    assert!(
+        stamp.len() == 20
+            && stamp.starts_with("20")
+            && stamp.ends_with('Z')
+            && stamp.as_bytes()[10] == b'T',
+        "{stamp}"
+    );
+    // The sizes of the files it lists.
+    for f in m["files"].as_array().unwrap() {
+        let f = f.as_str().unwrap();
+        assert_eq!(
+            m["file_bytes"][f].as_u64(),
+            Some(std::fs::metadata(out.join(f)).unwrap().len()),
+            "{f}"
+        );
+    }
 }
 
 #[test]

@@ -183,7 +183,7 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("design = \"lhs\"\nsamples = 4\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.5, steps = 3, low = 0.1, high = 0.5 }\n", "remove values, from, to and steps"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], scale = \"log\" }\n", "listed values are taken as they are"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed already, as values[0]"),
-        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2, 0.1, 0.1] }\n", "s.toml:5:47: parameters.rules.coercion.harm.values: 0.1 is listed already, as values[0]"),
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2, 0.1, 0.1] }\n", "s.toml:5:47: parameters.\"rules.coercion.harm\".values: 0.1 is listed already, as values[0]"),
         // Words and switches cannot be swept: no quoting helps.
         ("[parameters]\n\"network.kind\" = { values = [1, 2] }\n", "network.kind takes a word: run one sweep for each setting"),
         ("[parameters]\n\"rules.coercion.enabled\" = { values = [0, 1] }\n", "rules.coercion.enabled takes true or false"),
