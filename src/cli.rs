@@ -65,7 +65,7 @@ struct BenchArgs {
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.1)]
     beta: f64,
     /// Record metrics and write a time-series row every this many steps (0: never) [default: 1, or the scenario's record_every].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     record_every: Option<u64>,
     /// Random seed, 0 to 9223372036854775807 [default: 1, or the scenario's seed].
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
@@ -182,7 +182,7 @@ struct SlurmArgs {
     /// The sweep file (TOML).
     sweep: PathBuf,
     /// Array tasks (shards).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     tasks: u64,
     /// SLURM partition.
     #[arg(long)]
@@ -191,13 +191,13 @@ struct SlurmArgs {
     #[arg(long)]
     time: Option<String>,
     /// CPUs per task.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     cpus: u32,
     /// Memory per task (e.g. 4G).
     #[arg(long)]
     mem: Option<String>,
     /// At most this many array tasks running at once (the cluster's fair share; SLURM's --array=...%M).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_running: Option<u64>,
     /// Folder for the scripts, shards, logs and merged results [default: output/<sweep name>-slurm].
     #[arg(long, short)]
@@ -798,13 +798,16 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
                 ""
             }
         ));
-        let target = a
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("output").join(&sw.name));
+        // Where the sweep (or its shard, which writes no aggregates) would write.
+        let bytes = series_bytes
+            + if shard.is_some() {
+                0.0
+            } else {
+                aggregate_bytes
+            };
         warn_disk(
-            series_bytes + aggregate_bytes,
-            &target,
+            bytes,
+            &sweep_out_dir(a.out.as_deref(), shard, &sw.name),
             "record less often (record_every in the scenario), run fewer replicates or points, or choose another --out",
         );
         let names: Vec<&str> = sw.parameters.iter().map(|p| p.path.as_str()).collect();
@@ -815,15 +818,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         }
         return Ok(0);
     }
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&sw.name));
-    let out = match (&a.out, shard) {
-        (Some(o), _) => o.clone(),
-        (None, Some((k, n))) => Path::new("output").join(format!("{}-shard-{k}-of-{n}", sw.name)),
-        (None, None) => out,
-    };
+    let out = sweep_out_dir(a.out.as_deref(), shard, &sw.name);
     let cfg = sweep::SweepConfig {
         out_dir: out.clone(),
         threads: a.threads as usize,
@@ -891,6 +886,16 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32, Error> {
         });
     }
     Ok(0)
+}
+
+/// Where a sweep writes: `--out`, or `output/<name>` (a shard's own
+/// `output/<name>-shard-K-of-N`).
+fn sweep_out_dir(out: Option<&Path>, shard: Option<(u64, u64)>, name: &str) -> PathBuf {
+    match (out, shard) {
+        (Some(o), _) => o.to_path_buf(),
+        (None, Some((k, n))) => Path::new("output").join(format!("{name}-shard-{k}-of-{n}")),
+        (None, None) => Path::new("output").join(name),
+    }
 }
 
 /// A sweep's progress as lines for a log: at each tenth of the runs, and

@@ -910,6 +910,9 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
         let slice = &combined[offsets[k]..offsets[k] + t.len()];
         let (doc, errors) = DeTable::parse_recoverable(slice);
         let mut seen = Vec::new();
+        // The start of the table a duplicate header opened: the keys under
+        // it repeat the first table's, which is one mistake, said once.
+        let mut repeated_table: Option<usize> = None;
         for e in errors {
             failed = true;
             let key = (e.span(), e.message().to_string());
@@ -918,6 +921,27 @@ pub(crate) fn parse_chain(files: Vec<(String, Vec<u8>)>) -> Result<Scenario, Inp
             }
             seen.push(key);
             let (msg, help) = reader::syntax_error(slice, e.message(), e.span());
+            let at = e.span().map_or(0, |s| s.start).min(slice.len());
+            let header_before = |at: usize| {
+                let mut pos = 0;
+                let mut last = None;
+                for line in slice[..at].split_inclusive('\n') {
+                    if line.trim_start().starts_with('[') {
+                        last = Some(pos);
+                    }
+                    pos += line.len();
+                }
+                last
+            };
+            if msg.starts_with("TOML syntax: the key `")
+                && repeated_table.is_some()
+                && header_before(at) == repeated_table
+            {
+                continue;
+            }
+            if msg.starts_with("TOML syntax: the table [") {
+                repeated_table = header_before(at + 1);
+            }
             let span = e.span().map(|s| s.start + offsets[k]..s.end + offsets[k]);
             ctx.error(span, "", msg, help);
         }

@@ -188,37 +188,64 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
     let Some(at) = at.filter(|&a| a <= text.len() && text.is_char_boundary(a)) else {
         return general;
     };
-    let Some(value) = number_token(text.as_bytes(), at) else {
+    let Some((value, in_array)) = number_token(text.as_bytes(), at) else {
         return general;
     };
-    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
-    // In a list, `0.1,30%` is two numbers: the share is the last.
-    if let Some(number) = value.rsplit(',').next().and_then(|v| v.strip_suffix('%')) {
-        if digits(number.trim_start_matches('-')) {
-            if let Ok(x) = number.parse::<f64>() {
-                // To 12 significant digits, without float noise (12.3% is
-                // 0.123, not 0.12300000000000001).
-                let share: f64 = format!("{:.11e}", x / 100.0).parse().unwrap_or(x / 100.0);
-                return format!("write a share as a decimal number: {number}% is {share}");
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    let decimal = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    // To 12 significant digits, without float noise (12.3% is 0.123, not
+    // 0.12300000000000001).
+    let short = |x: f64| -> f64 { format!("{x:.11e}").parse().unwrap_or(x) };
+    let parts: Vec<&str> = value.split(',').collect();
+    if let Some(number) = value.strip_suffix('%') {
+        // In a list, `0.1,30%` is two numbers and the share is the last;
+        // elsewhere `12,5%` is a decimal comma.
+        let last = parts[parts.len() - 1].trim_end_matches('%');
+        let (shown, x) = match parts.as_slice() {
+            [_] => (number.to_string(), number.parse::<f64>().ok()),
+            _ if in_array => (last.to_string(), last.parse().ok()),
+            [whole, frac] if digits(whole.trim_start_matches('-')) && digits(last) => {
+                let point = format!("{whole}.{last}");
+                (number.to_string(), point.parse().ok())
             }
+            _ => (String::new(), None),
+        };
+        if let Some(x) =
+            x.filter(|_| decimal(shown.trim_start_matches('-').replace(',', "").as_str()))
+        {
+            let comma = if shown.contains(',') {
+                " with a point"
+            } else {
+                ""
+            };
+            return format!(
+                "write a share as a decimal number{comma}: {shown}% is {}",
+                short(x / 100.0)
+            );
         }
+        return general;
     }
-    if let Some((whole, frac)) = value.split_once(',') {
-        let whole = whole.strip_prefix('-').unwrap_or(whole);
-        let integer = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
-        if integer && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
-            let point = value.replacen(',', ".", 1);
-            // `1,000` may be a thousand: say both readings.
-            if frac.len() == 3 && !whole.trim_start_matches('0').is_empty() {
-                return format!(
-                    "write a number without commas: {} for a thousands separator, {point} for a decimal comma",
-                    value.replacen(',', "", 1)
-                );
-            }
-            return format!("use a decimal point, not a comma: {point}");
-        }
+    if in_array || parts.len() < 2 {
+        return general;
     }
-    general
+    let whole = parts[0].strip_prefix('-').unwrap_or(parts[0]);
+    if !digits(whole) || !parts[1..].iter().all(|p| digits(p)) {
+        return general;
+    }
+    let grouped = whole.len() <= 3
+        && !whole.trim_start_matches('0').is_empty()
+        && parts[1..].iter().all(|p| p.len() == 3);
+    let joined = value.replace(',', "");
+    match parts.len() {
+        // `1,000` may be a thousand: say both readings.
+        2 if grouped => format!(
+            "write a number without commas: {joined} for a thousands separator, {} for a decimal comma",
+            value.replacen(',', ".", 1)
+        ),
+        2 => format!("use a decimal point, not a comma: {}", value.replacen(',', ".", 1)),
+        _ if grouped => format!("write a number without commas: {joined}"),
+        _ => general,
+    }
 }
 
 /// The message and help of a TOML syntax error `message` at `span` of
@@ -239,11 +266,34 @@ pub fn syntax_error(
         if let (Some(key), Some(s)) = (key, span.as_ref()) {
             // A table header (`[parameters]` twice) or a key.
             let line_start = text[..s.start].rfind('\n').map_or(0, |k| k + 1);
+            let line_end = text[s.start..]
+                .find('\n')
+                .map_or(text.len(), |k| s.start + k);
+            let line = text[line_start..line_end].trim();
             let header = text[line_start..s.start].trim_start().starts_with('[');
-            return if header {
+            // The whole name in the header (the span holds its last part).
+            let name = line
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or(key)
+                .trim();
+            let array = line.starts_with("[[");
+            let entries = ["agents", "populations", "events", "intersections"];
+            return if header && array {
                 (
-                    format!("TOML syntax: the table [{key}] is given twice"),
-                    format!("put everything under one [{key}]"),
+                    format!("TOML syntax: [[{name}]] adds an entry to `{name}`, which is already given above as a key or a [{name}] table"),
+                    format!("write every entry of {name} as [[{name}]], with double brackets"),
+                )
+            } else if header && entries.contains(&name) {
+                (
+                    format!("TOML syntax: the table [{name}] is given twice"),
+                    format!("write [[{name}]] (double brackets) before each entry: [{name}] is one table"),
+                )
+            } else if header {
+                (
+                    format!("TOML syntax: the table [{name}] is given twice"),
+                    format!("put everything under one [{name}]"),
                 )
             } else {
                 (
@@ -260,37 +310,45 @@ pub fn syntax_error(
 }
 
 /// The number-like token at byte `at` (where a TOML parser reports the
-/// error: the start of the value, or the comma or `%` inside it): the
-/// signs, digits and points before `at`, then digits and points, at most one
-/// comma that a digit follows, and a closing `%`. None if it has no digit,
-/// or if it is glued to a letter or quote (then it is part of a key, a
-/// string or a date, not a number).
-fn number_token(text: &[u8], at: usize) -> Option<&str> {
+/// error: the start of the value, a comma or `%` inside it, or the space or
+/// bracket after it): signs, digits, points, commas between digits and a
+/// closing `%`; and whether it stands in an array (where commas separate
+/// values). None if it has no digit, or if it is glued to a letter or
+/// quote, or follows an odd number of quotes on its line (then it is part
+/// of a key, a string or a date, not a number).
+fn number_token(text: &[u8], at: usize) -> Option<(&str, bool)> {
     let numeric = |b: u8| b.is_ascii_digit() || b == b'.';
     let digit_at = |k: usize| text.get(k).is_some_and(u8::is_ascii_digit);
-    // Back to the token's start, across one comma between digits (a parser
-    // may point at the comma after `0,2`).
-    let mut start = at;
-    let mut crossed = false;
+    let comma_between = |k: usize| k >= 1 && text[k] == b',' && digit_at(k - 1) && digit_at(k + 1);
+    // A parser that points past the number (at the `}` that closes an
+    // inline table, say) is taken back to it.
+    let mut at = at;
+    if at >= text.len() || matches!(text[at], b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+        let mut k = at.min(text.len());
+        while k > 0 && matches!(text[k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
+        if k > 0 && (numeric(text[k - 1]) || text[k - 1] == b'%') {
+            at = k - 1;
+        }
+    }
+    // Back to the token's start, across commas between digits.
+    let mut start = at.min(text.len());
     while start > 0 {
         let b = text[start - 1];
-        if numeric(b) || matches!(b, b'-' | b'+') {
-            start -= 1;
-        } else if b == b',' && !crossed && start >= 2 && digit_at(start - 2) && digit_at(start) {
-            crossed = true;
+        if numeric(b) || matches!(b, b'-' | b'+') || comma_between(start - 1) {
             start -= 1;
         } else {
             break;
         }
     }
     let mut end = start;
-    let mut comma = false;
     while end < text.len() {
         let b = text[end];
-        if numeric(b) || (end == start && matches!(b, b'-' | b'+')) {
-            end += 1;
-        } else if b == b',' && !comma && end > start && digit_at(end + 1) {
-            comma = true;
+        if numeric(b)
+            || (end == start && matches!(b, b'-' | b'+'))
+            || (end > start && comma_between(end))
+        {
             end += 1;
         } else if b == b'%' {
             end += 1;
@@ -307,8 +365,6 @@ fn number_token(text: &[u8], at: usize) -> Option<&str> {
         // `at` is not in the token (it starts at a letter, a bracket, ...).
         return None;
     }
-    // Nor is a token after an odd number of quotes on its line: it is
-    // inside a string.
     let line = &text[text[..start]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -324,7 +380,17 @@ fn number_token(text: &[u8], at: usize) -> Option<&str> {
     {
         return None;
     }
-    Some(token)
+    // In an array when a `[` after the `=` is still open.
+    let value = line
+        .iter()
+        .position(|&b| b == b'=')
+        .map_or(&line[..0], |k| &line[k + 1..]);
+    let open = value.iter().fold(0i64, |d, &b| match b {
+        b'[' => d + 1,
+        b']' => d - 1,
+        _ => d,
+    });
+    Some((token, open > 0))
 }
 
 /// A TOML integer beyond i64 as the nearest f64 (infinite past f64's range).
@@ -497,7 +563,10 @@ impl<'a, 'i> Table<'a, 'i> {
                 let mut help = suggest(key, &self.asked);
                 // A top-level key written below a table header belongs, in
                 // TOML, to that table.
+                // (Not in an inline table, which no header opens.)
+                let inline = ctx.src.as_bytes().get(self.span.start) == Some(&b'{');
                 if !self.path.is_empty()
+                    && !inline
                     && ROOT_KEYS.contains(&key)
                     && !help.starts_with("did you mean")
                 {
@@ -847,6 +916,40 @@ mod tests {
     }
 
     #[test]
+    fn number_hints_follow_where_the_parser_points() {
+        // The help for each text's first syntax error, at the parser's place.
+        let help = |text: &str| {
+            let e = toml::de::DeTable::parse(text).expect_err(text);
+            syntax_help(text, e.span().map(|s| s.start))
+        };
+        for (text, want) in [
+            ("motive = 12,5%\n", "write a share as a decimal number with a point: 12,5% is 0.125"),
+            ("bases = { coercive = 12,5% }\n", "write a share as a decimal number with a point: 12,5% is 0.125"),
+            ("motive = 90%\n", "write a share as a decimal number: 90% is 0.9"),
+            ("m = { low = 10%, high = 0.5 }\n", "write a share as a decimal number: 10% is 0.1"),
+            ("m = { low = 0.1, high = 90% }\n", "write a share as a decimal number: 90% is 0.9"),
+            ("v = [0.1, 30%]\n", "write a share as a decimal number: 30% is 0.3"),
+            ("v = [0.1,30%]\n", "write a share as a decimal number: 30% is 0.3"),
+            ("motive = 0,2\n", "use a decimal point, not a comma: 0.2"),
+            ("bases = { coercive = 0,5 }\n", "use a decimal point, not a comma: 0.5"),
+            ("m = { low = 0,2, high = 0.5 }\n", "use a decimal point, not a comma: 0.2"),
+            ("resources = 1,000,000\n", "write a number without commas: 1000000"),
+            ("resources = 1,000\n", "write a number without commas: 1000 for a thousands separator, 1.000 for a decimal comma"),
+        ] {
+            assert_eq!(help(text), want, "{text}");
+        }
+        let general = "fix the TOML syntax at this place";
+        for text in [
+            "x = 1,00,0\n",
+            "x = 1.000,5\n",
+            "x = 0.2,5\n",
+            "m = \"a 0,2\n",
+        ] {
+            assert_eq!(help(text), general, "{text}");
+        }
+    }
+
+    #[test]
     fn a_duplicate_key_or_table_is_named() {
         use super::syntax_error;
         let text = "steps = 3\nsteps = 4\n";
@@ -864,6 +967,28 @@ mod tests {
             syntax_error(text, "duplicate key", Some(at..at + 10)).0,
             "TOML syntax: the table [parameters] is given twice"
         );
+        // The whole dotted name, though the parser points at its last part.
+        let text = "[rules.coercion]\nharm = 1\n[rules.coercion]\n";
+        let at = text.rfind("coercion").unwrap();
+        assert_eq!(
+            syntax_error(text, "duplicate key", Some(at..at + 8)),
+            (
+                "TOML syntax: the table [rules.coercion] is given twice".to_string(),
+                "put everything under one [rules.coercion]".to_string()
+            )
+        );
+        // A second agent written with single brackets: double them.
+        let text = "[agents]\nname = \"a\"\n[agents]\nname = \"b\"\n";
+        let at = text.rfind("agents").unwrap();
+        assert_eq!(
+            syntax_error(text, "duplicate key", Some(at..at + 6)).1,
+            "write [[agents]] (double brackets) before each entry: [agents] is one table"
+        );
+        let text = "agents = []\n[[agents]]\n";
+        let at = text.rfind("agents").unwrap();
+        assert!(syntax_error(text, "duplicate key", Some(at..at + 6))
+            .0
+            .starts_with("TOML syntax: [[agents]] adds an entry to `agents`"));
         // Anything else as the parser says it.
         assert_eq!(
             syntax_error("a = \n", "expected a value", Some(4..4)).0,

@@ -132,6 +132,10 @@ pub struct Sweep {
     /// (events after the last step: a swept event parameter that varies
     /// nothing), each a sentence naming the points.
     pub warnings: Vec<String>,
+    /// Whether the base scenario is valid on its own (asked once, when a
+    /// point's problem lies in the base's files: only then is it the
+    /// point's doing).
+    base_ok: std::sync::OnceLock<bool>,
 }
 
 impl Sweep {
@@ -313,7 +317,15 @@ impl Sweep {
         }
         // In file order (a later parameter's value may fail at an earlier
         // point): the sweep file's lines, then the scenario's.
-        problems.sort_by_key(|d| (place(d).0 != self.source, d.line_col.is_none(), d.line_col));
+        // (Stable: the other files' problems keep their order.)
+        problems.sort_by_key(|d| {
+            let other = place(d).0 != self.source;
+            (
+                other,
+                !other && d.line_col.is_none(),
+                if other { None } else { d.line_col },
+            )
+        });
         if more {
             problems.push(crate::error::Diagnostic {
                 file: self.source.clone(),
@@ -441,8 +453,14 @@ impl Sweep {
                 if d.file != label {
                     // A problem the point's values make in the base
                     // scenario (too few agents for its network, say) is
-                    // placed there, and names the point.
-                    if name_point {
+                    // placed there, and names the point; one the base has
+                    // on its own (a misspelt key) does not.
+                    let base_ok = || {
+                        *self
+                            .base_ok
+                            .get_or_init(|| scenario::parse_chain(self.chain.clone()).is_ok())
+                    };
+                    if name_point && base_ok() {
                         d.message = format!(
                             "{} at point {point} ({})",
                             d.message,
@@ -776,6 +794,26 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
                     continue;
                 }
                 let DeValue::Table(spec) = v.get_ref() else {
+                    // A key of the sweep itself written below [parameters]
+                    // belongs, in TOML, to [parameters].
+                    let own = [
+                        "name",
+                        "scenario",
+                        "seed",
+                        "replicates",
+                        "design",
+                        "samples",
+                        "steps",
+                    ];
+                    if own.contains(&path.as_str()) {
+                        ctx.error(
+                            Some(k.span()),
+                            &field,
+                            format!("`{path}` is a key of the sweep itself, written here under [parameters]"),
+                            "move it above [parameters] (in TOML a key belongs to the table above it)",
+                        );
+                        continue;
+                    }
                     ctx.error(
                         Some(v.span()),
                         &field,
@@ -1097,6 +1135,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
             point_agents: 0.0,
             point_agent_steps: 0.0,
             warnings: Vec::new(),
+            base_ok: std::sync::OnceLock::new(),
         };
         let all_sound = entries == parameters.len()
             && (0..parameters.len()).all(|q| !flawed[q] && !unnamed.contains(&q));
@@ -1191,6 +1230,7 @@ fn load_with(path: &Path, force: bool, every_point: bool) -> Result<Sweep> {
         point_agents: 0.0,
         point_agent_steps: 0.0,
         warnings: Vec::new(),
+        base_ok: std::sync::OnceLock::new(),
     };
     // Every parameter path must exist (unknown keys are named with a
     // suggestion) and every value be in range: every point is checked, each

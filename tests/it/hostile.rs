@@ -70,6 +70,13 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "key-top-level-in-an-inline-table.toml",
+        &[
+            ":4:49: agents[0].motive.seed: unknown key `seed`",
+            "help: expected one of: dist, low, high (or remove it)",
+        ],
+    ),
+    (
         "syntax-duplicate-key.toml",
         &[
             ":3:1: TOML syntax: the key `steps` is given twice in one table",

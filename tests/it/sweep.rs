@@ -184,6 +184,8 @@ fn bad_sweep_files_are_refused_before_any_run() {
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.3], scale = \"log\" }\n", "listed values are taken as they are"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.1, 0.3] }\n", "0.1 is listed already, as values[0]"),
         ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2, 0.1, 0.1] }\n", "s.toml:5:47: parameters.\"rules.coercion.harm\".values: 0.1 is listed already, as values[0]"),
+        // A key of the sweep written below [parameters].
+        ("[parameters]\n\"rules.coercion.harm\" = { values = [0.1] }\nreplicates = 3\n", "s.toml:6:1: parameters.\"replicates\": `replicates` is a key of the sweep itself, written here under [parameters]"),
         // Words and switches cannot be swept: no quoting helps.
         ("[parameters]\n\"network.kind\" = { values = [1, 2] }\n", "network.kind takes a word: run one sweep for each setting"),
         ("[parameters]\n\"rules.coercion.enabled\" = { values = [0, 1] }\n", "rules.coercion.enabled takes true or false"),
@@ -2041,6 +2043,20 @@ fn a_problem_a_point_makes_in_the_base_scenario_names_the_point() {
         text.contains("base.toml:7:15: network.mean_degree: mean degree 8 is more than the 5 other agents at point 1 (populations.p.count = 6)"),
         "{text}"
     );
+    // A problem the base has on its own is not put down to a point.
+    fs::write(
+        tmp.path().join("base.toml"),
+        "name = \"b\"\n[[populations]]\nname = \"p\"\ncount = 50\n[network]\nkind = \"erdos_renyi\"\nmean_degree = 8\n[rules.coercion]\nharmm = 0.3\n",
+    )
+    .unwrap();
+    let text = sweep::file::load(&tmp.path().join("s.toml"), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("base.toml:9:1: rules.coercion.harmm: unknown key `harmm`\n"),
+        "{text}"
+    );
+    assert!(!text.contains("harmm` at point"), "{text}");
 }
 
 #[test]
