@@ -286,12 +286,32 @@ fn read_lock(path: &Path) -> String {
 /// breaker meanwhile, and only if it still holds that text.
 fn remove_dead_lock(dir: &Path, path: &Path, held: &str) -> Result<()> {
     let breaker = dir.join(FolderLock::BREAKER);
-    match std::fs::OpenOptions::new()
+    let me = LockHolder::this_process();
+    let mut made = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&breaker)
+        .open(&breaker);
+    // A breaker left by a process that stopped while it held it (for the
+    // milliseconds a removal takes) is removed once, as a dead lock is.
+    if made
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::AlreadyExists)
     {
-        Ok(_) => {}
+        if let Some(seen) = stale_breaker(&breaker, &me) {
+            if stale_breaker(&breaker, &me).as_ref() == Some(&seen) {
+                let _ = std::fs::remove_file(&breaker);
+            }
+            made = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&breaker);
+        }
+    }
+    match made {
+        Ok(mut f) => {
+            // Who holds it, for a process that finds it left behind.
+            let _ = f.write_all(me.text().as_bytes());
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(Error::input(
                 dir.display().to_string(),
@@ -324,6 +344,23 @@ fn remove_dead_lock(dir: &Path, path: &Path, held: &str) -> Result<()> {
     };
     let _ = std::fs::remove_file(&breaker);
     result
+}
+
+/// The breaker's text and time when it was left behind: its holder has
+/// ended (as a lock's is judged), or, empty (not yet written, or from a
+/// powerdyn that wrote none), it is a minute old, where a breaker is held
+/// for milliseconds. None while it may be in use.
+fn stale_breaker(breaker: &Path, me: &LockHolder) -> Option<(String, std::time::SystemTime)> {
+    let text = std::fs::read_to_string(breaker).ok()?;
+    let modified = std::fs::metadata(breaker).and_then(|m| m.modified()).ok()?;
+    let stale = if text.trim().is_empty() {
+        modified
+            .elapsed()
+            .is_ok_and(|age| age > std::time::Duration::from_secs(60))
+    } else {
+        LockHolder::parse(&text).has_ended(me)
+    };
+    stale.then_some((text, modified))
 }
 
 /// Who holds a folder's lock, as its text says: `PID HOST`, then in a
@@ -1075,6 +1112,43 @@ mod tests {
         // The dead lock itself; the breaker goes with it.
         remove_dead_lock(d, &path, "2 live-host\n").unwrap();
         assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_breaker_left_behind_by_a_process_that_stopped_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let path = d.join(FolderLock::FILE);
+        let breaker = d.join(FolderLock::BREAKER);
+        // A breaker whose holder, a process of this host, has ended.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let mut holder = LockHolder::this_process();
+        holder.pid = dead.to_string();
+        holder.start = None;
+        std::fs::write(&breaker, holder.text()).unwrap();
+        std::fs::write(&path, "1 dead-host\n").unwrap();
+        remove_dead_lock(d, &path, "1 dead-host\n").unwrap();
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+        // An empty one a minute old (a powerdyn that stopped before writing it).
+        std::fs::write(&breaker, "").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        std::fs::File::options()
+            .write(true)
+            .open(&breaker)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        std::fs::write(&path, "1 dead-host\n").unwrap();
+        remove_dead_lock(d, &path, "1 dead-host\n").unwrap();
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+        // One this process holds (alive): refused, untouched.
+        std::fs::write(&breaker, LockHolder::this_process().text()).unwrap();
+        std::fs::write(&path, "1 dead-host\n").unwrap();
+        let e = remove_dead_lock(d, &path, "1 dead-host\n").unwrap_err();
+        assert!(e.to_string().contains("taking over"), "{e}");
+        assert!(breaker.exists() && path.exists());
     }
 
     #[test]
