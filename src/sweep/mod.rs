@@ -1731,6 +1731,30 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     }
     merged.insert("sweep_hash".into(), sweep_hash.into());
     merged.insert("runs".into(), runs.len().into());
+    // Each shard's provenance, in shard order: shards of one model revision
+    // merge whatever powerdyn build ran them, and this says which did.
+    let mut provenance: Vec<(u64, serde_json::Value)> = shards
+        .iter()
+        .filter_map(|d| {
+            let text = std::fs::read_to_string(d.join("manifest.json")).ok()?;
+            let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let shard = m["shard"].as_str()?.to_string();
+            let k = shard.split('/').next()?.parse().ok()?;
+            Some((
+                k,
+                serde_json::json!({
+                    "shard": shard,
+                    "powerdyn_commit": m["powerdyn_commit"],
+                    "started_utc": m["started_utc"],
+                }),
+            ))
+        })
+        .collect();
+    provenance.sort_by_key(|(k, _)| *k);
+    merged.insert(
+        "shard_provenance".into(),
+        provenance.into_iter().map(|(_, v)| v).collect(),
+    );
     merged.insert(
         "rerun".into(),
         inputs_paths

@@ -535,6 +535,18 @@ fn shards_merged_give_exactly_the_unsharded_sweep() {
         assert_eq!(mm[key], mw[key], "{key}");
     }
     assert_eq!(mm["merged_from"].as_array().unwrap().len(), 3);
+    // Which build ran each shard, and when, in shard order (they were given
+    // in reverse).
+    let prov = mm["shard_provenance"].as_array().unwrap();
+    let order: Vec<&str> = prov.iter().map(|p| p["shard"].as_str().unwrap()).collect();
+    assert_eq!(order, ["0/3", "1/3", "2/3"]);
+    for p in prov {
+        assert_eq!(
+            p["powerdyn_commit"],
+            serde_json::json!(powerdyn::build_commit())
+        );
+        assert!(p["started_utc"].as_str().unwrap().ends_with('Z'), "{p}");
+    }
     // It holds the sweep's files, as the whole sweep's folder does, and
     // says how to repeat the sweep from them.
     assert_eq!(
