@@ -201,18 +201,21 @@ pub fn syntax_help(text: &str, at: Option<usize>) -> String {
         // In a list, `0.1,30%` is two numbers and the share is the last;
         // elsewhere `12,5%` is a decimal comma.
         let last = parts[parts.len() - 1].trim_end_matches('%');
-        let (shown, x) = match parts.as_slice() {
-            [_] => (number.to_string(), number.parse::<f64>().ok()),
-            _ if in_array => (last.to_string(), last.parse().ok()),
-            [whole, frac] if digits(whole.trim_start_matches('-')) && digits(last) => {
-                let point = format!("{whole}.{last}");
-                (number.to_string(), point.parse().ok())
-            }
-            _ => (String::new(), None),
+        // The number as shown and its value, when it reads as one.
+        let valid = |s: &str| {
+            decimal(s.trim_start_matches('-'))
+                .then(|| s.parse::<f64>().ok())
+                .flatten()
         };
-        if let Some(x) =
-            x.filter(|_| decimal(shown.trim_start_matches('-').replace(',', "").as_str()))
-        {
+        let found = match parts.as_slice() {
+            [_] => valid(number).map(|x| (number, x)),
+            _ if in_array => valid(last).map(|x| (last, x)),
+            [whole, _] if digits(whole.trim_start_matches('-')) && digits(last) => {
+                format!("{whole}.{last}").parse().ok().map(|x| (number, x))
+            }
+            _ => None,
+        };
+        if let Some((shown, x)) = found {
             let comma = if shown.contains(',') {
                 " with a point"
             } else {

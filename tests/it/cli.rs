@@ -1858,9 +1858,9 @@ fn compare_takes_the_practical_size_from_the_runs() {
     );
 }
 
-#[test]
-fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
-    // As in a SLURM job's output file: no progress bar, lines now and then.
+/// A folder holding the bullying scenario as `bully.toml` and the sweep
+/// `sw.toml` over it (`body`: the sweep file but for its `scenario`).
+fn bully_sweep(body: &str) -> TempDir {
     let dir = tempdir();
     std::fs::copy(
         crate::support::root().join("scenarios/bully-target-stays.toml"),
@@ -1869,9 +1869,18 @@ fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
     .unwrap();
     std::fs::write(
         dir.path().join("sw.toml"),
-        "name = \"sw\"\nscenario = \"bully.toml\"\nsteps = 20\nreplicates = 20\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10 }\n",
+        format!("scenario = \"bully.toml\"\n{body}"),
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
+    // As in a SLURM job's output file: no progress bar, lines now and then.
+    let dir = bully_sweep(
+        "name = \"sw\"\nsteps = 20\nreplicates = 20\n[parameters]\n\"rules.coercion.harm\" = { from = 0.1, to = 0.6, steps = 10 }\n",
+    );
     let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--threads", "1"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let lines: Vec<&str> = r.stderr.lines().collect();
@@ -1900,18 +1909,10 @@ fn a_sweep_without_a_terminal_logs_its_progress_in_plain_lines() {
 
 #[test]
 fn a_sweep_whose_output_cannot_fit_on_the_disk_is_warned_of_by_its_dry_run() {
-    let dir = tempdir();
-    std::fs::copy(
-        crate::support::root().join("scenarios/bully-target-stays.toml"),
-        dir.path().join("bully.toml"),
-    )
-    .unwrap();
     // About 88 TB of time series: more than any disk this runs on.
-    std::fs::write(
-        dir.path().join("sw.toml"),
-        "name = \"huge\"\nscenario = \"bully.toml\"\nsteps = 1000000000\nreplicates = 1000\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2] }\n",
-    )
-    .unwrap();
+    let dir = bully_sweep(
+        "name = \"huge\"\nsteps = 1000000000\nreplicates = 1000\n[parameters]\n\"rules.coercion.harm\" = { values = [0.1, 0.2] }\n",
+    );
     let r = powerdyn(dir.path(), &["sweep", "sw.toml", "--dry-run"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
