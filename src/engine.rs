@@ -579,6 +579,18 @@ impl Simulation {
         m
     }
 
+    /// The dominance matrix in its sparse form (the wins of each tie's two
+    /// halves), from which a record takes its hierarchy columns.
+    pub fn dominance_wins(&self) -> crate::metrics::hierarchy::SparseWins {
+        let ties = &self.world.ties;
+        crate::metrics::hierarchy::SparseWins::from_halves(
+            &ties.csr.offsets,
+            &ties.csr.targets,
+            &ties.csr.reverse,
+            &ties.wins,
+        )
+    }
+
     /// One round of bargaining on state `t`: deals are paid in the apply phase.
     fn negotiate(&mut self) {
         let p = &self.params.negotiation;
@@ -2479,6 +2491,43 @@ mod tests {
         // Drawn from distributions: one value per agent.
         assert!(!a.motive.is_uniform() && !a.exit_cost.is_uniform());
         assert_eq!(a.motive.len(), 500);
+    }
+
+    #[test]
+    fn a_records_hierarchy_columns_are_the_dense_measures_of_the_dominance_matrix() {
+        use crate::metrics::hierarchy as h;
+        // 100 agents (the hierarchy's default limit), degree 8, every core rule.
+        let s = crate::scenario::synthetic_population(100, 8).unwrap();
+        let mut sim = Simulation::new(&s, 3, 0).unwrap();
+        assert!(sim.hierarchy_on());
+        for _ in 0..30 {
+            sim.step();
+        }
+        let (m, n) = (sim.dominance_matrix(), 100);
+        assert!(m.iter().sum::<f64>() > 0.0, "someone has won something");
+        let r = sim.dominance_wins().measures();
+        let dense = [
+            h::landau_h(&m, n).unwrap(),
+            h::de_vries_h_prime(&m, n).unwrap(),
+            h::steepness(&m, n, h::DyadicIndex::Proportion).unwrap(),
+            h::steepness(&m, n, h::DyadicIndex::Dij).unwrap(),
+            h::triangle_transitivity(&m, n).unwrap(),
+            h::directional_consistency(&m, n).unwrap(),
+        ];
+        let sparse = [
+            r.landau_h,
+            r.h_prime,
+            r.steepness_proportions,
+            r.steepness_dij,
+            r.triangle_transitivity,
+            r.directional_consistency,
+        ];
+        for (k, (a, b)) in sparse.iter().zip(&dense).enumerate() {
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{k}: {a} {b}"
+            );
+        }
     }
 
     #[test]

@@ -595,6 +595,20 @@ pub struct TriadCensus {
 }
 
 impl TriadCensus {
+    /// Counts the triad `i < j < k` whose dyads `i-j`, `j-k`, `k-i` have the
+    /// directions `a`, `b`, `c` (+1 forward, -1 back, 0 no edge), if it is complete.
+    fn add(&mut self, a: i8, b: i8, c: i8) {
+        if a == 0 || b == 0 || c == 0 {
+            return;
+        }
+        // Cyclic iff i->j->k->i or its reverse.
+        if a == b && b == c {
+            self.cyclic += 1;
+        } else {
+            self.transitive += 1;
+        }
+    }
+
     /// Number of complete triads, `transitive + cyclic`.
     pub fn complete(&self) -> u64 {
         self.transitive + self.cyclic
@@ -647,17 +661,7 @@ pub fn triad_census(wins: &[f64], n: usize) -> Result<TriadCensus, HierarchyErro
                 continue;
             }
             for k in (j + 1)..n {
-                let b = dir[j * n + k];
-                let c = dir[k * n + i];
-                if b == 0 || c == 0 {
-                    continue;
-                }
-                // Cyclic iff i->j->k->i or its reverse.
-                if a == b && b == c {
-                    census.cyclic += 1;
-                } else {
-                    census.transitive += 1;
-                }
+                census.add(a, dir[j * n + k], dir[k * n + i]);
             }
         }
     }
@@ -699,6 +703,267 @@ pub fn directional_consistency(wins: &[f64], n: usize) -> Result<f64, HierarchyE
     })
 }
 
+/// A win matrix given by its dyads with interactions, row by row: the
+/// sparse form of a dominance matrix in which only the pairs tied in a
+/// network can have met.
+///
+/// Row `i` lists the individuals `j` that `i` has a dyad with, in ascending
+/// order, each with `won` (`wins[i][j]`) and `lost` (`wins[j][i]`); a dyad
+/// appears in the rows of both its members. Pairs absent from the rows are
+/// unknown relationships (no interactions), as are listed pairs whose two
+/// entries are both 0.
+///
+/// Its measures ([`Self::measures`]) are **bitwise identical** to those of
+/// the dense functions on the same matrix ([`landau_h`], [`steepness`],
+/// ...): every sum visits the dyads in the same order, and a pair missing
+/// from the rows contributes exactly `+0.0` or `0` to each dense sum. They
+/// cost about `O(n log n + sum of squared row lengths)` instead of
+/// `O(n^2)` and `O(n^3)`: a record of a 100-agent group with degree 8 takes
+/// a few microseconds instead of hundreds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseWins {
+    n: usize,
+    /// Row starts, `n + 1` entries.
+    offsets: Vec<usize>,
+    partner: Vec<u32>,
+    won: Vec<f64>,
+    lost: Vec<f64>,
+}
+
+/// The six hierarchy columns of a time-series row, from [`SparseWins::measures`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowMeasures {
+    /// [`landau_h`].
+    pub landau_h: f64,
+    /// [`de_vries_h_prime`].
+    pub h_prime: f64,
+    /// [`steepness`] on proportions of wins.
+    pub steepness_proportions: f64,
+    /// [`steepness`] on `D_ij`.
+    pub steepness_dij: f64,
+    /// [`triangle_transitivity`] (NaN with no complete triad).
+    pub triangle_transitivity: f64,
+    /// [`directional_consistency`].
+    pub directional_consistency: f64,
+}
+
+impl SparseWins {
+    /// The sparse form of a dense, row-major `n × n` win matrix (the pairs
+    /// with a non-zero entry either way).
+    ///
+    /// # Errors
+    /// [`HierarchyError`] as for the dense functions.
+    pub fn from_dense(wins: &[f64], n: usize) -> Result<Self, HierarchyError> {
+        let m = Matrix::new(wins, n)?;
+        let mut s = SparseWins {
+            n,
+            offsets: Vec::with_capacity(n + 1),
+            partner: Vec::new(),
+            won: Vec::new(),
+            lost: Vec::new(),
+        };
+        s.offsets.push(0);
+        for i in 0..n {
+            for j in 0..n {
+                let (a, b) = (m.get(i, j), m.get(j, i));
+                if i != j && (a > 0.0 || b > 0.0) {
+                    s.partner.push(j as u32);
+                    s.won.push(a);
+                    s.lost.push(b);
+                }
+            }
+            s.offsets.push(s.partner.len());
+        }
+        Ok(s)
+    }
+
+    /// The win matrix of a network: `targets[offsets[i]..offsets[i + 1]]`
+    /// are `i`'s partners in ascending order (no self-ties, no repeats),
+    /// `reverse[e]` is the position of the half back from `targets[e]`, and
+    /// `wins[e]` counts the wins of half `e`'s owner over its target (all 0
+    /// when `wins` is empty).
+    pub(crate) fn from_halves(
+        offsets: &[u32],
+        targets: &[u32],
+        reverse: &[u32],
+        wins: &[u32],
+    ) -> Self {
+        let of = |e: usize| f64::from(wins.get(e).copied().unwrap_or(0));
+        SparseWins {
+            n: offsets.len().saturating_sub(1),
+            offsets: offsets.iter().map(|&o| o as usize).collect(),
+            partner: targets.to_vec(),
+            won: (0..targets.len()).map(of).collect(),
+            lost: reverse.iter().map(|&r| of(r as usize)).collect(),
+        }
+    }
+
+    /// Number of individuals.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    fn row(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i]..self.offsets[i + 1]
+    }
+
+    /// The entries of row `i` with a higher-numbered partner (each dyad once).
+    fn upper(&self, i: usize) -> std::ops::Range<usize> {
+        let row = self.row(i);
+        let first = self.partner[row.clone()].partition_point(|&j| (j as usize) <= i);
+        row.start + first..row.end
+    }
+
+    /// Doubled Landau scores, unknown and tied relationships, as
+    /// [`Matrix::doubled_scores`].
+    fn doubled_scores(&self) -> (Vec<i64>, usize, usize) {
+        let n = self.n;
+        let mut d = vec![n as i64 - 1; n];
+        let (mut known, mut tied) = (0_usize, 0_usize);
+        for i in 0..n {
+            for e in self.upper(i) {
+                let (a, b, j) = (self.won[e], self.lost[e], self.partner[e] as usize);
+                if a > b {
+                    d[i] += 1;
+                    d[j] -= 1;
+                } else if a < b {
+                    d[i] -= 1;
+                    d[j] += 1;
+                } else if a > 0.0 {
+                    tied += 1;
+                } else {
+                    continue;
+                }
+                known += 1;
+            }
+        }
+        let pairs = n * n.saturating_sub(1) / 2;
+        (d, pairs - known, tied)
+    }
+
+    /// `sum_{i<j} max` and `min` of the two entries, row-major as
+    /// [`directional_consistency`] adds them.
+    fn directional_consistency(&self) -> f64 {
+        let (mut high, mut low) = (0.0_f64, 0.0_f64);
+        for i in 0..self.n {
+            for e in self.upper(i) {
+                let (a, b) = (self.won[e], self.lost[e]);
+                high += a.max(b);
+                low += a.min(b);
+            }
+        }
+        let total = high + low;
+        if total > 0.0 {
+            (high - low) / total
+        } else {
+            0.0
+        }
+    }
+
+    /// David's scores on `index`, summed in the order of the dense
+    /// `david_from_dyadic` (ascending partner), skipping its zero terms.
+    fn david_scores(&self, index: DyadicIndex) -> Vec<f64> {
+        let n = self.n;
+        let dyadic = |a: f64, b: f64| {
+            let total = a + b;
+            if total > 0.0 {
+                match index {
+                    DyadicIndex::Proportion => a / total,
+                    DyadicIndex::Dij => (a + 0.5) / (total + 1.0),
+                }
+            } else {
+                0.0
+            }
+        };
+        // p_ij and p_ji of each entry of row i.
+        let p: Vec<(f64, f64)> = (0..self.partner.len())
+            .map(|e| {
+                (
+                    dyadic(self.won[e], self.lost[e]),
+                    dyadic(self.lost[e], self.won[e]),
+                )
+            })
+            .collect();
+        let mut w = vec![0.0; n];
+        let mut l = vec![0.0; n];
+        for i in 0..n {
+            for e in self.row(i) {
+                w[i] += p[e].0;
+                l[i] += p[e].1;
+            }
+        }
+        (0..n)
+            .map(|i| {
+                let (mut w2, mut l2) = (0.0, 0.0);
+                for e in self.row(i) {
+                    let j = self.partner[e] as usize;
+                    w2 += p[e].0 * w[j];
+                    l2 += p[e].1 * l[j];
+                }
+                w[i] + w2 - l[i] - l2
+            })
+            .collect()
+    }
+
+    /// The triad census of [`triad_census`]: each complete triad `i < j < k`
+    /// found from its lowest member through the rows of `i` and `j`.
+    pub fn triad_census(&self) -> TriadCensus {
+        let n = self.n;
+        // dir(i, x) for the partners x of the current i; 0 elsewhere.
+        let mut dir_of_i = vec![0_i8; n];
+        let dir = |a: f64, b: f64| -> i8 {
+            if a > b {
+                1
+            } else if a < b {
+                -1
+            } else {
+                0
+            }
+        };
+        let mut census = TriadCensus {
+            transitive: 0,
+            cyclic: 0,
+        };
+        for i in 0..n {
+            for e in self.row(i) {
+                dir_of_i[self.partner[e] as usize] = dir(self.won[e], self.lost[e]);
+            }
+            for e in self.upper(i) {
+                let a = dir(self.won[e], self.lost[e]);
+                if a == 0 {
+                    continue;
+                }
+                let j = self.partner[e] as usize;
+                for f in self.upper(j) {
+                    // dir(k, i) = -dir(i, k).
+                    let c = -dir_of_i[self.partner[f] as usize];
+                    census.add(a, dir(self.won[f], self.lost[f]), c);
+                }
+            }
+            for e in self.row(i) {
+                dir_of_i[self.partner[e] as usize] = 0;
+            }
+        }
+        census
+    }
+
+    /// The six hierarchy columns of a time-series row, bitwise equal to
+    /// the dense functions' values on the same matrix.
+    pub fn measures(&self) -> RowMeasures {
+        let n = self.n;
+        let (d, unknown, _) = self.doubled_scores();
+        let steep = |index| slope_on_rank(normalise(self.david_scores(index)));
+        RowMeasures {
+            landau_h: h_from_sum(landau_sum(&d), n),
+            h_prime: h_prime_from(&d, unknown, n),
+            steepness_proportions: steep(DyadicIndex::Proportion),
+            steepness_dij: steep(DyadicIndex::Dij),
+            triangle_transitivity: self.triad_census().t_tri(),
+            directional_consistency: self.directional_consistency(),
+        }
+    }
+}
+
 /// All scalar measures of one win matrix, as returned by [`all`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HierarchyMetrics {
@@ -734,7 +999,8 @@ pub struct HierarchyMetrics {
 
 /// Computes every scalar measure of the module for one win matrix; the
 /// randomisation test uses `seed` and `randomisations` (0 skips it, giving
-/// a NaN p-value). Identical to calling each function separately.
+/// a NaN p-value). Identical to calling each function separately (all but
+/// the test come from the matrix's [`SparseWins`]).
 ///
 /// # Errors
 /// [`HierarchyError`] if the matrix is not `n × n` or has an invalid entry.
@@ -745,8 +1011,10 @@ pub fn all(
     randomisations: usize,
 ) -> Result<HierarchyMetrics, HierarchyError> {
     let m = Matrix::new(wins, n)?;
-    let (d, unknown, tied) = m.doubled_scores();
-    let census = triad_census(wins, n)?;
+    let sparse = SparseWins::from_dense(wins, n)?;
+    let (d, unknown, tied) = sparse.doubled_scores();
+    let census = sparse.triad_census();
+    let row = sparse.measures();
     Ok(HierarchyMetrics {
         n,
         total_interactions: m.total,
@@ -756,12 +1024,12 @@ pub fn all(
         de_vries_h_prime: h_prime_from(&d, unknown, n),
         de_vries_p_value: de_vries_p_value(wins, n, seed, randomisations)?,
         randomisations,
-        steepness_proportions: steepness(wins, n, DyadicIndex::Proportion)?,
-        steepness_dij: steepness(wins, n, DyadicIndex::Dij)?,
+        steepness_proportions: row.steepness_proportions,
+        steepness_dij: row.steepness_dij,
         transitive_triads: census.transitive,
         cyclic_triads: census.cyclic,
-        triangle_transitivity: census.t_tri(),
-        directional_consistency: directional_consistency(wins, n)?,
+        triangle_transitivity: row.triangle_transitivity,
+        directional_consistency: row.directional_consistency,
     })
 }
 
@@ -1107,6 +1375,102 @@ mod tests {
         assert_close(a.steepness_dij, b.steepness_dij, 1e-12);
         assert_eq!(a.triangle_transitivity, b.triangle_transitivity);
         assert_close(a.directional_consistency, b.directional_consistency, 1e-15);
+    }
+
+    /// A random sparse win matrix: each pair met with probability
+    /// `density`; wins are small integers or, with `fractional`, any
+    /// non-negative values, with some ties and some pairs that met but
+    /// where nobody won (both 0).
+    fn random_sparse(rng: &mut SplitMix64, n: usize, density: f64, fractional: bool) -> Vec<f64> {
+        let mut w = vec![0.0; n * n];
+        let draw = |rng: &mut SplitMix64| {
+            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            if fractional {
+                u * 7.0
+            } else {
+                (u * 5.0).floor()
+            }
+        };
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                if u < density {
+                    let a = draw(rng);
+                    let b = if rng.next_u64() % 5 == 0 {
+                        a
+                    } else {
+                        draw(rng)
+                    };
+                    w[i * n + j] = a;
+                    w[j * n + i] = b;
+                }
+            }
+        }
+        w
+    }
+
+    #[test]
+    fn the_sparse_measures_are_the_dense_functions_bit_for_bit() {
+        let mut rng = SplitMix64(7);
+        let bits = |x: f64| x.to_bits();
+        for case in 0..300 {
+            let n = [0, 1, 2, 3, 5, 12, 40][case % 7];
+            let density = [0.05, 0.2, 0.6, 1.0][case % 4];
+            let w = random_sparse(&mut rng, n, density, case % 3 == 0);
+            let s = SparseWins::from_dense(&w, n).unwrap();
+            assert_eq!(s.n(), n);
+            let m = s.measures();
+            let same = |sparse: f64, dense: f64, what: &str| {
+                assert!(
+                    bits(sparse) == bits(dense) || (sparse.is_nan() && dense.is_nan()),
+                    "case {case} (n {n}): {what}: sparse {sparse}, dense {dense}"
+                )
+            };
+            same(m.landau_h, landau_h(&w, n).unwrap(), "landau_h");
+            same(m.h_prime, de_vries_h_prime(&w, n).unwrap(), "h'");
+            same(
+                m.steepness_proportions,
+                steepness(&w, n, DyadicIndex::Proportion).unwrap(),
+                "steepness",
+            );
+            same(
+                m.steepness_dij,
+                steepness(&w, n, DyadicIndex::Dij).unwrap(),
+                "steepness dij",
+            );
+            same(
+                m.triangle_transitivity,
+                triangle_transitivity(&w, n).unwrap(),
+                "t_tri",
+            );
+            same(
+                m.directional_consistency,
+                directional_consistency(&w, n).unwrap(),
+                "dci",
+            );
+            assert_eq!(
+                s.triad_census(),
+                triad_census(&w, n).unwrap(),
+                "case {case}"
+            );
+            let dense = Matrix::new(&w, n).unwrap().doubled_scores();
+            assert_eq!(s.doubled_scores(), dense, "case {case}");
+        }
+    }
+
+    #[test]
+    fn the_sparse_form_of_a_network_reads_each_half_and_its_reverse() {
+        // A path 0 - 1 - 2: 0 beat 1 three times, 1 beat 0 once, 2 beat 1 twice.
+        let offsets = [0, 1, 3, 4];
+        let targets = [1, 0, 2, 1];
+        let reverse = [1, 0, 3, 2];
+        let wins = [3, 1, 0, 2];
+        let s = SparseWins::from_halves(&offsets, &targets, &reverse, &wins);
+        let dense = [0.0, 3.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0, 0.0];
+        assert_eq!(s, SparseWins::from_dense(&dense, 3).unwrap());
+        // Without kept wins every dyad is unknown.
+        let none = SparseWins::from_halves(&offsets, &targets, &reverse, &[]);
+        assert_eq!(none.measures().landau_h, landau_h(&[0.0; 9], 3).unwrap());
     }
 
     #[test]

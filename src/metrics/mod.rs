@@ -561,18 +561,15 @@ fn begin(sim: &Simulation, counters: &Counters) -> Vec<f64> {
         dominance_cv,
     ];
     if sim.hierarchy_on() {
-        let m = sim.dominance_matrix();
-        let h = |r: Result<f64, hierarchy::HierarchyError>| r.unwrap_or(f64::NAN);
-        row.push(h(hierarchy::landau_h(&m, n)));
-        row.push(h(hierarchy::de_vries_h_prime(&m, n)));
-        row.push(h(hierarchy::steepness(
-            &m,
-            n,
-            hierarchy::DyadicIndex::Proportion,
-        )));
-        row.push(h(hierarchy::steepness(&m, n, hierarchy::DyadicIndex::Dij)));
-        row.push(h(hierarchy::triangle_transitivity(&m, n)));
-        row.push(h(hierarchy::directional_consistency(&m, n)));
+        let h = sim.dominance_wins().measures();
+        row.extend([
+            h.landau_h,
+            h.h_prime,
+            h.steepness_proportions,
+            h.steepness_dij,
+            h.triangle_transitivity,
+            h.directional_consistency,
+        ]);
     }
     if let Some(b) = &sim.bargaining {
         let s = crate::rules::negotiation::Summary::from_state(b, &p.negotiation);
