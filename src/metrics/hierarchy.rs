@@ -561,7 +561,9 @@ fn slope_on_rank(mut y: Vec<f64>) -> f64 {
     if n < 2 {
         return 0.0;
     }
-    y.sort_by(|a, b| b.total_cmp(a));
+    // Descending: the ascending order reversed (equal values are equal bits).
+    crate::metrics::sort::sort_total(&mut y);
+    y.reverse();
     let nf = n as f64;
     let x_mean = (nf + 1.0) / 2.0;
     let y_mean = y.iter().sum::<f64>() / nf;
@@ -728,6 +730,8 @@ pub struct SparseWins {
     partner: Vec<u32>,
     won: Vec<f64>,
     lost: Vec<f64>,
+    /// Where each row's higher-numbered partners start.
+    upper: Vec<usize>,
 }
 
 /// The six hierarchy columns of a time-series row, from [`SparseWins::measures`].
@@ -761,6 +765,7 @@ impl SparseWins {
             partner: Vec::new(),
             won: Vec::new(),
             lost: Vec::new(),
+            upper: Vec::new(),
         };
         s.offsets.push(0);
         for i in 0..n {
@@ -774,7 +779,18 @@ impl SparseWins {
             }
             s.offsets.push(s.partner.len());
         }
+        s.find_upper();
         Ok(s)
+    }
+
+    /// Fills `upper` from the rows.
+    fn find_upper(&mut self) {
+        self.upper = (0..self.n)
+            .map(|i| {
+                let row = self.offsets[i]..self.offsets[i + 1];
+                row.start + self.partner[row].partition_point(|&j| (j as usize) <= i)
+            })
+            .collect();
     }
 
     /// The win matrix of a network: `targets[offsets[i]..offsets[i + 1]]`
@@ -789,13 +805,16 @@ impl SparseWins {
         wins: &[u32],
     ) -> Self {
         let of = |e: usize| f64::from(wins.get(e).copied().unwrap_or(0));
-        SparseWins {
+        let mut s = SparseWins {
             n: offsets.len().saturating_sub(1),
             offsets: offsets.iter().map(|&o| o as usize).collect(),
             partner: targets.to_vec(),
             won: (0..targets.len()).map(of).collect(),
             lost: reverse.iter().map(|&r| of(r as usize)).collect(),
-        }
+            upper: Vec::new(),
+        };
+        s.find_upper();
+        s
     }
 
     /// Number of individuals.
@@ -809,9 +828,7 @@ impl SparseWins {
 
     /// The entries of row `i` with a higher-numbered partner (each dyad once).
     fn upper(&self, i: usize) -> std::ops::Range<usize> {
-        let row = self.row(i);
-        let first = self.partner[row.clone()].partition_point(|&j| (j as usize) <= i);
-        row.start + first..row.end
+        self.upper[i]..self.offsets[i + 1]
     }
 
     /// Doubled Landau scores, unknown and tied relationships, as
@@ -920,24 +937,29 @@ impl SparseWins {
                 0
             }
         };
+        let d: Vec<i8> = self
+            .won
+            .iter()
+            .zip(&self.lost)
+            .map(|(&a, &b)| dir(a, b))
+            .collect();
         let mut census = TriadCensus {
             transitive: 0,
             cyclic: 0,
         };
         for i in 0..n {
             for e in self.row(i) {
-                dir_of_i[self.partner[e] as usize] = dir(self.won[e], self.lost[e]);
+                dir_of_i[self.partner[e] as usize] = d[e];
             }
             for e in self.upper(i) {
-                let a = dir(self.won[e], self.lost[e]);
+                let a = d[e];
                 if a == 0 {
                     continue;
                 }
                 let j = self.partner[e] as usize;
                 for f in self.upper(j) {
                     // dir(k, i) = -dir(i, k).
-                    let c = -dir_of_i[self.partner[f] as usize];
-                    census.add(a, dir(self.won[f], self.lost[f]), c);
+                    census.add(a, d[f], -dir_of_i[self.partner[f] as usize]);
                 }
             }
             for e in self.row(i) {

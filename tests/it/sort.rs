@@ -395,6 +395,36 @@ fn any_bit_patterns() {
     );
 }
 
+/// Short inputs whose values all have a clear sign bit (where the standard library sort
+/// compares bit patterns): NaN payloads, infinity, zero and subnormals among ordinary values.
+#[test]
+fn short_inputs_without_sign_bits() {
+    let mut r = Rng(11);
+    let specials = [
+        f64::NAN,
+        f64::from_bits(0x7FF0_0000_0000_0001), // signalling NaN
+        f64::from_bits(0x7FF8_0000_0000_00FF),
+        f64::INFINITY,
+        f64::MAX,
+        0.0,
+        f64::MIN_POSITIVE,
+        f64::from_bits(1),
+    ];
+    for n in [2, 3, 17, 100, 511] {
+        for case in 0..20 {
+            let v: Vec<f64> = (0..n)
+                .map(|_| match r.below(4) {
+                    0 => specials[r.below(specials.len() as u64) as usize],
+                    _ => r.lognormal(0.0, 2.0),
+                })
+                .collect();
+            check_f64(&v, &format!("sign-clear n={n} case {case}"));
+            let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            check_f32(&v32, &format!("sign-clear f32 n={n} case {case}"));
+        }
+    }
+}
+
 /// Dense clusters that share their top 30 narrowed-key bits, stretched by far outliers: the
 /// insertion fixup exceeds its budget and groups are sorted recursively.
 #[test]
