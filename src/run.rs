@@ -543,14 +543,10 @@ fn run_in_dir(
         final_values,
         verdicts,
         hierarchy: if sim.hierarchy_on() {
-            let n = sim.world.agents.len();
-            crate::metrics::hierarchy::all(
-                &sim.dominance_matrix(),
-                n,
+            Some(sim.dominance_wins().all(
                 crate::rng::mix(&[cfg.seed, 0x6865_7261]),
                 sim.metrics.randomisations,
-            )
-            .ok()
+            ))
         } else {
             None
         },
