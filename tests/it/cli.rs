@@ -595,6 +595,7 @@ fn validate_accepts_every_bundled_scenario() {
     // The benchmarks' scenario files too (sweep files are checked by `sweep`).
     files.push(root().join("benches/capacity-ba.toml"));
     files.push(root().join("benches/sweep-base.toml"));
+    files.push(root().join("benches/record-hierarchy.toml"));
     let dir = tempdir();
     let mut args = vec!["validate"];
     args.extend(files.iter().map(|f| f.to_str().expect("UTF-8 path")));
