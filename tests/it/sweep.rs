@@ -435,6 +435,36 @@ fn the_dry_runs_time_series_size_is_measured_from_formatted_records() {
 }
 
 #[test]
+fn the_benchmark_sweep_files_plan_their_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, runs) in [
+        ("sweep-throughput.toml", "= 200 runs"),
+        ("sweep-hierarchy.toml", "= 200 runs"),
+        ("sweep-10k.toml", "= 10000 runs"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("powerdyn")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["sweep", root().join("benches").join(file).to_str().unwrap()])
+            .arg("--dry-run")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains(runs), "{file}: {text}");
+    }
+    assert!(
+        fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "a dry run writes nothing"
+    );
+}
+
+#[test]
 fn the_cli_dry_run_counts_runs_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = root().join("scenarios/sweeps/bully-harm.toml");
