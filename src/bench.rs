@@ -129,6 +129,10 @@ pub struct BenchReport {
     /// Whether the step ran its x86-64-v3 (AVX2) twins, as it does on a CPU
     /// that has them ([`crate::engine::wide_vectors_available`]).
     pub wide_vectors: bool,
+    /// Whether the act and derive passes ran their x86-64-v4 (AVX-512)
+    /// twins, as they do on a CPU that has them
+    /// ([`crate::engine::avx512_available`]).
+    pub avx512: bool,
     /// Steps whose metrics were recorded.
     pub recorded: u64,
     /// Seconds to draw agents, generate the network and derive the bases.
@@ -175,7 +179,7 @@ pub struct Projection {
 /// step 0, every `every` steps (0: never) and at the last step.
 pub fn occasions(steps: u64, every: u64) -> u64 {
     let periodic = steps.checked_div(every).unwrap_or(0);
-    let last = u64::from(every == 0 || steps % every != 0);
+    let last = u64::from(every == 0 || !steps.is_multiple_of(every));
     1 + periodic + last
 }
 
@@ -395,6 +399,7 @@ fn run_in_pool(
         record_every,
         threads: rayon::current_num_threads(),
         wide_vectors: sim.wide_vectors(),
+        avx512: sim.avx512(),
         recorded,
         setup_seconds: setup.as_secs_f64(),
         agent_steps_per_sec: rate(step),

@@ -198,7 +198,7 @@ impl Event {
         if self.every == 0 {
             step == self.from
         } else {
-            (step - self.from) % self.every == 0
+            (step - self.from).is_multiple_of(self.every)
         }
     }
 }

@@ -204,7 +204,7 @@ impl Thinned {
         last.0 = step;
         last.1.clear();
         last.1.extend(vals);
-        if idx % self.stride != 0 {
+        if !idx.is_multiple_of(self.stride) {
             return;
         }
         self.steps.push(step);
@@ -488,16 +488,17 @@ fn run_in_dir(
         event_rows(&mut sim, &mut evw)?;
         issue_rows(&mut sim, &mut issw)?;
         let s = sim.step;
-        if s % scenario.record_every == 0 || s == steps {
+        if s.is_multiple_of(scenario.record_every) || s == steps {
             let counters = sim.take_counters();
             recorder.record(&mut sim, &counters);
         }
         write_rows(&mut recorder, &mut tsw)?;
-        if (scenario.snapshot_every > 0 && s % scenario.snapshot_every == 0) || s == steps {
+        if (scenario.snapshot_every > 0 && s.is_multiple_of(scenario.snapshot_every)) || s == steps
+        {
             snapshot(&sim, &mut agw)?;
             tie_snapshot(&sim, &mut tiew)?;
         }
-        if s % report_every == 0 || s == steps {
+        if s.is_multiple_of(report_every) || s == steps {
             progress(s, steps);
         }
     }

@@ -320,7 +320,7 @@ pub fn sobol_indices(y: &[f64], d: usize) -> Result<Indices, String> {
         return Err("sobol_indices: dimension must be at least 1".to_string());
     }
     let step = d + 2;
-    if y.is_empty() || y.len() % step != 0 {
+    if y.is_empty() || !y.len().is_multiple_of(step) {
         return Err(format!(
             "sobol_indices: {} outputs is not a positive multiple of d + 2 = {step}",
             y.len()

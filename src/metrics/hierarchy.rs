@@ -1552,7 +1552,7 @@ mod tests {
                 let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
                 if u < density {
                     let a = draw(rng);
-                    let b = if rng.next_u64() % 5 == 0 {
+                    let b = if rng.next_u64().is_multiple_of(5) {
                         a
                     } else {
                         draw(rng)

@@ -156,43 +156,53 @@ fn the_wide_vector_twins_write_the_same_bits() {
     let f64s = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for f in &files {
         let s = powerdyn::scenario::load(f).unwrap();
-        let [mut wide, mut base] = [0, 1].map(|_| Simulation::new(&s, 11, 0).unwrap());
-        wide.set_wide_vectors(true);
-        base.set_wide_vectors(false);
-        let name = f.file_name().unwrap().to_string_lossy();
-        for step in 1..=s.steps.min(120) {
-            wide.step();
-            base.step();
-            if step % 10 != 0 {
-                continue;
+        // The x86-64-v4 twins where the step has them (on a CPU with
+        // AVX-512), then the x86-64-v3 twins alone, each against baseline code.
+        for avx512 in [true, false] {
+            let [mut wide, mut base] = [0, 1].map(|_| Simulation::new(&s, 11, 0).unwrap());
+            wide.set_wide_vectors(true);
+            wide.set_avx512(avx512);
+            base.set_wide_vectors(false);
+            assert!(!base.avx512());
+            let name = format!(
+                "{} (AVX-512 {})",
+                f.file_name().unwrap().to_string_lossy(),
+                wide.avx512()
+            );
+            for step in 1..=s.steps.min(120) {
+                wide.step();
+                base.step();
+                if step % 10 != 0 {
+                    continue;
+                }
+                let (a, b) = (&wide.world.agents, &base.world.agents);
+                let at = format!("{name}, step {step}");
+                for k in 0..a.bases.len() {
+                    assert_eq!(f32s(&a.bases[k]), f32s(&b.bases[k]), "{at}: base {k}");
+                }
+                for k in 0..3 {
+                    let (x, y) = (a.endowment[k].to_vec(), b.endowment[k].to_vec());
+                    assert_eq!(f32s(&x), f32s(&y), "{at}: endowment {k}");
+                }
+                assert_eq!(f64s(&a.resources), f64s(&b.resources), "{at}: resources");
+                assert_eq!(f32s(&a.self_esteem), f32s(&b.self_esteem), "{at}");
+                assert_eq!(f32s(&a.alternatives), f32s(&b.alternatives), "{at}");
+                assert_eq!(f32s(&a.opinion), f32s(&b.opinion), "{at}: opinions");
+                let ties = |sim: &Simulation| -> Vec<[u32; 3]> {
+                    sim.world
+                        .ties
+                        .state
+                        .iter()
+                        .map(|t| [t.engagement, t.resentment, t.affect].map(f32::to_bits))
+                        .collect()
+                };
+                assert_eq!(ties(&wide), ties(&base), "{at}: ties");
+                let (cw, cb) = (wide.take_counters(), base.take_counters());
+                assert_eq!(cw, cb, "{at}: counters");
+                let rw = powerdyn::metrics::compute(&wide, &cw);
+                let rb = powerdyn::metrics::compute(&base, &cb);
+                assert_eq!(f64s(&rw), f64s(&rb), "{at}: metrics");
             }
-            let (a, b) = (&wide.world.agents, &base.world.agents);
-            let at = format!("{name}, step {step}");
-            for k in 0..a.bases.len() {
-                assert_eq!(f32s(&a.bases[k]), f32s(&b.bases[k]), "{at}: base {k}");
-            }
-            for k in 0..3 {
-                let (x, y) = (a.endowment[k].to_vec(), b.endowment[k].to_vec());
-                assert_eq!(f32s(&x), f32s(&y), "{at}: endowment {k}");
-            }
-            assert_eq!(f64s(&a.resources), f64s(&b.resources), "{at}: resources");
-            assert_eq!(f32s(&a.self_esteem), f32s(&b.self_esteem), "{at}");
-            assert_eq!(f32s(&a.alternatives), f32s(&b.alternatives), "{at}");
-            assert_eq!(f32s(&a.opinion), f32s(&b.opinion), "{at}: opinions");
-            let ties = |sim: &Simulation| -> Vec<[u32; 3]> {
-                sim.world
-                    .ties
-                    .state
-                    .iter()
-                    .map(|t| [t.engagement, t.resentment, t.affect].map(f32::to_bits))
-                    .collect()
-            };
-            assert_eq!(ties(&wide), ties(&base), "{at}: ties");
-            let (cw, cb) = (wide.take_counters(), base.take_counters());
-            assert_eq!(cw, cb, "{at}: counters");
-            let rw = powerdyn::metrics::compute(&wide, &cw);
-            let rb = powerdyn::metrics::compute(&base, &cb);
-            assert_eq!(f64s(&rw), f64s(&rb), "{at}: metrics");
         }
     }
 }
