@@ -113,7 +113,7 @@ pub fn wide_vectors_available() -> bool {
 /// Declares `$v4`, a twin of `$name` compiled for x86-64-v4 (AVX-512 on
 /// top of x86-64-v3), as [`v3_twin`] does: the same bits, as the tests
 /// check on every bundled scenario. Only where it measured faster: the act
-/// pass (decide 107–109 -> 99 ms per step at 10^6 on a Zen 4) and derive;
+/// pass (decide 105–110 -> 97–99 ms per step at 10^6 on a Zen 4) and derive;
 /// apply was 2 ms slower with it.
 macro_rules! v4_twin {
     ($v4:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
@@ -531,14 +531,17 @@ impl Simulation {
         &self.effects
     }
 
-    /// Whether the step runs its x86-64-v3 (AVX2) twins.
+    /// Whether the step runs its x86-64-v3 (AVX2) twins (the act pass and
+    /// derive take their x86-64-v4 twins instead when [`Self::avx512`]).
     pub fn wide_vectors(&self) -> bool {
         self.wide_vectors
     }
 
     /// Runs the step's x86-64-v3 twins or not (`on` is honoured only when
-    /// the CPU has them, see [`wide_vectors_available`]). Results are the
-    /// same bit for bit either way: this is for comparing the two.
+    /// the CPU has them, see [`wide_vectors_available`]), and with them its
+    /// x86-64-v4 twins where the CPU has AVX-512 (so it undoes an earlier
+    /// [`Self::set_avx512`]). Results are the same bit for bit every way:
+    /// this is for comparing them.
     pub fn set_wide_vectors(&mut self, on: bool) {
         self.wide_vectors = on && wide_vectors_available();
         self.avx512 = on && avx512_available();
