@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::engine::Simulation;
 use crate::error::{Error, Result};
 use crate::metrics;
-use crate::output::{fmt_f64, PartFile};
+use crate::output::{push_f64, PartFile};
 use crate::scenario::{self, Scenario};
 
 /// The population a benchmark runs.
@@ -269,7 +269,7 @@ fn run_in_pool(
             line.push_str(&step.to_string());
             for &x in &row {
                 line.push(',');
-                line.push_str(&fmt_f64(x));
+                push_f64(&mut line, x);
             }
             line.push('\n');
             w.write_all(line.as_bytes()).map_err(io)?;
@@ -343,9 +343,7 @@ fn run_in_pool(
                 t.elapsed().as_secs_f64()
             };
             let t = Instant::now();
-            let mut sink = csv::Writer::from_writer(std::io::sink());
-            crate::run::write_snapshot(&sim, &mut sink)
-                .and_then(|()| sink.flush().map_err(csv::Error::from))
+            crate::run::write_snapshot(&sim, &mut std::io::sink())
                 .map_err(|e| Error::Run(format!("cannot format a snapshot: {e}")))?;
             let snapshot_seconds = t.elapsed().as_secs_f64();
             let step_seconds = split.stepping(stepping, &p).as_secs_f64() / cfg.steps as f64;

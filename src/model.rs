@@ -437,11 +437,18 @@ pub struct World {
 impl World {
     /// The display name of agent `i`: its own name, or `population#k`.
     pub fn agent_label(&self, i: usize) -> String {
+        let mut s = String::new();
+        self.push_agent_label(&mut s, i);
+        s
+    }
+
+    /// Appends [`Self::agent_label`] of agent `i` to `out`.
+    pub fn push_agent_label(&self, out: &mut String, i: usize) {
+        use std::fmt::Write;
         let c = &self.cohorts[self.agents.cohort_of(i)];
-        if c.named {
-            c.name.clone()
-        } else {
-            format!("{}#{}", c.name, i - c.start)
+        out.push_str(&c.name);
+        if !c.named {
+            let _ = write!(out, "#{}", i - c.start);
         }
     }
 }

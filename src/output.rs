@@ -1070,22 +1070,37 @@ pub fn prepare_dir(dir: &Path, inputs: &[crate::scenario::InputFile]) -> Result<
 /// Formats a float for CSV: shortest text that reads back to the same value;
 /// an undefined (NaN or infinite) value is an empty cell.
 pub fn fmt_f64(x: f64) -> String {
+    let mut s = String::new();
+    push_f64(&mut s, x);
+    s
+}
+
+/// Appends [`fmt_f64`]'s text of `x` to `out` (without a new allocation).
+pub fn push_f64(out: &mut String, x: f64) {
+    use std::fmt::Write;
     if !x.is_finite() {
         // Undefined values (a transitivity with no triads) are empty cells.
-        String::new()
     } else if x == 0.0 {
-        "0".to_string()
+        out.push('0');
     } else {
-        format!("{x}")
+        let _ = write!(out, "{x}");
     }
 }
 
 /// Formats an f32 column value for CSV (shortest round-trip text of the f32).
 pub fn fmt_f32(x: f32) -> String {
+    let mut s = String::new();
+    push_f32(&mut s, x);
+    s
+}
+
+/// Appends [`fmt_f32`]'s text of `x` to `out` (without a new allocation).
+pub fn push_f32(out: &mut String, x: f32) {
+    use std::fmt::Write;
     if x == 0.0 {
-        "0".to_string()
+        out.push('0');
     } else {
-        format!("{x}")
+        let _ = write!(out, "{x}");
     }
 }
 
