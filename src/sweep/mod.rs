@@ -265,11 +265,28 @@ pub fn t975(df: u64) -> f64 {
     }
 }
 
-/// One record of a sweep's `timeseries.csv`: run id, step and metrics.
-fn timeseries_line(id: &str, step: u64, values: &[f64]) -> Vec<u8> {
-    let mut row = vec![id.to_string(), step.to_string()];
-    row.extend(values.iter().map(|&x| fmt_f64(x)));
-    csv_line(&row)
+/// The records of a run's rows in a sweep's `timeseries.csv` (run id,
+/// step and metrics), by one CSV writer, each cell formatted into one
+/// reused string.
+fn timeseries_bytes(id: &str, rows: &[(u64, Vec<f64>)]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut cell = String::new();
+    let mut write = || -> csv::Result<()> {
+        for (step, values) in rows {
+            w.write_field(id)?;
+            w.write_field(step.to_string())?;
+            for &x in values {
+                cell.clear();
+                crate::output::push_f64(&mut cell, x);
+                w.write_field(&cell)?;
+            }
+            w.write_record(None::<&[u8]>)?;
+        }
+        Ok(())
+    };
+    // Writing to memory cannot fail.
+    let _ = write();
+    w.into_inner().unwrap_or_default()
 }
 
 /// One CSV record as bytes (the same quoting as the csv crate's writer).
@@ -742,7 +759,7 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
         let n = sweep.replicates.to_string().len();
         let mut measure = |rows: &mut dyn Iterator<Item = metrics::Row>| {
             for (step, v) in rows {
-                bytes += timeseries_line(&id, step, &v).len();
+                bytes += timeseries_bytes(&id, &[(step, v.clone())]).len();
                 aggregate += prefix + step.to_string().len();
                 for &x in &v {
                     let w = fmt_f64(x).len();
@@ -916,11 +933,15 @@ fn run_in_pool(
                 "stopped after {done} of {n} runs, which are kept; run the same command again to resume"
             )));
         }
-        let results: Vec<Result<RunResult>> = batch
+        // Each run with its records of timeseries.csv, formatted by its task.
+        let results: Vec<Result<(RunResult, Vec<u8>)>> = batch
             .par_iter()
             .map(|&id| {
                 let (point, replicate) = sweep.point_of(id);
-                run_one(sweep, point, replicate)
+                run_one(sweep, point, replicate).map(|r| {
+                    let bytes = timeseries_bytes(&id.to_string(), &r.rows);
+                    (r, bytes)
+                })
             })
             .collect();
         let mut runs_bytes = Vec::new();
@@ -929,7 +950,7 @@ fn run_in_pool(
         // are kept (in run order, as a resume expects), the rest dropped.
         let mut stopped = false;
         for (&id, r) in batch.iter().zip(results) {
-            let r = match r {
+            let (r, run_ts_bytes) = match r {
                 Err(Error::Interrupted(_)) => {
                     stopped = true;
                     break;
@@ -970,9 +991,7 @@ fn run_in_pool(
             rec.extend(last.iter().map(|&v| fmt_f64(v)));
             rec.extend(r.verdicts.iter().map(|v| v.to_string()));
             runs_bytes.extend(csv_line(&rec));
-            for (step, v) in &r.rows {
-                ts_bytes.extend(timeseries_line(&id.to_string(), *step, v));
-            }
+            ts_bytes.extend(run_ts_bytes);
             done += 1;
         }
         // Time series first, then the runs that make them count: a run is
