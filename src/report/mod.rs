@@ -731,8 +731,41 @@ fn run_report(dir: &Path) -> Result<String> {
     Ok(page(&format!("powerdyn: {name}"), &sections))
 }
 
+/// Whether the first snapshot of agents.csv holds at most `max` agents,
+/// read no further than it takes to tell (false if it cannot be read).
+fn first_snapshot_at_most(path: &Path, max: usize) -> bool {
+    let Ok(mut r) = csv::Reader::from_path(path) else {
+        return false;
+    };
+    let Some(st) = r
+        .headers()
+        .ok()
+        .and_then(|h| h.iter().position(|c| c == "step"))
+    else {
+        return false;
+    };
+    let (mut first, mut count) = (None::<String>, 0);
+    let mut rec = csv::StringRecord::new();
+    while let Ok(true) = r.read_record(&mut rec) {
+        match &first {
+            None => first = Some(rec[st].to_string()),
+            Some(f) if f != &rec[st] => break,
+            Some(_) => {}
+        }
+        count += 1;
+        if count > max {
+            return false;
+        }
+    }
+    true
+}
+
 /// Network pictures at up to three snapshot steps, for groups of at most 60 agents.
 fn network_section(dir: &Path) -> Result<Option<String>> {
+    // Larger groups get no pictures: their files are not read whole.
+    if !first_snapshot_at_most(&dir.join("agents.csv"), 60) {
+        return Ok(None);
+    }
     let (Ok(agents), Ok(ties)) = (
         Table::read(&dir.join("agents.csv")),
         Table::read(&dir.join("ties.csv")),
@@ -1119,49 +1152,26 @@ pub fn narrative(dir: &Path) -> Result<String> {
             _ => Some((k, v)),
         },
     );
-    let ties = Table::read(&dir.join("ties.csv")).ok();
-    let agents = Table::read(&dir.join("agents.csv")).ok();
-    let names: BTreeMap<String, String> = match &agents {
-        Some(ag) => match (ag.col("agent"), ag.col("name")) {
-            (Some(a), Some(n)) => ag
-                .rows
-                .iter()
-                .map(|r| (r[a].clone(), r[n].clone()))
-                .collect(),
-            _ => BTreeMap::new(),
-        },
-        None => BTreeMap::new(),
-    };
+    // ties.csv and agents.csv are read a record at a time, keeping only
+    // what the account tells: a run of 10^6 agents writes hundreds of MB.
+    let ties = tie_story(&dir.join("ties.csv"));
+    let most = ties.as_ref().and_then(|t| t.most.clone());
+    let withdrawals: Vec<(&(String, String), &String)> = ties
+        .as_ref()
+        .map(|t| t.first.iter().take(8).collect())
+        .unwrap_or_default();
+    let mut wanted = std::collections::BTreeSet::new();
+    if let Some((_, from, to, _)) = &most {
+        wanted.extend([from.clone(), to.clone()]);
+    }
+    for ((a, b), _) in &withdrawals {
+        wanted.extend([a.clone(), b.clone()]);
+    }
+    let (names, bargaining) = agent_story(&dir.join("agents.csv"), &wanted).unwrap_or_default();
     let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     // The mean hides one person's resentment (a bullied employee's beside
     // the bully's none): the most resentful half at a tie snapshot, the
     // first snapshot at the largest value.
-    let most: Option<(String, String, String, f64, usize)> = ties.as_ref().and_then(|ties| {
-        let (s, f, t, r) = (
-            ties.col("step")?,
-            ties.col("from")?,
-            ties.col("to")?,
-            ties.col("resentment")?,
-        );
-        let snapshots = ties
-            .rows
-            .iter()
-            .map(|row| &row[s])
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        ties.rows
-            .iter()
-            .filter_map(|row| Some((row, row[r].parse::<f64>().ok()?)))
-            .filter(|(_, x)| x.is_finite())
-            .fold(
-                None,
-                |best: Option<(&Vec<String>, f64)>, (row, x)| match best {
-                    Some((_, b)) if b >= x => best,
-                    _ => Some((row, x)),
-                },
-            )
-            .map(|(row, x)| (row[s].clone(), row[f].clone(), row[t].clone(), x, snapshots))
-    });
     // Nobody resented only if the snapshots show no one who did (without
     // them, as for networks too large for ties.csv, the mean alone speaks).
     let someone = most.as_ref().map(|m| m.3 >= 0.005);
@@ -1180,11 +1190,11 @@ pub fn narrative(dir: &Path) -> Result<String> {
         )),
         None => {}
     }
-    if let Some((step, from, to, x, snapshots)) = most.filter(|m| m.3 >= 0.005) {
-        let of = if snapshots == 1 {
+    if let (Some((step, from, to, x)), Some(t)) = (most.filter(|m| m.3 >= 0.005), &ties) {
+        let of = if t.snapshots == 1 {
             "the one tie snapshot".to_string()
         } else {
-            format!("the {snapshots} tie snapshots")
+            format!("the {} tie snapshots", t.snapshots)
         };
         out.push_str(&format!(
             "The most resentful at {of} (ties.csv): {} toward {}, {x:.2} at step {step}.\n",
@@ -1193,111 +1203,193 @@ pub fn narrative(dir: &Path) -> Result<String> {
         ));
     }
     // Who withdrew from whom, and by when (from the tie snapshots).
-    if let Some(ties) = &ties {
-        if let (Some(s), Some(f), Some(t), Some(e)) = (
-            ties.col("step"),
-            ties.col("from"),
-            ties.col("to"),
-            ties.col("engagement"),
-        ) {
-            let mut first: BTreeMap<(String, String), String> = BTreeMap::new();
-            // A tie closed by an event (a leave, a join still to come, a
-            // tie_cut) has engagement 0 without anyone withdrawing.
-            let closed_col = ties.col("closed");
-            let mut closed = std::collections::BTreeSet::new();
-            for r in &ties.rows {
-                if closed_col.is_some_and(|c| r[c] == "1") {
-                    let (a, b) = (&r[f], &r[t]);
-                    closed.insert((a.min(b).clone(), a.max(b).clone()));
-                    continue;
-                }
-                if r[e].parse::<f64>().unwrap_or(1.0) < 0.25 {
-                    first
-                        .entry((r[f].clone(), r[t].clone()))
-                        .or_insert_with(|| r[s].clone());
-                }
-            }
-            for ((a, b), step) in first.iter().take(8) {
-                out.push_str(&format!(
-                    "{} withdrew from {} (by step {step}).\n",
-                    name(a),
-                    name(b)
-                ));
-            }
-            if first.len() > 8 {
-                out.push_str(&format!("... and {} more withdrawals.\n", first.len() - 8));
-            }
-            if first.is_empty() && !closed.is_empty() {
-                // withdrawn_share counts closed ties too: it cannot tell.
-                out.push_str(&format!(
-                    "Nobody withdrew at the tie snapshots; {} closed by events (leave, join or tie_cut), which withdrawn_share counts as withdrawn.\n",
-                    if closed.len() == 1 { "one tie was".to_string() } else { format!("{} ties were", closed.len()) }
-                ));
-            } else if first.is_empty() {
-                // The snapshots may miss a withdrawal the time series shows.
-                let share = ts.values("withdrawn_share");
-                let peak = share
-                    .iter()
-                    .copied()
-                    .filter(|v| v.is_finite())
-                    .fold(0.0f64, f64::max);
-                // The first record with any tie withdrawn.
-                match share.iter().position(|&v| v > 0.0) {
-                    Some(k) if peak > 0.0 => out.push_str(&format!(
-                        "Ties were withdrawn between the tie snapshots: at most {:.0}% of them, the first by step {} (withdrawn_share in timeseries.csv).\n",
-                        100.0 * peak,
-                        steps.get(k).copied().unwrap_or(0.0)
-                    )),
-                    _ => out.push_str("Nobody withdrew.\n"),
-                }
+    if let Some(t) = ties.as_ref().filter(|t| t.withdrawals) {
+        for ((a, b), step) in &withdrawals {
+            out.push_str(&format!(
+                "{} withdrew from {} (by step {step}).\n",
+                name(a),
+                name(b)
+            ));
+        }
+        if t.first.len() > 8 {
+            out.push_str(&format!(
+                "... and {} more withdrawals.\n",
+                t.first.len() - 8
+            ));
+        }
+        if t.first.is_empty() && !t.closed.is_empty() {
+            // withdrawn_share counts closed ties too: it cannot tell.
+            out.push_str(&format!(
+                "Nobody withdrew at the tie snapshots; {} closed by events (leave, join or tie_cut), which withdrawn_share counts as withdrawn.\n",
+                if t.closed.len() == 1 { "one tie was".to_string() } else { format!("{} ties were", t.closed.len()) }
+            ));
+        } else if t.first.is_empty() {
+            // The snapshots may miss a withdrawal the time series shows.
+            let share = ts.values("withdrawn_share");
+            let peak = share
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(0.0f64, f64::max);
+            // The first record with any tie withdrawn.
+            match share.iter().position(|&v| v > 0.0) {
+                Some(k) if peak > 0.0 => out.push_str(&format!(
+                    "Ties were withdrawn between the tie snapshots: at most {:.0}% of them, the first by step {} (withdrawn_share in timeseries.csv).\n",
+                    100.0 * peak,
+                    steps.get(k).copied().unwrap_or(0.0)
+                )),
+                _ => out.push_str("Nobody withdrew.\n"),
             }
         }
     }
     // Bargaining: each agent's share of the pools it split and how often it
     // was left out, at the last snapshot (what exchange stories ask the
     // reader to watch; agents.csv alone, as ties.csv may not be written).
-    if let Some(agents) = &agents {
-        if let (Some(st), Some(a), Some(b), Some(x)) = (
-            agents.col("step"),
-            agents.col("agent"),
-            agents.col("bargain_share"),
-            agents.col("exclusion_rate"),
-        ) {
-            let last = agents.rows.last().map(|r| r[st].clone());
-            let rows: Vec<&Vec<String>> = agents
-                .rows
-                .iter()
-                .filter(|r| Some(&r[st]) == last.as_ref())
-                .filter(|r| r[b].parse::<f64>().is_ok_and(f64::is_finite))
-                .collect();
-            if !rows.is_empty() {
-                let told: Vec<String> = rows
-                    .iter()
-                    .take(8)
-                    .map(|r| {
-                        let share: f64 = r[b].parse().unwrap_or(f64::NAN);
-                        let excluded: f64 = r[x].parse().unwrap_or(f64::NAN);
-                        format!(
-                            "{} takes {share:.2} of a pool, left out of {:.0}% of rounds",
-                            name(&r[a]),
-                            100.0 * excluded
-                        )
-                    })
-                    .collect();
-                let more = if rows.len() > 8 {
-                    format!("; ... and {} more", rows.len() - 8)
-                } else {
-                    String::new()
-                };
-                out.push_str(&format!(
-                    "Bargaining, by step {}: {}{more}.\n",
-                    last.unwrap_or_default(),
-                    told.join("; ")
-                ));
+    if let Some(b) = bargaining {
+        let told: Vec<String> = b
+            .first
+            .iter()
+            .map(|(agent, share, excluded)| {
+                format!(
+                    "{} takes {share:.2} of a pool, left out of {:.0}% of rounds",
+                    name(agent),
+                    100.0 * excluded
+                )
+            })
+            .collect();
+        let more = if b.count > 8 {
+            format!("; ... and {} more", b.count - 8)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "Bargaining, by step {}: {}{more}.\n",
+            b.step,
+            told.join("; ")
+        ));
+    }
+    Ok(out)
+}
+
+/// What [`narrative`] tells from ties.csv, read a record at a time.
+#[derive(Debug, Default)]
+struct TieStory {
+    /// Distinct snapshot steps.
+    snapshots: usize,
+    /// The most resentful half (step, from, to, resentment), the first at
+    /// the largest value; `None` without those columns or a finite value.
+    most: Option<(String, String, String, f64)>,
+    /// Whether the file has the columns the withdrawals need.
+    withdrawals: bool,
+    /// Each pair's first step with engagement below 0.25, ties closed by
+    /// an event aside.
+    first: BTreeMap<(String, String), String>,
+    /// The pairs closed by events (a leave, a join still to come, a tie_cut),
+    /// which have engagement 0 without anyone withdrawing.
+    closed: std::collections::BTreeSet<(String, String)>,
+}
+
+/// Reads ties.csv a record at a time; `None` if it is missing or unreadable.
+fn tie_story(path: &Path) -> Option<TieStory> {
+    let mut r = csv::Reader::from_path(path).ok()?;
+    let header: Vec<String> = r.headers().ok()?.iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (s, f, t) = (col("step"), col("from"), col("to"));
+    let (res, e, c) = (col("resentment"), col("engagement"), col("closed"));
+    let mut story = TieStory {
+        withdrawals: s.is_some() && f.is_some() && t.is_some() && e.is_some(),
+        ..TieStory::default()
+    };
+    let mut steps = std::collections::BTreeSet::new();
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).ok()? {
+        let (Some(s), Some(f), Some(t)) = (s, f, t) else {
+            continue;
+        };
+        let (step, from, to) = (&rec[s], &rec[f], &rec[t]);
+        if let Some(res) = res {
+            steps.insert(step.to_string());
+            let x = rec[res].parse::<f64>().ok().filter(|x| x.is_finite());
+            if let Some(x) = x {
+                if story.most.as_ref().is_none_or(|m| m.3 < x) {
+                    story.most = Some((step.to_string(), from.to_string(), to.to_string(), x));
+                }
+            }
+        }
+        if let Some(e) = e {
+            if c.is_some_and(|c| &rec[c] == "1") {
+                let (a, b) = (from.min(to), from.max(to));
+                story.closed.insert((a.to_string(), b.to_string()));
+                continue;
+            }
+            if rec[e].parse::<f64>().unwrap_or(1.0) < 0.25 {
+                story
+                    .first
+                    .entry((from.to_string(), to.to_string()))
+                    .or_insert_with(|| step.to_string());
             }
         }
     }
-    Ok(out)
+    story.snapshots = steps.len();
+    Some(story)
+}
+
+/// The bargaining [`narrative`] tells: the last snapshot's step, how many
+/// agents it shows with a share, and the first eight (agent, share, the
+/// share of rounds left out).
+#[derive(Debug)]
+struct Bargaining {
+    step: String,
+    count: usize,
+    first: Vec<(String, f64, f64)>,
+}
+
+/// The names of the agents in `wanted` and of those [`Bargaining`] tells,
+/// and the bargaining, from agents.csv read a record at a time; `None` if
+/// it is missing or unreadable.
+fn agent_story(
+    path: &Path,
+    wanted: &std::collections::BTreeSet<String>,
+) -> Option<(BTreeMap<String, String>, Option<Bargaining>)> {
+    let mut r = csv::Reader::from_path(path).ok()?;
+    let header: Vec<String> = r.headers().ok()?.iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (a, n) = (col("agent"), col("name"));
+    let (st, b, x) = (col("step"), col("bargain_share"), col("exclusion_rate"));
+    let mut names = BTreeMap::new();
+    let mut last: Option<Bargaining> = None;
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).ok()? {
+        let Some(a) = a else { continue };
+        let agent = &rec[a];
+        if let Some(n) = n.filter(|_| wanted.contains(agent)) {
+            names.insert(agent.to_string(), rec[n].to_string());
+        }
+        let (Some(st), Some(b), Some(x)) = (st, b, x) else {
+            continue;
+        };
+        // A new snapshot starts the account again: the last one stays.
+        if last.as_ref().is_none_or(|l| l.step != rec[st]) {
+            last = Some(Bargaining {
+                step: rec[st].to_string(),
+                count: 0,
+                first: Vec::new(),
+            });
+        }
+        let l = last.as_mut().expect("set above");
+        let Some(share) = rec[b].parse::<f64>().ok().filter(|v| v.is_finite()) else {
+            continue;
+        };
+        l.count += 1;
+        if l.first.len() < 8 {
+            let excluded = rec[x].parse().unwrap_or(f64::NAN);
+            l.first.push((agent.to_string(), share, excluded));
+            if let Some(n) = n {
+                names.insert(agent.to_string(), rec[n].to_string());
+            }
+        }
+    }
+    Some((names, last.filter(|l| l.count > 0)))
 }
 
 /// A run read for comparison: name, time series, summary and event markers.
@@ -1560,6 +1652,60 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_snapshots_are_read_a_record_at_a_time_for_what_the_account_tells() {
+        use super::{agent_story, first_snapshot_at_most, tie_story};
+        let dir = tempfile::tempdir().unwrap();
+        let agents = dir.path().join("agents.csv");
+        std::fs::write(
+            &agents,
+            "step,agent,name,bargain_share,exclusion_rate\n\
+             0,0,ann,0.5,0\n0,1,bob,,\n0,2,cy,0.2,0.1\n\
+             9,0,ann,,\n9,1,bob,0.75,0.25\n9,2,cy,0.25,0.5\n",
+        )
+        .unwrap();
+        assert!(first_snapshot_at_most(&agents, 3));
+        assert!(!first_snapshot_at_most(&agents, 2));
+        assert!(!first_snapshot_at_most(&dir.path().join("missing.csv"), 60));
+        let wanted = ["0".to_string()].into_iter().collect();
+        let (names, b) = agent_story(&agents, &wanted).unwrap();
+        // The last snapshot's bargaining; the names asked for and told.
+        let b = b.unwrap();
+        assert_eq!((b.step.as_str(), b.count), ("9", 2));
+        assert_eq!(
+            b.first,
+            vec![("1".into(), 0.75, 0.25), ("2".into(), 0.25, 0.5)]
+        );
+        let ann_bob_cy = [("0", "ann"), ("1", "bob"), ("2", "cy")];
+        let expected: std::collections::BTreeMap<String, String> = ann_bob_cy
+            .iter()
+            .map(|(a, n)| (a.to_string(), n.to_string()))
+            .collect();
+        assert_eq!(names, expected);
+
+        let ties = dir.path().join("ties.csv");
+        std::fs::write(
+            &ties,
+            "step,from,to,engagement,resentment,affect,wins,closed\n\
+             0,0,1,1,0.25,0,0,0\n0,1,0,1,0,0,0,0\n0,1,2,0,0,0,0,1\n\
+             9,0,1,0.1,0.5,0,0,0\n9,1,0,0.2,0.5,0,0,0\n9,1,2,0,0,0,0,1\n",
+        )
+        .unwrap();
+        let t = tie_story(&ties).unwrap();
+        assert_eq!(t.snapshots, 2);
+        // The first half at the largest resentment.
+        assert_eq!(t.most, Some(("9".into(), "0".into(), "1".into(), 0.5)));
+        assert!(t.withdrawals);
+        let first: Vec<_> = t
+            .first
+            .iter()
+            .map(|((a, b), s)| (a.as_str(), b.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(first, vec![("0", "1", "9"), ("1", "0", "9")]);
+        assert_eq!(t.closed.len(), 1, "a closed tie is no withdrawal");
+        assert!(tie_story(&dir.path().join("missing.csv")).is_none());
+    }
+
     #[test]
     fn a_late_range_is_rounded_outward_but_keeps_exact_two_decimal_ends() {
         use super::range_text;
