@@ -1699,9 +1699,14 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     }
     let mut ts_f = PartFile::create(out_dir, "timeseries.csv")?;
     let ts_path = ts_f.part_path().to_path_buf();
-    ts_f.writer()
-        .write_all(&csv_line(&ts_header.unwrap_or_default()))
-        .map_err(|e| Error::io(&ts_path, e))?;
+    // One writer for every record (the same bytes as csv_line's).
+    let mut ts_w = csv::Writer::from_writer(ts_f.writer());
+    let write_err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io(&ts_path, e),
+        other => Error::Run(format!("{}: {other:?}", ts_path.display())),
+    };
+    ts_w.write_record(&ts_header.unwrap_or_default())
+        .map_err(write_err)?;
     for (id, s, _) in &runs {
         let reader = &mut readers[*s];
         while let Some(Ok(row)) = reader.peek() {
@@ -1712,11 +1717,11 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
                 .next()
                 .expect("peeked")
                 .map_err(|e| bad(&shards[*s], e.to_string()))?;
-            ts_f.writer()
-                .write_all(&csv_line(&row))
-                .map_err(|e| Error::io(&ts_path, e))?;
+            ts_w.write_record(&row).map_err(write_err)?;
         }
     }
+    ts_w.flush().map_err(|e| Error::io(&ts_path, e))?;
+    drop(ts_w);
     runs_f.commit()?;
     ts_f.commit()?;
     if let Some(d) = design {
