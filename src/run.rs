@@ -17,7 +17,7 @@ use crate::engine::Simulation;
 use crate::error::{Error, Result};
 use crate::metrics::{self, HEADLINE};
 use crate::model::BASE_NAMES;
-use crate::output::{fmt_f32, fmt_f64, prepare_dir, push_f32, push_f64, PartFile};
+use crate::output::{fmt_f64, prepare_dir, push_f32, push_f64, PartFile};
 use crate::scenario::Scenario;
 use crate::verdict::{judge, Verdict, VerdictConfig};
 
@@ -357,42 +357,28 @@ fn run_in_dir(
         None
     };
     let tf_path = cfg.out_dir.join("ties.csv.part");
-    let mut tiew = tf.as_mut().map(|f| csv::Writer::from_writer(f.writer()));
+    let mut tiew = tf.as_mut().map(|f| f.writer());
     if let Some(w) = tiew.as_mut() {
-        w.write_record([
-            "step",
-            "from",
-            "to",
-            "engagement",
-            "resentment",
-            "affect",
-            "wins",
-            "closed",
-        ])
-        .map_err(io(&tf_path))?;
+        let mut header = csv::Writer::from_writer(&mut **w);
+        header
+            .write_record([
+                "step",
+                "from",
+                "to",
+                "engagement",
+                "resentment",
+                "affect",
+                "wins",
+                "closed",
+            ])
+            .map_err(io(&tf_path))?;
+        header.flush().map_err(|e| Error::io(&tf_path, e))?;
     }
-    let tie_snapshot = |sim: &Simulation, w: &mut Option<csv::Writer<_>>| -> Result<()> {
-        let Some(w) = w.as_mut() else { return Ok(()) };
-        let csr = &sim.world.ties.csr;
-        let step = sim.step.to_string();
-        for i in 0..sim.world.agents.len() {
-            for e in csr.row(i) {
-                let t = &sim.world.ties.state[e];
-                w.write_record([
-                    step.clone(),
-                    i.to_string(),
-                    csr.targets[e].to_string(),
-                    fmt_f32(t.engagement),
-                    fmt_f32(t.resentment),
-                    fmt_f32(t.affect),
-                    sim.world.ties.wins_of(e).to_string(),
-                    u8::from(sim.world.ties.is_closed(e)).to_string(),
-                ])
-                .map_err(io(&tf_path))?;
-            }
-        }
-        Ok(())
-    };
+    let tie_snapshot =
+        |sim: &Simulation, w: &mut Option<&mut std::io::BufWriter<std::fs::File>>| -> Result<()> {
+            let Some(w) = w.as_mut() else { return Ok(()) };
+            write_tie_snapshot(sim, w).map_err(io(&tf_path))
+        };
 
     // Events and interventions, one row per applied event.
     let mut events_file = if sim.events.is_empty() {
@@ -522,7 +508,6 @@ fn run_in_dir(
     if let Some(w) = tiew.as_mut() {
         w.flush().map_err(|e| Error::io(&tf_path, e))?;
     }
-    drop(tiew);
     if let Some(w) = issw.as_mut() {
         w.flush().map_err(|e| Error::io(&is_path, e))?;
     }
@@ -706,7 +691,6 @@ const SNAPSHOT_BATCH: usize = 32 * crate::engine::CHUNK;
 /// threads. Each cell is formatted into one reused string, so a row
 /// allocates nothing.
 pub(crate) fn write_snapshot<W: std::io::Write>(sim: &Simulation, out: &mut W) -> csv::Result<()> {
-    use rayon::prelude::*;
     use std::fmt::Write as _;
     let w = &sim.world;
     let a = &w.agents;
@@ -774,7 +758,21 @@ pub(crate) fn write_snapshot<W: std::io::Write>(sim: &Simulation, out: &mut W) -
         }
         wtr.write_record(None::<&[u8]>)
     };
-    let n = a.len();
+    write_agent_rows(a.len(), out, row)
+}
+
+/// Writes the CSV records `row` writes for each agent `0..n` to `out`,
+/// formatted in parallel: a [`CHUNK`](crate::engine::CHUNK) of agents per
+/// task, by a CSV writer of its own into a buffer, [`SNAPSHOT_BATCH`]
+/// agents at a time, the buffers written in agent order — the same bytes as
+/// one writer writing every record, whatever the number of threads. `row`
+/// gets a string to format cells into, reused across its calls.
+fn write_agent_rows<W: std::io::Write>(
+    n: usize,
+    out: &mut W,
+    row: impl Fn(usize, &mut csv::Writer<Vec<u8>>, &mut String) -> csv::Result<()> + Sync,
+) -> csv::Result<()> {
+    use rayon::prelude::*;
     let chunk = crate::engine::CHUNK;
     for batch in (0..n).step_by(SNAPSHOT_BATCH) {
         let end = (batch + SNAPSHOT_BATCH).min(n);
@@ -796,6 +794,40 @@ pub(crate) fn write_snapshot<W: std::io::Write>(sim: &Simulation, out: &mut W) -
         }
     }
     Ok(())
+}
+
+/// Writes one snapshot of every tie half (the rows of `ties.csv` at the
+/// current step) to `out`, agent by agent as [`write_snapshot`] does.
+pub(crate) fn write_tie_snapshot<W: std::io::Write>(
+    sim: &Simulation,
+    out: &mut W,
+) -> csv::Result<()> {
+    use std::fmt::Write as _;
+    let ties = &sim.world.ties;
+    let csr = &ties.csr;
+    let step = sim.step.to_string();
+    write_agent_rows(sim.world.agents.len(), out, |i, wtr, cell| {
+        for e in csr.row(i) {
+            let t = &ties.state[e];
+            wtr.write_field(&step)?;
+            for k in [i, csr.targets[e] as usize] {
+                cell.clear();
+                let _ = write!(cell, "{k}");
+                wtr.write_field(&*cell)?;
+            }
+            for x in [t.engagement, t.resentment, t.affect] {
+                cell.clear();
+                push_f32(cell, x);
+                wtr.write_field(&*cell)?;
+            }
+            cell.clear();
+            let _ = write!(cell, "{}", ties.wins_of(e));
+            wtr.write_field(&*cell)?;
+            wtr.write_field(if ties.is_closed(e) { "1" } else { "0" })?;
+            wtr.write_record(None::<&[u8]>)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -837,14 +869,39 @@ mod tests {
         out.into_inner().unwrap()
     }
 
+    /// The tie snapshot as first written: one writer, a `String` per cell.
+    fn sequential_tie_snapshot(sim: &crate::engine::Simulation) -> Vec<u8> {
+        use crate::output::fmt_f32;
+        let (ties, csr) = (&sim.world.ties, &sim.world.ties.csr);
+        let mut out = csv::Writer::from_writer(Vec::new());
+        for i in 0..sim.world.agents.len() {
+            for e in csr.row(i) {
+                let t = &ties.state[e];
+                out.write_record([
+                    sim.step.to_string(),
+                    i.to_string(),
+                    csr.targets[e].to_string(),
+                    fmt_f32(t.engagement),
+                    fmt_f32(t.resentment),
+                    fmt_f32(t.affect),
+                    ties.wins_of(e).to_string(),
+                    u8::from(ties.is_closed(e)).to_string(),
+                ])
+                .unwrap();
+            }
+        }
+        out.into_inner().unwrap()
+    }
+
     #[test]
-    fn a_snapshot_written_in_parallel_batches_is_the_sequential_text() {
+    fn snapshots_written_in_parallel_batches_are_the_sequential_text() {
         // More agents than one batch holds, the last chunk and batch partial.
         let n = super::SNAPSHOT_BATCH as u64 + 3 * crate::engine::CHUNK as u64 + 5;
         let s = crate::bench::scenario(n, 4, 0.1).unwrap();
         let mut sim = crate::engine::Simulation::new(&s, 2, 0).unwrap();
         sim.step();
         let expected = sequential_snapshot(&sim);
+        let expected_ties = sequential_tie_snapshot(&sim);
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -854,7 +911,16 @@ mod tests {
             pool.install(|| super::write_snapshot(&sim, &mut got))
                 .unwrap();
             assert!(got == expected, "{threads} threads");
+            let mut got = Vec::new();
+            pool.install(|| super::write_tie_snapshot(&sim, &mut got))
+                .unwrap();
+            assert!(got == expected_ties, "ties, {threads} threads");
         }
+        let halves = sim.world.ties.csr.targets.len();
+        assert_eq!(
+            expected_ties.iter().filter(|&&b| b == b'\n').count(),
+            halves
+        );
         assert_eq!(expected.iter().filter(|&&b| b == b'\n').count(), n as usize);
     }
 
