@@ -16,7 +16,6 @@ use serde::Serialize;
 use crate::engine::Simulation;
 use crate::error::{Error, Result};
 use crate::metrics::{self, HEADLINE};
-use crate::model::BASE_NAMES;
 use crate::output::{fmt_f64, prepare_dir, push_f32, push_f64, PartFile};
 use crate::scenario::Scenario;
 use crate::verdict::{judge, Verdict, VerdictConfig};
@@ -321,31 +320,9 @@ fn run_in_dir(
     header.extend(columns.iter().cloned());
     tsw.write_record(&header).map_err(io(&ts_path))?;
     let agw = ag.writer();
-    let mut aheader: Vec<String> = ["step", "agent", "name", "population", "groups"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    aheader.extend(BASE_NAMES.iter().map(|s| s.to_string()));
-    aheader.extend(
-        [
-            "resources",
-            "self_esteem",
-            "motive",
-            "exit_cost",
-            "alternatives",
-            "opinion",
-            "self_weight",
-            "social_power",
-            "bargain_share",
-            "exchange_rate",
-            "exclusion_rate",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
     {
         let mut header = csv::Writer::from_writer(&mut *agw);
-        header.write_record(&aheader).map_err(io(&ag_path))?;
+        header.write_record(agent_columns()).map_err(io(&ag_path))?;
         header.flush().map_err(|e| Error::io(&ag_path, e))?;
     }
 
@@ -360,18 +337,7 @@ fn run_in_dir(
     let mut tiew = tf.as_mut().map(|f| f.writer());
     if let Some(w) = tiew.as_mut() {
         let mut header = csv::Writer::from_writer(&mut **w);
-        header
-            .write_record([
-                "step",
-                "from",
-                "to",
-                "engagement",
-                "resentment",
-                "affect",
-                "wins",
-                "closed",
-            ])
-            .map_err(io(&tf_path))?;
+        header.write_record(tie_columns()).map_err(io(&tf_path))?;
         header.flush().map_err(|e| Error::io(&tf_path, e))?;
     }
     let tie_snapshot =
@@ -677,6 +643,33 @@ fn run_in_dir(
     Ok(summary)
 }
 
+/// The columns of agents.csv.
+pub(crate) fn agent_columns() -> Vec<&'static str> {
+    let mut c = vec!["step", "agent", "name", "population", "groups"];
+    c.extend(crate::model::BASE_NAMES);
+    c.extend([
+        "resources",
+        "self_esteem",
+        "motive",
+        "exit_cost",
+        "alternatives",
+        "opinion",
+        "self_weight",
+        "social_power",
+        "bargain_share",
+        "exchange_rate",
+        "exclusion_rate",
+    ]);
+    c
+}
+
+/// The columns of ties.csv.
+fn tie_columns() -> Vec<&'static str> {
+    "step,from,to,engagement,resentment,affect,wins,closed"
+        .split(',')
+        .collect()
+}
+
 /// Agents whose snapshot rows are formatted at once (in parallel, a
 /// [`CHUNK`](crate::engine::CHUNK) of them per task) before they are
 /// written: about 13 MB of text.
@@ -758,7 +751,7 @@ pub(crate) fn write_snapshot<W: std::io::Write>(sim: &Simulation, out: &mut W) -
         }
         wtr.write_record(None::<&[u8]>)
     };
-    write_agent_rows(a.len(), out, row)
+    write_agent_rows(a.len(), &agent_columns(), out, row)
 }
 
 /// Writes the CSV records `row` writes for each agent `0..n` to `out`,
@@ -767,13 +760,25 @@ pub(crate) fn write_snapshot<W: std::io::Write>(sim: &Simulation, out: &mut W) -
 /// agents at a time, the buffers written in agent order — the same bytes as
 /// one writer writing every record, whatever the number of threads. `row`
 /// gets a string to format cells into, reused across its calls.
+///
+/// Each chunk's writer first writes `header` (cut from its buffer), so that
+/// it refuses a record with another number of fields, as one writer after
+/// the file's header would.
 fn write_agent_rows<W: std::io::Write>(
     n: usize,
+    header: &[&str],
     out: &mut W,
     row: impl Fn(usize, &mut csv::Writer<Vec<u8>>, &mut String) -> csv::Result<()> + Sync,
 ) -> csv::Result<()> {
     use rayon::prelude::*;
     let chunk = crate::engine::CHUNK;
+    let header_bytes = {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header)?;
+        w.into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?
+            .len()
+    };
     for batch in (0..n).step_by(SNAPSHOT_BATCH) {
         let end = (batch + SNAPSHOT_BATCH).min(n);
         let starts: Vec<usize> = (batch..end).step_by(chunk).collect();
@@ -781,6 +786,7 @@ fn write_agent_rows<W: std::io::Write>(
             .into_par_iter()
             .map(|lo| {
                 let mut wtr = csv::Writer::from_writer(Vec::new());
+                wtr.write_record(header)?;
                 let mut cell = String::new();
                 for i in lo..(lo + chunk).min(end) {
                     row(i, &mut wtr, &mut cell)?;
@@ -790,7 +796,7 @@ fn write_agent_rows<W: std::io::Write>(
             })
             .collect();
         for part in parts {
-            out.write_all(&part?)?;
+            out.write_all(&part?[header_bytes..])?;
         }
     }
     Ok(())
@@ -806,28 +812,33 @@ pub(crate) fn write_tie_snapshot<W: std::io::Write>(
     let ties = &sim.world.ties;
     let csr = &ties.csr;
     let step = sim.step.to_string();
-    write_agent_rows(sim.world.agents.len(), out, |i, wtr, cell| {
-        for e in csr.row(i) {
-            let t = &ties.state[e];
-            wtr.write_field(&step)?;
-            for k in [i, csr.targets[e] as usize] {
+    write_agent_rows(
+        sim.world.agents.len(),
+        &tie_columns(),
+        out,
+        |i, wtr, cell| {
+            for e in csr.row(i) {
+                let t = &ties.state[e];
+                wtr.write_field(&step)?;
+                for k in [i, csr.targets[e] as usize] {
+                    cell.clear();
+                    let _ = write!(cell, "{k}");
+                    wtr.write_field(&*cell)?;
+                }
+                for x in [t.engagement, t.resentment, t.affect] {
+                    cell.clear();
+                    push_f32(cell, x);
+                    wtr.write_field(&*cell)?;
+                }
                 cell.clear();
-                let _ = write!(cell, "{k}");
+                let _ = write!(cell, "{}", ties.wins_of(e));
                 wtr.write_field(&*cell)?;
+                wtr.write_field(if ties.is_closed(e) { "1" } else { "0" })?;
+                wtr.write_record(None::<&[u8]>)?;
             }
-            for x in [t.engagement, t.resentment, t.affect] {
-                cell.clear();
-                push_f32(cell, x);
-                wtr.write_field(&*cell)?;
-            }
-            cell.clear();
-            let _ = write!(cell, "{}", ties.wins_of(e));
-            wtr.write_field(&*cell)?;
-            wtr.write_field(if ties.is_closed(e) { "1" } else { "0" })?;
-            wtr.write_record(None::<&[u8]>)?;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]
@@ -891,6 +902,13 @@ mod tests {
             }
         }
         out.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_row_of_another_width_than_its_header_is_refused() {
+        let row = |_: usize, w: &mut csv::Writer<Vec<u8>>, _: &mut String| w.write_record(["1"]);
+        let err = super::write_agent_rows(3, &["a", "b"], &mut Vec::new(), row).unwrap_err();
+        assert!(err.to_string().contains("fields"), "{err}");
     }
 
     #[test]

@@ -37,6 +37,12 @@ impl Table {
     /// Reads a CSV file written by powerdyn; a file that cannot be read or
     /// parsed is bad input (exit code 2).
     pub fn read(path: &Path) -> Result<Table> {
+        Table::read_where(path, "", |_| true)
+    }
+
+    /// [`Table::read`], keeping only the rows whose cell in `column` passes
+    /// `keep` (every row when there is no such column).
+    pub fn read_where(path: &Path, column: &str, keep: impl Fn(&str) -> bool) -> Result<Table> {
         let bad = |e: csv::Error| {
             Error::input(
                 path.display().to_string(),
@@ -45,15 +51,19 @@ impl Table {
             )
         };
         let mut r = csv::Reader::from_path(path).map_err(bad)?;
-        let header = r
+        let header: Vec<String> = r
             .headers()
             .map_err(bad)?
             .iter()
             .map(str::to_string)
             .collect();
+        let col = header.iter().position(|h| h == column);
         let mut rows = Vec::new();
         for rec in r.records() {
-            rows.push(rec.map_err(bad)?.iter().map(str::to_string).collect());
+            let rec = rec.map_err(bad)?;
+            if col.is_none_or(|c| keep(&rec[c])) {
+                rows.push(rec.iter().map(str::to_string).collect());
+            }
         }
         Ok(Table { header, rows })
     }
@@ -731,8 +741,11 @@ fn run_report(dir: &Path) -> Result<String> {
     Ok(page(&format!("powerdyn: {name}"), &sections))
 }
 
-/// Whether the first snapshot of agents.csv holds at most `max` agents,
-/// read no further than it takes to tell (false if it cannot be read).
+/// Whether the first snapshot of agents.csv (its rows up to the first
+/// change of step: a run writes each snapshot's rows together) holds at
+/// most `max` agents, read no further than it takes to tell; false if the
+/// file cannot be opened (a record it cannot parse ends the count, and the
+/// caller's full read then fails).
 fn first_snapshot_at_most(path: &Path, max: usize) -> bool {
     let Ok(mut r) = csv::Reader::from_path(path) else {
         return false;
@@ -760,15 +773,39 @@ fn first_snapshot_at_most(path: &Path, max: usize) -> bool {
     true
 }
 
+/// The snapshot steps of agents.csv, ascending (a step that does not parse
+/// counts as 0, as the pictures read it); `None` if it cannot be read.
+fn snapshot_steps(path: &Path) -> Option<Vec<u64>> {
+    let mut r = csv::Reader::from_path(path).ok()?;
+    let st = r.headers().ok()?.iter().position(|c| c == "step")?;
+    let mut steps = std::collections::BTreeSet::new();
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).ok()? {
+        steps.insert(rec[st].parse::<u64>().unwrap_or(0));
+    }
+    Some(steps.into_iter().collect())
+}
+
 /// Network pictures at up to three snapshot steps, for groups of at most 60 agents.
 fn network_section(dir: &Path) -> Result<Option<String>> {
     // Larger groups get no pictures: their files are not read whole.
     if !first_snapshot_at_most(&dir.join("agents.csv"), 60) {
         return Ok(None);
     }
+    // The snapshots drawn (the first, middle and last), and only their rows
+    // read: a small group may have thousands of snapshots.
+    let Some(snaps) = snapshot_steps(&dir.join("agents.csv")) else {
+        return Ok(None);
+    };
+    let chosen: Vec<u64> = match snaps.len() {
+        0 => return Ok(None),
+        1..=3 => snaps.clone(),
+        k => vec![snaps[0], snaps[k / 2], snaps[k - 1]],
+    };
+    let keep = |step: &str| chosen.contains(&step.parse().unwrap_or(0));
     let (Ok(agents), Ok(ties)) = (
-        Table::read(&dir.join("agents.csv")),
-        Table::read(&dir.join("ties.csv")),
+        Table::read_where(&dir.join("agents.csv"), "step", keep),
+        Table::read_where(&dir.join("ties.csv"), "step", keep),
     ) else {
         return Ok(None);
     };
@@ -787,12 +824,6 @@ fn network_section(dir: &Path) -> Result<Option<String>> {
     if n == 0 || n > 60 {
         return Ok(None);
     }
-    let snaps: Vec<u64> = by_step.keys().copied().collect();
-    let chosen: Vec<u64> = match snaps.len() {
-        0 => return Ok(None),
-        1..=3 => snaps.clone(),
-        k => vec![snaps[0], snaps[k / 2], snaps[k - 1]],
-    };
     let base_cols: Vec<usize> = BASE_NAMES.iter().filter_map(|b| agents.col(b)).collect();
     let (tf, tt, te, tr) = (
         ties.col("from"),
@@ -1308,7 +1339,9 @@ fn tie_story(path: &Path) -> Option<TieStory> {
         };
         let (step, from, to) = (&rec[s], &rec[f], &rec[t]);
         if let Some(res) = res {
-            steps.insert(step.to_string());
+            if !steps.contains(step) {
+                steps.insert(step.to_string());
+            }
             let x = rec[res].parse::<f64>().ok().filter(|x| x.is_finite());
             if let Some(x) = x {
                 if story.most.as_ref().is_none_or(|m| m.3 < x) {
@@ -1344,6 +1377,10 @@ struct Bargaining {
     first: Vec<(String, f64, f64)>,
 }
 
+/// A snapshot's bargaining as read: how many agents have a share, and the
+/// first eight (agent, share, share of rounds left out, name).
+type StepBargains = (usize, Vec<(String, f64, f64, String)>);
+
 /// The names of the agents in `wanted` and of those [`Bargaining`] tells,
 /// and the bargaining, from agents.csv read a record at a time; `None` if
 /// it is missing or unreadable.
@@ -1357,7 +1394,10 @@ fn agent_story(
     let (a, n) = (col("agent"), col("name"));
     let (st, b, x) = (col("step"), col("bargain_share"), col("exclusion_rate"));
     let mut names = BTreeMap::new();
-    let mut last: Option<Bargaining> = None;
+    // Each snapshot's account (a few entries per snapshot), and the last
+    // row's step: the one told, wherever its rows are in the file.
+    let mut by_step: BTreeMap<String, StepBargains> = BTreeMap::new();
+    let mut last_step: Option<String> = None;
     let mut rec = csv::StringRecord::new();
     while r.read_record(&mut rec).ok()? {
         let Some(a) = a else { continue };
@@ -1368,28 +1408,34 @@ fn agent_story(
         let (Some(st), Some(b), Some(x)) = (st, b, x) else {
             continue;
         };
-        // A new snapshot starts the account again: the last one stays.
-        if last.as_ref().is_none_or(|l| l.step != rec[st]) {
-            last = Some(Bargaining {
-                step: rec[st].to_string(),
-                count: 0,
-                first: Vec::new(),
-            });
+        if last_step.as_deref() != Some(&rec[st]) {
+            last_step = Some(rec[st].to_string());
         }
-        let l = last.as_mut().expect("set above");
         let Some(share) = rec[b].parse::<f64>().ok().filter(|v| v.is_finite()) else {
             continue;
         };
-        l.count += 1;
-        if l.first.len() < 8 {
+        let (count, first) = by_step.entry(rec[st].to_string()).or_default();
+        *count += 1;
+        if first.len() < 8 {
             let excluded = rec[x].parse().unwrap_or(f64::NAN);
-            l.first.push((agent.to_string(), share, excluded));
-            if let Some(n) = n {
-                names.insert(agent.to_string(), rec[n].to_string());
-            }
+            let name = n.map(|n| rec[n].to_string()).unwrap_or_default();
+            first.push((agent.to_string(), share, excluded, name));
         }
     }
-    Some((names, last.filter(|l| l.count > 0)))
+    let told = last_step.and_then(|step| {
+        let (count, first) = by_step.remove(&step)?;
+        let first = first
+            .into_iter()
+            .map(|(agent, share, excluded, name)| {
+                if n.is_some() {
+                    names.insert(agent.clone(), name);
+                }
+                (agent, share, excluded)
+            })
+            .collect();
+        Some(Bargaining { step, count, first })
+    });
+    Some((names, told))
 }
 
 /// A run read for comparison: name, time series, summary and event markers.
@@ -1682,6 +1728,18 @@ mod tests {
             .map(|(a, n)| (a.to_string(), n.to_string()))
             .collect();
         assert_eq!(names, expected);
+        // Rows sorted by agent, the snapshots interleaved: still the last
+        // row's step, with all its rows.
+        std::fs::write(
+            &agents,
+            "step,agent,name,bargain_share,exclusion_rate\n\
+             0,0,ann,0.5,0\n9,0,ann,,\n0,1,bob,,\n9,1,bob,0.75,0.25\n\
+             0,2,cy,0.2,0.1\n9,2,cy,0.25,0.5\n",
+        )
+        .unwrap();
+        let b = agent_story(&agents, &wanted).unwrap().1.unwrap();
+        assert_eq!((b.step.as_str(), b.count), ("9", 2));
+        assert_eq!(b.first, vec![("1".into(), 0.75, 0.25), ("2".into(), 0.25, 0.5)]);
 
         let ties = dir.path().join("ties.csv");
         std::fs::write(

@@ -268,10 +268,10 @@ pub fn t975(df: u64) -> f64 {
 /// The records of a run's rows in a sweep's `timeseries.csv` (run id,
 /// step and metrics), by one CSV writer, each cell formatted into one
 /// reused string.
-fn timeseries_bytes(id: &str, rows: &[(u64, Vec<f64>)]) -> Vec<u8> {
+fn timeseries_bytes<'a>(id: &str, rows: impl IntoIterator<Item = (u64, &'a [f64])>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut cell = String::new();
-    let mut write = || -> csv::Result<()> {
+    let write = || -> csv::Result<()> {
         for (step, values) in rows {
             w.write_field(id)?;
             w.write_field(step.to_string())?;
@@ -284,9 +284,9 @@ fn timeseries_bytes(id: &str, rows: &[(u64, Vec<f64>)]) -> Vec<u8> {
         }
         Ok(())
     };
-    // Writing to memory cannot fail.
-    let _ = write();
-    w.into_inner().unwrap_or_default()
+    // Writing to memory cannot fail, nor can records of one width.
+    write().expect("a sweep's time-series records write to memory");
+    w.into_inner().expect("writing to memory cannot fail")
 }
 
 /// One CSV record as bytes (the same quoting as the csv crate's writer).
@@ -759,7 +759,7 @@ pub fn probe(sweep: &Sweep, point: usize, budget: Duration) -> Result<Probe> {
         let n = sweep.replicates.to_string().len();
         let mut measure = |rows: &mut dyn Iterator<Item = metrics::Row>| {
             for (step, v) in rows {
-                bytes += timeseries_bytes(&id, &[(step, v.clone())]).len();
+                bytes += timeseries_bytes(&id, [(step, &v[..])]).len();
                 aggregate += prefix + step.to_string().len();
                 for &x in &v {
                     let w = fmt_f64(x).len();
@@ -939,7 +939,8 @@ fn run_in_pool(
             .map(|&id| {
                 let (point, replicate) = sweep.point_of(id);
                 run_one(sweep, point, replicate).map(|r| {
-                    let bytes = timeseries_bytes(&id.to_string(), &r.rows);
+                    let rows = r.rows.iter().map(|(s, v)| (*s, &v[..]));
+                    let bytes = timeseries_bytes(&id.to_string(), rows);
                     (r, bytes)
                 })
             })
@@ -1701,9 +1702,12 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<u64> {
     let ts_path = ts_f.part_path().to_path_buf();
     // One writer for every record (the same bytes as csv_line's).
     let mut ts_w = csv::Writer::from_writer(ts_f.writer());
-    let write_err = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) => Error::io(&ts_path, e),
-        other => Error::Run(format!("{}: {other:?}", ts_path.display())),
+    let write_err = |e: csv::Error| {
+        let text = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(e) => Error::io(&ts_path, e),
+            _ => Error::Run(format!("{}: {text}", ts_path.display())),
+        }
     };
     ts_w.write_record(&ts_header.unwrap_or_default())
         .map_err(write_err)?;
