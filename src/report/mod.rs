@@ -1739,7 +1739,10 @@ mod tests {
         .unwrap();
         let b = agent_story(&agents, &wanted).unwrap().1.unwrap();
         assert_eq!((b.step.as_str(), b.count), ("9", 2));
-        assert_eq!(b.first, vec![("1".into(), 0.75, 0.25), ("2".into(), 0.25, 0.5)]);
+        assert_eq!(
+            b.first,
+            vec![("1".into(), 0.75, 0.25), ("2".into(), 0.25, 0.5)]
+        );
 
         let ties = dir.path().join("ties.csv");
         std::fs::write(
