@@ -77,16 +77,29 @@ use crate::scenario::Scenario;
 /// `the_wide_vector_twins_give_the_same_bits` the bench population;
 /// `.ci/cross-build.sh` compares whole builds (where both take the twins).
 macro_rules! v3_twin {
-    ($v3:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
-        /// A twin of the function named in its body, compiled for x86-64-v3.
+    ($($decl:tt)*) => {
+        $crate::engine::twin!(
+            "avx2,fma,bmi1,bmi2,lzcnt,popcnt",
+            "The CPU must have AVX2, FMA, BMI1, BMI2, LZCNT and POPCNT \
+             ([`crate::engine::wide_vectors_available`]).",
+            $($decl)*
+        );
+    };
+}
+
+/// The twin declared by [`v3_twin`] and [`v4_twin`]: `$twin` calls `$name`
+/// compiled with the target features `$features`; `$needs` says which.
+macro_rules! twin {
+    ($features:literal, $needs:literal, $twin:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        /// A twin of the function named in its body, compiled with more
+        /// instructions.
         ///
         /// # Safety
-        /// The CPU must have AVX2, FMA, BMI1, BMI2, LZCNT and POPCNT
-        /// ([`crate::engine::wide_vectors_available`]).
+        #[doc = $needs]
         #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+        #[target_feature(enable = $features)]
         #[inline(never)]
-        unsafe fn $v3($($arg: $ty),*) -> $ret {
+        unsafe fn $twin($($arg: $ty),*) -> $ret {
             $name($($arg),*)
         }
     };
@@ -116,20 +129,13 @@ pub fn wide_vectors_available() -> bool {
 /// pass (decide 105–110 -> 97–99 ms per step at 10^6 on a Zen 4) and derive;
 /// apply was 2 ms slower with it.
 macro_rules! v4_twin {
-    ($v4:ident = $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
-        /// A twin of the function named in its body, compiled for x86-64-v4.
-        ///
-        /// # Safety
-        /// The CPU must have AVX-512 F, BW, CD, DQ and VL and the x86-64-v3
-        /// features ([`crate::engine::avx512_available`]).
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(
-            enable = "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt"
-        )]
-        #[inline(never)]
-        unsafe fn $v4($($arg: $ty),*) -> $ret {
-            $name($($arg),*)
-        }
+    ($($decl:tt)*) => {
+        $crate::engine::twin!(
+            "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt",
+            "The CPU must have AVX-512 F, BW, CD, DQ and VL and the x86-64-v3 \
+             features ([`crate::engine::avx512_available`]).",
+            $($decl)*
+        );
     };
 }
 
@@ -191,7 +197,7 @@ macro_rules! dispatch {
     }};
 }
 
-pub(crate) use {dispatch, v3_twin};
+pub(crate) use {dispatch, twin, v3_twin};
 
 /// Agents per parallel work unit. Fixed, so reductions do not depend on threads.
 pub const CHUNK: usize = 2048;
